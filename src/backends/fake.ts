@@ -1,0 +1,247 @@
+import { BackendError, BackendRejectedError } from '../errors';
+import type {
+  BackendRef,
+  BackendStatus,
+  CreatedResource,
+  InventoryPage,
+  WorkerBackend,
+  WorkerSpec,
+} from './port';
+
+type Step = 'create' | 'start' | 'stop' | 'update' | 'delete' | 'status' | 'list';
+
+/** How one backend step behaves. Default: succeed at once. */
+export interface StepBehaviour {
+  /** Throw this error (every call, or `times` calls). */
+  fail?: Error;
+  /** Wait this long before acting (a slow backend). */
+  delayMs?: number;
+  /** Never answer until `release()` (a hung backend). */
+  hang?: boolean;
+  /** Apply the behaviour this many times, then go back to succeeding. */
+  times?: number;
+}
+
+interface FakeResource {
+  ref: Required<BackendRef>;
+  spec: WorkerSpec;
+  running: boolean;
+  instanceSeq: number;
+  instances: { id: string; startedAt: number }[];
+}
+
+/**
+ * An in-memory backend whose every step can succeed, fail, hang or be slow, for lifecycle tests and for trying
+ * the API without a container engine (`BACKENDS=fake`). It records the calls it received and the highest number of
+ * calls that were in flight at once for one worker, so tests can prove there was only ever one driver.
+ */
+export class FakeBackend implements WorkerBackend {
+  readonly name: string;
+  readonly deploymentMode = 'local' as const;
+  readonly capabilities = { logs: true };
+  readonly calls: { step: Step; resourceName: string; at: number }[] = [];
+  maxConcurrentPerWorker = 0;
+
+  private readonly resources = new Map<string, FakeResource>();
+  private readonly behaviours = new Map<Step, StepBehaviour>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly hung = new Set<() => void>();
+  private seq = 0;
+  /** Instances that keep running after their resource was stopped or replaced (a zombie old boot). */
+  private readonly zombies = new Map<string, { id: string; startedAt: number }[]>();
+  keepOldInstances = false;
+
+  constructor(private readonly options: { name?: string; now?: () => number } = {}) {
+    this.name = options.name ?? 'fake';
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** Set how a step behaves from now on. */
+  behave(step: Step, behaviour: StepBehaviour): void {
+    this.behaviours.set(step, { ...behaviour });
+  }
+
+  reset(step?: Step): void {
+    if (step) this.behaviours.delete(step);
+    else this.behaviours.clear();
+  }
+
+  /** Let every hung call continue. */
+  release(): void {
+    for (const resume of this.hung) resume();
+    this.hung.clear();
+  }
+
+  /** Remove a resource behind the orchestrator's back (drift). */
+  vanish(resourceName: string): void {
+    this.resources.delete(resourceName);
+  }
+
+  resource(resourceName: string): FakeResource | undefined {
+    return this.resources.get(resourceName);
+  }
+
+  allResources(): FakeResource[] {
+    return [...this.resources.values()];
+  }
+
+  private async step<T>(step: Step, resourceName: string, act: () => T): Promise<T> {
+    this.calls.push({ step, resourceName, at: this.now() });
+    const tracked = step !== 'status' && step !== 'list';
+    if (tracked) {
+      const n = (this.inFlight.get(resourceName) ?? 0) + 1;
+      this.inFlight.set(resourceName, n);
+      this.maxConcurrentPerWorker = Math.max(this.maxConcurrentPerWorker, n);
+    }
+    try {
+      const behaviour = this.behaviours.get(step);
+      if (behaviour) {
+        if (behaviour.times !== undefined && --behaviour.times <= 0) this.behaviours.delete(step);
+        if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+        if (behaviour.hang) await new Promise<void>((resolve) => this.hung.add(resolve));
+        if (behaviour.fail) throw behaviour.fail;
+      }
+      return act();
+    } finally {
+      if (tracked) this.inFlight.set(resourceName, (this.inFlight.get(resourceName) ?? 1) - 1);
+    }
+  }
+
+  private boot(resource: FakeResource): void {
+    if (this.keepOldInstances && resource.instances.length > 0) {
+      this.zombies.set(resource.ref.resourceName, [...resource.instances]);
+    }
+    resource.instanceSeq++;
+    resource.instances = [{ id: `${resource.ref.id}-i${resource.instanceSeq}`, startedAt: this.now() }];
+    resource.running = true;
+  }
+
+  private halt(resource: FakeResource): void {
+    if (this.keepOldInstances && resource.instances.length > 0) {
+      this.zombies.set(resource.ref.resourceName, [...resource.instances]);
+    }
+    resource.instances = [];
+    resource.running = false;
+  }
+
+  create(spec: WorkerSpec): Promise<CreatedResource> {
+    return this.step('create', spec.resourceName, () => {
+      const existing = this.resources.get(spec.resourceName);
+      if (existing) {
+        if (existing.spec.uid !== spec.uid) {
+          throw new BackendRejectedError(`resource ${spec.resourceName} belongs to another worker`, 'name', 'name_taken');
+        }
+        if (!existing.running) this.boot(existing);
+        return { ref: existing.ref };
+      }
+      if (spec.image.includes('missing')) {
+        throw new BackendRejectedError(`image ${spec.image} not found`, 'image', 'image_not_found');
+      }
+      const resource: FakeResource = {
+        ref: { resourceName: spec.resourceName, id: `fake-${++this.seq}` },
+        spec,
+        running: false,
+        instanceSeq: 0,
+        instances: [],
+      };
+      this.resources.set(spec.resourceName, resource);
+      this.boot(resource);
+      return { ref: resource.ref };
+    });
+  }
+
+  private find(ref: BackendRef): FakeResource {
+    const resource = this.resources.get(ref.resourceName);
+    if (!resource) throw new BackendError(`resource ${ref.resourceName} not found`);
+    return resource;
+  }
+
+  start(ref: BackendRef): Promise<void> {
+    return this.step('start', ref.resourceName, () => {
+      const resource = this.find(ref);
+      if (!resource.running) this.boot(resource);
+    });
+  }
+
+  stop(ref: BackendRef): Promise<void> {
+    return this.step('stop', ref.resourceName, () => {
+      const resource = this.resources.get(ref.resourceName);
+      if (resource?.running) this.halt(resource);
+    });
+  }
+
+  update(ref: BackendRef, spec: WorkerSpec): Promise<CreatedResource> {
+    return this.step('update', ref.resourceName, () => {
+      const resource = this.find(ref);
+      if (spec.image.includes('missing')) {
+        throw new BackendRejectedError(`image ${spec.image} not found`, 'image', 'image_not_found');
+      }
+      resource.spec = spec;
+      this.halt(resource);
+      this.boot(resource);
+      return { ref: resource.ref };
+    });
+  }
+
+  delete(ref: BackendRef): Promise<void> {
+    return this.step('delete', ref.resourceName, () => {
+      const resource = this.resources.get(ref.resourceName);
+      if (resource) this.halt(resource);
+      this.resources.delete(ref.resourceName);
+    });
+  }
+
+  status(ref: BackendRef): Promise<BackendStatus> {
+    return this.step('status', ref.resourceName, (): BackendStatus => {
+      const resource = this.resources.get(ref.resourceName);
+      const zombies = this.zombies.get(ref.resourceName) ?? [];
+      if (!resource) return { state: 'not_found', instances: zombies, raw: 'missing' };
+      return {
+        state: resource.running ? 'running' : 'stopped',
+        instances: [...zombies, ...resource.instances],
+        raw: resource.running ? 'running' : 'exited',
+        ref: resource.ref,
+      };
+    });
+  }
+
+  /** Stop every zombie instance left behind by `keepOldInstances`. */
+  killZombies(): void {
+    this.zombies.clear();
+  }
+
+  list(options: { cursor?: string; limit?: number } = {}): Promise<InventoryPage> {
+    return this.step('list', '*', () => {
+      const limit = options.limit ?? 100;
+      const names = [...this.resources.keys()].sort().filter((n) => options.cursor === undefined || n > options.cursor);
+      const page = names.slice(0, limit);
+      return {
+        items: page.map((n) => {
+          const r = this.resources.get(n)!;
+          return {
+            ref: r.ref,
+            deploymentId: r.spec.deploymentId,
+            workerName: r.spec.name,
+            uid: r.spec.uid,
+            state: r.running ? ('running' as const) : ('stopped' as const),
+            raw: r.running ? 'running' : 'exited',
+          };
+        }),
+        ...(names.length > limit ? { cursor: page[page.length - 1]! } : {}),
+      };
+    });
+  }
+
+  async logs(ref: BackendRef, options: { tail: number }): Promise<string> {
+    const resource = this.find(ref);
+    const lines = [`fake worker ${resource.spec.name} image=${resource.spec.image}`, `instances=${resource.instanceSeq}`];
+    return lines.slice(-options.tail).join('\n');
+  }
+
+  async health() {
+    return { ok: true, message: 'fake backend (in memory)' };
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The one typed error hierarchy of the orchestrator.
+ *
+ * Every layer throws these (adapters translate vendor failures into them), and `src/api/error-handler.ts` maps
+ * them to HTTP in exactly one place. Messages are written for the caller: they name the field or the state that
+ * is wrong and never contain a key, a secret or an env value.
+ *
+ * @module
+ */
+
+export interface ErrorOptions {
+  cause?: unknown;
+  /** Seconds the caller should wait before retrying; becomes a `Retry-After` header. */
+  retryAfterSeconds?: number;
+  /** Extra JSON fields for the response body (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export class OrchestratorError extends Error {
+  override readonly name: string = 'OrchestratorError';
+  readonly status: number = 500;
+  readonly code: string = 'internal';
+  readonly retryAfterSeconds: number | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.details = options.details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { ...this.details, message: this.message, code: this.code };
+  }
+}
+
+/** Bad input: always names the offending field. */
+export class ValidationError extends OrchestratorError {
+  override readonly name = 'ValidationError';
+  override readonly status = 400;
+  override readonly code: string;
+  readonly field: string | undefined;
+  constructor(message: string, field?: string, options: ErrorOptions & { code?: string } = {}) {
+    super(message, { ...options, details: { ...options.details, ...(field ? { field } : {}) } });
+    this.field = field;
+    this.code = options.code ?? 'invalid_request';
+  }
+}
+
+export class PayloadTooLargeError extends OrchestratorError {
+  override readonly name = 'PayloadTooLargeError';
+  override readonly status = 413;
+  override readonly code = 'payload_too_large';
+}
+
+export class UnauthorizedError extends OrchestratorError {
+  override readonly name = 'UnauthorizedError';
+  override readonly status = 401;
+  override readonly code: string;
+  constructor(message = 'missing or unknown API key', code = 'unauthorized') {
+    super(message);
+    this.code = code;
+  }
+}
+
+export class ForbiddenError extends OrchestratorError {
+  override readonly name = 'ForbiddenError';
+  override readonly status = 403;
+  override readonly code = 'forbidden';
+}
+
+export class NotFoundError extends OrchestratorError {
+  override readonly name = 'NotFoundError';
+  override readonly status = 404;
+  override readonly code = 'not_found';
+}
+
+/** The request is valid but the worker's state does not allow it (phase, protection, a different spec...). */
+export class ConflictError extends OrchestratorError {
+  override readonly name = 'ConflictError';
+  override readonly status = 409;
+  override readonly code: string;
+  constructor(message: string, code = 'conflict', options: ErrorOptions = {}) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export class NotImplementedError extends OrchestratorError {
+  override readonly name = 'NotImplementedError';
+  override readonly status = 501;
+  override readonly code = 'not_implemented';
+}
+
+/**
+ * A conditional write lost: the object changed (or exists, for create-only) since it was read.
+ * Internal to the store layer and its callers; reaching HTTP means retries were exhausted (503).
+ */
+export class PreconditionFailedError extends OrchestratorError {
+  override readonly name = 'PreconditionFailedError';
+  override readonly status = 503;
+  override readonly code = 'contention';
+  constructor(key: string, options: ErrorOptions = {}) {
+    super(`conditional write on ${key} lost to a concurrent writer`, { retryAfterSeconds: 1, ...options });
+  }
+}
+
+/** The state store is throttling or unreachable. Retryable. */
+export class StoreUnavailableError extends OrchestratorError {
+  override readonly name = 'StoreUnavailableError';
+  override readonly status = 503;
+  override readonly code = 'store_unavailable';
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, { retryAfterSeconds: 2, ...options });
+  }
+}
+
+/** The compute backend is not configured, unreachable or throttling. Retryable. */
+export class BackendUnavailableError extends OrchestratorError {
+  override readonly name = 'BackendUnavailableError';
+  override readonly status = 503;
+  override readonly code = 'backend_unavailable';
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, { retryAfterSeconds: 5, ...options });
+  }
+}
+
+/**
+ * The backend refused the worker's spec for a reason retrying will not fix (a missing image, a name it rejects).
+ * Reported as 400 naming the field when the spec came from this request.
+ */
+export class BackendRejectedError extends OrchestratorError {
+  override readonly name = 'BackendRejectedError';
+  override readonly status = 400;
+  override readonly code: string;
+  readonly field: string | undefined;
+  constructor(message: string, field?: string, code = 'backend_rejected', options: ErrorOptions = {}) {
+    super(message, { ...options, details: { ...options.details, ...(field ? { field } : {}) } });
+    this.field = field;
+    this.code = code;
+  }
+}
+
+/** Any other backend failure: retryable by the driver, 502 if it reaches a caller. */
+export class BackendError extends OrchestratorError {
+  override readonly name = 'BackendError';
+  override readonly status = 502;
+  override readonly code = 'backend_error';
+}
+
+/** Configuration that cannot work; thrown at start, naming the setting. */
+export class ConfigError extends OrchestratorError {
+  override readonly name = 'ConfigError';
+  override readonly code = 'config';
+}
+
+export const isRetryable = (error: unknown): boolean =>
+  error instanceof StoreUnavailableError ||
+  error instanceof BackendUnavailableError ||
+  error instanceof BackendError ||
+  error instanceof PreconditionFailedError ||
+  !(error instanceof OrchestratorError);
