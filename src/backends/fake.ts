@@ -132,7 +132,11 @@ export class FakeBackend implements WorkerBackend {
       const existing = this.resources.get(spec.resourceName);
       if (existing) {
         if (existing.spec.uid !== spec.uid) {
-          throw new BackendRejectedError(`resource ${spec.resourceName} belongs to another worker`, 'name', 'name_taken');
+          throw new BackendRejectedError(
+            `resource ${spec.resourceName} belongs to another worker`,
+            'name',
+            'name_taken',
+          );
         }
         if (!existing.running) this.boot(existing);
         return { ref: existing.ref };
@@ -216,7 +220,9 @@ export class FakeBackend implements WorkerBackend {
   list(options: { cursor?: string; limit?: number } = {}): Promise<InventoryPage> {
     return this.step('list', '*', () => {
       const limit = options.limit ?? 100;
-      const names = [...this.resources.keys()].sort().filter((n) => options.cursor === undefined || n > options.cursor);
+      const names = [...this.resources.keys()]
+        .sort()
+        .filter((n) => options.cursor === undefined || n > options.cursor);
       const page = names.slice(0, limit);
       return {
         items: page.map((n) => {
@@ -237,7 +243,10 @@ export class FakeBackend implements WorkerBackend {
 
   async logs(ref: BackendRef, options: { tail: number }): Promise<string> {
     const resource = this.find(ref);
-    const lines = [`fake worker ${resource.spec.name} image=${resource.spec.image}`, `instances=${resource.instanceSeq}`];
+    const lines = [
+      `fake worker ${resource.spec.name} image=${resource.spec.image}`,
+      `instances=${resource.instanceSeq}`,
+    ];
     return lines.slice(-options.tail).join('\n');
   }
 

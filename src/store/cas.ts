@@ -1,10 +1,13 @@
-import { OrchestratorError, PreconditionFailedError, isRetryable } from '../errors';
+import { isRetryable, OrchestratorError, PreconditionFailedError } from '../errors';
 import type { ObjectStore } from './port';
 
 /** Every JSON document written through compare-and-swap carries the id of the write that produced it. */
 export interface Versioned {
   write_id: string;
 }
+
+/** A value about to be written: its `write_id` is (re)assigned by `casUpdate`. Distributes over unions. */
+export type Draft<T> = T extends unknown ? Omit<T, 'write_id'> & { write_id?: string } : never;
 
 export interface Read<T> {
   value: T;
@@ -53,7 +56,7 @@ export interface CasOptions<T> {
 export async function casUpdate<T extends Versioned>(
   store: ObjectStore,
   key: string,
-  mutate: (current: T | null) => Omit<T, 'write_id'> | undefined,
+  mutate: (current: T | null) => Draft<T> | undefined,
   options: CasOptions<T> = {},
 ): Promise<CasResult<T>> {
   const maxAttempts = options.maxAttempts ?? MAX_CAS_ATTEMPTS;
@@ -61,8 +64,9 @@ export async function casUpdate<T extends Versioned>(
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const current = await readJson<T>(store, key);
     const draft = mutate(current?.value ?? null);
-    if (draft === undefined) return { value: current?.value ?? null, etag: current?.etag ?? null, changed: false };
-    const next = { ...draft, write_id: newWriteId() } as T;
+    if (draft === undefined)
+      return { value: current?.value ?? null, etag: current?.etag ?? null, changed: false };
+    const next = { ...draft, write_id: newWriteId() } as unknown as T;
     await options.beforeWrite?.(next, current?.value ?? null);
     try {
       const { etag } = await store.put(
@@ -79,7 +83,8 @@ export async function casUpdate<T extends Versioned>(
       await backoff(attempt);
     }
   }
-  if (lastError instanceof OrchestratorError && !(lastError instanceof PreconditionFailedError)) throw lastError;
+  if (lastError instanceof OrchestratorError && !(lastError instanceof PreconditionFailedError))
+    throw lastError;
   throw new PreconditionFailedError(key, { cause: lastError });
 }
 

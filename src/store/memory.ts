@@ -1,5 +1,12 @@
 import { PreconditionFailedError } from '../errors';
-import { clampListLimit, type DeleteOptions, type ListOptions, type ListPage, type ObjectStore, type PutOptions } from './port';
+import {
+  clampListLimit,
+  type DeleteOptions,
+  type ListOptions,
+  type ListPage,
+  type ObjectStore,
+  type PutOptions,
+} from './port';
 
 interface Entry {
   body: string;
@@ -30,7 +37,8 @@ export class MemoryStore implements ObjectStore {
     this.counts.put++;
     const current = this.entries.get(key);
     if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(key);
-    if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) throw new PreconditionFailedError(key);
+    if (options.ifMatch !== undefined && current?.etag !== options.ifMatch)
+      throw new PreconditionFailedError(key);
     const etag = `m${++this.version}`;
     this.entries.set(key, { body, etag, lastModified: this.now() });
     return { etag };
@@ -39,7 +47,8 @@ export class MemoryStore implements ObjectStore {
   async delete(key: string, options: DeleteOptions = {}) {
     this.counts.delete++;
     const current = this.entries.get(key);
-    if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) throw new PreconditionFailedError(key);
+    if (options.ifMatch !== undefined && current?.etag !== options.ifMatch)
+      throw new PreconditionFailedError(key);
     this.entries.delete(key);
   }
 
@@ -47,7 +56,9 @@ export class MemoryStore implements ObjectStore {
     this.counts.list++;
     const limit = clampListLimit(options.limit);
     const keys = [...this.entries.keys()]
-      .filter((key) => key.startsWith(prefix) && (options.startAfter === undefined || key > options.startAfter))
+      .filter(
+        (key) => key.startsWith(prefix) && (options.startAfter === undefined || key > options.startAfter),
+      )
       .sort();
     const page = keys.slice(0, limit);
     return {

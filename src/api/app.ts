@@ -1,0 +1,58 @@
+/**
+ * The HTTP application: a Hono app over the lifecycle service. It knows HTTP, not clouds; every platform entry
+ * (Lambda, FC, workerd) wraps this same app.
+ *
+ * @example
+ * const app = createApp({ service });
+ * const res = await app.request('/healthz');
+ *
+ * @module
+ */
+
+import { Hono } from 'hono';
+import { NotFoundError } from '../errors';
+import type { Logger } from '../lifecycle/context';
+import type { WorkerService } from '../lifecycle/service';
+import { makeAuthorizer } from './auth';
+import type { AppEnv } from './context';
+import { errorResponse } from './error-handler';
+import { RouteTable } from './route-table';
+import { registerMetaRoutes } from './routes/meta';
+import { registerReadinessRoutes } from './routes/readiness';
+import { registerWorkerActionRoutes } from './routes/worker-actions';
+import { registerWorkerRoutes } from './routes/workers';
+
+export const API_VERSION = '0.1.0';
+
+export interface AppOptions {
+  service: WorkerService;
+  /** Extra routes (the credentials function adds `/credentials/sts`). */
+  extend?: (routes: RouteTable, service: WorkerService) => void;
+  /** Which route groups this function serves; default all. */
+  only?: ('lifecycle' | 'meta' | 'extra')[];
+}
+
+export function createApp(options: AppOptions) {
+  const { service } = options;
+  const log: Logger = service.ctx.log;
+  const app = new Hono<AppEnv>();
+  const authorize = makeAuthorizer(service);
+  app.use(async (c, next) => {
+    c.set('authorize', authorize);
+    await next();
+  });
+  const routes = new RouteTable(app);
+  const groups = new Set(options.only ?? ['lifecycle', 'meta', 'extra']);
+  if (groups.has('lifecycle')) {
+    registerWorkerRoutes(routes, service);
+    registerWorkerActionRoutes(routes, service);
+    registerReadinessRoutes(routes, service);
+  }
+  if (groups.has('extra')) options.extend?.(routes, service);
+  if (groups.has('meta')) registerMetaRoutes(routes, service, API_VERSION);
+  app.notFound((c) =>
+    errorResponse(c, new NotFoundError(`no route ${c.req.method} ${c.req.path.slice(0, 200)}`), log),
+  );
+  app.onError((error, c) => errorResponse(c, error, log));
+  return Object.assign(app, { routes });
+}

@@ -1,0 +1,37 @@
+/**
+ * Access rules per route kind (DESIGN §2 Auth): 401 for a missing or unknown key, 403 for a known key on the
+ * wrong route or the wrong worker. The key itself never reaches a log or a message.
+ *
+ * @module
+ */
+
+import type { Context } from 'hono';
+import { ForbiddenError, UnauthorizedError } from '../errors';
+import { bearerToken, type Principal } from '../lifecycle/auth';
+import type { WorkerService } from '../lifecycle/service';
+import type { AppEnv } from './context';
+import type { Access } from './route-table';
+
+export function makeAuthorizer(service: WorkerService) {
+  return async (c: Context<AppEnv>, access: Access): Promise<Principal> => {
+    if (access === 'public') return { kind: 'anonymous' };
+    const principal = await service.authenticate(bearerToken(c.req.header('authorization')));
+    if (principal.kind === 'anonymous')
+      throw new UnauthorizedError('an API key is required (Authorization: Bearer <key>)');
+    switch (access) {
+      case 'manager':
+        if (principal.kind !== 'manager') throw new ForbiddenError('this route needs a manager key');
+        return principal;
+      case 'worker-self':
+        if (principal.kind !== 'worker') throw new ForbiddenError('this route is for the worker itself');
+        if (principal.viaPreviousKey) throw new UnauthorizedError('this key was rotated out');
+        if (principal.record.name !== c.req.param('name')) {
+          throw new ForbiddenError('workers can only report their own readiness');
+        }
+        return principal;
+      case 'worker':
+        if (principal.kind !== 'worker') throw new ForbiddenError('this route is for workers');
+        return principal;
+    }
+  };
+}

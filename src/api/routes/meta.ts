@@ -1,0 +1,107 @@
+/**
+ * Public routes: health, the OpenAPI document and a page that renders it.
+ *
+ * @module
+ */
+
+import type { WorkerService } from '../../lifecycle/service';
+import { DOCS_HTML } from '../docs-page';
+import type { RouteTable } from '../route-table';
+import { emptyQuery, healthResponse } from '../schemas';
+import { readQuery } from '../validate';
+
+/** Measuring skew costs a store write; do it at most once a minute per function instance. */
+const SKEW_PROBE_INTERVAL_MS = 60_000;
+
+export function registerMetaRoutes(routes: RouteTable, service: WorkerService, version: string): void {
+  let skew: { measuredAt: number; ms: number } | undefined;
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/healthz',
+      operationId: 'health',
+      summary: 'Health: store, backends, auth mode, clock skew',
+      tag: 'meta',
+      access: 'public',
+      query: emptyQuery,
+      responses: {
+        200: { description: 'Healthy', schema: healthResponse },
+        503: { description: 'Store unreachable', schema: healthResponse },
+      },
+    },
+    async (c) => {
+      readQuery(c, emptyQuery);
+      const { ctx } = service;
+      const now = ctx.clock.now();
+      let store = { kind: ctx.repo.store.kind, ok: true, message: 'reachable' };
+      let deploymentId: string | null = null;
+      try {
+        deploymentId = (await ctx.deployment()).deployment_id;
+        if (!skew || now - skew.measuredAt > SKEW_PROBE_INTERVAL_MS) {
+          skew = { measuredAt: now, ms: await measureSkew(service, now) };
+        }
+      } catch {
+        store = { kind: ctx.repo.store.kind, ok: false, message: 'unreachable or refusing requests' };
+      }
+      const backends = await Promise.all(
+        ctx.backends.all().map(async (backend) => {
+          const health = await backend.health().catch(() => ({ ok: false, message: 'health check failed' }));
+          return { name: backend.name, ...health };
+        }),
+      );
+      for (const [name, message] of ctx.backends.problems()) backends.push({ name, ok: false, message });
+      const ok = store.ok;
+      return c.json(
+        {
+          ok,
+          version,
+          store,
+          backends,
+          auth: service.auth.mode,
+          clock_skew_ms: store.ok && skew ? skew.ms : null,
+          deployment_id: deploymentId,
+        },
+        ok ? 200 : 503,
+      );
+    },
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'openapi',
+      summary: 'This OpenAPI 3.1 document',
+      tag: 'meta',
+      access: 'public',
+      responses: { 200: { description: 'The document' } },
+    },
+    (c) => c.json(routes.openApi({ title: 'Worker lifecycle orchestrator', version }), 200),
+  );
+
+  routes.add(
+    {
+      method: 'get',
+      path: '/docs',
+      operationId: 'docs',
+      summary: 'A page that renders /openapi.json',
+      tag: 'meta',
+      access: 'public',
+      responses: { 200: { description: 'HTML' } },
+    },
+    (c) => c.html(DOCS_HTML, 200),
+  );
+}
+
+/** Writes a probe and compares the store's `lastModified` with our clock (positive: we are ahead). */
+async function measureSkew(service: WorkerService, before: number): Promise<number> {
+  const { store } = service.ctx.repo;
+  await store.put('meta/clock-probe', JSON.stringify({ at: before }));
+  const after = service.ctx.clock.now();
+  const page = await store.list('meta/clock-probe', { limit: 1 });
+  const stamped = page.keys.find((k) => k.key === 'meta/clock-probe')?.lastModified;
+  if (stamped === undefined) return 0;
+  // Object stores stamp whole seconds; compare against the middle of our request window.
+  return Math.round((before + after) / 2 - stamped);
+}

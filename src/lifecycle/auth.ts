@@ -1,0 +1,62 @@
+/**
+ * Who a bearer key belongs to. Manager keys come from configuration (several, so they rotate without downtime);
+ * worker keys name their worker, so one record read decides; a malformed key costs no I/O at all.
+ *
+ * @module
+ */
+
+import { UnauthorizedError } from '../errors';
+import { parseWorkerKey, sha256Hex, timingSafeEqualHex } from './api-keys';
+import type { LifecycleContext } from './context';
+import { isExpired } from './policy';
+import type { WorkerRecord } from './record';
+import { isWorker } from './record';
+
+export type Principal =
+  | { kind: 'manager' }
+  | { kind: 'worker'; record: WorkerRecord; viaPreviousKey: boolean }
+  | { kind: 'anonymous' };
+
+export interface AuthConfig {
+  /** `keys` (the default and the only mode a cloud entry can use) or `off` (loopback emulator, explicit switch). */
+  mode: 'keys' | 'off';
+  /** SHA-256 hex of each configured manager key. */
+  managerKeyHashes: string[];
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export async function authenticate(
+  ctx: LifecycleContext,
+  auth: AuthConfig,
+  token: string | undefined,
+): Promise<Principal> {
+  if (auth.mode === 'off') return { kind: 'manager' };
+  if (!token) return { kind: 'anonymous' };
+  const parsed = parseWorkerKey(token, ctx.settings.keyPrefix);
+  const hash = await sha256Hex(token);
+  if (!parsed) {
+    // Compare against every manager key so the time taken does not say which one (if any) was close.
+    let matched = false;
+    for (const candidate of auth.managerKeyHashes) matched = timingSafeEqualHex(hash, candidate) || matched;
+    if (matched) return { kind: 'manager' };
+    throw new UnauthorizedError();
+  }
+  const record = (await ctx.repo.read(parsed.name))?.value;
+  if (!isWorker(record)) throw new UnauthorizedError();
+  const now = ctx.clock.now();
+  const current = timingSafeEqualHex(hash, record.key_hash);
+  const previous =
+    !current &&
+    record.prev_key_hash !== undefined &&
+    record.prev_key_valid_until !== undefined &&
+    Date.parse(record.prev_key_valid_until) > now &&
+    timingSafeEqualHex(hash, record.prev_key_hash);
+  if (!current && !previous) throw new UnauthorizedError();
+  if (isExpired(record, now)) throw new UnauthorizedError(`worker ${record.name} has expired`, 'expired');
+  return { kind: 'worker', record, viaPreviousKey: previous };
+}

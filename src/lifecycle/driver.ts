@@ -1,0 +1,391 @@
+/**
+ * The operation driver: the only code that calls a backend to change a worker, and only while holding the
+ * worker's operation lease (`op`).
+ *
+ * Level-triggered: each round re-reads the record, compares `desired` and the template with what the backend was
+ * last seen running, performs ONE idempotent backend step toward it, and merges what it observed with a conditional
+ * write. The lease is released in the same write as the last observation, and only if nobody changed the intent
+ * (`spec_generation`) meanwhile; otherwise it goes round again, so an intent recorded behind a live lease is never
+ * lost. Work longer than the request (an image pull, an SAE change order, an ECS rollout) is started, not awaited:
+ * the worker's readiness report or the sweeper observes its completion.
+ *
+ * @module
+ */
+
+import type { BackendRef, BackendStatus, WorkerBackend } from '../backends/port';
+import { BackendRejectedError, OrchestratorError } from '../errors';
+import { mintWorkerKey, sha256Hex } from './api-keys';
+import type { LifecycleContext } from './context';
+import type { BackendRefRecord, Phase, Reason, StoredWorker, Tombstone, WorkerRecord } from './record';
+import { iso, isWorker } from './record';
+import { retryBackoffMs } from './settings';
+import { resetAttempts, transition } from './transitions';
+import { buildWorkerSpec, resourceNameOf } from './worker-spec';
+
+export type DriveOutcome =
+  /** The backend reached what was asked; the lease is released. */
+  | 'settled'
+  /** Work continues beyond this call (async backend, budget spent, retry scheduled); someone will look again. */
+  | 'in_progress'
+  /** Another function holds the lease now (ours expired, or the worker was re-created). */
+  | 'lost_lease'
+  | 'failed'
+  /** The worker was deleted and its resource is gone. */
+  | 'gone';
+
+export interface DriveOptions {
+  /** Plaintext key minted by the calling operation; used only while its hash is still the record's. */
+  plaintextKey?: string;
+  /** Epoch ms after which the driver stops starting new rounds and answers `in_progress`. */
+  deadline: number;
+  actor: string;
+}
+
+export interface DriveResult {
+  outcome: DriveOutcome;
+  error?: OrchestratorError | Error;
+}
+
+/** What one round saw and did, merged into the record by `observe`. */
+interface Observation {
+  ref?: BackendRefRecord;
+  status?: BackendStatus;
+  appliedTemplate?: number;
+  /** Phase change, applied only if the record is still in one of `from` and the intent did not move. */
+  move?: { from: Phase[]; to: Phase; reason: Reason };
+  /** True when this round reached the goal for the generation it read. */
+  settled: boolean;
+  /** Not settled and nothing more to do now: look again after this long (async backends). */
+  recheckAfterMs?: number;
+  forgetResource?: boolean;
+}
+
+const MAX_ROUNDS = 6;
+const ASYNC_RECHECK_MS = 10_000;
+
+class DeadlineReached extends Error {}
+
+export class Driver {
+  constructor(private readonly ctx: LifecycleContext) {}
+
+  async drive(name: string, leaseId: string, options: DriveOptions): Promise<DriveResult> {
+    const { repo, clock } = this.ctx;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      if (clock.now() >= options.deadline) return { outcome: 'in_progress' };
+      const read = await repo.read(name);
+      const record = read?.value;
+      if (!isWorker(record) || record.op?.id !== leaseId) return { outcome: 'lost_lease' };
+      let observation: Observation;
+      try {
+        observation = await this.withDeadline(this.step(record, leaseId, options), options.deadline);
+      } catch (error) {
+        if (error instanceof DeadlineReached) return { outcome: 'in_progress' };
+        return this.recordFailure(name, leaseId, record, error as Error);
+      }
+      const outcome = await this.observe(name, leaseId, record.spec_generation, observation);
+      if (outcome !== 'again') return { outcome };
+    }
+    return { outcome: 'in_progress' };
+  }
+
+  private async withDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+    const remaining = deadline - this.ctx.clock.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineReached()), Math.max(0, remaining));
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private backendFor(record: WorkerRecord): WorkerBackend {
+    return this.ctx.backends.get(record.spec.backend);
+  }
+
+  private async refOf(record: WorkerRecord): Promise<BackendRef> {
+    const { deployment_id } = await this.ctx.deployment();
+    return {
+      resourceName: resourceNameOf(record, deployment_id),
+      ...(record.backend_ref?.id ? { id: record.backend_ref.id } : {}),
+    };
+  }
+
+  /** One idempotent backend step toward `desired`. */
+  private async step(record: WorkerRecord, leaseId: string, options: DriveOptions): Promise<Observation> {
+    const backend = this.backendFor(record);
+    const ref = await this.refOf(record);
+    if (record.desired === 'deleted') {
+      await backend.delete(ref);
+      const status = await backend.status(ref);
+      return status.state === 'not_found'
+        ? { status, settled: true, forgetResource: true }
+        : { status, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
+    }
+    if (record.desired === 'sleeping') {
+      if (!record.backend_ref)
+        return { settled: true, move: { from: ['stopping'], to: 'sleeping', reason: 'manual' } };
+      let status = await backend.status(ref);
+      if (status.instances.length > 0 || status.state === 'running' || status.state === 'starting') {
+        await backend.stop(ref);
+        status = await backend.status(ref);
+      }
+      const stopped =
+        status.instances.length === 0 && status.state !== 'running' && status.state !== 'starting';
+      return stopped
+        ? {
+            status,
+            settled: true,
+            move: { from: ['stopping'], to: 'sleeping', reason: record.last_transition.reason },
+          }
+        : { status, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
+    }
+    // desired === 'running'
+    const needsResource = !record.backend_ref?.id || record.phase === 'lost';
+    const needsTemplate = record.applied_template_generation < record.template_generation;
+    if (needsResource || needsTemplate) {
+      const existing = await backend.status(ref);
+      const key = await this.keyFor(
+        record,
+        leaseId,
+        options,
+        !needsResource || existing.state !== 'not_found',
+      );
+      const spec = await this.specFor(key.record, key.plaintext);
+      // A resource that exists but was made with another key (or an older template) is recreated, never adopted
+      // as is: its environment would carry a key whose hash is no longer the record's.
+      const created =
+        existing.state === 'not_found'
+          ? await backend.create(spec)
+          : await backend.update(existing.ref ?? ref, spec);
+      return {
+        ref: {
+          resource_name: created.ref.resourceName,
+          ...(created.ref.id ? { id: created.ref.id } : {}),
+          ...(created.consoleHostPort ? { console_host_port: created.consoleHostPort } : {}),
+        },
+        appliedTemplate: key.record.template_generation,
+        settled: true,
+        move: {
+          from: ['pending', 'lost', 'updating', 'starting'],
+          to: 'starting',
+          reason: record.last_transition.reason,
+        },
+      };
+    }
+    let status = await backend.status(ref);
+    if (status.state === 'not_found') {
+      // `lost` needs two direct lookups that both say not-found; a listing never decides it.
+      status = await backend.status(ref);
+      if (status.state === 'not_found') {
+        return {
+          status,
+          settled: false,
+          forgetResource: true,
+          move: { from: [record.phase], to: 'lost', reason: 'drift' },
+        };
+      }
+    }
+    if (status.state === 'stopped') {
+      await backend.start(ref);
+      status = await backend.status(ref);
+    }
+    return { status, settled: true, move: { from: ['failed', 'lost'], to: 'starting', reason: 'manual' } };
+  }
+
+  /**
+   * The key to inject. The caller's plaintext is used only while its hash is still the record's; otherwise (a
+   * re-driven create, a recreate) a new key is minted and its hash written under our lease before use.
+   */
+  private async keyFor(record: WorkerRecord, leaseId: string, options: DriveOptions, replacing: boolean) {
+    if (options.plaintextKey && (await sha256Hex(options.plaintextKey)) === record.key_hash) {
+      return { plaintext: options.plaintextKey, record };
+    }
+    const plaintext = mintWorkerKey(record.name, this.ctx.settings.keyPrefix);
+    const hash = await sha256Hex(plaintext);
+    const written = await this.ctx.repo.mutate(record.name, (current) => {
+      if (!isWorker(current) || current.op?.id !== leaseId) {
+        throw new LeaseLost();
+      }
+      return {
+        ...current,
+        key_hash: hash,
+        boot: replacing ? { ...current.boot, instance_id: undefined } : current.boot,
+      };
+    });
+    options.plaintextKey = plaintext;
+    return { plaintext, record: written.value as WorkerRecord };
+  }
+
+  private async specFor(record: WorkerRecord, workerKey: string) {
+    const [{ deployment_id }, hmacKey, secretCandidates] = await Promise.all([
+      this.ctx.deployment(),
+      this.ctx.hmacKey(),
+      this.ctx.repo.readSecretCandidates(record.name, record.uid),
+    ]);
+    return buildWorkerSpec({
+      record,
+      workerKey,
+      secretCandidates,
+      hmacKey,
+      deploymentId: deployment_id,
+      orchestratorUrl: this.ctx.settings.orchestratorUrl,
+    });
+  }
+
+  /**
+   * Merges an observation. Backend facts (ref, raw status) are always recorded, even when the intent moved on
+   * (an observation for an older generation is still true). The phase moves, and the lease is released, only if
+   * the intent is the one this round acted on.
+   */
+  private async observe(
+    name: string,
+    leaseId: string,
+    generation: number,
+    observation: Observation,
+  ): Promise<DriveOutcome | 'again'> {
+    const now = this.ctx.clock.now();
+    let outcome = 'again' as DriveOutcome | 'again';
+    const result = await this.ctx.repo.mutate(name, (current) => {
+      if (!isWorker(current)) {
+        outcome = 'lost_lease';
+        return undefined;
+      }
+      let next: WorkerRecord = { ...current, observed_at: iso(now) };
+      if (observation.status) {
+        next.raw_status = observation.status.raw;
+        next.backend_state = observation.status.state;
+        if (observation.status.consoleHostPort && next.backend_ref) {
+          next.backend_ref = { ...next.backend_ref, console_host_port: observation.status.consoleHostPort };
+        }
+      }
+      if (observation.ref) next.backend_ref = observation.ref;
+      if (observation.forgetResource && next.backend_ref) {
+        next.backend_ref = { resource_name: next.backend_ref.resource_name };
+      }
+      if (observation.appliedTemplate !== undefined) {
+        next.applied_template_generation = Math.max(
+          next.applied_template_generation,
+          observation.appliedTemplate,
+        );
+      }
+      next.observed_generation = Math.max(next.observed_generation, generation);
+      const intentUnchanged = current.spec_generation === generation;
+      if (current.op?.id !== leaseId) {
+        outcome = 'lost_lease';
+        return next;
+      }
+      if (intentUnchanged && observation.move?.from.includes(current.phase)) {
+        if (observation.move.to !== current.phase) {
+          next = transition(
+            next,
+            observation.move.to,
+            { reason: observation.move.reason, actor: 'driver' },
+            now,
+          );
+        }
+      }
+      if (intentUnchanged && current.desired === 'deleted' && observation.settled) {
+        outcome = 'gone';
+        return tombstoneOf(next, now);
+      }
+      if (intentUnchanged && observation.settled) {
+        const { op: _released, ...rest } = resetAttempts(next);
+        outcome = 'settled';
+        return rest;
+      }
+      if (intentUnchanged && observation.recheckAfterMs !== undefined) {
+        const { op: _released, ...rest } = next;
+        outcome = 'in_progress';
+        return { ...rest, next_check_at: iso(now + observation.recheckAfterMs) };
+      }
+      outcome = 'again';
+      return next;
+    });
+    if (outcome === 'gone' && result.value?.kind === 'tombstone') await this.cleanUpAfterDelete(result.value);
+    return outcome;
+  }
+
+  private async cleanUpAfterDelete(tombstone: Tombstone): Promise<void> {
+    const { repo } = this.ctx;
+    await Promise.allSettled([
+      repo.deleteSecrets(tombstone.name, tombstone.uid),
+      repo.deleteBeat(tombstone.name),
+    ]);
+  }
+
+  /**
+   * A failed round: count the attempt and schedule the retry with backoff, or give up (`failed`) after the limit,
+   * after `wedgedAfterSeconds` in one phase, or at once when the backend rejected the spec.
+   */
+  private async recordFailure(
+    name: string,
+    leaseId: string,
+    record: WorkerRecord,
+    error: Error,
+  ): Promise<DriveResult> {
+    if (error instanceof LeaseLost) return { outcome: 'lost_lease' };
+    const now = this.ctx.clock.now();
+    const rejected = error instanceof BackendRejectedError;
+    const message = error instanceof OrchestratorError ? error.message : 'backend call failed';
+    if (!(error instanceof OrchestratorError)) {
+      this.ctx.log.error('backend step failed', { worker: name, error: String(error.message) });
+    }
+    let failed = false;
+    await this.ctx.repo
+      .mutate(name, (current) => {
+        if (!isWorker(current) || current.op?.id !== leaseId) return undefined;
+        const attempts = current.attempts + 1;
+        const wedged = now - Date.parse(current.phase_since) >= this.ctx.settings.wedgedAfterSeconds * 1000;
+        const { op: _released, ...rest } = current;
+        if (
+          current.desired !== 'deleted' &&
+          (rejected || attempts >= this.ctx.settings.maxAttempts || wedged)
+        ) {
+          failed = true;
+          const { next_check_at: _n, ...base } = rest;
+          return transition(
+            { ...base, attempts, last_error: message },
+            'failed',
+            { reason: wedged && !rejected ? 'wedged' : 'backend_error', actor: 'driver', message },
+            now,
+          );
+        }
+        return { ...rest, attempts, last_error: message, next_check_at: iso(now + retryBackoffMs(attempts)) };
+      })
+      .catch(() => undefined);
+    if (failed && record.backend_ref) {
+      // A failed worker must not keep running (and costing) unobserved.
+      await this.refOf(record)
+        .then((ref) => this.backendFor(record).stop(ref))
+        .catch(() => undefined);
+    }
+    return { outcome: failed ? 'failed' : 'in_progress', error };
+  }
+}
+
+class LeaseLost extends Error {}
+
+function tombstoneOf(record: WorkerRecord, now: number): Tombstone {
+  return {
+    kind: 'tombstone',
+    deleted: true,
+    name: record.name,
+    uid: record.uid,
+    deleted_at: iso(now),
+    last_transition: {
+      at: iso(now),
+      from: record.phase,
+      to: 'deleted',
+      reason: record.last_transition.reason,
+      actor: 'driver',
+    },
+    event_seq: record.event_seq + 1,
+    write_id: '',
+  };
+}
+
+export const isTombstone = (value: StoredWorker | null | undefined): value is Tombstone =>
+  value?.kind === 'tombstone';

@@ -1,0 +1,60 @@
+/**
+ * Validated inputs of the lifecycle operations. The API's zod schemas produce exactly these shapes; the
+ * lifecycle trusts their types but still checks cross-field rules (injected env names, lifetimes).
+ *
+ * @module
+ */
+
+export interface ResourcesInput {
+  cpu_millicores?: number;
+  memory_mb?: number;
+}
+
+export interface CreateInput {
+  name: string;
+  image?: string;
+  runtime?: string;
+  env?: Record<string, string>;
+  network?: string;
+  extra_hosts?: string[];
+  working_dir?: string;
+  backend?: string;
+  labels?: Record<string, string>;
+  team?: string;
+  resources?: ResourcesInput;
+  idle_timeout_seconds?: number;
+  ttl_seconds?: number;
+  expires_at?: string;
+  deletion_protection?: boolean;
+}
+
+export interface UpdateInput {
+  image?: string;
+  /** JSON merge patch: a `null` value removes the variable. */
+  env?: Record<string, string | null>;
+  network?: string | null;
+  extra_hosts?: string[] | null;
+  working_dir?: string | null;
+  resources?: ResourcesInput | null;
+  labels?: Record<string, string | null>;
+  idle_timeout_seconds?: number;
+  ttl_seconds?: number;
+  expires_at?: string | null;
+  deletion_protection?: boolean;
+}
+
+export interface ReportInput {
+  busy?: boolean;
+  instance_id?: string;
+}
+
+export interface ListQuery {
+  labels: [string, string][];
+  status?: string;
+  phase?: string;
+  team?: string;
+  limit: number;
+  cursor?: string;
+  /** Restricts the listing to one team (team keys). */
+  scopeTeam?: string;
+}

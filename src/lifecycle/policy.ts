@@ -1,0 +1,111 @@
+/**
+ * Pure policy: the idle clock, deadlines, the next planned action and the HiClaw status word.
+ * Time-based states (idle, expired, stale) are derived here on read, never stored.
+ *
+ * @module
+ */
+
+import type { Beat, HiclawStatus, WorkerRecord } from './record';
+import { AWAKE_PHASES, ms, TRANSITIONAL_PHASES } from './record';
+import type { LifecycleSettings } from './settings';
+
+export type ActionKind = 'sleep' | 'delete' | 'redrive' | 'retry' | 'fail' | 'check';
+
+export interface NextAction {
+  kind: ActionKind;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+/** `idle_since = max(last_activity_at, activity-lease end, busy_at, woke_at)`; a plain heartbeat is not activity. */
+export function idleSince(record: WorkerRecord, beat: Beat | null = null): number {
+  return Math.max(
+    ms(record.created_at) ?? 0,
+    ms(record.woke_at) ?? 0,
+    ms(record.last_activity_at) ?? 0,
+    ms(record.activity_lease_until) ?? 0,
+    beat && beat.uid === record.uid ? (ms(beat.busy_at) ?? 0) : 0,
+  );
+}
+
+export const isAwake = (record: WorkerRecord): boolean => AWAKE_PHASES.has(record.phase);
+
+export function idleDeadline(record: WorkerRecord, beat: Beat | null = null): number | undefined {
+  if (record.idle_timeout_seconds <= 0 || !isAwake(record) || record.desired !== 'running') return undefined;
+  return idleSince(record, beat) + record.idle_timeout_seconds * 1000;
+}
+
+export const isExpired = (record: WorkerRecord, now: number): boolean =>
+  record.expires_at !== undefined && Date.parse(record.expires_at) <= now;
+
+export const isLeaseLive = (record: WorkerRecord, now: number): boolean =>
+  record.op !== undefined && Date.parse(record.op.expires_at) > now;
+
+/**
+ * The earliest thing the sweeper must do for this worker, or `null` when nothing is planned.
+ * With `beat` omitted the answer is never later than with it (busy beats only postpone sleep), which is what
+ * makes it safe for filing `due/` hints without reading `beats/`.
+ */
+export function nextAction(
+  record: WorkerRecord,
+  settings: LifecycleSettings,
+  beat: Beat | null = null,
+): NextAction | null {
+  const candidates: NextAction[] = [];
+  const expires = ms(record.expires_at);
+  if (expires !== undefined && record.desired !== 'deleted') {
+    const blocked = record.deletion_protection;
+    if (!blocked || isAwake(record)) candidates.push({ kind: blocked ? 'sleep' : 'delete', at: expires });
+  }
+  if (record.op) candidates.push({ kind: 'redrive', at: Date.parse(record.op.expires_at) });
+  const retryAt = ms(record.next_check_at);
+  if (retryAt !== undefined) candidates.push({ kind: 'retry', at: retryAt });
+  if (TRANSITIONAL_PHASES.has(record.phase)) {
+    candidates.push({
+      kind: 'fail',
+      at: Date.parse(record.phase_since) + settings.wedgedAfterSeconds * 1000,
+    });
+  }
+  const idle = idleDeadline(record, beat);
+  if (idle !== undefined) candidates.push({ kind: 'sleep', at: idle });
+  if (candidates.length === 0) return null;
+  return candidates.reduce((a, b) => (b.at < a.at ? b : a));
+}
+
+export const deadlineOf = (settings: LifecycleSettings) => (record: WorkerRecord) =>
+  nextAction(record, settings)?.at;
+
+/** A `ready` worker whose last beat is older than `beat_write_interval + 3 × heartbeat interval` is stale. */
+export function isStale(
+  record: WorkerRecord,
+  beat: Beat | null,
+  now: number,
+  settings: LifecycleSettings,
+): boolean {
+  if (record.phase !== 'ready') return false;
+  const last = Math.max(
+    ms(beat && beat.uid === record.uid ? beat.at : undefined) ?? 0,
+    ms(record.ready_at) ?? 0,
+  );
+  return now - last > (settings.beatWriteIntervalSeconds + 3 * settings.heartbeatIntervalSeconds) * 1000;
+}
+
+/** The HiClaw status word for a phase (DESIGN §2 table). */
+export function hiclawStatus(record: WorkerRecord, stale: boolean): HiclawStatus {
+  switch (record.phase) {
+    case 'pending':
+    case 'starting':
+    case 'updating':
+    case 'lost':
+      return record.backend_state === 'running' ? 'running' : 'starting';
+    case 'ready':
+      return stale ? 'running' : 'ready';
+    case 'stopping':
+    case 'sleeping':
+      return 'stopped';
+    case 'deleting':
+      return 'not_found';
+    case 'failed':
+      return 'unknown';
+  }
+}

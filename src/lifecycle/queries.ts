@@ -1,0 +1,110 @@
+/**
+ * Reads: one worker, the fleet (filtered, paged), a worker's events. GET never calls the backend except for an
+ * explicit `?refresh=true`, at most once per 10 s per worker (HiClaw defect #10 pinged Docker on every request).
+ *
+ * @module
+ */
+
+import { ValidationError } from '../errors';
+import type { LifecycleContext } from './context';
+import type { ListQuery } from './inputs';
+import { requireWorker } from './intents';
+import type { WorkerRecord } from './record';
+import { iso, isWorker } from './record';
+import { renderWorker, type WorkerView } from './views';
+import { resourceNameOf } from './worker-spec';
+
+const REFRESH_MIN_INTERVAL_MS = 10_000;
+/** Records read in parallel while listing: enough to hide store latency, few enough not to trip throttling. */
+const LIST_READ_CONCURRENCY = 16;
+
+export async function getWorker(ctx: LifecycleContext, name: string, options: { refresh?: boolean } = {}) {
+  let record = await requireWorker(ctx, name);
+  const now = ctx.clock.now();
+  const lastRefresh = record.refreshed_at ? Date.parse(record.refreshed_at) : 0;
+  if (options.refresh && now - lastRefresh >= REFRESH_MIN_INTERVAL_MS && record.backend_ref) {
+    record = await refresh(ctx, record, now);
+  }
+  return renderWorker(ctx, record, await ctx.repo.readBeat(name));
+}
+
+async function refresh(ctx: LifecycleContext, record: WorkerRecord, now: number): Promise<WorkerRecord> {
+  const { deployment_id } = await ctx.deployment();
+  const status = await ctx.backends.get(record.spec.backend).status({
+    resourceName: resourceNameOf(record, deployment_id),
+    ...(record.backend_ref?.id ? { id: record.backend_ref.id } : {}),
+  });
+  const written = await ctx.repo.mutate(record.name, (current) => {
+    if (!isWorker(current) || current.uid !== record.uid) return undefined;
+    return {
+      ...current,
+      raw_status: status.raw,
+      backend_state: status.state,
+      observed_at: iso(now),
+      refreshed_at: iso(now),
+    };
+  });
+  return isWorker(written.value) ? written.value : record;
+}
+
+export interface WorkerPage {
+  workers: WorkerView[];
+  next_cursor?: string;
+}
+
+const encodeCursor = (name: string) => btoa(JSON.stringify({ a: name })).replace(/=+$/, '');
+function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(atob(cursor)) as { a?: unknown };
+    if (typeof parsed.a === 'string' && /^[a-z0-9-]{1,63}$/.test(parsed.a)) return parsed.a;
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('cursor is not one this API returned', 'cursor');
+}
+
+/**
+ * One page of the fleet in name order. Filters apply to the records read for the page, so a page may be short
+ * (even empty) while `next_cursor` is present: only a missing `next_cursor` means the end.
+ */
+export async function listWorkers(ctx: LifecycleContext, query: ListQuery): Promise<WorkerPage> {
+  const startAfter = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const page = await ctx.repo.listNames({ limit: query.limit, ...(startAfter ? { startAfter } : {}) });
+  const records: WorkerRecord[] = [];
+  const names = page.names.map((n) => n.name);
+  for (let i = 0; i < names.length; i += LIST_READ_CONCURRENCY) {
+    const batch = await Promise.all(names.slice(i, i + LIST_READ_CONCURRENCY).map((n) => ctx.repo.read(n)));
+    for (const read of batch) if (isWorker(read?.value)) records.push(read.value);
+  }
+  const team = query.scopeTeam ?? query.team;
+  const matching = records.filter(
+    (r) =>
+      (team === undefined || r.team === team) &&
+      (query.phase === undefined || r.phase === query.phase) &&
+      query.labels.every(([k, v]) => r.labels[k] === v),
+  );
+  const views = await Promise.all(
+    matching.map(async (r) =>
+      renderWorker(ctx, r, r.phase === 'ready' ? await ctx.repo.readBeat(r.name) : null),
+    ),
+  );
+  const filtered = query.status === undefined ? views : views.filter((v) => v.status === query.status);
+  return {
+    workers: filtered,
+    ...(page.cursor ? { next_cursor: encodeCursor(page.cursor) } : {}),
+  };
+}
+
+export async function listEvents(
+  ctx: LifecycleContext,
+  name: string,
+  options: { cursor?: string; limit: number },
+) {
+  const exists = (await ctx.repo.read(name))?.value;
+  if (!exists) await requireWorker(ctx, name);
+  if (options.cursor !== undefined && !/^[0-9a-z-]+\.json$/.test(options.cursor)) {
+    throw new ValidationError('cursor is not one this API returned', 'cursor');
+  }
+  const page = await ctx.repo.listEvents(name, options);
+  return { events: page.events, ...(page.cursor ? { next_cursor: page.cursor } : {}) };
+}

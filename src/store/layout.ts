@@ -1,0 +1,34 @@
+/**
+ * Where everything lives inside the state prefix (DESIGN §4). Only validated names reach these functions.
+ *
+ * @module
+ */
+
+/** 13 nines: inverted epoch milliseconds sort newest first until the year 2286. */
+const INVERT_BASE = 9_999_999_999_999;
+
+export const layout = {
+  deployment: 'meta/deployment.json',
+  hmacKey: 'secrets/_deployment.json',
+  worker: (name: string) => `workers/${name}.json`,
+  workersPrefix: 'workers/',
+  nameOfWorkerKey: (key: string) => key.slice('workers/'.length, -'.json'.length),
+  secrets: (name: string, uid: string) => `secrets/${name}/${uid}.json`,
+  beat: (name: string) => `beats/${name}`,
+  beatsPrefix: 'beats/',
+  event: (name: string, atMs: number, uid: string, seq: number) =>
+    `events/${name}/${String(INVERT_BASE - atMs).padStart(13, '0')}-${uid}-${String(seq).padStart(8, '0')}.json`,
+  eventsPrefix: (name: string) => `events/${name}/`,
+  /** `due/<12-digit epoch seconds>/<name>/<write_id>`: lexicographic order is time order. */
+  hint: (atMs: number, name: string, writeId: string) =>
+    `due/${String(Math.max(0, Math.floor(atMs / 1000))).padStart(12, '0')}/${name}/${writeId}`,
+  hintsPrefix: 'due/',
+  /** The first key after every hint due at or before `atMs`. */
+  hintsUpTo: (atMs: number) => `due/${String(Math.floor(atMs / 1000)).padStart(12, '0')}/\uffff`,
+  parseHint(key: string): { atMs: number; name: string; writeId: string } | null {
+    const match = /^due\/(\d{12})\/([a-z0-9-]+)\/([^/]+)$/.exec(key);
+    return match ? { atMs: Number(match[1]) * 1000, name: match[2]!, writeId: match[3]! } : null;
+  },
+  sweeperLock: 'locks/sweeper',
+  team: (team: string) => `teams/${team}.json`,
+} as const;

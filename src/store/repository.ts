@@ -1,0 +1,265 @@
+/**
+ * The record repository: typed reads and compare-and-swap writes of everything the lifecycle persists.
+ *
+ * Two ordering rules live here so no caller can forget them:
+ * - a `due/` hint is written BEFORE any record write that makes the worker's next deadline earlier (the sweeper's
+ *   invariant: every record has a hint at or before its next deadline);
+ * - an event is written AFTER the record write that made its transition, under a create-only key derived from
+ *   the transition's sequence number, so a retried write cannot log it twice.
+ *
+ * @module
+ */
+
+import { PreconditionFailedError } from '../errors';
+import type { Beat, StoredWorker, WorkerEvent, WorkerRecord } from '../lifecycle/record';
+import { type CasResult, casUpdate, type Draft, newWriteId, type Read, readJson } from './cas';
+import { layout } from './layout';
+import { clampListLimit, type ObjectStore } from './port';
+
+export interface DeploymentMeta {
+  deployment_id: string;
+  created_at: string;
+}
+
+/** Env values of one incarnation. Several candidates per name survive concurrent PATCHes; the HMAC picks one. */
+interface SecretsDoc {
+  env: Record<string, string[]>;
+  write_id: string;
+}
+
+export type DeadlineOf = (record: WorkerRecord) => number | undefined;
+
+export interface EventPage {
+  events: WorkerEvent[];
+  cursor?: string;
+}
+
+export class WorkerRepository {
+  constructor(
+    readonly store: ObjectStore,
+    private readonly deadlineOf: DeadlineOf = () => undefined,
+  ) {}
+
+  read(name: string): Promise<Read<StoredWorker> | null> {
+    return readJson<StoredWorker>(this.store, layout.worker(name));
+  }
+
+  /**
+   * Compare-and-swap on `workers/<name>.json`. `mutate` sees the current record, tombstone or `null` and returns
+   * the next one, or `undefined` to leave it alone.
+   */
+  async mutate(
+    name: string,
+    mutate: (current: StoredWorker | null) => Draft<StoredWorker> | undefined,
+  ): Promise<CasResult<StoredWorker>> {
+    const result = await casUpdate<StoredWorker>(this.store, layout.worker(name), mutate, {
+      beforeWrite: (next, previous) => this.fileHintIfEarlier(next, previous),
+    });
+    const written = result.value;
+    if (result.changed && written && written.event_seq > 0) {
+      await this.appendEventFor(written).catch(() => {
+        // The record is the truth; the sweeper's full scan re-emits a missing last event.
+      });
+    }
+    return result;
+  }
+
+  private async fileHintIfEarlier(next: StoredWorker, previous: StoredWorker | null): Promise<void> {
+    if (next.kind !== 'worker') return;
+    const nextAt = this.deadlineOf(next);
+    if (nextAt === undefined) return;
+    const previousAt = previous?.kind === 'worker' ? this.deadlineOf(previous) : undefined;
+    if (previousAt !== undefined && previousAt <= nextAt) return;
+    await this.putHint(nextAt, next.name, next.write_id);
+  }
+
+  /** Writes the event for the record's `last_transition`; idempotent (create-only key per transition). */
+  async appendEventFor(record: StoredWorker): Promise<void> {
+    const t = record.last_transition;
+    const event: WorkerEvent = {
+      at: t.at,
+      name: record.name,
+      uid: record.uid,
+      seq: record.event_seq,
+      from: t.from,
+      to: t.to,
+      reason: t.reason,
+      actor: t.actor,
+      generation: record.kind === 'worker' ? record.spec_generation : 0,
+      ...(t.message ? { message: t.message } : {}),
+    };
+    const key = layout.event(record.name, Date.parse(t.at), record.uid, record.event_seq);
+    try {
+      await this.store.put(key, JSON.stringify(event), { ifNoneMatch: '*' });
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
+
+  async hasEventFor(record: StoredWorker): Promise<boolean> {
+    const key = layout.event(
+      record.name,
+      Date.parse(record.last_transition.at),
+      record.uid,
+      record.event_seq,
+    );
+    return (await this.store.get(key)) !== null;
+  }
+
+  async listEvents(name: string, options: { cursor?: string; limit?: number } = {}): Promise<EventPage> {
+    const prefix = layout.eventsPrefix(name);
+    const page = await this.store.list(prefix, {
+      limit: clampListLimit(options.limit ?? 50),
+      ...(options.cursor ? { startAfter: prefix + options.cursor } : {}),
+    });
+    const events = await Promise.all(page.keys.map((k) => readJson<WorkerEvent>(this.store, k.key)));
+    return {
+      events: events.flatMap((e) => (e ? [e.value] : [])),
+      ...(page.cursor ? { cursor: page.cursor.slice(prefix.length) } : {}),
+    };
+  }
+
+  async deleteEvents(name: string, olderThanMs: number): Promise<number> {
+    let removed = 0;
+    let startAfter: string | undefined;
+    const prefix = layout.eventsPrefix(name);
+    do {
+      const page = await this.store.list(prefix, startAfter ? { startAfter } : {});
+      for (const key of page.keys) {
+        if (key.lastModified < olderThanMs) {
+          await this.store.delete(key.key);
+          removed++;
+        }
+      }
+      startAfter = page.cursor;
+    } while (startAfter);
+    return removed;
+  }
+
+  /** Lists worker names (records and tombstones) in name order. */
+  async listNames(options: { startAfter?: string; limit?: number } = {}) {
+    const page = await this.store.list(layout.workersPrefix, {
+      limit: clampListLimit(options.limit),
+      ...(options.startAfter ? { startAfter: layout.worker(options.startAfter) } : {}),
+    });
+    return {
+      names: page.keys.map((k) => ({ name: layout.nameOfWorkerKey(k.key), lastModified: k.lastModified })),
+      ...(page.cursor ? { cursor: layout.nameOfWorkerKey(page.cursor) } : {}),
+    };
+  }
+
+  // --- secrets -------------------------------------------------------------------------------------------
+
+  async addSecretCandidates(name: string, uid: string, env: Record<string, string>): Promise<void> {
+    if (Object.keys(env).length === 0) return;
+    await casUpdate<SecretsDoc>(this.store, layout.secrets(name, uid), (current) => {
+      const merged: Record<string, string[]> = { ...(current?.env ?? {}) };
+      for (const [key, value] of Object.entries(env)) {
+        const candidates = merged[key] ?? [];
+        if (!candidates.includes(value)) merged[key] = [...candidates, value];
+      }
+      return { env: merged };
+    });
+  }
+
+  async readSecretCandidates(name: string, uid: string): Promise<Record<string, string[]>> {
+    return (await readJson<SecretsDoc>(this.store, layout.secrets(name, uid)))?.value.env ?? {};
+  }
+
+  /** Keeps only the values the record's HMACs name, so superseded values do not linger. */
+  async pruneSecrets(name: string, uid: string, keep: Record<string, string>): Promise<void> {
+    await casUpdate<SecretsDoc>(this.store, layout.secrets(name, uid), (current) => {
+      if (!current) return undefined;
+      const env = Object.fromEntries(Object.entries(keep).map(([k, v]) => [k, [v]]));
+      const unchanged =
+        Object.keys(current.env).length === Object.keys(env).length &&
+        Object.entries(current.env).every(([k, v]) => v.length === 1 && v[0] === keep[k]);
+      return unchanged ? undefined : { env };
+    });
+  }
+
+  deleteSecrets(name: string, uid: string): Promise<void> {
+    return this.store.delete(layout.secrets(name, uid));
+  }
+
+  // --- beats ---------------------------------------------------------------------------------------------
+
+  async readBeat(name: string): Promise<Beat | null> {
+    return (await readJson<Beat>(this.store, layout.beat(name)))?.value ?? null;
+  }
+
+  async writeBeat(name: string, beat: Beat): Promise<void> {
+    await this.store.put(layout.beat(name), JSON.stringify(beat));
+  }
+
+  deleteBeat(name: string): Promise<void> {
+    return this.store.delete(layout.beat(name));
+  }
+
+  listBeats(options: { startAfter?: string; limit?: number } = {}) {
+    return this.store.list(layout.beatsPrefix, {
+      ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+      ...(options.limit ? { limit: options.limit } : {}),
+    });
+  }
+
+  // --- due hints -----------------------------------------------------------------------------------------
+
+  async putHint(atMs: number, name: string, writeId: string = newWriteId()): Promise<string> {
+    const key = layout.hint(atMs, name, writeId);
+    await this.store.put(key, '');
+    return key;
+  }
+
+  listHintsUpTo(atMs: number, options: { startAfter?: string; limit?: number } = {}) {
+    return this.store
+      .list(layout.hintsPrefix, {
+        ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+        ...(options.limit ? { limit: options.limit } : {}),
+      })
+      .then((page) => {
+        const last = layout.hintsUpTo(atMs);
+        const keys = page.keys.filter((k) => k.key < last);
+        return { keys, ...(page.cursor && keys.length === page.keys.length ? { cursor: page.cursor } : {}) };
+      });
+  }
+
+  deleteHint(key: string): Promise<void> {
+    return this.store.delete(key);
+  }
+
+  // --- deployment ----------------------------------------------------------------------------------------
+
+  /** Reads `meta/deployment.json`, creating it (create-only, so concurrent first starts agree) if absent. */
+  async deployment(now: () => number): Promise<DeploymentMeta> {
+    const existing = await readJson<DeploymentMeta>(this.store, layout.deployment);
+    if (existing) return existing.value;
+    const meta: DeploymentMeta = {
+      deployment_id: `d${crypto.randomUUID().replace(/-/g, '').slice(0, 11)}`,
+      created_at: new Date(now()).toISOString(),
+    };
+    try {
+      await this.store.put(layout.deployment, JSON.stringify(meta), { ifNoneMatch: '*' });
+      return meta;
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+      return (await readJson<DeploymentMeta>(this.store, layout.deployment))!.value;
+    }
+  }
+
+  /** The deployment's HMAC key for env values; kept under `secrets/` (readable by lifecycle and sweeper only). */
+  async hmacKey(): Promise<string> {
+    const existing = await readJson<{ key: string }>(this.store, layout.hmacKey);
+    if (existing) return existing.value.key;
+    const key = [...crypto.getRandomValues(new Uint8Array(32))]
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('');
+    try {
+      await this.store.put(layout.hmacKey, JSON.stringify({ key }), { ifNoneMatch: '*' });
+      return key;
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+      return (await readJson<{ key: string }>(this.store, layout.hmacKey))!.value.key;
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * An in-process orchestrator for API tests: MemoryStore, FakeBackend, a settable clock and a manager key.
+ */
+
+import { createApp } from '../../src/api/app';
+import { FakeBackend } from '../../src/backends/fake';
+import { sha256Hex } from '../../src/lifecycle/api-keys';
+import type { Clock } from '../../src/lifecycle/clock';
+import { BackendRegistry, type LifecycleContext, once, silentLogger } from '../../src/lifecycle/context';
+import { deadlineOf } from '../../src/lifecycle/policy';
+import { WorkerService } from '../../src/lifecycle/service';
+import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/settings';
+import { MemoryStore } from '../../src/store/memory';
+import type { ObjectStore } from '../../src/store/port';
+import { WorkerRepository } from '../../src/store/repository';
+
+export const MANAGER_KEY = 'test-manager-key-0123456789';
+
+/** A real clock that tests can push forward (timers still run in real time). */
+export class OffsetClock implements Clock {
+  offset = 0;
+  now() {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number) {
+    this.offset += ms;
+  }
+  sleep(ms: number) {
+    return new Promise<void>((resolve) => setTimeout(resolve, ms));
+  }
+}
+
+export interface AppHarnessOptions {
+  settings?: Partial<LifecycleSettings>;
+  store?: ObjectStore;
+  backend?: FakeBackend;
+}
+
+export async function makeApp(options: AppHarnessOptions = {}) {
+  const clock = new OffsetClock();
+  const settings: LifecycleSettings = { ...DEFAULT_SETTINGS, defaultBackend: 'fake', ...options.settings };
+  const store = options.store ?? new MemoryStore(() => clock.now());
+  const backend = options.backend ?? new FakeBackend({ now: () => clock.now() });
+  const repo = new WorkerRepository(store, deadlineOf(settings));
+  const ctx: LifecycleContext = {
+    repo,
+    backends: new BackendRegistry(new Map([[backend.name, backend]])),
+    settings,
+    clock,
+    owner: 'test',
+    log: silentLogger,
+    deployment: once(() => repo.deployment(() => clock.now())),
+    hmacKey: once(() => repo.hmacKey()),
+  };
+  const service = new WorkerService(ctx, { mode: 'keys', managerKeyHashes: [await sha256Hex(MANAGER_KEY)] });
+  const app = createApp({ service });
+  const call = async (
+    method: string,
+    path: string,
+    options: { body?: unknown; key?: string | null; raw?: string } = {},
+  ) => {
+    const headers: Record<string, string> = {};
+    const key = options.key === undefined ? MANAGER_KEY : options.key;
+    if (key) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined;
+    if (options.raw !== undefined) body = options.raw;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, text, headers: res.headers };
+  };
+  return { app, call, ctx, store, backend, clock, service, settings, repo };
+}
+
+export type AppHarness = Awaited<ReturnType<typeof makeApp>>;
+
+/** Reports ready for a worker with its key, as its container would. */
+export async function reportReady(h: AppHarness, name: string, key: string, body: unknown = {}) {
+  return h.call('POST', `/workers/${name}/ready`, { key, body });
+}
