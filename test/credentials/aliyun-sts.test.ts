@@ -1,0 +1,372 @@
+/**
+ * AliyunStsIssuer through the real `@alicloud/sts20150401` client against a protocol-level fake of Alibaba STS
+ * (`test/support/fake-aliyun-sts-server.ts`) on 127.0.0.1: the fake verifies the V3 signature, so these tests
+ * prove what goes over the wire, not what a mock was told to expect.
+ */
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AliyunStsIssuer, type AliyunStsIssuerOptions } from '../../src/credentials/aliyun-sts';
+import {
+  BackendError,
+  BackendUnavailableError,
+  ConfigError,
+  type OrchestratorError,
+  ValidationError,
+} from '../../src/errors';
+import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
+
+// What FC hands a function: temporary credentials (an STS AK plus its token).
+const SIGNING = {
+  accessKeyId: 'STS.NTfcFunctionKey',
+  accessKeySecret: 'fc-signing-secret-9f8e7d',
+  securityToken: 'fc-sec-token-CAIS1234',
+};
+const ROLE = 'acs:ram::1234567890123456:role/agent-data';
+const UID = '3f2a9c1e-7b4d-4c2a-9e1f-0123456789ab';
+const OIDC_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.rrsa-projected-token.sig';
+
+/** The exact RAM policy DESIGN §8 prescribes for worker alice in bucket agents-data. */
+const alicePolicy = (root = '') => ({
+  Version: '1',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['oss:GetObject', 'oss:PutObject', 'oss:DeleteObject'],
+      Resource: [`acs:oss:*:*:agents-data/${root}agents/alice/*`, `acs:oss:*:*:agents-data/${root}shared/*`],
+    },
+    {
+      Effect: 'Allow',
+      Action: ['oss:ListObjects'],
+      Resource: ['acs:oss:*:*:agents-data'],
+      Condition: {
+        StringLike: {
+          'oss:Prefix': [
+            `${root}agents/alice/`,
+            `${root}agents/alice/*`,
+            `${root}shared/`,
+            `${root}shared/*`,
+          ],
+        },
+      },
+    },
+  ],
+});
+
+const caught = async (promise: Promise<unknown>): Promise<OrchestratorError> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error as OrchestratorError;
+  }
+  throw new Error('expected a rejection');
+};
+
+/** Everything a log line could show: JSON body, inspected form (hidden fields too: the AWS SDK keeps the raw body
+ * in a hidden `$responseBodyText`), and each cause's message and stack. */
+const surfacesOf = (error: OrchestratorError): string[] => {
+  const surfaces = [JSON.stringify(error.toJSON()), inspect(error, { depth: 10, showHidden: true })];
+  for (let e: unknown = error; e instanceof Error; e = e.cause) surfaces.push(e.message, String(e.stack));
+  return surfaces;
+};
+
+const expectNoSecrets = (error: OrchestratorError, secrets: (string | undefined)[]) => {
+  const surfaces = surfacesOf(error);
+  for (const secret of secrets.filter((s): s is string => Boolean(s))) {
+    for (const surface of surfaces) expect(surface).not.toContain(secret);
+  }
+};
+
+describe('AliyunStsIssuer against a protocol-level fake of Alibaba STS', () => {
+  let sts: FakeAliyunSts;
+  const oidcTokens = [OIDC_TOKEN];
+  const issuerWith = (overrides: Partial<AliyunStsIssuerOptions> = {}) =>
+    new AliyunStsIssuer({
+      roleArn: ROLE,
+      bucket: 'agents-data',
+      ossEndpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
+      region: 'cn-hangzhou',
+      stsEndpoint: sts.url,
+      credentials: SIGNING,
+      ...overrides,
+    });
+
+  beforeEach(async () => {
+    sts = await startFakeAliyunSts({
+      keys: {
+        [SIGNING.accessKeyId]: { secret: SIGNING.accessKeySecret, securityToken: SIGNING.securityToken },
+      },
+      oidcTokens,
+    });
+  });
+  afterEach(() => sts.close());
+
+  it('sends a V3-signed AssumeRole 2015-04-01 with the session name, duration and exact policy, and returns the credentials', async () => {
+    const issued = await issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 });
+
+    expect(sts.calls).toHaveLength(1);
+    const call = sts.calls[0]!;
+    expect(call).toMatchObject({ action: 'AssumeRole', version: '2015-04-01' });
+    // Signed with the function's temporary credentials: the fake checked the signature and the token.
+    expect(call.accessKeyId).toBe(SIGNING.accessKeyId);
+    expect(call.securityToken).toBe(SIGNING.securityToken);
+    expect(call.params.RoleArn).toBe(ROLE);
+    expect(call.params.RoleSessionName).toBe('w-alice-3f2a9c1e');
+    expect(call.params.DurationSeconds).toBe('3600');
+    expect(JSON.parse(call.params.Policy!)).toEqual(alicePolicy());
+    expect(call.params.Policy).toBe(JSON.stringify(alicePolicy()));
+
+    expect(issued).toEqual({
+      provider: 'aliyun',
+      accessKeyId: sts.lastIssued!.accessKeyId,
+      accessKeySecret: sts.lastIssued!.accessKeySecret,
+      securityToken: sts.lastIssued!.securityToken,
+      expiration: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      endpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
+      bucket: 'agents-data',
+      prefixes: ['agents/alice/', 'shared/'],
+      region: 'cn-hangzhou',
+    });
+    expect(Date.parse(issued.expiration) - Date.now()).toBeGreaterThan(3500_000);
+  });
+
+  it('scopes the policy under the data root when one is configured', async () => {
+    const issued = await issuerWith({ dataRoot: 'team-1' }).issue({
+      workerName: 'alice',
+      uid: UID,
+      durationSeconds: 900,
+    });
+    expect(JSON.parse(sts.calls[0]!.params.Policy!)).toEqual(alicePolicy('team-1/'));
+    expect(sts.calls[0]!.params.DurationSeconds).toBe('900');
+    expect(issued.prefixes).toEqual(['team-1/agents/alice/', 'team-1/shared/']);
+  });
+
+  it('asks a credentials getter on every call, so rotated function credentials are used', async () => {
+    const second = {
+      accessKeyId: 'STS.NTrotated',
+      accessKeySecret: 'rotated-secret',
+      securityToken: 'rotated-token',
+    };
+    await sts.close();
+    sts = await startFakeAliyunSts({
+      keys: {
+        [SIGNING.accessKeyId]: { secret: SIGNING.accessKeySecret, securityToken: SIGNING.securityToken },
+        [second.accessKeyId]: { secret: second.accessKeySecret, securityToken: second.securityToken },
+      },
+    });
+    const rotation = [SIGNING, second];
+    const issuer = issuerWith({ credentials: async () => rotation.shift()! });
+    await issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 });
+    await issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 });
+    expect(sts.calls.map((c) => [c.accessKeyId, c.securityToken])).toEqual([
+      [SIGNING.accessKeyId, SIGNING.securityToken],
+      [second.accessKeyId, second.securityToken],
+    ]);
+  });
+
+  it('rejects names that try to escape their prefix before any request reaches STS', async () => {
+    const issuer = issuerWith();
+    for (const workerName of ['a/../b', '*', 'alice*', 'Alice', '../shared', 'a?', '', 'a'.repeat(64)]) {
+      const error = await caught(issuer.issue({ workerName, uid: UID, durationSeconds: 3600 }));
+      expect(error, workerName).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe('name');
+    }
+    expect(sts.calls).toHaveLength(0);
+  });
+
+  it('rejects a duration STS would refuse before any request', async () => {
+    const error = await caught(issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 600 }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe('duration_seconds');
+    expect(sts.calls).toHaveLength(0);
+  });
+
+  it('reports NoPermission as a 502 BackendError naming the provider and code, with no secret', async () => {
+    sts.failNext('denied');
+    const error = await caught(issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error.status).toBe(502);
+    expect(error.message).toMatch(
+      /aliyun STS AssumeRole failed: NoPermission \(HTTP 403, request id [0-9A-F]+\)/,
+    );
+    expectNoSecrets(error, [SIGNING.accessKeySecret, SIGNING.securityToken, sts.lastIssued?.accessKeySecret]);
+  });
+
+  it('reports throttling as a 503 BackendUnavailableError with the Retry-After STS gave', async () => {
+    sts.failNext('throttled');
+    const error = await caught(issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect(error.status).toBe(503);
+    expect(error.retryAfterSeconds).toBe(3);
+    expect(error.message).toContain('Throttling.User');
+    expectNoSecrets(error, [SIGNING.accessKeySecret, SIGNING.securityToken]);
+  });
+
+  it('reports a 500 from STS as retryable (503)', async () => {
+    sts.failNext('internal');
+    const error = await caught(issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect(error.message).toContain('InternalError');
+  });
+
+  it.each(['garbage', 'incomplete', 'html'] as const)(
+    'reports a %s answer as a 502 BackendError that quotes nothing of it',
+    async (failure) => {
+      sts.failNext(failure);
+      const error = await caught(
+        issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }),
+      );
+      expect(error).toBeInstanceOf(BackendError);
+      expect(error.message).toMatch(/^aliyun STS AssumeRole /);
+      const minted = sts.lastIssued!;
+      expectNoSecrets(error, [
+        minted.accessKeySecret,
+        minted.securityToken,
+        SIGNING.accessKeySecret,
+        SIGNING.securityToken,
+      ]);
+    },
+  );
+
+  it('is refused by STS when signed with the wrong secret, reported without either secret', async () => {
+    const wrong = { ...SIGNING, accessKeySecret: 'not-the-right-secret' };
+    const error = await caught(
+      issuerWith({ credentials: wrong }).issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }),
+    );
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error.message).toContain('SignatureDoesNotMatch');
+    expect(sts.calls[0]!.accessKeyId).toBeUndefined();
+    expectNoSecrets(error, [wrong.accessKeySecret, SIGNING.securityToken]);
+  });
+
+  it('reports an unreachable endpoint as a 503 BackendUnavailableError', async () => {
+    const closedUrl = sts.url;
+    await sts.close();
+    const error = await caught(
+      issuerWith({ stsEndpoint: closedUrl }).issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }),
+    );
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect(error.message).toContain('ECONNREFUSED');
+    sts = await startFakeAliyunSts({ keys: {} });
+  });
+
+  describe('with an OIDC token file (RRSA)', () => {
+    let dir: string;
+    let tokenFile: string;
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'oidc-'));
+      tokenFile = join(dir, 'token');
+      await writeFile(tokenFile, `${OIDC_TOKEN}\n`);
+    });
+    afterEach(() => rm(dir, { recursive: true, force: true }));
+    const oidcIssuer = () =>
+      issuerWith({
+        credentials: undefined,
+        oidcProviderArn: 'acs:ram::1234567890123456:oidc-provider/ack-rrsa',
+        oidcTokenFile: tokenFile,
+      });
+
+    it('calls AssumeRoleWithOIDC unsigned with the token read from the file on every call', async () => {
+      const issuer = oidcIssuer();
+      const first = await issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 });
+      // The platform rotates the projected token; the next call must send the new one.
+      oidcTokens.push('eyJrotated.token.sig');
+      await writeFile(tokenFile, 'eyJrotated.token.sig');
+      await issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 });
+
+      expect(sts.calls.map((c) => [c.action, c.version, c.params.OIDCToken])).toEqual([
+        ['AssumeRoleWithOIDC', '2015-04-01', OIDC_TOKEN],
+        ['AssumeRoleWithOIDC', '2015-04-01', 'eyJrotated.token.sig'],
+      ]);
+      const call = sts.calls[0]!;
+      expect(call.headers.authorization).toBeUndefined();
+      expect(call.params.OIDCProviderArn).toBe('acs:ram::1234567890123456:oidc-provider/ack-rrsa');
+      expect(call.params.RoleArn).toBe(ROLE);
+      expect(call.params.RoleSessionName).toBe('w-alice-3f2a9c1e');
+      expect(call.params.DurationSeconds).toBe('3600');
+      expect(JSON.parse(call.params.Policy!)).toEqual(alicePolicy());
+      expect(first.prefixes).toEqual(['agents/alice/', 'shared/']);
+      oidcTokens.pop();
+    });
+
+    it('reports a token STS refuses without quoting the token', async () => {
+      await writeFile(tokenFile, 'eyJexpired.token.sig');
+      const error = await caught(
+        oidcIssuer().issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }),
+      );
+      expect(error).toBeInstanceOf(BackendError);
+      expect(error.message).toContain('AuthenticationFail.OIDCToken.Invalid');
+      expectNoSecrets(error, ['eyJexpired.token.sig']);
+    });
+
+    it('keeps the token out of an unreachable-endpoint error, though the SDK puts it in the URL', async () => {
+      const closedUrl = sts.url;
+      await sts.close();
+      const issuer = new AliyunStsIssuer({
+        roleArn: ROLE,
+        bucket: 'agents-data',
+        ossEndpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
+        stsEndpoint: closedUrl,
+        oidcProviderArn: 'acs:ram::1234567890123456:oidc-provider/ack-rrsa',
+        oidcTokenFile: tokenFile,
+      });
+      const error = await caught(issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
+      expect(error).toBeInstanceOf(BackendUnavailableError);
+      expectNoSecrets(error, [OIDC_TOKEN]);
+      sts = await startFakeAliyunSts({ keys: {} });
+    });
+
+    it('treats a missing token file as a configuration error naming oidcTokenFile, making no call', async () => {
+      await rm(tokenFile);
+      const issuer = oidcIssuer();
+      const error = await caught(issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toContain('oidcTokenFile');
+      expect(sts.calls).toHaveLength(0);
+      expect(await issuer.health()).toEqual({ ok: false, message: expect.stringContaining('oidcTokenFile') });
+    });
+  });
+
+  describe('configuration', () => {
+    it('names the missing or unusable setting', () => {
+      expect(() => issuerWith({ roleArn: '' })).toThrow(/roleArn/);
+      expect(() => issuerWith({ bucket: 'Bad_Bucket' })).toThrow(/bucket/);
+      expect(() => issuerWith({ ossEndpoint: '' })).toThrow(/ossEndpoint/);
+      expect(() => issuerWith({ dataRoot: 'a/*' })).toThrow(/dataRoot/);
+      expect(() => issuerWith({ stsEndpoint: 'http://sts.local/some/path' })).toThrow(/stsEndpoint/);
+      expect(() => issuerWith({ credentials: undefined })).toThrow(/credentials/);
+      expect(() => issuerWith({ oidcProviderArn: 'acs:ram::1:oidc-provider/x' })).toThrow(/oidcTokenFile/);
+      for (const make of [() => issuerWith({ roleArn: '' }), () => issuerWith({ credentials: undefined })]) {
+        expect(make).toThrow(ConfigError);
+      }
+    });
+
+    it('fails at start when the data root makes the policy exceed 2048 characters', () => {
+      expect(() => issuerWith({ dataRoot: `${'r'.repeat(120)}/`.repeat(4) })).toThrow(ConfigError);
+    });
+
+    it('reports a failing credentials getter as retryable (503), making no call', async () => {
+      const issuer = issuerWith({
+        credentials: async () => {
+          throw new Error(`context has no credentials ${SIGNING.accessKeySecret}`);
+        },
+      });
+      const error = await caught(issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
+      expect(error).toBeInstanceOf(BackendUnavailableError);
+      expectNoSecrets(error, [SIGNING.accessKeySecret]);
+      expect(sts.calls).toHaveLength(0);
+      expect((await issuer.health()).ok).toBe(false);
+    });
+
+    it('reports its health without calling STS and without secrets', async () => {
+      const health = await issuerWith().health();
+      expect(health.ok).toBe(true);
+      expect(health.message).toContain('agents-data');
+      expect(health.message).not.toContain(SIGNING.accessKeySecret);
+      expect(sts.calls).toHaveLength(0);
+    });
+  });
+});
