@@ -8,6 +8,7 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { Principal } from '../lifecycle/auth';
+import { WORKER_NAME_PATTERN } from '../lifecycle/names';
 import type { AppEnv } from './context';
 
 export type Access =
@@ -58,7 +59,7 @@ export class RouteTable {
         name,
         in: 'path',
         required: true,
-        schema: { type: 'string', pattern: '^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$' },
+        schema: { type: 'string', pattern: WORKER_NAME_PATTERN.source },
       }));
       if (spec.query instanceof z.ZodObject) {
         for (const [name, field] of Object.entries(spec.query.shape as Record<string, z.ZodType>)) {

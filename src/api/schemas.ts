@@ -6,9 +6,9 @@
  */
 
 import { z } from 'zod';
+import { WORKER_NAME_PATTERN } from '../lifecycle/names';
 import { HICLAW_STATUSES, PHASES } from '../lifecycle/record';
 
-const DNS_LABEL = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** Label keys: lowercase, dots/dashes/slashes; our own `orchestrator.` namespace is reserved. */
 const LABEL_KEY = /^[a-z0-9](?:[a-z0-9._/-]{0,61}[a-z0-9])?$/;
@@ -17,7 +17,7 @@ const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/;
 
 export const workerName = z
   .string()
-  .regex(DNS_LABEL, 'must be a DNS label: 1-63 of a-z, 0-9, -; starting with a letter');
+  .regex(WORKER_NAME_PATTERN, 'must be 1-63 of a-z, 0-9 and -, starting with a letter');
 const teamName = workerName;
 
 const envValue = z.string().max(32 * 1024);

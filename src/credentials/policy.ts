@@ -14,11 +14,11 @@
  */
 
 import { ConfigError, ValidationError } from '../errors';
+import { isWorkerName } from '../lifecycle/names';
 
 /** Both Alibaba STS and AWS STS refuse session policies longer than this (AWS counts the minified text). */
 export const MAX_SESSION_POLICY_CHARS = 2048;
 
-const WORKER_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 /** OSS and S3 bucket names share this shape (S3 also allows dots). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** One path segment of the data root: no wildcards, no `..`, nothing that needs escaping in a policy. */
@@ -46,7 +46,7 @@ export interface PolicyDocument {
 
 /** Throws `ValidationError` (field `name`) unless `name` is a DNS label: 1–63 of `[a-z0-9-]`, letter first. */
 export function assertWorkerName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || !WORKER_NAME.test(name)) {
+  if (!isWorkerName(name)) {
     throw new ValidationError(
       'name must be 1-63 characters of a-z, 0-9 and "-", starting with a letter',
       'name',
