@@ -1,0 +1,145 @@
+#!/bin/sh
+# Reference worker entrypoint: reports readiness to the orchestrator and keeps heartbeating.
+#
+# POSIX sh + busybox applets only (sh, wget, httpd, timeout, sleep): no bash, no curl. See README.md beside it.
+#
+# Env (the HiClaw names, injected by the orchestrator):
+#   HICLAW_ORCHESTRATOR_URL   base URL; unset = do not report (the worker just runs)
+#   HICLAW_WORKER_NAME        this worker's name
+#   HICLAW_WORKER_API_KEY     this worker's key; sent as a Bearer token, never printed
+# Optional:
+#   WORKER_HEALTH_CMD                 shell command that succeeds when the worker is healthy (default: true)
+#   HEARTBEAT_INTERVAL_SECONDS        seconds between heartbeats (default 60)
+#   READY_BACKOFF_MAX_SECONDS         cap of the retry backoff (default 30)
+#   READY_REQUEST_TIMEOUT_SECONDS     timeout of one report (default 15)
+#   WORKER_CONSOLE_PORT               serve a tiny console with `busybox httpd` on this port
+#   WORKER_CONSOLE_BIND               address the console binds (default 0.0.0.0)
+# Arguments: a command to run as the worker's main process; the reporter then runs beside it.
+#
+# Unlike the original HiClaw entrypoint (which gave up after 120 s, defect 7 in the contract), this one never
+# stops trying: an orchestrator that is down or answers an error is retried forever with a capped backoff.
+
+set -u
+
+log() { echo "[worker ${HICLAW_WORKER_NAME:-unnamed}] $*"; }
+
+# Accept only positive integers; anything else falls back to the default.
+int_or() {
+  case "$1" in '' | *[!0-9]*) echo "$2" ;; *) if [ "$1" -ge 1 ]; then echo "$1"; else echo "$2"; fi ;; esac
+}
+
+INTERVAL=$(int_or "${HEARTBEAT_INTERVAL_SECONDS:-}" 60)
+BACKOFF_MAX=$(int_or "${READY_BACKOFF_MAX_SECONDS:-}" 30)
+REQUEST_TIMEOUT=$(int_or "${READY_REQUEST_TIMEOUT_SECONDS:-}" 15)
+HEALTH_CMD="${WORKER_HEALTH_CMD:-true}"
+KEY="${HICLAW_WORKER_API_KEY:-}"
+console_pid=""
+
+# `sleep & wait` rather than a plain sleep: a signal interrupts `wait` at once, so `docker stop` is quick.
+nap() {
+  sleep "$1" &
+  wait $!
+}
+
+# busybox wget has no timeout option; `timeout` (busybox or coreutils) bounds every call when present.
+bounded() {
+  if command -v timeout >/dev/null 2>&1; then timeout "$REQUEST_TIMEOUT" "$@"; else "$@"; fi
+}
+
+shutdown() {
+  log "stopping"
+  [ -n "$console_pid" ] && kill "$console_pid" 2>/dev/null
+  exit 0
+}
+trap shutdown TERM INT
+
+start_console() {
+  [ -n "${WORKER_CONSOLE_PORT:-}" ] || return 0
+  dir="${TMPDIR:-/tmp}/worker-console"
+  mkdir -p "$dir"
+  printf '<!doctype html><title>%s</title><h1>worker %s</h1><p>started %s</p>\n' \
+    "${HICLAW_WORKER_NAME:-unnamed}" "${HICLAW_WORKER_NAME:-unnamed}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    >"$dir/index.html"
+  httpd -f -p "${WORKER_CONSOLE_BIND:-0.0.0.0}:${WORKER_CONSOLE_PORT}" -h "$dir" &
+  console_pid=$!
+  log "console on port ${WORKER_CONSOLE_PORT}"
+}
+
+healthy() { bounded sh -c "$HEALTH_CMD" >/dev/null 2>&1; }
+
+# One report. On failure sets $report_error to wget's message, withheld if it could contain the key.
+report_error=""
+post_ready() {
+  url="${HICLAW_ORCHESTRATOR_URL%/}/workers/${HICLAW_WORKER_NAME}/ready"
+  if report_error=$(bounded wget -q -O /dev/null \
+    --header "Authorization: Bearer ${KEY}" \
+    --header 'Content-Type: application/json' \
+    --post-data '{}' "$url" 2>&1); then
+    return 0
+  fi
+  [ -n "$report_error" ] || report_error="no answer within ${REQUEST_TIMEOUT}s"
+  if [ -n "$KEY" ]; then
+    case "$report_error" in *"$KEY"*) report_error="(message withheld: it contained the key)" ;; esac
+  fi
+  return 1
+}
+
+next_delay() {
+  d=$(($1 * 2))
+  [ "$d" -le "$BACKOFF_MAX" ] || d=$BACKOFF_MAX
+  echo "$d"
+}
+
+report_loop() {
+  if [ -z "${HICLAW_ORCHESTRATOR_URL:-}" ] || [ -z "${HICLAW_WORKER_NAME:-}" ]; then
+    log "HICLAW_ORCHESTRATOR_URL or HICLAW_WORKER_NAME is not set: not reporting readiness"
+    while :; do nap 3600; done
+  fi
+
+  delay=1
+  waited=0
+  until healthy; do
+    # Say so once a minute, not on every probe, and keep waiting: a slow start is not a reason to give up.
+    [ $((waited % 60)) -lt "$delay" ] && log "waiting for the health check to pass (${waited}s)"
+    nap "$delay"
+    waited=$((waited + delay))
+    delay=$(next_delay "$delay")
+  done
+  log "healthy"
+
+  reported=0
+  failing=0
+  delay=1
+  while :; do
+    if ! healthy; then
+      # A heartbeat claims liveness: an unhealthy worker stays silent so the orchestrator notices.
+      log "health check failing: not reporting; retrying in ${delay}s"
+    elif post_ready; then
+      if [ "$reported" = 0 ]; then
+        log "reported ready"
+      elif [ "$failing" = 1 ]; then
+        log "heartbeat delivered again"
+      fi
+      reported=1
+      failing=0
+      delay=1
+      nap "$INTERVAL"
+      continue
+    else
+      log "report to the orchestrator failed: ${report_error}; retrying in ${delay}s"
+    fi
+    failing=1
+    nap "$delay"
+    delay=$(next_delay "$delay")
+  done
+}
+
+log "starting (orchestrator: ${HICLAW_ORCHESTRATOR_URL:-none})"
+start_console
+
+if [ "$#" -gt 0 ]; then
+  # The reporter runs beside the real worker process, which becomes PID 1's successor via exec.
+  report_loop &
+  exec "$@"
+fi
+report_loop
