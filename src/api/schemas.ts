@@ -236,3 +236,17 @@ export const healthResponse = z.object({
   clock_skew_ms: z.number().nullable(),
   deployment_id: z.string().nullable(),
 });
+
+export const stsTokenResponse = z.object({
+  access_key_id: z.string(),
+  access_key_secret: z.string(),
+  security_token: z.string(),
+  expiration: isoTime,
+  expires_in_sec: z.number(),
+  oss_endpoint: z.string(),
+  oss_bucket: z.string(),
+  provider: z.enum(['aliyun', 'aws']),
+  endpoint: z.string(),
+  bucket: z.string(),
+  prefixes: z.array(z.string()),
+});

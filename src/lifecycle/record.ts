@@ -54,6 +54,7 @@ export const REASONS = [
   'backend_progress',
   'updated',
   'key_rotated',
+  'credentials_issued',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

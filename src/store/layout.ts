@@ -18,6 +18,9 @@ export const layout = {
   beatsPrefix: 'beats/',
   event: (name: string, atMs: number, uid: string, seq: number) =>
     `events/${name}/${String(INVERT_BASE - atMs).padStart(13, '0')}-${uid}-${String(seq).padStart(8, '0')}.json`,
+  /** Same order as events; the `n` marks a note (not a transition) and the random part keeps it unique. */
+  note: (name: string, atMs: number, uid: string, random: string) =>
+    `events/${name}/${String(INVERT_BASE - atMs).padStart(13, '0')}-${uid}-n${random}.json`,
   eventsPrefix: (name: string) => `events/${name}/`,
   /** `due/<12-digit epoch seconds>/<name>/<write_id>`: lexicographic order is time order. */
   hint: (atMs: number, name: string, writeId: string) =>

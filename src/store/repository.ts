@@ -96,6 +96,34 @@ export class WorkerRepository {
     }
   }
 
+  /**
+   * An event that is not a transition (a credential issuance): no record write, a key unique to this call.
+   */
+  async appendNote(
+    record: { name: string; uid: string; phase: string; spec_generation: number },
+    note: {
+      at: string;
+      reason: WorkerEvent['reason'];
+      actor: string;
+      message?: string;
+    },
+  ): Promise<void> {
+    const event: WorkerEvent = {
+      at: note.at,
+      name: record.name,
+      uid: record.uid,
+      seq: 0,
+      from: record.phase as WorkerEvent['from'],
+      to: record.phase as WorkerEvent['to'],
+      reason: note.reason,
+      actor: note.actor,
+      generation: record.spec_generation,
+      ...(note.message ? { message: note.message } : {}),
+    };
+    const key = layout.note(record.name, Date.parse(note.at), record.uid, newWriteId().slice(0, 8));
+    await this.store.put(key, JSON.stringify(event), { ifNoneMatch: '*' });
+  }
+
   async hasEventFor(record: StoredWorker): Promise<boolean> {
     const key = layout.event(
       record.name,
