@@ -54,5 +54,5 @@ export function createApp(options: AppOptions) {
     errorResponse(c, new NotFoundError(`no route ${c.req.method} ${c.req.path.slice(0, 200)}`), log),
   );
   app.onError((error, c) => errorResponse(c, error, log));
-  return Object.assign(app, { routes });
+  return Object.assign(app, { routeTable: routes });
 }

@@ -16,8 +16,9 @@ export const layout = {
   secrets: (name: string, uid: string) => `secrets/${name}/${uid}.json`,
   beat: (name: string) => `beats/${name}`,
   beatsPrefix: 'beats/',
+  /** Time and sequence are both inverted, so two transitions in one millisecond still list newest first. */
   event: (name: string, atMs: number, uid: string, seq: number) =>
-    `events/${name}/${String(INVERT_BASE - atMs).padStart(13, '0')}-${uid}-${String(seq).padStart(8, '0')}.json`,
+    `events/${name}/${String(INVERT_BASE - atMs).padStart(13, '0')}-${uid}-${String(99_999_999 - seq).padStart(8, '0')}.json`,
   /** Same order as events; the `n` marks a note (not a transition) and the random part keeps it unique. */
   note: (name: string, atMs: number, uid: string, random: string) =>
     `events/${name}/${String(INVERT_BASE - atMs).padStart(13, '0')}-${uid}-n${random}.json`,

@@ -1,0 +1,102 @@
+/**
+ * Every route × every kind of caller: no key, an unknown key, a manager key, the worker's own key and another
+ * worker's key. The route list comes from the route table itself, so a new route cannot escape the matrix.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerCredentialRoutes } from '../../src/api/routes/credentials';
+import { type AppHarness, MANAGER_KEY, makeApp } from '../support/app-harness';
+
+type Caller = 'none' | 'unknown' | 'manager' | 'own' | 'other';
+// The manager goes last in each row: its calls (rotating the key, stopping) change what the others see.
+const CALLERS: Caller[] = ['none', 'unknown', 'own', 'other', 'manager'];
+
+let h: AppHarness;
+
+beforeAll(async () => {
+  h = await makeApp();
+  registerCredentialRoutes(h.app.routeTable, h.service, undefined);
+});
+
+/** Fresh workers per route, so a route that rotates a key or deletes does not change the next row's callers. */
+async function workersFor(index: number) {
+  const own = `own-${index}`;
+  const other = `other-${index}`;
+  return {
+    own,
+    keys: {
+      alice: (await h.call('POST', '/workers', { body: { name: own } })).json.api_key as string,
+      bob: (await h.call('POST', '/workers', { body: { name: other } })).json.api_key as string,
+    },
+  };
+}
+
+function keyFor(caller: Caller, keys: { alice: string; bob: string }, own: string): string | null {
+  switch (caller) {
+    case 'none':
+      return null;
+    case 'unknown':
+      return `wok_${own}_${'0'.repeat(64)}`;
+    case 'manager':
+      return MANAGER_KEY;
+    case 'own':
+      return keys.alice;
+    case 'other':
+      return keys.bob;
+  }
+}
+
+/** What each access rule allows; `allowed` means "past auth", whatever the route then answers. */
+function expectedFor(access: string, caller: Caller): 'allowed' | 401 | 403 {
+  if (access === 'public') return 'allowed';
+  if (caller === 'none' || caller === 'unknown') return 401;
+  if (access === 'manager') return caller === 'manager' ? 'allowed' : 403;
+  if (access === 'worker-self') return caller === 'own' ? 'allowed' : 403;
+  return caller === 'manager' ? 403 : 'allowed';
+}
+
+describe('auth matrix', () => {
+  it('covers every registered route', () => {
+    expect(h.app.routeTable.specs.length).toBeGreaterThanOrEqual(18);
+  });
+
+  it('answers 401 / 403 / pass exactly as the access rule of every route says, for every caller', async () => {
+    const seen: string[] = [];
+    for (const [index, spec] of h.app.routeTable.specs.entries()) {
+      const { own, keys } = await workersFor(index);
+      // ensure-ready would otherwise wait its full 20 s for a fake worker that never reports.
+      const query = spec.path.endsWith('ensure-ready') ? '?timeout_seconds=0' : '';
+      const path = spec.path.replace('{name}', own) + query;
+      for (const caller of CALLERS) {
+        const method = spec.method.toUpperCase();
+        // A manager's DELETE would remove the workers the later callers of this row need; it runs last below.
+        if (method === 'DELETE' && caller === 'manager') continue;
+        const res = await h.call(method, path, {
+          key: keyFor(caller, keys, own),
+          ...(spec.body ? { body: {} } : {}),
+        });
+        const expected = expectedFor(spec.access, caller);
+        const label = `${method} ${spec.path} as ${caller} → ${res.status}`;
+        seen.push(label);
+        if (expected === 'allowed') expect([401, 403], label).not.toContain(res.status);
+        else expect(res.status, label).toBe(expected);
+        // Only the credentials route may be 503 here: no issuer is configured in this harness.
+        expect(res.status, label).toBeLessThan(path === '/credentials/sts' ? 504 : 500);
+        if (res.status >= 400) expect(typeof res.json?.message, label).toBe('string');
+      }
+    }
+    expect(seen.length).toBe(h.app.routeTable.specs.length * CALLERS.length - 1);
+  });
+
+  it('a malformed key is 401 without touching the store', async () => {
+    h.store.resetCounts();
+    const res = await h.call('GET', '/workers', { key: 'wok_../../etc_' + 'f'.repeat(64) });
+    expect(res.status).toBe(401);
+    expect(h.store.operations()).toBe(0);
+  });
+
+  it('the delete route answers 204 to the manager and 403 to a worker (run last on its own worker)', async () => {
+    const carol = await h.call('POST', '/workers', { body: { name: 'carol' } });
+    expect((await h.call('DELETE', '/workers/carol', { key: carol.json.api_key })).status).toBe(403);
+    expect((await h.call('DELETE', '/workers/carol')).status).toBe(204);
+  });
+});
