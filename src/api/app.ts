@@ -19,6 +19,7 @@ import { errorResponse } from './error-handler';
 import { RouteTable } from './route-table';
 import { registerMetaRoutes } from './routes/meta';
 import { registerReadinessRoutes } from './routes/readiness';
+import { registerTeamRoutes } from './routes/teams';
 import { registerWorkerActionRoutes } from './routes/worker-actions';
 import { registerWorkerRoutes } from './routes/workers';
 
@@ -47,6 +48,7 @@ export function createApp(options: AppOptions) {
     registerWorkerRoutes(routes, service);
     registerWorkerActionRoutes(routes, service);
     registerReadinessRoutes(routes, service);
+    registerTeamRoutes(routes, service);
   }
   if (groups.has('extra')) options.extend?.(routes, service);
   if (groups.has('meta')) registerMetaRoutes(routes, service, API_VERSION);

@@ -20,6 +20,11 @@ export function makeAuthorizer(service: WorkerService) {
       throw new UnauthorizedError('an API key is required (Authorization: Bearer <key>)');
     switch (access) {
       case 'manager':
+        if (principal.kind !== 'manager' && principal.kind !== 'team') {
+          throw new ForbiddenError('this route needs a manager or team key');
+        }
+        return principal;
+      case 'admin':
         if (principal.kind !== 'manager') throw new ForbiddenError('this route needs a manager key');
         return principal;
       case 'worker-self':

@@ -14,8 +14,10 @@ import type { AppEnv } from './context';
 export type Access =
   /** Anyone, no key needed. */
   | 'public'
-  /** A manager key. */
+  /** A manager key, or a team key (scoped to its team's workers by the lifecycle). */
   | 'manager'
+  /** A manager key only (team management). */
+  | 'admin'
   /** The worker named in the path, with its own key. */
   | 'worker-self'
   /** Any worker, with its own key. */
@@ -59,7 +61,7 @@ export class RouteTable {
         name,
         in: 'path',
         required: true,
-        schema: { type: 'string', pattern: WORKER_NAME_PATTERN.source },
+        schema: name === 'id' ? { type: 'string' } : { type: 'string', pattern: WORKER_NAME_PATTERN.source },
       }));
       if (spec.query instanceof z.ZodObject) {
         for (const [name, field] of Object.entries(spec.query.shape as Record<string, z.ZodType>)) {

@@ -11,9 +11,11 @@ import type { LifecycleContext } from './context';
 import { isExpired } from './policy';
 import type { WorkerRecord } from './record';
 import { isWorker } from './record';
+import { parseTeamKey, verifyTeamKey } from './teams';
 
 export type Principal =
   | { kind: 'manager' }
+  | { kind: 'team'; team: string }
   | { kind: 'worker'; record: WorkerRecord; viaPreviousKey: boolean }
   | { kind: 'anonymous' };
 
@@ -37,6 +39,11 @@ export async function authenticate(
 ): Promise<Principal> {
   if (auth.mode === 'off') return { kind: 'manager' };
   if (!token) return { kind: 'anonymous' };
+  const team = parseTeamKey(token, ctx.settings.keyPrefix);
+  if (team) {
+    if (await verifyTeamKey(ctx, token, team.team)) return { kind: 'team', team: team.team };
+    throw new UnauthorizedError();
+  }
   const parsed = parseWorkerKey(token, ctx.settings.keyPrefix);
   const hash = await sha256Hex(token);
   if (!parsed) {
@@ -59,4 +66,18 @@ export async function authenticate(
   if (!current && !previous) throw new UnauthorizedError();
   if (isExpired(record, now)) throw new UnauthorizedError(`worker ${record.name} has expired`, 'expired');
   return { kind: 'worker', record, viaPreviousKey: previous };
+}
+
+/** The actor recorded on transitions for a principal that passed a manager route. */
+export function actorOf(principal: Principal): import('./actor').Actor {
+  switch (principal.kind) {
+    case 'manager':
+      return { kind: 'manager' };
+    case 'team':
+      return { kind: 'team', team: principal.team };
+    case 'worker':
+      return { kind: 'worker', name: principal.record.name };
+    case 'anonymous':
+      return { kind: 'anonymous' };
+  }
 }

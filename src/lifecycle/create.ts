@@ -22,6 +22,7 @@ import { Driver } from './driver';
 import type { CreateInput } from './inputs';
 import type { StoredSpec, WorkerRecord } from './record';
 import { iso, isWorker } from './record';
+import { assertActorOwns, checkTeamCreate, releaseName, reserveName } from './teams';
 import { leaseExpiry } from './transitions';
 import { renderWorker, type WorkerView } from './views';
 import { INJECTED_ENV_NAMES } from './worker-spec';
@@ -70,11 +71,12 @@ const canonical = (value: unknown): string => {
 
 export async function createWorker(
   ctx: LifecycleContext,
-  input: CreateInput,
+  request: CreateInput,
   actor: Actor,
 ): Promise<CreateResult> {
   const { repo, settings, clock } = ctx;
-  assertNoInjectedEnv(input.env);
+  assertNoInjectedEnv(request.env);
+  const input = await checkTeamCreate(ctx, actor, request);
   const now = clock.now();
   const backendName = input.backend ?? settings.defaultBackend;
   const hmacKey = await ctx.hmacKey();
@@ -95,9 +97,14 @@ export async function createWorker(
   );
 
   const existing = (await repo.read(input.name))?.value;
-  if (isWorker(existing)) return answerExisting(ctx, existing, fingerprint);
+  if (isWorker(existing)) {
+    assertActorOwns(actor, existing);
+    return answerExisting(ctx, existing, fingerprint);
+  }
   // Only now that the name is free: a 400/503 for an unknown or unavailable backend writes nothing.
   ctx.backends.get(backendName);
+  // The quota slot comes first (a conditional write on the team), so concurrent creates cannot exceed it.
+  if (input.team) await reserveName(ctx, input.team, input.name);
 
   const uid = crypto.randomUUID();
   const apiKey = mintWorkerKey(input.name, settings.keyPrefix);
@@ -149,7 +156,10 @@ export async function createWorker(
       if (error instanceof RaceLost) return { value: null, raced: error.current };
       throw error;
     });
-  if ('raced' in written) return answerExisting(ctx, written.raced, fingerprint);
+  if ('raced' in written) {
+    assertActorOwns(actor, written.raced);
+    return answerExisting(ctx, written.raced, fingerprint);
+  }
 
   const result = await new Driver(ctx).drive(input.name, leaseId, {
     plaintextKey: apiKey,
@@ -161,6 +171,7 @@ export async function createWorker(
     (result.error instanceof BackendRejectedError || result.error instanceof BackendUnavailableError)
   ) {
     await rollBack(ctx, input.name, uid);
+    if (input.team) await releaseName(ctx, input.team, input.name);
     throw result.error;
   }
   const after = (await repo.read(input.name))?.value;

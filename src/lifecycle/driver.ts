@@ -19,6 +19,7 @@ import type { LifecycleContext } from './context';
 import type { BackendRefRecord, Phase, Reason, StoredWorker, Tombstone, WorkerRecord } from './record';
 import { iso, isWorker } from './record';
 import { retryBackoffMs } from './settings';
+import { releaseName } from './teams';
 import { resetAttempts, transition } from './transitions';
 import { buildWorkerSpec, resourceNameOf } from './worker-spec';
 
@@ -313,6 +314,7 @@ export class Driver {
     await Promise.allSettled([
       repo.deleteSecrets(tombstone.name, tombstone.uid),
       repo.deleteBeat(tombstone.name),
+      ...(tombstone.team ? [releaseName(this.ctx, tombstone.team, tombstone.name)] : []),
     ]);
   }
 
@@ -374,6 +376,7 @@ function tombstoneOf(record: WorkerRecord, now: number): Tombstone {
     deleted: true,
     name: record.name,
     uid: record.uid,
+    ...(record.team ? { team: record.team } : {}),
     deleted_at: iso(now),
     last_transition: {
       at: iso(now),

@@ -19,6 +19,7 @@ import type { UpdateInput } from './inputs';
 import { isAwake, isExpired, isLeaseLive } from './policy';
 import type { Phase, Reason, WorkerRecord } from './record';
 import { iso, isWorker } from './record';
+import { assertActorOwns, checkTeamUpdate } from './teams';
 import { bumpBoot, resetAttempts, takeLeaseIfFree, transition } from './transitions';
 import { renderWorker, type WorkerView } from './views';
 
@@ -56,6 +57,7 @@ export async function applyIntent(
   let began = false;
   const written = await ctx.repo.mutate(name, (current) => {
     if (!isWorker(current)) throw notFound(name);
+    assertActorOwns(actor, current);
     const now = ctx.clock.now();
     const next = build(current, now);
     leaseId = undefined;
@@ -151,6 +153,7 @@ export function deleteBuild(actor: Actor, reason: Reason = 'manual', force = fal
 export async function deleteWorker(ctx: LifecycleContext, name: string, actor: Actor, force: boolean) {
   const current = (await ctx.repo.read(name))?.value;
   if (!isWorker(current)) return;
+  assertActorOwns(actor, current);
   if (current.desired === 'deleted' && current.op && Date.parse(current.op.expires_at) > ctx.clock.now())
     return;
   await applyIntent(ctx, name, actor, (record, now) => {
@@ -166,6 +169,8 @@ const TEMPLATE_FIELDS = ['image', 'env', 'network', 'extra_hosts', 'working_dir'
 export async function updateWorker(ctx: LifecycleContext, name: string, patch: UpdateInput, actor: Actor) {
   assertNoInjectedEnv(patch.env);
   const current = await requireWorker(ctx, name);
+  assertActorOwns(actor, current);
+  await checkTeamUpdate(ctx, actor, current.expires_at, patch);
   const hmacKey = await ctx.hmacKey();
   const envHmacPatch: Record<string, string | null> = {};
   const newValues: Record<string, string> = {};
@@ -271,6 +276,7 @@ export async function recordActivity(
   options: { leaseSeconds?: number; wake?: boolean },
 ): Promise<IntentResult> {
   const current = await requireWorker(ctx, name);
+  assertActorOwns(actor, current);
   const awake = current.desired === 'running' && isAwake(current);
   if (!awake && !options.wake) {
     throw new ConflictError(

@@ -6,11 +6,13 @@
  */
 
 import { ValidationError } from '../errors';
+import type { Actor } from './actor';
 import type { LifecycleContext } from './context';
 import type { ListQuery } from './inputs';
 import { requireWorker } from './intents';
 import type { WorkerRecord } from './record';
 import { iso, isWorker } from './record';
+import { assertActorOwns } from './teams';
 import { renderWorker, type WorkerView } from './views';
 import { resourceNameOf } from './worker-spec';
 
@@ -18,8 +20,14 @@ const REFRESH_MIN_INTERVAL_MS = 10_000;
 /** Records read in parallel while listing: enough to hide store latency, few enough not to trip throttling. */
 const LIST_READ_CONCURRENCY = 16;
 
-export async function getWorker(ctx: LifecycleContext, name: string, options: { refresh?: boolean } = {}) {
+export async function getWorker(
+  ctx: LifecycleContext,
+  name: string,
+  actor: Actor,
+  options: { refresh?: boolean } = {},
+) {
   let record = await requireWorker(ctx, name);
+  assertActorOwns(actor, record);
   const now = ctx.clock.now();
   const lastRefresh = record.refreshed_at ? Date.parse(record.refreshed_at) : 0;
   if (options.refresh && now - lastRefresh >= REFRESH_MIN_INTERVAL_MS && record.backend_ref) {
@@ -98,10 +106,13 @@ export async function listWorkers(ctx: LifecycleContext, query: ListQuery): Prom
 export async function listEvents(
   ctx: LifecycleContext,
   name: string,
+  actor: Actor,
   options: { cursor?: string; limit: number },
 ) {
   const exists = (await ctx.repo.read(name))?.value;
   if (!exists) await requireWorker(ctx, name);
+  // A team key may read the history of its own live workers only.
+  if (actor.kind === 'team') assertActorOwns(actor, isWorker(exists) ? exists : { name });
   if (options.cursor !== undefined && !/^[0-9a-z-]+\.json$/.test(options.cursor)) {
     throw new ValidationError('cursor is not one this API returned', 'cursor');
   }

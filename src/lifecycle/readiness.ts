@@ -19,6 +19,7 @@ import { isExpired, isLeaseLive } from './policy';
 import type { Beat, WorkerRecord } from './record';
 import { iso, isWorker, TRANSITIONAL_PHASES } from './record';
 import { BOOT_SKEW_MS } from './settings';
+import { assertActorOwns } from './teams';
 import { takeLeaseIfFree, transition } from './transitions';
 import { renderWorker, type WorkerView } from './views';
 import { resourceNameOf } from './worker-spec';
@@ -152,6 +153,7 @@ export async function ensureReady(
   const started = ctx.clock.now();
   const deadline = started + Math.min(timeoutSeconds, ctx.settings.ensureReadyMaxSeconds) * 1000;
   const current = await requireWorker(ctx, name);
+  assertActorOwns(actor, current);
   refuseHopeless(current, started);
   const wakeIt = wakeBuild(actor);
   await applyIntent(ctx, name, actor, (record, now) => {

@@ -158,6 +158,8 @@ export interface Tombstone {
   deleted: true;
   name: string;
   uid: string;
+  /** The team whose quota slot is released once the tombstone is written. */
+  team?: string;
   deleted_at: string;
   last_transition: Transition;
   event_seq: number;

@@ -29,8 +29,8 @@ export class WorkerService {
     return createWorker(this.ctx, input, actor);
   }
 
-  get(name: string, options: { refresh?: boolean } = {}) {
-    return getWorker(this.ctx, name, options);
+  get(name: string, actor: Actor, options: { refresh?: boolean } = {}) {
+    return getWorker(this.ctx, name, actor, options);
   }
 
   list(query: ListQuery) {
@@ -69,7 +69,7 @@ export class WorkerService {
     return reportReady(this.ctx, record, report);
   }
 
-  events(name: string, options: { cursor?: string; limit: number }) {
-    return listEvents(this.ctx, name, options);
+  events(name: string, actor: Actor, options: { cursor?: string; limit: number }) {
+    return listEvents(this.ctx, name, actor, options);
   }
 }

@@ -6,15 +6,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerCredentialRoutes } from '../../src/api/routes/credentials';
 import { type AppHarness, MANAGER_KEY, makeApp } from '../support/app-harness';
 
-type Caller = 'none' | 'unknown' | 'manager' | 'own' | 'other';
+type Caller = 'none' | 'unknown' | 'manager' | 'own' | 'other' | 'team';
 // The manager goes last in each row: its calls (rotating the key, stopping) change what the others see.
-const CALLERS: Caller[] = ['none', 'unknown', 'own', 'other', 'manager'];
+const CALLERS: Caller[] = ['none', 'unknown', 'own', 'other', 'team', 'manager'];
 
 let h: AppHarness;
+let teamKey: string;
 
 beforeAll(async () => {
   h = await makeApp();
   registerCredentialRoutes(h.app.routeTable, h.service, undefined);
+  await h.call('POST', '/teams', { body: { name: 'blue' } });
+  teamKey = (await h.call('POST', '/teams/blue/keys')).json.key;
 });
 
 /** Fresh workers per route, so a route that rotates a key or deletes does not change the next row's callers. */
@@ -42,16 +45,21 @@ function keyFor(caller: Caller, keys: { alice: string; bob: string }, own: strin
       return keys.alice;
     case 'other':
       return keys.bob;
+    case 'team':
+      return teamKey;
   }
 }
 
 /** What each access rule allows; `allowed` means "past auth", whatever the route then answers. */
-function expectedFor(access: string, caller: Caller): 'allowed' | 401 | 403 {
+function expectedFor(access: string, path: string, caller: Caller): 'allowed' | 401 | 403 {
   if (access === 'public') return 'allowed';
   if (caller === 'none' || caller === 'unknown') return 401;
+  if (access === 'admin') return caller === 'manager' ? 'allowed' : 403;
+  // A team key passes manager routes, but these workers are not its team's: only the collection routes admit it.
+  if (access === 'manager' && caller === 'team') return path.includes('{name}') ? 403 : 'allowed';
   if (access === 'manager') return caller === 'manager' ? 'allowed' : 403;
   if (access === 'worker-self') return caller === 'own' ? 'allowed' : 403;
-  return caller === 'manager' ? 403 : 'allowed';
+  return caller === 'own' || caller === 'other' ? 'allowed' : 403;
 }
 
 describe('auth matrix', () => {
@@ -65,7 +73,8 @@ describe('auth matrix', () => {
       const { own, keys } = await workersFor(index);
       // ensure-ready would otherwise wait its full 20 s for a fake worker that never reports.
       const query = spec.path.endsWith('ensure-ready') ? '?timeout_seconds=0' : '';
-      const path = spec.path.replace('{name}', own) + query;
+      const path =
+        spec.path.replace('{name}', own).replace('{team}', 'blue').replace('{id}', '0'.repeat(16)) + query;
       for (const caller of CALLERS) {
         const method = spec.method.toUpperCase();
         // A manager's DELETE would remove the workers the later callers of this row need; it runs last below.
@@ -74,7 +83,7 @@ describe('auth matrix', () => {
           key: keyFor(caller, keys, own),
           ...(spec.body ? { body: {} } : {}),
         });
-        const expected = expectedFor(spec.access, caller);
+        const expected = expectedFor(spec.access, spec.path, caller);
         const label = `${method} ${spec.path} as ${caller} → ${res.status}`;
         seen.push(label);
         if (expected === 'allowed') expect([401, 403], label).not.toContain(res.status);
@@ -84,7 +93,8 @@ describe('auth matrix', () => {
         if (res.status >= 400) expect(typeof res.json?.message, label).toBe('string');
       }
     }
-    expect(seen.length).toBe(h.app.routeTable.specs.length * CALLERS.length - 1);
+    const deletes = h.app.routeTable.specs.filter((spec) => spec.method === 'delete').length;
+    expect(seen.length).toBe(h.app.routeTable.specs.length * CALLERS.length - deletes);
   });
 
   it('a malformed key is 401 without touching the store', async () => {

@@ -131,6 +131,7 @@ describe('POST /workers/{name}/activity', () => {
 describe('GET /workers', () => {
   it('filters by label, phase, status and team, and pages with an opaque cursor until it is absent', async () => {
     const h = await makeApp();
+    await h.call('POST', '/teams', { body: { name: 'red' } });
     for (let i = 0; i < 7; i++) {
       await h.call('POST', '/workers', {
         body: { name: `w${i}`, labels: { tier: i % 2 ? 'odd' : 'even' }, ...(i < 2 ? { team: 'red' } : {}) },

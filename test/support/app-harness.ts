@@ -30,16 +30,16 @@ export class OffsetClock implements Clock {
   }
 }
 
-export interface AppHarnessOptions {
+export interface AppHarnessOptions<S extends ObjectStore> {
   settings?: Partial<LifecycleSettings>;
-  store?: ObjectStore;
+  store?: S;
   backend?: FakeBackend;
 }
 
-export async function makeApp(options: AppHarnessOptions = {}) {
+export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppHarnessOptions<S> = {}) {
   const clock = new OffsetClock();
   const settings: LifecycleSettings = { ...DEFAULT_SETTINGS, defaultBackend: 'fake', ...options.settings };
-  const store = options.store ?? new MemoryStore(() => clock.now());
+  const store = (options.store ?? new MemoryStore(() => clock.now())) as S;
   const backend = options.backend ?? new FakeBackend({ now: () => clock.now() });
   const repo = new WorkerRepository(store, deadlineOf(settings));
   const ctx: LifecycleContext = {

@@ -6,10 +6,11 @@
  */
 
 import { NotImplementedError } from '../../errors';
-import { MANAGER } from '../../lifecycle/actor';
+import { actorOf } from '../../lifecycle/auth';
 import { requireWorker } from '../../lifecycle/intents';
 import { assertWorkerName } from '../../lifecycle/names';
 import type { WorkerService } from '../../lifecycle/service';
+import { assertActorOwns } from '../../lifecycle/teams';
 import { resourceNameOf } from '../../lifecycle/worker-spec';
 import type { RouteTable } from '../route-table';
 import {
@@ -57,11 +58,13 @@ export function registerWorkerActionRoutes(routes: RouteTable, service: WorkerSe
             ...errors,
           },
         },
-        async (c) => {
+        async (c, principal) => {
           const name = assertWorkerName(c.req.param('name'));
           readQuery(c, emptyQuery);
           const result =
-            verb === 'start' ? await service.wake(name, MANAGER) : await service.sleep(name, MANAGER);
+            verb === 'start'
+              ? await service.wake(name, actorOf(principal))
+              : await service.sleep(name, actorOf(principal));
           return c.json(result.worker, result.began ? 202 : 200);
         },
       );
@@ -86,10 +89,10 @@ export function registerWorkerActionRoutes(routes: RouteTable, service: WorkerSe
         ...errors,
       },
     },
-    async (c) => {
+    async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const query = readQuery(c, ensureReadyQuery);
-      const result = await service.ensureReady(name, MANAGER, query.timeout_seconds ?? 20);
+      const result = await service.ensureReady(name, actorOf(principal), query.timeout_seconds ?? 20);
       if (result.ready) return c.json(result.worker, 200);
       c.header('retry-after', String(result.retryAfterSeconds ?? 5));
       return c.json(result.worker, 202);
@@ -115,10 +118,10 @@ export function registerWorkerActionRoutes(routes: RouteTable, service: WorkerSe
         403: errors[403],
       },
     },
-    async (c) => {
+    async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const query = readQuery(c, deleteQuery);
-      await service.delete(name, MANAGER, query.force ?? false);
+      await service.delete(name, actorOf(principal), query.force ?? false);
       return c.body(null, 204);
     },
   );
@@ -142,11 +145,11 @@ export function registerWorkerActionRoutes(routes: RouteTable, service: WorkerSe
         ...errors,
       },
     },
-    async (c) => {
+    async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const query = readQuery(c, activityQuery);
       const body = await readJsonBody(c, activityBody);
-      const result = await service.activity(name, MANAGER, {
+      const result = await service.activity(name, actorOf(principal), {
         ...(body.lease_seconds !== undefined ? { leaseSeconds: body.lease_seconds } : {}),
         wake: query.wake ?? false,
       });
@@ -171,10 +174,10 @@ export function registerWorkerActionRoutes(routes: RouteTable, service: WorkerSe
         ...errors,
       },
     },
-    async (c) => {
+    async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       readQuery(c, emptyQuery);
-      const result = await service.rotateKey(name, MANAGER);
+      const result = await service.rotateKey(name, actorOf(principal));
       return c.json({ ...result.worker, api_key: result.apiKey }, 200);
     },
   );
@@ -190,11 +193,11 @@ export function registerWorkerActionRoutes(routes: RouteTable, service: WorkerSe
       query: eventsQuery,
       responses: { 200: { description: 'A page of events', schema: eventListResponse }, ...errors },
     },
-    async (c) => {
+    async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const query = readQuery(c, eventsQuery);
       return c.json(
-        await service.events(name, {
+        await service.events(name, actorOf(principal), {
           limit: query.limit ?? 50,
           ...(query.cursor ? { cursor: query.cursor } : {}),
         }),
@@ -219,10 +222,11 @@ export function registerWorkerActionRoutes(routes: RouteTable, service: WorkerSe
         ...errors,
       },
     },
-    async (c) => {
+    async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const query = readQuery(c, logsQuery);
       const record = await requireWorker(service.ctx, name);
+      assertActorOwns(actorOf(principal), record);
       const backend = service.ctx.backends.get(record.spec.backend);
       if (!backend.logs) throw new NotImplementedError(`the ${backend.name} backend does not keep logs`);
       const { deployment_id } = await service.ctx.deployment();

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { MANAGER } from '../../lifecycle/actor';
+import { actorOf } from '../../lifecycle/auth';
 import { assertWorkerName } from '../../lifecycle/names';
 import type { WorkerService } from '../../lifecycle/service';
 import type { RouteTable } from '../route-table';
@@ -46,9 +46,9 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
         ...commonErrors,
       },
     },
-    async (c) => {
+    async (c, principal) => {
       const body = await readJsonBody(c, createWorkerBody);
-      const result = await service.create(body, MANAGER);
+      const result = await service.create(body, actorOf(principal));
       return c.json(
         { ...result.worker, ...(result.apiKey ? { api_key: result.apiKey } : {}) },
         result.created ? 201 : 200,
@@ -69,7 +69,7 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
       query: listQuery,
       responses: { 200: { description: 'A page of workers', schema: workerListResponse }, ...commonErrors },
     },
-    async (c) => {
+    async (c, principal) => {
       const query = readQuery(c, listQuery, ['label']);
       const labels = (query.label ?? []).map((pair) => {
         const at = pair.indexOf('=');
@@ -82,6 +82,7 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
         ...(query.team ? { team: query.team } : {}),
         ...(query.cursor ? { cursor: query.cursor } : {}),
         limit: query.limit ?? 100,
+        ...(principal.kind === 'team' ? { scopeTeam: principal.team } : {}),
       });
       return c.json(page, 200);
     },
@@ -104,10 +105,10 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
         ...commonErrors,
       },
     },
-    async (c) => {
+    async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const query = readQuery(c, getQuery);
-      return c.json(await service.get(name, { refresh: query.refresh ?? false }), 200);
+      return c.json(await service.get(name, actorOf(principal), { refresh: query.refresh ?? false }), 200);
     },
   );
 
@@ -130,10 +131,10 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
         ...commonErrors,
       },
     },
-    async (c) => {
+    async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const body = await readJsonBody(c, updateWorkerBody);
-      const result = await service.update(name, body, MANAGER);
+      const result = await service.update(name, body, actorOf(principal));
       if (result.drive?.error && result.drive.outcome === 'failed') throw result.drive.error;
       return c.json(result.worker, result.began ? 202 : 200);
     },

@@ -1,0 +1,164 @@
+/**
+ * Team management (manager key only): teams, their quota and allowed images, and team-leader keys.
+ *
+ * @module
+ */
+
+import { z } from 'zod';
+import { ValidationError } from '../../errors';
+import { assertTeamName } from '../../lifecycle/names';
+import type { WorkerService } from '../../lifecycle/service';
+import {
+  createTeam,
+  mintTeamKey,
+  renderTeam,
+  requireTeam,
+  revokeTeamKey,
+  updateTeam,
+} from '../../lifecycle/teams';
+import type { RouteTable } from '../route-table';
+import { emptyQuery, errorResponse, workerName } from '../schemas';
+import { readJsonBody, readQuery } from '../validate';
+
+const image = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/, 'not a valid image reference');
+const settings = {
+  max_workers: z.int().min(0).max(100_000).optional(),
+  allowed_images: z.array(image).max(100).optional(),
+  max_ttl_seconds: z
+    .int()
+    .min(60)
+    .max(365 * 24 * 3600)
+    .nullable()
+    .optional(),
+};
+const createTeamBody = z.strictObject({ name: workerName, ...settings });
+const updateTeamBody = z.strictObject(settings);
+const teamResponse = z.object({
+  name: z.string(),
+  created_at: z.string(),
+  max_workers: z.number(),
+  allowed_images: z.array(z.string()),
+  max_ttl_seconds: z.number().nullable(),
+  keys: z.array(z.object({ id: z.string(), created_at: z.string() })),
+  workers: z.array(z.string()),
+});
+const teamKeyResponse = z.object({ team: z.string(), id: z.string(), key: z.string() });
+
+const errors = {
+  400: { description: 'Bad input', schema: errorResponse },
+  401: { description: 'Missing or unknown key', schema: errorResponse },
+  403: { description: 'Not a manager key', schema: errorResponse },
+};
+
+export function registerTeamRoutes(routes: RouteTable, service: WorkerService): void {
+  const { ctx } = service;
+  routes.add(
+    {
+      method: 'post',
+      path: '/teams',
+      operationId: 'createTeam',
+      summary: 'Create a team',
+      description:
+        'A team has a worker quota (`max_workers`, default 10), the images its keys may use, and an optional longest lifetime.',
+      tag: 'teams',
+      access: 'admin',
+      body: createTeamBody,
+      responses: {
+        201: { description: 'Created', schema: teamResponse },
+        409: { description: 'Exists', schema: errorResponse },
+        ...errors,
+      },
+    },
+    async (c) => {
+      const { name, ...rest } = await readJsonBody(c, createTeamBody);
+      return c.json(await createTeam(ctx, name, rest), 201);
+    },
+  );
+  routes.add(
+    {
+      method: 'get',
+      path: '/teams/{team}',
+      operationId: 'getTeam',
+      summary: 'A team: settings, key ids, workers holding its quota',
+      tag: 'teams',
+      access: 'admin',
+      query: emptyQuery,
+      responses: {
+        200: { description: 'The team', schema: teamResponse },
+        404: { description: 'Unknown', schema: errorResponse },
+        ...errors,
+      },
+    },
+    async (c) => {
+      readQuery(c, emptyQuery);
+      return c.json(renderTeam(await requireTeam(ctx, assertTeamName(c.req.param('team')))), 200);
+    },
+  );
+  routes.add(
+    {
+      method: 'patch',
+      path: '/teams/{team}',
+      operationId: 'updateTeam',
+      summary: "Change a team's quota, images or longest lifetime",
+      tag: 'teams',
+      access: 'admin',
+      body: updateTeamBody,
+      responses: {
+        200: { description: 'Updated', schema: teamResponse },
+        404: { description: 'Unknown', schema: errorResponse },
+        ...errors,
+      },
+    },
+    async (c) => {
+      const team = assertTeamName(c.req.param('team'));
+      return c.json(await updateTeam(ctx, team, await readJsonBody(c, updateTeamBody)), 200);
+    },
+  );
+  routes.add(
+    {
+      method: 'post',
+      path: '/teams/{team}/keys',
+      operationId: 'createTeamKey',
+      summary: 'Mint a team-leader key (returned once)',
+      tag: 'teams',
+      access: 'admin',
+      query: emptyQuery,
+      responses: {
+        201: { description: 'The key', schema: teamKeyResponse },
+        404: { description: 'Unknown', schema: errorResponse },
+        ...errors,
+      },
+    },
+    async (c) => {
+      readQuery(c, emptyQuery);
+      const team = assertTeamName(c.req.param('team'));
+      const { id, key } = await mintTeamKey(ctx, team);
+      return c.json({ team, id, key }, 201);
+    },
+  );
+  routes.add(
+    {
+      method: 'delete',
+      path: '/teams/{team}/keys/{id}',
+      operationId: 'revokeTeamKey',
+      summary: 'Revoke a team-leader key',
+      tag: 'teams',
+      access: 'admin',
+      query: emptyQuery,
+      responses: {
+        204: { description: 'Revoked (also when already gone)' },
+        404: { description: 'Unknown team', schema: errorResponse },
+        ...errors,
+      },
+    },
+    async (c) => {
+      readQuery(c, emptyQuery);
+      const team = assertTeamName(c.req.param('team'));
+      const id = c.req.param('id') ?? '';
+      if (!/^[0-9a-f]{16}$/.test(id))
+        throw new ValidationError('id must be a key id returned by POST /teams/{team}/keys', 'id');
+      await revokeTeamKey(ctx, team, id);
+      return c.body(null, 204);
+    },
+  );
+}
