@@ -79,7 +79,7 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
   return { app, call, ctx, store, backend, clock, service, settings, repo };
 }
 
-export type AppHarness = Awaited<ReturnType<typeof makeApp>>;
+export type AppHarness = Awaited<ReturnType<typeof makeApp<MemoryStore>>>;
 
 /** Reports ready for a worker with its key, as its container would. */
 export async function reportReady(h: AppHarness, name: string, key: string, body: unknown = {}) {
