@@ -14,6 +14,9 @@
 #   READY_REQUEST_TIMEOUT_SECONDS     timeout of one report (default 15)
 #   WORKER_CONSOLE_PORT               serve a tiny console with `busybox httpd` on this port
 #   WORKER_CONSOLE_BIND               address the console binds (default 0.0.0.0)
+#   WORKER_CREDENTIALS_FILE           fetch storage credentials from /credentials/sts into this file (mode 600)
+#                                     and keep them fresh; unset = do not fetch
+#   CREDENTIALS_REFRESH_SECONDS       refresh when fewer than this many seconds remain (default 600)
 # Arguments: a command to run as the worker's main process; the reporter then runs beside it.
 #
 # Unlike the original HiClaw entrypoint (which gave up after 120 s, defect 7 in the contract), this one never
@@ -84,6 +87,41 @@ post_ready() {
   return 1
 }
 
+# Storage credentials: fetched after the first successful report, refreshed when under
+# CREDENTIALS_REFRESH_SECONDS remain, judged by the token's own `expiration` (not an assumed hour).
+CREDS_FILE="${WORKER_CREDENTIALS_FILE:-}"
+CREDS_REFRESH=$(int_or "${CREDENTIALS_REFRESH_SECONDS:-}" 600)
+creds_refresh_at=0
+
+# ISO-8601 UTC (2026-01-01T00:00:00Z) → epoch seconds, with busybox or GNU date.
+iso_to_epoch() {
+  date -u -D '%Y-%m-%dT%H:%M:%SZ' -d "$1" +%s 2>/dev/null || date -u -d "$1" +%s 2>/dev/null
+}
+
+refresh_credentials() {
+  [ -n "$CREDS_FILE" ] || return 0
+  now=$(date -u +%s)
+  [ "$now" -ge "$creds_refresh_at" ] || return 0
+  tmp="${CREDS_FILE}.tmp"
+  if ! (umask 077 && bounded wget -q -O "$tmp" \
+    --header "Authorization: Bearer ${KEY}" \
+    --post-data '' "${HICLAW_ORCHESTRATOR_URL%/}/credentials/sts" >/dev/null 2>&1); then
+    rm -f "$tmp"
+    log "could not fetch storage credentials; keeping the current ones and retrying at the next heartbeat"
+    return 0
+  fi
+  expiration=$(sed -n 's/.*"expiration":"\([^"]*\)".*/\1/p' "$tmp")
+  expires=$(iso_to_epoch "$expiration")
+  if [ -z "$expires" ]; then
+    rm -f "$tmp"
+    log "storage credentials came without a readable expiration; retrying at the next heartbeat"
+    return 0
+  fi
+  mv -f "$tmp" "$CREDS_FILE"
+  creds_refresh_at=$((expires - CREDS_REFRESH))
+  log "storage credentials refreshed; they expire at ${expiration}"
+}
+
 next_delay() {
   d=$(($1 * 2))
   [ "$d" -le "$BACKOFF_MAX" ] || d=$BACKOFF_MAX
@@ -123,6 +161,7 @@ report_loop() {
       reported=1
       failing=0
       delay=1
+      refresh_credentials
       nap "$INTERVAL"
       continue
     else
