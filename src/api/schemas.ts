@@ -132,6 +132,7 @@ export const listQuery = z.strictObject({
   team: teamName.optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   cursor: z.string().max(512).optional(),
+  sort: z.enum(['name', 'last_activity_at', '-last_activity_at']).optional(),
 });
 
 export const getQuery = z.strictObject({ refresh: boolFlag.optional() });

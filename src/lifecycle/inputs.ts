@@ -55,6 +55,8 @@ export interface ListQuery {
   team?: string;
   limit: number;
   cursor?: string;
+  /** `name` (default), `last_activity_at` or `-last_activity_at` (most recent first). */
+  sort?: 'name' | 'last_activity_at' | '-last_activity_at';
   /** Restricts the listing to one team (team keys). */
   scopeTeam?: string;
 }

@@ -60,26 +60,28 @@ export interface WorkerPage {
   next_cursor?: string;
 }
 
-const encodeCursor = (name: string) => btoa(JSON.stringify({ a: name })).replace(/=+$/, '');
-function decodeCursor(cursor: string): string {
+type Cursor = { a: string } | { o: number; s: string };
+
+const encodeCursor = (cursor: Cursor) => btoa(JSON.stringify(cursor)).replace(/=+$/, '');
+function decodeCursor(cursor: string): Cursor {
   try {
-    const parsed = JSON.parse(atob(cursor)) as { a?: unknown };
-    if (typeof parsed.a === 'string' && /^[a-z0-9-]{1,63}$/.test(parsed.a)) return parsed.a;
+    const parsed = JSON.parse(atob(cursor)) as { a?: unknown; o?: unknown; s?: unknown };
+    if (typeof parsed.a === 'string' && /^[a-z0-9-]{1,63}$/.test(parsed.a)) return { a: parsed.a };
+    if (Number.isInteger(parsed.o) && (parsed.o as number) >= 0 && typeof parsed.s === 'string') {
+      return { o: parsed.o as number, s: parsed.s };
+    }
   } catch {
     // fall through
   }
   throw new ValidationError('cursor is not one this API returned', 'cursor');
 }
 
-/**
- * One page of the fleet in name order. Filters apply to the records read for the page, so a page may be short
- * (even empty) while `next_cursor` is present: only a missing `next_cursor` means the end.
- */
-export async function listWorkers(ctx: LifecycleContext, query: ListQuery): Promise<WorkerPage> {
-  const startAfter = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const page = await ctx.repo.listNames({ limit: query.limit, ...(startAfter ? { startAfter } : {}) });
+/** Sorting needs every record in hand; past this many workers, filter or page by name instead. */
+export const SORTED_SCAN_LIMIT = 10_000;
+
+/** Reads the named records (bounded concurrency), applies the filters and renders them. */
+async function viewsOf(ctx: LifecycleContext, names: string[], query: ListQuery): Promise<WorkerView[]> {
   const records: WorkerRecord[] = [];
-  const names = page.names.map((n) => n.name);
   for (let i = 0; i < names.length; i += LIST_READ_CONCURRENCY) {
     const batch = await Promise.all(names.slice(i, i + LIST_READ_CONCURRENCY).map((n) => ctx.repo.read(n)));
     for (const read of batch) if (isWorker(read?.value)) records.push(read.value);
@@ -96,10 +98,62 @@ export async function listWorkers(ctx: LifecycleContext, query: ListQuery): Prom
       renderWorker(ctx, r, r.phase === 'ready' ? await ctx.repo.readBeat(r.name) : null),
     ),
   );
-  const filtered = query.status === undefined ? views : views.filter((v) => v.status === query.status);
+  return query.status === undefined ? views : views.filter((v) => v.status === query.status);
+}
+
+/**
+ * One page of the fleet. By name (the default): one listing call and the page's records, so a page may be short
+ * (even empty) while `next_cursor` is present — only a missing `next_cursor` means the end. Sorted by
+ * `last_activity_at`: every record is read (up to SORTED_SCAN_LIMIT) and the cursor is an offset.
+ */
+export async function listWorkers(ctx: LifecycleContext, query: ListQuery): Promise<WorkerPage> {
+  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const sort = query.sort ?? 'name';
+  if (sort !== 'name') return listSorted(ctx, query, sort, cursor);
+  if (cursor && !('a' in cursor)) throw new ValidationError('cursor belongs to a sorted listing', 'cursor');
+  const page = await ctx.repo.listNames({ limit: query.limit, ...(cursor ? { startAfter: cursor.a } : {}) });
   return {
-    workers: filtered,
-    ...(page.cursor ? { next_cursor: encodeCursor(page.cursor) } : {}),
+    workers: await viewsOf(
+      ctx,
+      page.names.map((n) => n.name),
+      query,
+    ),
+    ...(page.cursor ? { next_cursor: encodeCursor({ a: page.cursor }) } : {}),
+  };
+}
+
+async function listSorted(
+  ctx: LifecycleContext,
+  query: ListQuery,
+  sort: string,
+  cursor: Cursor | undefined,
+): Promise<WorkerPage> {
+  if (cursor && (!('o' in cursor) || cursor.s !== sort)) {
+    throw new ValidationError('cursor belongs to another listing order', 'cursor');
+  }
+  const names: string[] = [];
+  let startAfter: string | undefined;
+  do {
+    const page = await ctx.repo.listNames({ limit: 1000, ...(startAfter ? { startAfter } : {}) });
+    names.push(...page.names.map((n) => n.name));
+    if (names.length > SORTED_SCAN_LIMIT) {
+      throw new ValidationError(
+        `sorting reads every worker and is limited to ${SORTED_SCAN_LIMIT}; filter by team or label, or list by name`,
+        'sort',
+      );
+    }
+    startAfter = page.cursor;
+  } while (startAfter);
+  const descending = sort.startsWith('-');
+  const at = (v: WorkerView) => Date.parse(v.last_activity_at ?? v.created_at);
+  const views = (await viewsOf(ctx, names, query)).sort(
+    (a, b) => (descending ? at(b) - at(a) : at(a) - at(b)) || (a.name < b.name ? -1 : 1),
+  );
+  const offset = cursor && 'o' in cursor ? cursor.o : 0;
+  const end = offset + query.limit;
+  return {
+    workers: views.slice(offset, end),
+    ...(end < views.length ? { next_cursor: encodeCursor({ o: end, s: sort }) } : {}),
   };
 }
 

@@ -160,6 +160,35 @@ describe('GET /workers', () => {
   });
 });
 
+describe('GET /workers?sort=last_activity_at', () => {
+  it('orders the whole fleet by last activity, either way, and pages through it with an offset cursor', async () => {
+    const h = await makeApp();
+    for (const name of ['a', 'b', 'c', 'd']) await h.call('POST', '/workers', { body: { name } });
+    // Activity in the order c, a, d, b (the clock moves between them).
+    for (const name of ['c', 'a', 'd', 'b']) {
+      h.clock.advance(1000);
+      expect((await h.call('POST', `/workers/${name}/activity`)).status).toBe(200);
+    }
+    const names = async (query: string) => {
+      const out: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await h.call('GET', `/workers?${query}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(page.status).toBe(200);
+        out.push(...page.json.workers.map((w: { name: string }) => w.name));
+        cursor = page.json.next_cursor;
+      } while (cursor);
+      return out;
+    };
+    expect(await names('sort=last_activity_at')).toEqual(['c', 'a', 'd', 'b']);
+    expect(await names('sort=-last_activity_at')).toEqual(['b', 'd', 'a', 'c']);
+    const byName = await h.call('GET', '/workers?limit=1');
+    const mixed = await h.call('GET', `/workers?sort=last_activity_at&cursor=${byName.json.next_cursor}`);
+    expect(mixed.status).toBe(400);
+    expect(mixed.json.field).toBe('cursor');
+  });
+});
+
 describe('lifetimes', () => {
   it("an expired worker's key gets 401 expired, and wake is refused with 409 expired", async () => {
     const { h, key } = await readyWorker('ttl', { ttl_seconds: 120 });

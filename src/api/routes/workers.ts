@@ -63,7 +63,7 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
       operationId: 'listWorkers',
       summary: 'List workers',
       description:
-        'Filters: `label=k=v` (repeatable), `status`, `phase`, `team`. Pages may be short; only a missing `next_cursor` means the end.',
+        'Filters: `label=k=v` (repeatable), `status`, `phase`, `team`. Pages may be short; only a missing `next_cursor` means the end. `sort=last_activity_at` (or `-last_activity_at`, most recent first) reads every worker, up to 10,000.',
       tag: 'workers',
       access: 'manager',
       query: listQuery,
@@ -81,6 +81,7 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
         ...(query.phase ? { phase: query.phase } : {}),
         ...(query.team ? { team: query.team } : {}),
         ...(query.cursor ? { cursor: query.cursor } : {}),
+        ...(query.sort ? { sort: query.sort } : {}),
         limit: query.limit ?? 100,
         ...(principal.kind === 'team' ? { scopeTeam: principal.team } : {}),
       });
