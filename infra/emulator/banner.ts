@@ -1,0 +1,52 @@
+import type { Emulator } from './emulator';
+
+/** What `npm start` prints once the emulator is up: where it is, how to authenticate, and a curl to paste. */
+export function banner(emulator: Emulator): string {
+  const lines = ['', `Orchestrator emulator listening on ${emulator.url}`];
+  lines.push(`  state:     R2, persisted under ${emulator.dataDir}/r2`);
+  lines.push(`  backends:  ${emulator.backends.join(', ')}`);
+  lines.push(`  workers reach it at ${emulator.workerUrl} (HICLAW_ORCHESTRATOR_URL)`);
+  lines.push(
+    emulator.sweepIntervalSeconds > 0
+      ? `  sweeper:   every ${emulator.sweepIntervalSeconds} s`
+      : '  sweeper:   off (SWEEP_INTERVAL_SECONDS=0)',
+  );
+  if (emulator.docker?.reachable) lines.push(`  docker:    engine ${emulator.docker.version}`);
+  let auth = '';
+  if (emulator.authMode === 'off') {
+    lines.push('  auth:      OFF (AUTH_MODE=off, loopback only): any local process can manage workers');
+  } else if (emulator.managerKey) {
+    const made = emulator.managerKeyCreated ? 'made now, kept' : 'kept';
+    lines.push(`  manager key (${made} in ${emulator.managerKeyFile}):`, `    ${emulator.managerKey}`);
+    auth = ` -H "Authorization: Bearer ${emulator.managerKey}"`;
+  } else {
+    lines.push('  auth:      manager keys from MANAGER_API_KEYS');
+    auth = ' -H "Authorization: Bearer $MANAGER_API_KEY"';
+  }
+  if (emulator.exposed) {
+    lines.push(
+      '',
+      'NOTE: listening beyond loopback (HOST): anyone who can reach this port and holds the manager key can start',
+      '  containers on this machine.',
+    );
+  }
+  if (emulator.docker && !emulator.docker.reachable) {
+    lines.push(
+      '',
+      `WARNING: ${emulator.docker.reason}.`,
+      '  The emulator runs, but creating a docker worker answers 503 until an engine is reachable.',
+      '  Start one with `sudo bash infra/docker/start-engine.sh` and build the worker image with',
+      '  `bash infra/worker/build-image.sh`, or try the API without Docker: BACKENDS=fake npm start',
+    );
+  }
+  lines.push(
+    '',
+    'Try:',
+    `  curl -s${auth} -H 'content-type: application/json' -d '{"name":"alice"}' ${emulator.url}/workers`,
+    `  curl -s${auth} ${emulator.url}/workers/alice`,
+    `  curl -s${auth} -X POST ${emulator.url}/workers/alice/stop`,
+    `  curl -s${auth} -X DELETE ${emulator.url}/workers/alice`,
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+}

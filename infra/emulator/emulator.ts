@@ -1,0 +1,113 @@
+/**
+ * Starts the local emulator: miniflare hosting the functions' workerd module, state in R2 persisted under the data
+ * directory, the Docker backend reaching the engine through the outbound service, and the scheduled (sweeper)
+ * function fired on a timer. `npm start` (`start.ts`) and the end-to-end tests (`test/support/emulator.ts`) both
+ * call `startEmulator`, so the tests run exactly what a developer runs.
+ *
+ * @example
+ * const emulator = await startEmulator({ ...emulatorOptionsFromEnv(process.env), port: 0 });
+ * await fetch(`${emulator.url}/healthz`);
+ * await emulator.stop();
+ *
+ * @module
+ */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../../src/config/config';
+import { dockerOptionsFromEnv } from '../../src/config/workerd-root';
+import { bundleWorker } from './bundle';
+import { type EngineProbe, probeEngine } from './engine-probe';
+import { type FrontDoor, openFrontDoor } from './front-door';
+import { loadOrCreateManagerKey } from './manager-key';
+import { checkEmulatorOptions, type EmulatorOptions, isLoopback } from './options';
+import { fireScheduled, startRuntime } from './runtime';
+import { SweepTimer } from './sweep-timer';
+
+export interface Emulator {
+  /** Where to call the API, e.g. `http://127.0.0.1:8787`. */
+  url: string;
+  /** The URL injected into workers as `HICLAW_ORCHESTRATOR_URL`. */
+  workerUrl: string;
+  /** Listening beyond loopback: reachable from other machines (still behind the manager key). */
+  exposed: boolean;
+  authMode: 'keys' | 'off';
+  /** The generated manager key (undefined when keys came from MANAGER_API_KEYS). */
+  managerKey: string | undefined;
+  managerKeyFile: string | undefined;
+  managerKeyCreated: boolean;
+  backends: string[];
+  /** The engine probe at start; undefined when the docker backend is not configured. */
+  docker: EngineProbe | undefined;
+  dataDir: string;
+  sweepIntervalSeconds: number;
+  /** Runs the scheduled (sweeper) function once and resolves when it is over. */
+  triggerSweep(): Promise<void>;
+  /** Scheduled runs that completed without an exception, timed or triggered. */
+  sweepsCompleted(): number;
+  stop(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  checkEmulatorOptions(options);
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // The front door listens first: its port is part of the URL workers are given, one of the functions' bindings.
+  const door = await openFrontDoor(options.host, options.port);
+  try {
+    return await startBehind(options, dataDir, door);
+  } catch (error) {
+    await door.close();
+    throw error;
+  }
+}
+
+async function startBehind(options: EmulatorOptions, dataDir: string, door: FrontDoor): Promise<Emulator> {
+  const allInterfaces = options.host === '0.0.0.0' || options.host === '::';
+  const bracketed =
+    options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+  const url = `http://${allInterfaces ? '127.0.0.1' : bracketed}:${door.port}`;
+  // Workers share the host network (DESIGN §10), so the emulator's own address reaches it from inside them too;
+  // ORCHESTRATOR_URL overrides it where they do not.
+  const workerUrl = options.vars.ORCHESTRATOR_URL ?? url;
+
+  const vars: Record<string, string> = { ...options.vars, ORCHESTRATOR_URL: workerUrl, STATE_STORE: 'r2' };
+  const ownKeys = Boolean(vars.MANAGER_API_KEYS || vars.HICLAW_ORCHESTRATOR_API_KEY);
+  const generated = ownKeys ? undefined : await loadOrCreateManagerKey(dataDir);
+  if (generated) vars.MANAGER_API_KEYS = generated.key;
+  // Fail here, naming the setting, rather than on the first request inside workerd.
+  const config = loadConfig(vars, { store: 'r2', backends: ['docker'] });
+  const usesDocker = config.backends.includes('docker');
+  if (usesDocker) dockerOptionsFromEnv(vars);
+  const docker = usesDocker ? await probeEngine(options.socketPath) : undefined;
+
+  const log = options.onLog ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const scriptPath = await bundleWorker(join(dataDir, 'build'));
+  const mf = await startRuntime({ scriptPath, dataDir, socketPath: options.socketPath, vars, log });
+  door.dispatch = (input, init) => mf.dispatchFetch(input, init);
+  const sweeps = new SweepTimer(
+    () => fireScheduled(mf),
+    options.sweepIntervalSeconds,
+    (error) => log(JSON.stringify({ level: 'error', message: 'sweep failed', error: String(error) })),
+  );
+
+  return {
+    url,
+    workerUrl,
+    exposed: !isLoopback(options.host),
+    authMode: config.auth.mode,
+    managerKey: generated?.key,
+    managerKeyFile: generated?.file,
+    managerKeyCreated: generated?.created ?? false,
+    backends: config.backends,
+    docker,
+    dataDir,
+    sweepIntervalSeconds: options.sweepIntervalSeconds,
+    triggerSweep: () => sweeps.trigger(),
+    sweepsCompleted: () => sweeps.completed,
+    async stop() {
+      await sweeps.stop();
+      await door.close();
+      await mf.dispose();
+    },
+  };
+}

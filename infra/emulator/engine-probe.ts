@@ -1,0 +1,18 @@
+import { createDockerSocketFetch } from '../../src/backends/docker-socket';
+
+export type EngineProbe = { reachable: true; version: string } | { reachable: false; reason: string };
+
+/** Whether the Docker engine answers on its socket, and if not, why (said once at start, in plain words). */
+export async function probeEngine(socketPath: string): Promise<EngineProbe> {
+  const fetch = createDockerSocketFetch({ socketPath, timeoutMs: 3_000 });
+  try {
+    const response = await fetch('/version');
+    if (!response.ok)
+      return { reachable: false, reason: `the engine at ${socketPath} answered ${response.status}` };
+    const { Version } = (await response.json()) as { Version?: string };
+    return { reachable: true, version: Version ?? 'unknown' };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { reachable: false, reason: `no Docker engine answers at ${socketPath} (${detail})` };
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The emulator's listening socket: a small Node HTTP server that hands each request to the functions through
+ * `mf.dispatchFetch`.
+ *
+ * Why not let workerd listen itself: its HTTP server ignores `Connection: close` and holds every connection
+ * open for its 5 s idle timeout. Busybox `wget` (what the reference worker reports with) asks for `close` and,
+ * on a 204 without a body length, reads until the connection ends, so every readiness report and heartbeat took
+ * 5 s, and `docker stop` waited for the report in flight. Node honours `Connection: close`.
+ *
+ * @module
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestInit as MfRequestInit, Response as MfResponse } from 'miniflare';
+
+/** Far above anything the API accepts (it answers 413 itself); only a bound on what is buffered here. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+// Connection-level headers describe this hop only; the body is handed over whole.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length']);
+
+export type Dispatch = (url: string, init: MfRequestInit) => Promise<MfResponse>;
+
+export interface FrontDoor {
+  port: number;
+  /** Until set, requests get a 503 "starting". */
+  dispatch: Dispatch | undefined;
+  close(): Promise<void>;
+}
+
+export async function openFrontDoor(host: string, port: number): Promise<FrontDoor> {
+  const door: FrontDoor = { port, dispatch: undefined, close: async () => undefined };
+  const server = createServer((req, res) => {
+    serve(door, host, req, res).catch(() => {
+      if (!res.headersSent) reply(res, 502, 'the emulator could not reach its functions');
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  door.port = (server.address() as AddressInfo).port;
+  door.close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return door;
+}
+
+async function serve(door: FrontDoor, host: string, req: IncomingMessage, res: ServerResponse) {
+  if (!door.dispatch) return reply(res, 503, 'the emulator is starting');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES)
+      return reply(res, 413, `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const headers: [string, string][] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    if (!HOP_BY_HOP.has(name.toLowerCase())) headers.push([name, req.rawHeaders[i + 1]!]);
+  }
+  const method = req.method ?? 'GET';
+  const hasBody = method !== 'GET' && method !== 'HEAD' && size > 0;
+  const authority = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const response = await door.dispatch(`http://${authority}:${door.port}${req.url ?? '/'}`, {
+    method,
+    headers,
+    ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
+    redirect: 'manual',
+  });
+  const body = Buffer.from(await response.arrayBuffer());
+  const outHeaders: [string, string][] = [];
+  response.headers.forEach((value, name) => {
+    if (!HOP_BY_HOP.has(name)) outHeaders.push([name, value]);
+  });
+  res.writeHead(response.status, outHeaders.flat());
+  res.end(response.status === 204 || response.status === 304 || method === 'HEAD' ? undefined : body);
+}
+
+function reply(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    ...(status === 503 ? { 'retry-after': '1' } : {}),
+  });
+  res.end(JSON.stringify({ message, code: 'emulator' }));
+}

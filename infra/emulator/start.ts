@@ -1,0 +1,46 @@
+/**
+ * `npm start`: the local emulator. Settings come from the environment (see `options.ts`); the banner says where
+ * it listens, the manager key, and a curl to paste. Stops cleanly on SIGINT/SIGTERM.
+ */
+import { OrchestratorError } from '../../src/errors';
+import { banner } from './banner';
+import { startEmulator } from './emulator';
+import { emulatorOptionsFromEnv } from './options';
+
+/** A stop that hangs (a stuck engine call in a sweep) must not keep the terminal: give up after this long. */
+const STOP_GRACE_MS = 15_000;
+
+async function main(): Promise<void> {
+  const emulator = await startEmulator(emulatorOptionsFromEnv(process.env));
+  process.stdout.write(banner(emulator));
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the emulator (worker containers and state are kept)\n`);
+    setTimeout(() => process.exit(1), STOP_GRACE_MS).unref();
+    emulator.stop().then(
+      () => process.exit(0),
+      (error) => {
+        process.stderr.write(`could not stop cleanly: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  // miniflare's own exit hook answers a signal with an immediate exit; take the signals over so the sweep in
+  // flight finishes and miniflare is disposed first (its hook still runs on exit, as a backstop).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, stop);
+  }
+}
+
+main().catch((error: unknown) => {
+  // Configuration errors name the setting and carry no secret; anything else is shown as it is.
+  const message = error instanceof OrchestratorError ? error.message : String(error);
+  process.stderr.write(`the emulator could not start: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,130 @@
+/**
+ * The composition root of the local emulator's workerd module (`functions/emulator/worker.ts`): worker bindings →
+ * config, `R2Store` over `env.STATE`, and the Docker backend reached through `http://docker.sock/<path>`.
+ *
+ * `docker.sock` is not a real host: the emulator's outbound service (`infra/emulator/outbound.ts`) routes that
+ * hostname to the engine's unix socket, so the engine is never exposed on TCP where a worker could call it (a
+ * worker that can call the engine owns the host). Everything here is web-standard; the socket stays in Node.
+ *
+ * One orchestrator per isolate: workerd forbids I/O at module scope, so it is built on the first request and the
+ * composition root itself is lazy (the backends need the deployment id that lives in the store).
+ *
+ * @example
+ * export default { fetch: (request, env) => handleFetch(request, env) };
+ *
+ * @module
+ */
+
+import { DockerBackend, type DockerBackendOptions, type DockerFetch } from '../backends/docker';
+import { FakeBackend } from '../backends/fake';
+import { ConfigError, OrchestratorError } from '../errors';
+import { runSweep } from '../lifecycle/sweeper';
+import { type R2BucketLike, R2Store } from '../store/r2';
+import { type ComposeInput, composeOrchestrator, type Orchestrator } from './compose';
+import { loadConfig } from './config';
+import { type Env, EnvReader } from './env-reader';
+
+/** The hostname the emulator's outbound service forwards to the Docker engine's unix socket. */
+export const DOCKER_SOCKET_HOST = 'docker.sock';
+
+/** The worker's bindings: the R2 bucket holding the state, plus plain-text config variables. */
+export interface WorkerdEnv {
+  STATE: R2BucketLike;
+  [name: string]: unknown;
+}
+
+/** Engine API calls leave workerd as ordinary fetches to the internal hostname. */
+export const dockerViaOutbound: DockerFetch = (path, init) =>
+  fetch(`http://${DOCKER_SOCKET_HOST}${path}`, init);
+
+/**
+ * Docker settings (read only when the docker backend is selected). An allow-list that is not set allows
+ * everything, which suits one developer's machine; set them where workers come from less trusted managers.
+ */
+export function dockerOptionsFromEnv(env: Env): Omit<DockerBackendOptions, 'fetch' | 'deploymentId'> {
+  const read = new EnvReader(env);
+  const consolePort = read.int('DOCKER_CONSOLE_PORT', 0, { min: 0, max: 65_535 });
+  const pullTimeoutSeconds = read.int('DOCKER_PULL_TIMEOUT_SECONDS', 60, { min: 1, max: 3_600 });
+  const networks = read.list('DOCKER_ALLOWED_NETWORKS');
+  const extraHosts = read.list('DOCKER_ALLOWED_EXTRA_HOSTS');
+  const registries = read.list('DOCKER_ALLOWED_REGISTRIES');
+  const defaultNetwork = read.raw('DOCKER_DEFAULT_NETWORK');
+  return {
+    // 0 = no console port: workers then get no `console_host_port`.
+    ...(consolePort > 0 ? { consolePort } : {}),
+    pullTimeoutMs: pullTimeoutSeconds * 1000,
+    ...(networks ? { networkAllowList: networks } : {}),
+    ...(extraHosts ? { extraHostsAllowList: extraHosts } : {}),
+    ...(registries ? { registryAllowList: registries } : {}),
+    ...(defaultNetwork ? { defaultNetwork } : {}),
+  };
+}
+
+/** Plain-text bindings only: the R2 binding and any other object are not configuration. */
+export const stringBindings = (env: Record<string, unknown>): Env =>
+  Object.fromEntries(Object.entries(env).filter(([, value]) => typeof value === 'string')) as Env;
+
+/** Builds the emulator's orchestrator from the worker's bindings; throws `ConfigError` naming a bad setting. */
+export function createWorkerdOrchestrator(
+  env: WorkerdEnv,
+  extras: Pick<ComposeInput, 'extendRoutes' | 'log' | 'clock'> = {},
+): Orchestrator {
+  const vars = stringBindings(env);
+  const config = loadConfig(vars, { store: 'r2', backends: ['docker'] });
+  if (config.state.kind !== 'r2') {
+    throw new ConfigError(`STATE_STORE must be r2 in the emulator (its state is the R2 binding STATE)`);
+  }
+  if (!env.STATE) throw new ConfigError('the emulator needs an R2 bucket binding named STATE');
+  const docker = config.backends.includes('docker') ? dockerOptionsFromEnv(vars) : undefined;
+  return composeOrchestrator({
+    ...extras,
+    config,
+    store: new R2Store(env.STATE),
+    backends: {
+      ...(docker
+        ? {
+            docker: (deploymentId) =>
+              new DockerBackend({ ...docker, fetch: dockerViaOutbound, deploymentId }),
+          }
+        : {}),
+      // In-memory and per isolate: for trying the API without an engine, never for real workers.
+      fake: () => new FakeBackend(),
+    },
+  });
+}
+
+let cached: { orchestrator: Orchestrator } | { error: ConfigError } | undefined;
+
+/** The isolate's orchestrator, built once; a configuration error is remembered and answered on every request. */
+export function orchestratorFor(env: WorkerdEnv): Orchestrator {
+  if (!cached) {
+    try {
+      cached = { orchestrator: createWorkerdOrchestrator(env) };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      cached = { error };
+    }
+  }
+  if ('error' in cached) throw cached.error;
+  return cached.orchestrator;
+}
+
+export async function handleFetch(request: Request, env: WorkerdEnv): Promise<Response> {
+  try {
+    return await orchestratorFor(env).fetch(request);
+  } catch (error) {
+    // Config messages name the setting and never carry a secret, so they are safe to show.
+    const message = error instanceof OrchestratorError ? error.message : 'the orchestrator could not start';
+    return Response.json({ message, code: 'config' }, { status: 500 });
+  }
+}
+
+/**
+ * The scheduled (sweeper) function. It returns once the run is over, so the emulator's timer (and a test's
+ * `triggerSweep`) never starts a second run on top of the first.
+ */
+export async function handleScheduled(env: WorkerdEnv): Promise<void> {
+  const { ctx } = await orchestratorFor(env).service();
+  // The sweeper logs its own report line.
+  await runSweep(ctx);
+}

@@ -1,0 +1,133 @@
+/**
+ * A worker's whole life through the local emulator (miniflare hosting the functions, R2 state) on a real Docker
+ * engine (issue 3, item 6): every step the API claims is checked against the engine itself.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ensureWorkerImage, WORKER_IMAGE } from '../support/docker-engine';
+import {
+  type ContainerFacts,
+  containersOf,
+  describeWithDocker,
+  engine,
+  envOf,
+  probeDockerEngine,
+  startTestEmulator,
+  type TestEmulator,
+  until,
+} from '../support/emulator';
+
+const probe = await probeDockerEngine();
+const runId = crypto.randomUUID().slice(0, 8);
+// A second tag of the reference image, so the update really changes the image (no registry to pull from).
+const NEXT_TAG = `e2e-${runId}`;
+const NEXT_IMAGE = `orchestrator-test-worker:${NEXT_TAG}`;
+const NAME = 'alice';
+
+describeWithDocker('a worker on the emulator and a real Docker engine', probe, () => {
+  let emu: TestEmulator;
+  let apiKey: string;
+  let first: ContainerFacts;
+
+  const worker = async () => (await emu.call('GET', `/workers/${NAME}`)).json;
+  const onlyContainer = async () => {
+    const containers = await containersOf(emu.deploymentId, NAME);
+    expect(containers).toHaveLength(1);
+    return containers[0]!;
+  };
+
+  beforeAll(async () => {
+    await ensureWorkerImage();
+    const tagged = await engine(`/images/${WORKER_IMAGE}/tag?repo=orchestrator-test-worker&tag=${NEXT_TAG}`, {
+      method: 'POST',
+    });
+    expect(tagged.status).toBe(201);
+    emu = await startTestEmulator();
+  }, 120_000);
+
+  afterAll(async () => {
+    await emu?.stop();
+    await engine(`/images/${NEXT_IMAGE}`, { method: 'DELETE' });
+  });
+
+  it('create starts one labelled container carrying the key and URL, and the worker turns ready when it reports', async () => {
+    const created = await emu.call('POST', '/workers', {
+      body: { name: NAME, env: { HEARTBEAT_INTERVAL_SECONDS: '1', GREETING: 'hello' } },
+    });
+    expect(created.status).toBe(201);
+    apiKey = created.json.api_key;
+    expect(apiKey).toMatch(new RegExp(`^wok_${NAME}_[0-9a-f]{64}$`));
+
+    first = await onlyContainer();
+    expect(first.State.Running).toBe(true);
+    expect(first.Config.Labels['orchestrator.uid']).toBe(created.json.uid);
+    expect(envOf(first, 'HICLAW_WORKER_API_KEY')).toBe(apiKey);
+    expect(envOf(first, 'HICLAW_ORCHESTRATOR_URL')).toBe(emu.emulator.workerUrl);
+    expect(envOf(first, 'GREETING')).toBe('hello');
+
+    const ready = await until(worker, (w) => w.status === 'ready', 'the worker is ready');
+    expect(ready).toMatchObject({ phase: 'ready', container_id: first.Id, backend: 'docker' });
+    expect(ready.ready_at).not.toBeNull();
+    expect(JSON.stringify(ready)).not.toContain('hello');
+  }, 40_000);
+
+  it('sleep stops the container and the worker shows stopped', async () => {
+    const slept = await emu.call('POST', `/workers/${NAME}/stop`);
+    expect([200, 202]).toContain(slept.status);
+    const sleeping = await until(worker, (w) => w.phase === 'sleeping', 'the worker is sleeping');
+    expect(sleeping.status).toBe('stopped');
+    const container = await onlyContainer();
+    expect(container.Id).toBe(first.Id);
+    expect(container.State.Running).toBe(false);
+  }, 40_000);
+
+  it('wake starts the same container again and the worker is ready again', async () => {
+    const woken = await emu.call('POST', `/workers/${NAME}/start`);
+    expect(woken.status).toBe(202);
+    await until(worker, (w) => w.status === 'ready', 'the woken worker is ready');
+    const container = await onlyContainer();
+    expect(container.Id).toBe(first.Id);
+    expect(container.State.Running).toBe(true);
+    expect(Date.parse(container.State.StartedAt)).toBeGreaterThan(Date.parse(first.State.StartedAt));
+  }, 40_000);
+
+  it('PATCH of image and env recreates the container with the new env and a new key; the old key no longer counts', async () => {
+    const patched = await emu.call('PATCH', `/workers/${NAME}`, {
+      body: { image: NEXT_IMAGE, env: { GREETING: 'bonjour' } },
+    });
+    expect([200, 202]).toContain(patched.status);
+    const ready = await until(
+      async () => ({ worker: await worker(), containers: await containersOf(emu.deploymentId, NAME) }),
+      ({ worker: w, containers }) =>
+        w.status === 'ready' && containers.length === 1 && containers[0]!.Id !== first.Id,
+      'the recreated worker is ready',
+    );
+    const next = ready.containers[0]!;
+    expect(ready.worker).toMatchObject({ image: NEXT_IMAGE, container_id: next.Id });
+    expect(next.Config.Image).toBe(NEXT_IMAGE);
+    expect(envOf(next, 'GREETING')).toBe('bonjour');
+    const newKey = envOf(next, 'HICLAW_WORKER_API_KEY')!;
+    expect(newKey).toMatch(new RegExp(`^wok_${NAME}_[0-9a-f]{64}$`));
+    expect(newKey).not.toBe(apiKey);
+    expect(await inspectGone(first.Id)).toBe(true);
+
+    // The old container's heartbeat (its key) is refused; the new container's is accepted.
+    expect((await emu.call('POST', `/workers/${NAME}/ready`, { key: apiKey, body: {} })).status).toBe(401);
+    expect((await emu.call('POST', `/workers/${NAME}/ready`, { key: newKey, body: {} })).status).toBe(204);
+  }, 40_000);
+
+  it('delete removes the container and the record: GET answers 404 not_found', async () => {
+    expect((await emu.call('DELETE', `/workers/${NAME}`)).status).toBe(204);
+    await until(
+      () => containersOf(emu.deploymentId, NAME),
+      (list) => list.length === 0,
+      'no container is left',
+    );
+    const gone = await emu.call('GET', `/workers/${NAME}`);
+    expect(gone.status).toBe(404);
+    expect(gone.json).toMatchObject({ name: NAME, status: 'not_found' });
+    const listed = await emu.call('GET', '/workers');
+    expect(listed.json.workers.map((w: { name: string }) => w.name)).not.toContain(NAME);
+  }, 40_000);
+});
+
+const inspectGone = async (id: string) => (await engine(`/containers/${id}/json`)).status === 404;
