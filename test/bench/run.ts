@@ -3,6 +3,7 @@
  * measured here, never asserted in tests.
  */
 import { benchApiOnFs } from './api-fs';
+import { benchDockerLatency } from './docker-latency';
 import { printTable } from './measure';
 
 const report: Record<string, unknown> = { node: process.version, at: new Date().toISOString() };
@@ -14,6 +15,14 @@ printTable(
   'Orchestrator ÷ raw store',
   Object.entries(api.ratios).map(([what, ratio]) => ({ what, ratio })),
 );
+
+const docker = await benchDockerLatency();
+report.docker_latency = docker;
+if ('skipped' in docker) console.log(`\nDocker latency: skipped (${docker.skipped})`);
+else
+  printTable('Docker: through the orchestrator vs the Engine API directly (median ms)', [
+    docker as unknown as Record<string, unknown>,
+  ]);
 
 console.log('\nJSON');
 console.log(JSON.stringify(report, null, 2));
