@@ -43,7 +43,10 @@ export function composeOrchestrator(input: ComposeInput): Orchestrator {
   const { config } = input;
   const clock = input.clock ?? systemClock;
   const log = input.log ?? jsonLogger();
-  const repo = new WorkerRepository(withPrefix(input.store, config.state.prefix), deadlineOf(config.settings));
+  const repo = new WorkerRepository(
+    withPrefix(input.store, config.state.prefix),
+    deadlineOf(config.settings),
+  );
   const deployment = once(() => repo.deployment(() => clock.now()));
 
   const service = once(async () => {
@@ -91,7 +94,9 @@ export function composeOrchestrator(input: ComposeInput): Orchestrator {
         return await (await app()).fetch(request);
       } catch (error) {
         // Only reachable when composing failed (the store is unreachable at start); the app maps everything else.
-        log.error('orchestrator could not start', { error: error instanceof Error ? error.message : String(error) });
+        log.error('orchestrator could not start', {
+          error: error instanceof Error ? error.message : String(error),
+        });
         return Response.json(
           { message: 'the orchestrator could not reach its state store', code: 'store_unavailable' },
           { status: 503, headers: { 'retry-after': '5' } },

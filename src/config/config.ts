@@ -29,18 +29,25 @@ export interface OrchestratorConfig {
 /** Worker data lives under these prefixes; the orchestrator's state must never share them. */
 const WORKER_DATA_PREFIXES = ['agents/', 'shared/'];
 
-export function loadConfig(env: Env, defaults: { store?: StoreKind; backends?: BackendKind[] } = {}): OrchestratorConfig {
+export function loadConfig(
+  env: Env,
+  defaults: { store?: StoreKind; backends?: BackendKind[] } = {},
+): OrchestratorConfig {
   const read = new EnvReader(env);
   const backends = (read.list('BACKENDS') ?? defaults.backends ?? ['docker']).map((name) => {
     if (!(BACKEND_KINDS as readonly string[]).includes(name)) {
-      throw new ConfigError(`BACKENDS entries must be among ${BACKEND_KINDS.join(', ')}, got ${JSON.stringify(name)}`);
+      throw new ConfigError(
+        `BACKENDS entries must be among ${BACKEND_KINDS.join(', ')}, got ${JSON.stringify(name)}`,
+      );
     }
     return name as BackendKind;
   });
   if (backends.length === 0) throw new ConfigError('BACKENDS must name at least one backend');
   const defaultBackend = read.string('DEFAULT_BACKEND', backends[0]!);
   if (!(backends as string[]).includes(defaultBackend)) {
-    throw new ConfigError(`DEFAULT_BACKEND (${defaultBackend}) must be one of BACKENDS (${backends.join(', ')})`);
+    throw new ConfigError(
+      `DEFAULT_BACKEND (${defaultBackend}) must be one of BACKENDS (${backends.join(', ')})`,
+    );
   }
   const prefix = normalizePrefix(read.string('STATE_PREFIX', 'orchestrator/'));
   const dataRoot = normalizePrefix(read.string('DATA_ROOT', ''));
@@ -52,7 +59,10 @@ export function loadConfig(env: Env, defaults: { store?: StoreKind; backends?: B
       );
     }
   }
-  const managerKeys = [...(read.list('MANAGER_API_KEYS') ?? []), ...(read.list('HICLAW_ORCHESTRATOR_API_KEY') ?? [])];
+  const managerKeys = [
+    ...(read.list('MANAGER_API_KEYS') ?? []),
+    ...(read.list('HICLAW_ORCHESTRATOR_API_KEY') ?? []),
+  ];
   const authMode = read.oneOf('AUTH_MODE', ['keys', 'off'] as const, 'keys');
   if (authMode === 'keys' && managerKeys.length === 0) {
     throw new ConfigError(
@@ -60,25 +70,38 @@ export function loadConfig(env: Env, defaults: { store?: StoreKind; backends?: B
     );
   }
   for (const key of managerKeys) {
-    if (key.length < 16) throw new ConfigError('MANAGER_API_KEYS entries must be at least 16 characters long');
+    if (key.length < 16)
+      throw new ConfigError('MANAGER_API_KEYS entries must be at least 16 characters long');
   }
   const settings: LifecycleSettings = {
     keyPrefix: read.string('WORKER_KEY_PREFIX', DEFAULT_SETTINGS.keyPrefix),
     orchestratorUrl: read.string('ORCHESTRATOR_URL', DEFAULT_SETTINGS.orchestratorUrl),
     defaultImage: read.string('DEFAULT_IMAGE', DEFAULT_SETTINGS.defaultImage),
     defaultBackend,
-    defaultIdleTimeoutSeconds: read.int('IDLE_TIMEOUT_SECONDS', DEFAULT_SETTINGS.defaultIdleTimeoutSeconds, { min: 0 }),
-    beatWriteIntervalSeconds: read.int('BEAT_WRITE_INTERVAL_SECONDS', DEFAULT_SETTINGS.beatWriteIntervalSeconds, {
-      min: 1,
+    defaultIdleTimeoutSeconds: read.int('IDLE_TIMEOUT_SECONDS', DEFAULT_SETTINGS.defaultIdleTimeoutSeconds, {
+      min: 0,
     }),
-    heartbeatIntervalSeconds: read.int('HEARTBEAT_INTERVAL_SECONDS', DEFAULT_SETTINGS.heartbeatIntervalSeconds, {
-      min: 1,
-    }),
+    beatWriteIntervalSeconds: read.int(
+      'BEAT_WRITE_INTERVAL_SECONDS',
+      DEFAULT_SETTINGS.beatWriteIntervalSeconds,
+      {
+        min: 1,
+      },
+    ),
+    heartbeatIntervalSeconds: read.int(
+      'HEARTBEAT_INTERVAL_SECONDS',
+      DEFAULT_SETTINGS.heartbeatIntervalSeconds,
+      {
+        min: 1,
+      },
+    ),
     functionTimeoutSeconds: read.int('FUNCTION_TIMEOUT_SECONDS', DEFAULT_SETTINGS.functionTimeoutSeconds, {
       min: 1,
       max: 900,
     }),
-    requestDriveBudgetMs: read.int('REQUEST_DRIVE_BUDGET_MS', DEFAULT_SETTINGS.requestDriveBudgetMs, { min: 0 }),
+    requestDriveBudgetMs: read.int('REQUEST_DRIVE_BUDGET_MS', DEFAULT_SETTINGS.requestDriveBudgetMs, {
+      min: 0,
+    }),
     ensureReadyMaxSeconds: read.int('ENSURE_READY_MAX_SECONDS', DEFAULT_SETTINGS.ensureReadyMaxSeconds, {
       min: 0,
       max: 25,
@@ -89,9 +112,13 @@ export function loadConfig(env: Env, defaults: { store?: StoreKind; backends?: B
       min: 0,
       max: 900,
     }),
-    unresponsiveAfterSeconds: read.int('UNRESPONSIVE_AFTER_SECONDS', DEFAULT_SETTINGS.unresponsiveAfterSeconds, {
-      min: 60,
-    }),
+    unresponsiveAfterSeconds: read.int(
+      'UNRESPONSIVE_AFTER_SECONDS',
+      DEFAULT_SETTINGS.unresponsiveAfterSeconds,
+      {
+        min: 60,
+      },
+    ),
     eventRetentionDays: read.int('EVENT_RETENTION_DAYS', DEFAULT_SETTINGS.eventRetentionDays, { min: 1 }),
   };
   if (!/^[a-z][a-z0-9]{1,15}$/.test(settings.keyPrefix)) {
@@ -110,4 +137,5 @@ export function loadConfig(env: Env, defaults: { store?: StoreKind; backends?: B
   };
 }
 
-const normalizePrefix = (prefix: string): string => (prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`);
+const normalizePrefix = (prefix: string): string =>
+  prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;

@@ -30,7 +30,8 @@ export class EnvReader {
   int(name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
     const value = this.raw(name);
     if (value === undefined) return fallback;
-    if (!/^-?\d+$/.test(value)) throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(value)}`);
+    if (!/^-?\d+$/.test(value))
+      throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(value)}`);
     const n = Number(value);
     if ((range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
       throw new ConfigError(`${name} must be between ${range.min ?? '-∞'} and ${range.max ?? '∞'}, got ${n}`);

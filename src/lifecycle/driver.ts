@@ -126,8 +126,13 @@ export class Driver {
         : { status, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
     }
     if (record.desired === 'sleeping') {
-      if (!record.backend_ref)
-        return { settled: true, move: { from: ['stopping'], to: 'sleeping', reason: 'manual' } };
+      if (!record.backend_ref) {
+        // Keep the reason of the sleep (idle, ttl_blocked, manual) on the transition that completes it.
+        return {
+          settled: true,
+          move: { from: ['stopping'], to: 'sleeping', reason: record.last_transition.reason },
+        };
+      }
       let status = await backend.status(ref);
       if (status.instances.length > 0 || status.state === 'running' || status.state === 'starting') {
         await backend.stop(ref);

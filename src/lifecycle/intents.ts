@@ -100,7 +100,9 @@ export function wakeBuild(actor: Actor, reason: Reason = 'manual'): Build {
     refuseWhenDeleting(record);
     if (isExpired(record, now)) throw new ConflictError(`worker ${record.name} has expired`, 'expired');
     const awake = record.desired === 'running' && record.phase !== 'failed';
-    if (awake) return undefined;
+    // Waking an awake worker changes nothing on the backend, but it is activity (DESIGN §5): it restarts the
+    // idle clock, so a sweeper that decided to sleep the worker a moment earlier loses its conditional write.
+    if (awake) return { ...record, last_activity_at: iso(now) };
     const woken = bumpBoot(resetAttempts(bumpSpec(record)), now);
     return transition(
       { ...woken, desired: 'running', woke_at: iso(now), last_activity_at: iso(now) },

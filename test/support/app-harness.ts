@@ -82,6 +82,6 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
 export type AppHarness = Awaited<ReturnType<typeof makeApp<MemoryStore>>>;
 
 /** Reports ready for a worker with its key, as its container would. */
-export async function reportReady(h: AppHarness, name: string, key: string, body: unknown = {}) {
+export async function reportReady(h: Pick<AppHarness, 'call'>, name: string, key: string, body: unknown = {}) {
   return h.call('POST', `/workers/${name}/ready`, { key, body });
 }
