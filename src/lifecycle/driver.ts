@@ -18,7 +18,7 @@ import { mintWorkerKey, sha256Hex } from './api-keys';
 import type { LifecycleContext } from './context';
 import type { BackendRefRecord, Phase, Reason, StoredWorker, Tombstone, WorkerRecord } from './record';
 import { iso, isWorker } from './record';
-import { retryBackoffMs } from './settings';
+import { BOOT_SKEW_MS, retryBackoffMs } from './settings';
 import { releaseName } from './teams';
 import { resetAttempts, transition } from './transitions';
 import { buildWorkerSpec, resourceNameOf } from './worker-spec';
@@ -59,6 +59,11 @@ interface Observation {
   /** Not settled and nothing more to do now: look again after this long (async backends). */
   recheckAfterMs?: number;
   forgetResource?: boolean;
+  /**
+   * The driver itself started an instance (a start, a create, a recreate, a restart): a new boot that began at
+   * this time. Readiness then waits for a report from that instance, whatever the phase was.
+   */
+  bootSince?: number;
 }
 
 const MAX_ROUNDS = 6;
@@ -160,6 +165,7 @@ export class Driver {
         !needsResource || existing.state !== 'not_found',
       );
       const spec = await this.specFor(key.record, key.plaintext);
+      const bootSince = this.ctx.clock.now();
       // A resource that exists but was made with another key (or an older template) is recreated, never adopted
       // as is: its environment would carry a key whose hash is no longer the record's.
       const created =
@@ -174,8 +180,9 @@ export class Driver {
         },
         appliedTemplate: key.record.template_generation,
         settled: true,
+        bootSince,
         move: {
-          from: ['pending', 'lost', 'updating', 'starting'],
+          from: ['pending', 'lost', 'updating', 'starting', 'ready'],
           to: 'starting',
           reason: record.last_transition.reason,
         },
@@ -194,11 +201,29 @@ export class Driver {
         };
       }
     }
+    let bootSince: number | undefined;
     if (status.state === 'stopped') {
+      bootSince = this.ctx.clock.now();
+      await backend.start(ref);
+      status = await backend.status(ref);
+    } else if (record.phase === 'starting' && predatesBoot(status, record)) {
+      // A wake that overtook a sleep before its stop reached the backend: the instance still running belongs to
+      // the previous boot (and may be shutting down). Restart it so this boot has an instance of its own.
+      bootSince = this.ctx.clock.now();
+      await backend.stop(ref);
       await backend.start(ref);
       status = await backend.status(ref);
     }
-    return { status, settled: true, move: { from: ['failed', 'lost'], to: 'starting', reason: 'manual' } };
+    return {
+      status,
+      settled: true,
+      ...(bootSince !== undefined ? { bootSince } : {}),
+      move: {
+        from: bootSince !== undefined ? ['failed', 'lost', 'ready', 'starting'] : ['failed', 'lost'],
+        to: 'starting',
+        reason: record.last_transition.reason === 'ready' ? 'manual' : record.last_transition.reason,
+      },
+    };
   }
 
   /**
@@ -278,6 +303,12 @@ export class Driver {
         );
       }
       next.observed_generation = Math.max(next.observed_generation, generation);
+      if (observation.bootSince !== undefined && current.op?.id === leaseId) {
+        // A boot that already bound an instance is over: this start is a new boot. One still waiting for its
+        // first report (an intent just bumped it) keeps its epoch and only learns when its instance started.
+        const epoch = current.boot.instance_id ? current.boot.epoch + 1 : current.boot.epoch;
+        next.boot = { epoch, since: iso(observation.bootSince) };
+      }
       const intentUnchanged = current.spec_generation === generation;
       if (current.op?.id !== leaseId) {
         outcome = 'lost_lease';
@@ -311,6 +342,10 @@ export class Driver {
       return next;
     });
     if (outcome === 'gone' && result.value?.kind === 'tombstone') await this.cleanUpAfterDelete(result.value);
+    // A beat exists only while the worker is awake (DESIGN §4); the sweeper's beats/ listing relies on it.
+    if (result.changed && isWorker(result.value) && result.value.phase === 'sleeping') {
+      await this.ctx.repo.deleteBeat(name).catch(() => undefined);
+    }
     return outcome;
   }
 
@@ -340,6 +375,18 @@ export class Driver {
     if (!(error instanceof OrchestratorError)) {
       this.ctx.log.error('backend step failed', { worker: name, error: String(error.message) });
     }
+    const givesUp = (current: WorkerRecord) =>
+      current.desired !== 'deleted' &&
+      (rejected ||
+        current.attempts + 1 >= this.ctx.settings.maxAttempts ||
+        now - Date.parse(current.phase_since) >= this.ctx.settings.wedgedAfterSeconds * 1000);
+    if (givesUp(record) && record.backend_ref) {
+      // A failed worker must not keep running (and costing) unobserved. Stopped while we still hold the lease,
+      // so no other driver can be starting it at the same moment.
+      await this.refOf(record)
+        .then((ref) => this.backendFor(record).stop(ref))
+        .catch(() => undefined);
+    }
     let failed = false;
     await this.ctx.repo
       .mutate(name, (current) => {
@@ -347,10 +394,7 @@ export class Driver {
         const attempts = current.attempts + 1;
         const wedged = now - Date.parse(current.phase_since) >= this.ctx.settings.wedgedAfterSeconds * 1000;
         const { op: _released, ...rest } = current;
-        if (
-          current.desired !== 'deleted' &&
-          (rejected || attempts >= this.ctx.settings.maxAttempts || wedged)
-        ) {
+        if (givesUp(current)) {
           failed = true;
           const { next_check_at: _n, ...base } = rest;
           return transition(
@@ -363,17 +407,17 @@ export class Driver {
         return { ...rest, attempts, last_error: message, next_check_at: iso(now + retryBackoffMs(attempts)) };
       })
       .catch(() => undefined);
-    if (failed && record.backend_ref) {
-      // A failed worker must not keep running (and costing) unobserved.
-      await this.refOf(record)
-        .then((ref) => this.backendFor(record).stop(ref))
-        .catch(() => undefined);
-    }
     return { outcome: failed ? 'failed' : 'in_progress', error };
   }
 }
 
 class LeaseLost extends Error {}
+
+/** Running instances exist and every one started before this boot was asked for (minus clock skew). */
+function predatesBoot(status: BackendStatus, record: WorkerRecord): boolean {
+  const since = Date.parse(record.boot.since) - BOOT_SKEW_MS;
+  return status.instances.length > 0 && status.instances.every((instance) => instance.startedAt < since);
+}
 
 function tombstoneOf(record: WorkerRecord, now: number): Tombstone {
   return {

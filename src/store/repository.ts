@@ -52,11 +52,16 @@ export class WorkerRepository {
     name: string,
     mutate: (current: StoredWorker | null) => Draft<StoredWorker> | undefined,
   ): Promise<CasResult<StoredWorker>> {
+    let previousSeq = 0;
     const result = await casUpdate<StoredWorker>(this.store, layout.worker(name), mutate, {
-      beforeWrite: (next, previous) => this.fileHintIfEarlier(next, previous),
+      beforeWrite: (next, previous) => {
+        previousSeq = previous?.event_seq ?? 0;
+        return this.fileHintIfEarlier(next, previous);
+      },
     });
     const written = result.value;
-    if (result.changed && written && written.event_seq > 0) {
+    // Only a write that made a transition (its sequence moved) has an event to log.
+    if (result.changed && written && written.event_seq > previousSeq) {
       await this.appendEventFor(written).catch(() => {
         // The record is the truth; the sweeper's full scan re-emits a missing last event.
       });
