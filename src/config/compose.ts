@@ -35,6 +35,7 @@ export interface ComposeInput {
 }
 
 export interface Orchestrator {
+  readonly config: OrchestratorConfig;
   service(): Promise<WorkerService>;
   fetch(request: Request): Promise<Response>;
 }
@@ -88,6 +89,7 @@ export function composeOrchestrator(input: ComposeInput): Orchestrator {
   );
 
   return {
+    config,
     service,
     async fetch(request) {
       try {

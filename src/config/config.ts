@@ -10,6 +10,7 @@
 
 import { ConfigError } from '../errors';
 import { DEFAULT_SETTINGS, type LifecycleSettings } from '../lifecycle/settings';
+import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from '../lifecycle/sweeper-settings';
 import { type Env, EnvReader } from './env-reader';
 
 export const STORE_KINDS = ['memory', 'fs', 'r2', 's3', 'oss'] as const;
@@ -22,6 +23,7 @@ export interface OrchestratorConfig {
   auth: { mode: 'keys' | 'off'; managerKeys: string[] };
   state: { kind: StoreKind; prefix: string; fsRoot: string };
   backends: BackendKind[];
+  sweeper: SweeperSettings;
   /** Data prefixes that workers' credentials reach (must not overlap the state prefix). */
   dataRoot: string;
 }
@@ -133,7 +135,31 @@ export function loadConfig(
       fsRoot: read.string('STATE_DIR', '.data/state'),
     },
     backends,
+    sweeper: readSweeperSettings(read),
     dataRoot,
+  };
+}
+
+function readSweeperSettings(read: EnvReader): SweeperSettings {
+  const d = DEFAULT_SWEEPER_SETTINGS;
+  return {
+    ...d,
+    runIntervalSeconds:
+      read.int('SWEEP_INTERVAL_SECONDS', d.runIntervalSeconds, { min: 0, max: 86_400 }) || d.runIntervalSeconds,
+    fullScanIntervalSeconds: read.int('SWEEP_FULL_SCAN_INTERVAL_SECONDS', d.fullScanIntervalSeconds, {
+      min: 1,
+    }),
+    orphanGraceSeconds: read.int('ORPHAN_GRACE_SECONDS', d.orphanGraceSeconds, { min: 0 }),
+    orphanAction: read.oneOf('ORPHAN_ACTION', ['report', 'stop', 'delete'] as const, d.orphanAction),
+    maxOrphanActionsPerRun: read.int('MAX_ORPHAN_ACTIONS_PER_RUN', d.maxOrphanActionsPerRun, {
+      min: 0,
+      max: 1000,
+    }),
+    budgetMs: read.int('SWEEP_BUDGET_MS', d.budgetMs, { min: 1000 }),
+    backendConcurrency: read.int('SWEEP_BACKEND_CONCURRENCY', d.backendConcurrency, { min: 1, max: 64 }),
+    tombstoneRetentionSeconds: read.int('TOMBSTONE_RETENTION_SECONDS', d.tombstoneRetentionSeconds, {
+      min: 60,
+    }),
   };
 }
 

@@ -124,7 +124,8 @@ export async function handleFetch(request: Request, env: WorkerdEnv): Promise<Re
  * `triggerSweep`) never starts a second run on top of the first.
  */
 export async function handleScheduled(env: WorkerdEnv): Promise<void> {
-  const { ctx } = await orchestratorFor(env).service();
+  const orchestrator = orchestratorFor(env);
+  const { ctx } = await orchestrator.service();
   // The sweeper logs its own report line.
-  await runSweep(ctx);
+  await runSweep(ctx, { settings: orchestrator.config.sweeper });
 }
