@@ -1,0 +1,8 @@
+/**
+ * AWS Lambda: the sweeper, invoked every minute by an EventBridge schedule.
+ *
+ * @module
+ */
+import { awsSweeper, scheduledHandler } from '../../src/config/aws-root';
+
+export const handler = scheduledHandler(awsSweeper(process.env));

@@ -1,0 +1,60 @@
+/**
+ * `npm run deploy:aliyun [-- --dry-run]`: deploys the three functions to Alibaba Cloud Function Compute 3.0.
+ *
+ * Builds the FC bundles and their zips, renders the RAM policies (`dist/aliyun/ram-policies/`), prints the plan,
+ * and then (unless `--dry-run`) creates or updates each function, its HTTP trigger, the sweeper's timer and the
+ * optional custom domain, and prints the endpoint. A second run updates in place. `--dry-run` needs no
+ * credentials and sends nothing. Settings: `infra/aliyun/settings.ts` and the README.
+ *
+ * @module
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Env } from '../../src/config/env-reader';
+import { buildBundles } from '../build/bundle';
+import { DEFAULT_OUT_DIR } from '../build/targets';
+import { applyPlan } from './apply';
+import { createFcApi, DeployError } from './fc-api';
+import { buildPlan, describePlan } from './plan';
+import { writePolicies } from './policies';
+import { readDeploySettings } from './settings';
+
+export interface DeployOptions {
+  out?: (line: string) => void;
+  /** Where bundles, zips and rendered policies go (default `dist/`). */
+  outDir?: string;
+}
+
+/** Returns the process exit code: 0 done (or planned), 1 refused or failed (with the reason printed). */
+export async function main(argv: string[], env: Env, options: DeployOptions = {}): Promise<number> {
+  const out = options.out ?? ((line: string) => console.log(line));
+  const outDir = options.outDir ?? DEFAULT_OUT_DIR;
+  const dryRun = argv.includes('--dry-run');
+  const settings = readDeploySettings(env, { dryRun });
+  const bundles = await buildBundles({ platform: 'aliyun', zip: true, outDir });
+  const plan = await buildPlan(settings, bundles);
+  const policies = await writePolicies(settings, join(outDir, 'aliyun', 'ram-policies'));
+  out(dryRun ? 'Plan (dry run: nothing is sent)' : 'Plan');
+  out(describePlan(plan));
+  out(
+    `RAM policies for this deployment: ${policies.length} documents in ${join(outDir, 'aliyun', 'ram-policies')}`,
+  );
+  if (dryRun) return 0;
+  if (plan.problems.length > 0) {
+    out(`Not deploying: ${plan.problems.length} setting(s) missing or invalid (listed above).`);
+    return 1;
+  }
+  try {
+    const result = await applyPlan(plan, createFcApi(settings), out);
+    out(`Endpoint: ${result.endpoint}`);
+    for (const [fn, url] of Object.entries(result.urls)) out(`  ${fn}: ${url}`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof DeployError)) throw error;
+    out(error.message);
+    return 1;
+  }
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) process.exitCode = await main(process.argv.slice(2), process.env);

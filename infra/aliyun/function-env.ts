@@ -1,0 +1,129 @@
+/**
+ * Each FC function's sizing and environment: which of the deployer's variables it receives (only the ones it
+ * uses: the credentials function never sees manager keys or SAE settings, lifecycle never the STS role), and
+ * the check that runs the same readers its composition root runs at cold start.
+ *
+ * @module
+ */
+import {
+  ALIYUN_PLATFORM,
+  loadCloudConfig,
+  readAliyunStsSettings,
+  readOssSettings,
+  readSaeSettings,
+  readStsChoice,
+} from '../../src/config/cloud-config';
+import type { Env } from '../../src/config/env-reader';
+import type { FunctionName } from '../build/targets';
+
+export interface FunctionSize {
+  cpu: number;
+  memorySize: number;
+  timeout: number;
+  instanceConcurrency: number;
+}
+
+/**
+ * Sizes: 0.5 vCPU per 512 MB (FC 3.0 wants vCPU:GB between 1:1 and 1:4). Lifecycle and credentials are I/O
+ * bound and serve many requests per instance; the sweeper runs alone (its store lease makes a second run idle).
+ * Timeouts: ensure-ready waits at most 20 s; the sweeper's run budget is 40 s.
+ */
+export const SIZES: Record<FunctionName, FunctionSize> = {
+  lifecycle: { cpu: 0.5, memorySize: 512, timeout: 30, instanceConcurrency: 20 },
+  credentials: { cpu: 0.25, memorySize: 256, timeout: 10, instanceConcurrency: 20 },
+  sweeper: { cpu: 0.5, memorySize: 512, timeout: 60, instanceConcurrency: 1 },
+};
+
+const STATE = ['STATE_PREFIX', 'DATA_ROOT', 'WORKER_KEY_PREFIX', 'OSS_BUCKET', 'OSS_REGION', 'OSS_ENDPOINT'];
+const POLICY = [
+  'DEFAULT_BACKEND',
+  'DEFAULT_IMAGE',
+  'IDLE_TIMEOUT_SECONDS',
+  'BEAT_WRITE_INTERVAL_SECONDS',
+  'HEARTBEAT_INTERVAL_SECONDS',
+  'REQUEST_DRIVE_BUDGET_MS',
+  'ENSURE_READY_MAX_SECONDS',
+  'MAX_ATTEMPTS',
+  'WEDGED_AFTER_SECONDS',
+  'KEY_ROTATION_GRACE_SECONDS',
+  'UNRESPONSIVE_AFTER_SECONDS',
+  'EVENT_RETENTION_DAYS',
+];
+const SAE = [
+  'SAE_REGION',
+  'SAE_ENDPOINT',
+  'SAE_NAMESPACE_ID',
+  'SAE_VPC_ID',
+  'SAE_VSWITCH_ID',
+  'SAE_SECURITY_GROUP_ID',
+  'SAE_ACR_INSTANCE_ID',
+  'SAE_ACR_ASSUME_ROLE_ARN',
+  'SAE_DEFAULT_CPU_MILLICORES',
+  'SAE_DEFAULT_MEMORY_MB',
+];
+const SWEEP = [
+  'SWEEP_INTERVAL_SECONDS',
+  'SWEEP_FULL_SCAN_INTERVAL_SECONDS',
+  'ORPHAN_GRACE_SECONDS',
+  'ORPHAN_ACTION',
+  'MAX_ORPHAN_ACTIONS_PER_RUN',
+  'SWEEP_BUDGET_MS',
+  'SWEEP_BACKEND_CONCURRENCY',
+  'TOMBSTONE_RETENTION_SECONDS',
+];
+const STS = [
+  'STS_ROLE_ARN',
+  'STS_BUCKET',
+  'STS_OSS_ENDPOINT',
+  'STS_REGION',
+  'STS_ENDPOINT',
+  'STS_DURATION_SECONDS',
+];
+
+/** Which of the deployer's variables each function receives, and what it is always given. */
+const FORWARDED: Record<FunctionName, { names: string[]; fixed: Record<string, string> }> = {
+  lifecycle: {
+    names: [...STATE, ...POLICY, ...SAE, 'MANAGER_API_KEYS', 'BACKENDS'],
+    fixed: { BACKENDS: 'sae' },
+  },
+  credentials: { names: [...STATE, ...STS, 'KEY_ROTATION_GRACE_SECONDS'], fixed: { STS_PROVIDER: 'aliyun' } },
+  sweeper: { names: [...STATE, ...POLICY, ...SAE, ...SWEEP, 'BACKENDS'], fixed: { BACKENDS: 'sae' } },
+};
+
+export function functionEnvironment(
+  fn: FunctionName,
+  env: Env,
+  orchestratorUrl?: string,
+): Record<string, string> {
+  const { names, fixed } = FORWARDED[fn];
+  const forwarded = Object.fromEntries(
+    names.flatMap((name) => (env[name]?.trim() ? [[name, env[name]!.trim()]] : [])),
+  );
+  return {
+    STATE_STORE: 'oss',
+    ...fixed,
+    ...forwarded,
+    FUNCTION_TIMEOUT_SECONDS: String(SIZES[fn].timeout),
+    ...(orchestratorUrl && fn !== 'credentials' ? { ORCHESTRATOR_URL: orchestratorUrl } : {}),
+  };
+}
+
+/** Runs the checks the function's composition root runs at cold start; returns their complaint, if any. */
+export function checkFunctionEnvironment(
+  fn: FunctionName,
+  environment: Record<string, string>,
+  region: string,
+) {
+  // FC sets FC_REGION itself; the roots read it for defaults.
+  const env = { ...environment, FC_REGION: region };
+  try {
+    const config = loadCloudConfig(env, ALIYUN_PLATFORM, { managerKeysOptional: fn !== 'lifecycle' });
+    readOssSettings(env);
+    if (fn === 'credentials') readAliyunStsSettings(env, config.dataRoot);
+    else if (config.backends.includes('sae')) readSaeSettings(env);
+    readStsChoice(env);
+    return undefined;
+  } catch (error) {
+    return `${fn}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The deployment plan: the three FC 3.0 functions (built-in `nodejs20` runtime, one bundle zip each), their HTTP
+ * triggers, the sweeper's timer, and optionally a custom domain that routes `/credentials/sts` to the
+ * credentials function and everything else to lifecycle (workers call both under one `HICLAW_ORCHESTRATOR_URL`).
+ *
+ * Each function's environment (`function-env.ts`) is checked by the same readers its composition root runs at
+ * cold start, so a misconfiguration fails the deploy, not the first request.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { BuiltBundle } from '../build/bundle';
+import type { FunctionName } from '../build/targets';
+import { checkFunctionEnvironment, functionEnvironment, SIZES } from './function-env';
+import { type DeploySettings, unset } from './settings';
+
+export interface FunctionPlan {
+  fn: FunctionName;
+  name: string;
+  runtime: 'nodejs20';
+  handler: 'index.handler';
+  cpu: number;
+  memorySize: number;
+  diskSize: number;
+  timeout: number;
+  instanceConcurrency: number;
+  roleArn: string;
+  environment: Record<string, string>;
+  zip: { path: string; bytes: number; sha256: string };
+}
+
+export interface TriggerPlan {
+  functionName: string;
+  name: string;
+  type: 'http' | 'timer';
+  config: Record<string, unknown>;
+}
+
+export interface DomainPlan {
+  name: string;
+  protocol: 'HTTP' | 'HTTP,HTTPS';
+  routes: { path: string; functionName: string; methods: string[]; qualifier: string }[];
+  cert?: { certName: string; certificate: string; privateKey: string };
+}
+
+export interface DeployPlan {
+  region: string;
+  accountId: string;
+  endpoint: string;
+  functions: FunctionPlan[];
+  triggers: TriggerPlan[];
+  domain?: DomainPlan;
+  /** Known before deploying (set, or the custom domain); otherwise the lifecycle trigger's URL, found by apply. */
+  orchestratorUrl?: string;
+  /** Settings a real run cannot go without, and settings the functions would refuse at start. */
+  problems: string[];
+  warnings: string[];
+}
+
+export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]): Promise<DeployPlan> {
+  const problems = [...settings.missing];
+  const warnings: string[] = [];
+  const name = (fn: FunctionName) => `${settings.functionPrefix}-${fn}`;
+  const configured = settings.orchestrator.ORCHESTRATOR_URL?.trim();
+  const domain = settings.customDomain ? await domainPlan(settings, name) : undefined;
+  const orchestratorUrl =
+    configured ||
+    (domain ? `${domain.protocol.includes('HTTPS') ? 'https' : 'http'}://${domain.name}` : undefined);
+  if (!domain) {
+    warnings.push(
+      'no FC_CUSTOM_DOMAIN: lifecycle and credentials get separate trigger URLs, and workers reach only the ' +
+        "lifecycle one (HICLAW_ORCHESTRATOR_URL): their /credentials/sts calls need a custom domain's routing",
+    );
+  } else if (domain.protocol === 'HTTP') {
+    warnings.push(
+      'the custom domain serves plain HTTP: set FC_CUSTOM_DOMAIN_CERT_FILE and _KEY_FILE for HTTPS',
+    );
+  }
+
+  const functions: FunctionPlan[] = [];
+  for (const fn of ['lifecycle', 'credentials', 'sweeper'] as const) {
+    const bundle = bundles.find((b) => b.platform === 'aliyun' && b.fn === fn);
+    if (!bundle?.zip) throw new Error(`the aliyun/${fn} bundle was not built with its zip`);
+    const zip = await readFile(bundle.zip);
+    const environment = functionEnvironment(fn, settings.orchestrator, orchestratorUrl);
+    const complaint = checkFunctionEnvironment(fn, environment, settings.region);
+    // Already listed when it names a variable the settings found missing.
+    if (complaint && !problems.some((p) => complaint.includes(p.split(' ')[0]!))) problems.push(complaint);
+    functions.push({
+      fn,
+      name: name(fn),
+      runtime: 'nodejs20',
+      handler: 'index.handler',
+      diskSize: 512,
+      ...SIZES[fn],
+      roleArn: settings.roles[fn] ?? unset(`FC_${fn.toUpperCase()}_ROLE_ARN`),
+      environment,
+      zip: { path: bundle.zip, bytes: zip.length, sha256: createHash('sha256').update(zip).digest('hex') },
+    });
+  }
+
+  const http = (fn: FunctionName, methods: string[]): TriggerPlan => ({
+    functionName: name(fn),
+    name: 'http',
+    type: 'http',
+    // Anonymous at the trigger: the app checks every request's bearer key itself.
+    config: { authType: 'anonymous', methods, disableURLInternet: false },
+  });
+  const triggers: TriggerPlan[] = [
+    http('lifecycle', ['GET', 'POST', 'PATCH', 'DELETE']),
+    http('credentials', ['GET', 'POST']),
+    {
+      functionName: name('sweeper'),
+      name: 'every-minute',
+      type: 'timer',
+      config: { cronExpression: '@every 1m', enable: true, payload: '{"kind":"sweep"}' },
+    },
+  ];
+  return {
+    region: settings.region,
+    accountId: settings.accountId,
+    endpoint: `${settings.protocol}://${settings.endpoint}`,
+    functions,
+    triggers,
+    ...(domain ? { domain } : {}),
+    ...(orchestratorUrl ? { orchestratorUrl } : {}),
+    problems,
+    warnings,
+  };
+}
+
+async function domainPlan(settings: DeploySettings, name: (fn: FunctionName) => string): Promise<DomainPlan> {
+  const domain = settings.customDomain!;
+  const cert =
+    domain.certFile && domain.keyFile
+      ? {
+          certName: domain.name.replace(/[^a-zA-Z0-9-]/g, '-'),
+          certificate: await readFile(domain.certFile, 'utf8'),
+          privateKey: await readFile(domain.keyFile, 'utf8'),
+        }
+      : undefined;
+  return {
+    name: domain.name,
+    protocol: cert ? 'HTTP,HTTPS' : 'HTTP',
+    routes: [
+      { path: '/credentials/sts', functionName: name('credentials'), methods: ['POST'], qualifier: 'LATEST' },
+      {
+        path: '/*',
+        functionName: name('lifecycle'),
+        methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+        qualifier: 'LATEST',
+      },
+    ],
+    ...(cert ? { cert } : {}),
+  };
+}
+
+/** Names whose values never appear in the printed plan. */
+const SECRET_NAME = /(API_KEYS?|SECRET|TOKEN|PASSWORD)$/;
+
+export function describePlan(plan: DeployPlan): string {
+  const lines = [`FC 3.0 in ${plan.region}, account ${plan.accountId}, API ${plan.endpoint}`];
+  for (const f of plan.functions) {
+    lines.push(
+      `  function ${f.name}: ${f.runtime} ${f.handler}, ${f.cpu} vCPU / ${f.memorySize} MB, timeout ${f.timeout} s, ` +
+        `instance concurrency ${f.instanceConcurrency}`,
+      `    role ${f.roleArn}`,
+      `    code ${f.zip.path} (${(f.zip.bytes / 1024).toFixed(0)} KiB, sha256 ${f.zip.sha256.slice(0, 12)})`,
+      `    env ${Object.entries(f.environment)
+        .map(([k, v]) => `${k}=${SECRET_NAME.test(k) ? '<redacted>' : v}`)
+        .join(' ')}`,
+    );
+  }
+  for (const t of plan.triggers)
+    lines.push(`  trigger ${t.functionName}/${t.name} (${t.type}) ${JSON.stringify(t.config)}`);
+  if (plan.domain) {
+    lines.push(`  custom domain ${plan.domain.name} (${plan.domain.protocol})`);
+    for (const r of plan.domain.routes) lines.push(`    ${r.path} → ${r.functionName}`);
+  }
+  lines.push(
+    `  orchestrator URL: ${plan.orchestratorUrl ?? "the lifecycle trigger's URL (known after deploying)"}`,
+  );
+  for (const w of plan.warnings) lines.push(`  warning: ${w}`);
+  for (const p of plan.problems) lines.push(`  missing or invalid: ${p}`);
+  return lines.join('\n');
+}

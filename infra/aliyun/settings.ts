@@ -1,0 +1,107 @@
+/**
+ * What `npm run deploy:aliyun` reads from its environment: where to deploy (region, account, credentials), what
+ * to call things and which RAM roles to give the functions, and the orchestrator settings it forwards to each
+ * function's environment (each function gets only the ones it uses). The README lists every variable.
+ *
+ * A dry run needs none of it: missing values show up in the plan as `<unset: NAME>` and as warnings, and nothing
+ * reaches the network. A real run refuses to start while anything required is missing, naming all of it at once.
+ *
+ * @module
+ */
+import type { Env } from '../../src/config/env-reader';
+
+export interface DeploySettings {
+  dryRun: boolean;
+  region: string;
+  accountId: string;
+  /** API host (optionally `host:port`); default `<account>.<region>.fc.aliyuncs.com`. */
+  endpoint: string;
+  protocol: 'https' | 'http';
+  credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  functionPrefix: string;
+  roles: { lifecycle?: string; credentials?: string; sweeper?: string };
+  customDomain?: { name: string; certFile?: string; keyFile?: string };
+  log?: { project: string; logstore: string };
+  /** The orchestrator's settings, as given (forwarded per function by the plan). */
+  orchestrator: Env;
+  /** What a real run cannot do without; empty when everything is there. */
+  missing: string[];
+}
+
+/** `<unset: NAME>` in a dry run's plan; a real run never gets this far with one. */
+export const unset = (name: string) => `<unset: ${name}>`;
+
+const value = (env: Env, ...names: string[]) => {
+  for (const name of names) {
+    const v = env[name]?.trim();
+    if (v) return v;
+  }
+  return undefined;
+};
+
+export function readDeploySettings(env: Env, options: { dryRun: boolean }): DeploySettings {
+  const missing: string[] = [];
+  const need = (names: string[], fallback?: string): string => {
+    const found = value(env, ...names);
+    if (found) return found;
+    if (fallback !== undefined) return fallback;
+    missing.push(names.join(' or '));
+    return unset(names[0]!);
+  };
+  const region = need(['FC_REGION', 'ALIBABA_CLOUD_REGION_ID'], options.dryRun ? 'cn-hangzhou' : undefined);
+  const accountId = need(['FC_ACCOUNT_ID', 'ALIBABA_CLOUD_ACCOUNT_ID']);
+  const accessKeyId = value(env, 'ALIBABA_CLOUD_ACCESS_KEY_ID');
+  const accessKeySecret = value(env, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  // A dry run never signs anything, so it does not ask for credentials at all.
+  if (!options.dryRun && (!accessKeyId || !accessKeySecret)) {
+    missing.push('ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  }
+  const securityToken = value(env, 'ALIBABA_CLOUD_SECURITY_TOKEN');
+  const roles = {
+    lifecycle: need(['FC_LIFECYCLE_ROLE_ARN']),
+    credentials: need(['FC_CREDENTIALS_ROLE_ARN']),
+    sweeper: need(['FC_SWEEPER_ROLE_ARN']),
+  };
+  for (const [fn, arn] of Object.entries(roles)) {
+    if (!arn.startsWith('<unset') && !/^acs:ram::\d+:role\/[\w.@-]+$/.test(arn)) {
+      missing.push(
+        `FC_${fn.toUpperCase()}_ROLE_ARN as acs:ram::<account>:role/<name> (got ${JSON.stringify(arn)})`,
+      );
+    }
+  }
+  need(['OSS_BUCKET']);
+  need(['MANAGER_API_KEYS', 'HICLAW_ORCHESTRATOR_API_KEY']);
+  need(['STS_ROLE_ARN']);
+  const domain = value(env, 'FC_CUSTOM_DOMAIN');
+  const logProject = value(env, 'FC_LOG_PROJECT');
+  const logstore = value(env, 'FC_LOG_STORE');
+  const protocol = value(env, 'FC_PROTOCOL') === 'http' ? 'http' : 'https';
+  return {
+    dryRun: options.dryRun,
+    region,
+    accountId,
+    endpoint: value(env, 'FC_ENDPOINT') ?? `${accountId}.${region}.fc.aliyuncs.com`,
+    protocol,
+    ...(accessKeyId && accessKeySecret
+      ? { credentials: { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) } }
+      : {}),
+    functionPrefix: value(env, 'FC_FUNCTION_PREFIX') ?? 'worker-orchestrator',
+    roles,
+    ...(domain
+      ? {
+          customDomain: {
+            name: domain,
+            ...(value(env, 'FC_CUSTOM_DOMAIN_CERT_FILE')
+              ? { certFile: value(env, 'FC_CUSTOM_DOMAIN_CERT_FILE') }
+              : {}),
+            ...(value(env, 'FC_CUSTOM_DOMAIN_KEY_FILE')
+              ? { keyFile: value(env, 'FC_CUSTOM_DOMAIN_KEY_FILE') }
+              : {}),
+          },
+        }
+      : {}),
+    ...(logProject && logstore ? { log: { project: logProject, logstore } } : {}),
+    orchestrator: env,
+    missing,
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Alibaba Cloud Function Compute 3.0, built-in Node.js runtime: FC hands the handler `(event: Buffer, context)`.
+ * The event is either an HTTP-trigger event (mapped here to a web `Request`, and the `Response` back to FC's
+ * response struct) or a timer event. The timer event is recognised FIRST, before anything treats the payload as
+ * HTTP: an HTTP adapter would fail on it (it has no `requestContext`), and a timer must never reach the API.
+ *
+ * Event shapes (FC 3.0 docs, "HTTP trigger" and "timer trigger" event formats):
+ *   HTTP:  {version:'v1', rawPath, body, isBase64Encoded, headers, queryParameters,
+ *           requestContext:{domainName, http:{method, path, sourceIp}, requestId, ...}}
+ *   timer: {triggerTime:'2023-12-26T07:49:00Z', triggerName, payload}   (payload: the configured string)
+ * FC joins repeated headers and query parameters with commas (`"a": "1,2"`); the adapter passes them on as one
+ * value, as FC delivers them (the README notes it for repeated `label=` filters).
+ *
+ * @module
+ */
+
+export interface FcHttpEvent {
+  version?: string;
+  rawPath: string;
+  body?: string;
+  isBase64Encoded?: boolean;
+  headers?: Record<string, string>;
+  queryParameters?: Record<string, string>;
+  requestContext: {
+    domainName?: string;
+    requestId?: string;
+    http: { method: string; path?: string; sourceIp?: string };
+  };
+}
+
+export interface FcTimerEvent {
+  triggerTime: string;
+  triggerName: string;
+  payload?: string;
+}
+
+/** What FC maps back to an HTTP response. */
+export interface FcHttpResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+/** The parts of FC's invocation context we read: fresh temporary credentials of the function's role. */
+export interface FcContext {
+  requestId?: string;
+  region?: string;
+  accountId?: string;
+  credentials?: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string };
+}
+
+export type FcEvent = { kind: 'timer'; timer: FcTimerEvent } | { kind: 'http'; http: FcHttpEvent };
+
+export class FcEventError extends Error {
+  override readonly name = 'FcEventError';
+}
+
+/** Timer first: it is the one shape that carries `triggerTime` + `triggerName` and no `requestContext`. */
+export function classifyFcEvent(raw: unknown): FcEvent {
+  const event = decode(raw);
+  if (
+    typeof event.triggerTime === 'string' &&
+    typeof event.triggerName === 'string' &&
+    !event.requestContext
+  ) {
+    return { kind: 'timer', timer: event as unknown as FcTimerEvent };
+  }
+  const context = event.requestContext as FcHttpEvent['requestContext'] | undefined;
+  if (typeof event.rawPath === 'string' && typeof context?.http?.method === 'string') {
+    return { kind: 'http', http: event as unknown as FcHttpEvent };
+  }
+  throw new FcEventError('not an FC 3.0 HTTP-trigger or timer event');
+}
+
+function decode(raw: unknown): Record<string, unknown> {
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : undefined;
+  let value: unknown = raw;
+  if (text !== undefined) {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new FcEventError('the FC event is not JSON');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FcEventError('the FC event is not a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+export function fcEventToRequest(event: FcHttpEvent): Request {
+  const method = event.requestContext.http.method.toUpperCase();
+  const host = event.requestContext.domainName ?? event.headers?.host ?? 'localhost';
+  const query = new URLSearchParams(event.queryParameters ?? {}).toString();
+  const url = `https://${host}${event.rawPath.startsWith('/') ? '' : '/'}${event.rawPath}${query ? `?${query}` : ''}`;
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (typeof value === 'string') headers.set(name, value);
+  }
+  const hasBody = method !== 'GET' && method !== 'HEAD' && event.body !== undefined && event.body !== '';
+  const body = hasBody ? Buffer.from(event.body!, event.isBase64Encoded ? 'base64' : 'utf8') : undefined;
+  return new Request(url, { method, headers, ...(body ? { body } : {}) });
+}
+
+const TEXTUAL = /^(text\/|application\/(json|problem\+json|javascript|xml|x-www-form-urlencoded))/i;
+
+export async function responseToFcResult(response: Response): Promise<FcHttpResult> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const textual = bytes.length === 0 || TEXTUAL.test(response.headers.get('content-type') ?? '');
+  return {
+    statusCode: response.status,
+    headers,
+    body: textual ? bytes.toString('utf8') : bytes.toString('base64'),
+    isBase64Encoded: !textual,
+  };
+}
+
+export interface FcTargets {
+  /** The HTTP app; a function without one answers HTTP events 404. */
+  fetch?: (request: Request) => Promise<Response>;
+  /** The timer's work; a function without one refuses timer events. */
+  timer?: (event: FcTimerEvent) => Promise<unknown>;
+  /** Called with every invocation's context before the event is handled (fresh role credentials). */
+  context?: (context: FcContext) => void;
+}
+
+/** The `handler` export of an FC entry. */
+export function fcHandler(targets: FcTargets) {
+  return async (raw: unknown, context: FcContext = {}): Promise<unknown> => {
+    targets.context?.(context);
+    const event = classifyFcEvent(raw);
+    if (event.kind === 'timer') {
+      if (!targets.timer) throw new FcEventError('this function has no timer trigger');
+      return targets.timer(event.timer);
+    }
+    if (!targets.fetch) {
+      return responseToFcResult(
+        Response.json({ message: 'this function serves no HTTP routes', code: 'not_found' }, { status: 404 }),
+      );
+    }
+    return responseToFcResult(await targets.fetch(fcEventToRequest(event.http)));
+  };
+}

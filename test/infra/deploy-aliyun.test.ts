@@ -1,0 +1,336 @@
+/**
+ * `npm run deploy:aliyun` (`infra/aliyun/deploy.ts`) against a protocol-level fake of the FC 3.0 API: a local
+ * HTTP server that checks the real `@alicloud/fc20230330` client's V3 signatures and answers with FC's bodies.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../infra/aliyun/deploy';
+import { POLICY_NAMES, renderPolicy } from '../../infra/aliyun/policies';
+import { REPO_ROOT } from '../../infra/build/targets';
+import { aliyunCredentials, aliyunLifecycle } from '../../src/config/aliyun-root';
+import { startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
+import { FakeFcServer, zipEntryNames } from '../support/fake-fc-server';
+import { FakeOssServer } from '../support/fake-oss-server';
+
+const ACCOUNT = '1234567890123456';
+const SECRET = 'deployer-secret-never-printed';
+const MANAGER_KEY = 'deploy-test-manager-key-0123456789';
+
+let fc: FakeFcServer;
+let outDir: string;
+let env: Record<string, string>;
+let output: string[];
+const run = (argv: string[] = [], overrides: Record<string, string | undefined> = {}) =>
+  main(argv, { ...env, ...overrides }, { out: (line) => output.push(line), outDir });
+const actions = () => fc.calls.map((c) => c.action);
+
+beforeEach(async () => {
+  fc = new FakeFcServer({ keys: { LTAIdeployer: SECRET }, accountId: ACCOUNT, region: 'cn-hangzhou' });
+  const endpoint = await fc.start();
+  outDir = await mkdtemp(join(tmpdir(), 'deploy-aliyun-'));
+  output = [];
+  env = {
+    FC_REGION: 'cn-hangzhou',
+    FC_ACCOUNT_ID: ACCOUNT,
+    FC_ENDPOINT: endpoint,
+    FC_PROTOCOL: 'http',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIdeployer',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET,
+    FC_LIFECYCLE_ROLE_ARN: `acs:ram::${ACCOUNT}:role/orchestrator-lifecycle`,
+    FC_CREDENTIALS_ROLE_ARN: `acs:ram::${ACCOUNT}:role/orchestrator-credentials`,
+    FC_SWEEPER_ROLE_ARN: `acs:ram::${ACCOUNT}:role/orchestrator-sweeper`,
+    OSS_BUCKET: 'orchestrator-state',
+    MANAGER_API_KEYS: MANAGER_KEY,
+    STS_ROLE_ARN: `acs:ram::${ACCOUNT}:role/worker-data`,
+    SAE_NAMESPACE_ID: 'cn-hangzhou:agents',
+    ORPHAN_ACTION: 'report',
+  };
+});
+
+afterEach(async () => {
+  await fc.close();
+  await rm(outDir, { recursive: true, force: true });
+});
+
+describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => {
+  it('creates the functions, HTTP triggers and timer on the first run, and prints the endpoint', async () => {
+    expect(await run(), output.join('\n')).toBe(0);
+    expect(actions().filter((a) => a === 'CreateFunction')).toHaveLength(3);
+    expect(actions().filter((a) => a === 'CreateTrigger')).toHaveLength(3);
+
+    const lifecycle = fc.functions.get('worker-orchestrator-lifecycle')!;
+    const credentials = fc.functions.get('worker-orchestrator-credentials')!;
+    const sweeper = fc.functions.get('worker-orchestrator-sweeper')!;
+    expect(lifecycle).toMatchObject({
+      runtime: 'nodejs20',
+      handler: 'index.handler',
+      role: env.FC_LIFECYCLE_ROLE_ARN,
+    });
+    expect(credentials.role).toBe(env.FC_CREDENTIALS_ROLE_ARN);
+    const url = (
+      fc.triggers.get('worker-orchestrator-lifecycle/http')!.httpTrigger as { urlInternet: string }
+    ).urlInternet;
+    expect(output).toContain(`Endpoint: ${url}`);
+
+    // Each function gets what it uses: workers learn the lifecycle URL; only credentials can mint credentials.
+    const envOf = (fn: Record<string, unknown>) => fn.environmentVariables as Record<string, string>;
+    expect(envOf(lifecycle)).toMatchObject({
+      STATE_STORE: 'oss',
+      BACKENDS: 'sae',
+      MANAGER_API_KEYS: MANAGER_KEY,
+    });
+    expect(envOf(lifecycle).ORCHESTRATOR_URL).toBe(url);
+    expect(envOf(sweeper).ORCHESTRATOR_URL).toBe(url);
+    expect(envOf(sweeper).MANAGER_API_KEYS).toBeUndefined();
+    expect(envOf(credentials)).toMatchObject({ STS_PROVIDER: 'aliyun', STS_ROLE_ARN: env.STS_ROLE_ARN });
+    expect(envOf(credentials).MANAGER_API_KEYS).toBeUndefined();
+    expect(envOf(credentials).SAE_NAMESPACE_ID).toBeUndefined();
+    expect(envOf(lifecycle).STS_ROLE_ARN).toBeUndefined();
+    expect(envOf(sweeper).ORPHAN_ACTION).toBe('report');
+    expect(envOf(lifecycle).ORPHAN_ACTION).toBeUndefined();
+
+    const timer = fc.triggers.get('worker-orchestrator-sweeper/every-minute')!;
+    expect(timer.triggerType).toBe('timer');
+    expect(JSON.parse(String(timer.triggerConfig))).toMatchObject({
+      cronExpression: '@every 1m',
+      enable: true,
+    });
+
+    // The uploaded code is the built bundle.
+    const upload = fc.calls.find(
+      (c) => c.action === 'CreateFunction' && c.body?.functionName === lifecycle.functionName,
+    )!;
+    const zip = Buffer.from((upload.body!.code as { zipFile: string }).zipFile, 'base64');
+    expect(
+      zipEntryNames(zip)
+        .get('index.js')
+        ?.equals(await readFile(join(outDir, 'aliyun/lifecycle/index.js'))),
+    ).toBe(true);
+  });
+
+  it('updates everything in place on a second run and creates nothing', async () => {
+    expect(await run()).toBe(0);
+    const before = fc.calls.length;
+    expect(await run(), output.join('\n')).toBe(0);
+    const second = fc.calls.slice(before).map((c) => c.action);
+    expect(second.filter((a) => a.startsWith('Create'))).toEqual([]);
+    expect(second.filter((a) => a === 'UpdateFunction')).toHaveLength(3);
+    expect(second.filter((a) => a === 'UpdateTrigger')).toHaveLength(3);
+    expect(fc.functions.size).toBe(3);
+    expect(fc.triggers.size).toBe(3);
+  });
+
+  it('stops with a clear message on a permission failure (403 AccessDenied), printing no secret', async () => {
+    fc.denyAll();
+    expect(await run()).toBe(1);
+    const text = output.join('\n');
+    expect(text).toMatch(/FC GetTrigger failed: 403 AccessDenied: the caller is not authorized/);
+    expect(text).toContain('ram-policies/deployer.json');
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(MANAGER_KEY);
+    expect(fc.functions.size).toBe(0);
+  });
+
+  it('is refused by the fake when signed with the wrong secret (the fake checks V3 signatures)', async () => {
+    expect(await run([], { ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'not-the-secret' })).toBe(1);
+    expect(output.join('\n')).toMatch(/403 SignatureNotMatch/);
+    expect(fc.functions.size).toBe(0);
+  });
+
+  it('routes /credentials/sts to the credentials function through the custom domain, its URL the endpoint', async () => {
+    expect(await run([], { FC_CUSTOM_DOMAIN: 'agents.example.com' })).toBe(0);
+    const domain = fc.domains.get('agents.example.com')!;
+    expect(domain.routeConfig).toEqual({
+      routes: [
+        {
+          path: '/credentials/sts',
+          functionName: 'worker-orchestrator-credentials',
+          methods: ['POST'],
+          qualifier: 'LATEST',
+        },
+        {
+          path: '/*',
+          functionName: 'worker-orchestrator-lifecycle',
+          methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+          qualifier: 'LATEST',
+        },
+      ],
+    });
+    expect(output).toContain('Endpoint: http://agents.example.com');
+    const lifecycleEnv = fc.functions.get('worker-orchestrator-lifecycle')!.environmentVariables as Record<
+      string,
+      string
+    >;
+    expect(lifecycleEnv.ORCHESTRATOR_URL).toBe('http://agents.example.com');
+    expect(actions().filter((a) => a === 'UpdateFunction')).toEqual([]);
+  });
+
+  it('refuses, before any call, settings the functions would refuse at start, naming them', async () => {
+    expect(await run([], { STS_ROLE_ARN: 'worker-data', OSS_BUCKET: undefined })).toBe(1);
+    const text = output.join('\n');
+    expect(text).toContain('STS_ROLE_ARN');
+    expect(text).toContain('OSS_BUCKET');
+    expect(fc.calls).toEqual([]);
+  });
+
+  it('--dry-run prints the plan without credentials and sends nothing', async () => {
+    const code = await run(['--dry-run'], {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined,
+    });
+    expect(code).toBe(0);
+    const text = output.join('\n');
+    expect(text).toContain('Plan (dry run: nothing is sent)');
+    expect(text).toContain('function worker-orchestrator-credentials');
+    expect(text).toContain('MANAGER_API_KEYS=<redacted>');
+    expect(text).not.toContain(MANAGER_KEY);
+    expect(fc.calls).toEqual([]);
+  });
+});
+
+describe('deploy:aliyun as a command', () => {
+  it('--dry-run succeeds offline from a bare environment (no settings, no credentials, no network)', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'infra/aliyun/deploy.ts'), '--dry-run'],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+        timeout: 120_000,
+      },
+    );
+    expect(stdout).toContain('Plan (dry run: nothing is sent)');
+    expect(stdout).toContain('missing or invalid: OSS_BUCKET');
+  }, 150_000);
+});
+
+describe('RAM policies', () => {
+  const vars = {
+    ACCOUNT_ID: ACCOUNT,
+    REGION: 'cn-hangzhou',
+    STATE_BUCKET: 'state',
+    STATE_PREFIX: 'orchestrator/',
+    DATA_BUCKET: 'state',
+    DATA_ROOT: '',
+    FUNCTION_PREFIX: 'worker-orchestrator',
+    LIFECYCLE_ROLE_NAME: 'lifecycle-role',
+    CREDENTIALS_ROLE_NAME: 'credentials-role',
+    SWEEPER_ROLE_NAME: 'sweeper-role',
+    WORKER_DATA_ROLE_NAME: 'worker-data',
+  };
+  type Doc = {
+    Statement: { Effect: string; Action: string | string[]; Resource?: string[]; Principal?: unknown }[];
+  };
+  const render = async (name: (typeof POLICY_NAMES)[number]) => (await renderPolicy(name, vars)) as Doc;
+
+  it('renders every document to valid RAM policy JSON with no placeholder left', async () => {
+    for (const name of POLICY_NAMES) {
+      const doc = await render(name);
+      expect(JSON.stringify(doc)).not.toContain('${');
+      expect((doc as unknown as { Version: string }).Version).toBe('1');
+    }
+  });
+
+  it('denies the credentials function secrets/, and lets it alone assume the worker-data role', async () => {
+    const credentials = await render('credentials');
+    const deny = credentials.Statement.find((s) => s.Effect === 'Deny')!;
+    expect(deny.Resource).toContain('acs:oss:*:1234567890123456:state/orchestrator/secrets/*');
+    const allowsAssume = (doc: Doc) =>
+      doc.Statement.some((s) => [s.Action].flat().includes('sts:AssumeRole'));
+    expect(allowsAssume(credentials)).toBe(true);
+    expect(allowsAssume(await render('lifecycle'))).toBe(false);
+    expect(allowsAssume(await render('sweeper'))).toBe(false);
+    expect((await render('worker-data-trust')).Statement[0]!.Principal).toEqual({
+      RAM: ['acs:ram::1234567890123456:role/credentials-role'],
+    });
+    const data = (await render('worker-data')).Statement.flatMap((s) => s.Resource ?? []);
+    expect(data.filter((r) => r.includes('/'))).toEqual([
+      'acs:oss:*:1234567890123456:state/agents/*',
+      'acs:oss:*:1234567890123456:state/shared/*',
+    ]);
+  });
+
+  it('allow every OSS request the credentials function makes (worker, unknown worker, health), none under secrets/', async () => {
+    const oss = new FakeOssServer();
+    const sts = await startFakeAliyunSts({
+      keys: { 'STS.fn': { secret: 'fn-secret', securityToken: 'fn-token' } },
+    });
+    try {
+      const env = {
+        FC_REGION: 'cn-hangzhou',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.fn',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'fn-secret',
+        ALIBABA_CLOUD_SECURITY_TOKEN: 'fn-token',
+        OSS_BUCKET: 'state',
+        OSS_ENDPOINT: await oss.start(),
+        BACKENDS: 'fake',
+        MANAGER_API_KEYS: MANAGER_KEY,
+        STS_PROVIDER: 'aliyun',
+        STS_ROLE_ARN: `acs:ram::${ACCOUNT}:role/worker-data`,
+        STS_ENDPOINT: sts.url,
+      };
+      const lifecycle = aliyunLifecycle(env).fetch!;
+      const credentials = aliyunCredentials(env).fetch!;
+      const post = (fetch: typeof lifecycle, path: string, key: string, body?: unknown) =>
+        fetch(
+          new Request(`https://api.example.com${path}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body ?? {}),
+          }),
+        );
+      const created = await (
+        await post(lifecycle, '/workers', MANAGER_KEY, { name: 'alice', backend: 'fake' })
+      ).json();
+      expect((await post(lifecycle, '/workers/alice/ready', created.api_key)).status).toBe(204);
+
+      const mark = oss.requests.length;
+      expect((await post(credentials, '/credentials/sts', created.api_key)).status).toBe(200);
+      expect((await post(credentials, '/credentials/sts', `wok_nobody_${'0'.repeat(64)}`)).status).toBe(401);
+      expect((await credentials(new Request('https://api.example.com/healthz'))).status).toBe(200);
+
+      const policy = (await render('credentials')).Statement as {
+        Effect: string;
+        Action: string[];
+        Resource: string[];
+      }[];
+      const glob = (pattern: string, value: string) =>
+        new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+      const allows = (action: string, resource: string) => {
+        const hits = (st: (typeof policy)[number]) =>
+          st.Action.some((a) => glob(a, action)) && st.Resource.some((r) => glob(r, resource));
+        return (
+          policy.some((st) => st.Effect === 'Allow' && hits(st)) &&
+          !policy.some((st) => st.Effect === 'Deny' && hits(st))
+        );
+      };
+      const made = oss.requests.slice(mark);
+      expect(made.length).toBeGreaterThan(0);
+      for (const { method, name, query } of made) {
+        if (name === '' || query.includes('list-type') || query.includes('delete')) {
+          const action = query.includes('delete') ? 'oss:DeleteObject' : 'oss:ListObjects';
+          expect(
+            policy.some((st) => st.Effect === 'Allow' && st.Action.includes(action)),
+            `${method} ${query}`,
+          ).toBe(true);
+          continue;
+        }
+        expect(name).not.toMatch(/(^|\/)secrets\//);
+        const action = {
+          GET: 'oss:GetObject',
+          HEAD: 'oss:GetObject',
+          PUT: 'oss:PutObject',
+          DELETE: 'oss:DeleteObject',
+        }[method]!;
+        expect(allows(action, `acs:oss:*:${ACCOUNT}:state/${name}`), `${method} ${name}`).toBe(true);
+      }
+    } finally {
+      await oss.close();
+      await sts.close();
+    }
+  });
+});

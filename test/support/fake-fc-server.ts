@@ -1,0 +1,270 @@
+/**
+ * A protocol-level fake of the Alibaba Cloud Function Compute 3.0 API (2023-03-30, ROA + JSON) on 127.0.0.1, for
+ * tests that drive the real `@alicloud/fc20230330` client.
+ *
+ * It verifies the V3 signature (`ACS3-HMAC-SHA256`) against the registered keys, as FC does, and answers with FC's
+ * JSON bodies: the `Function` / `Trigger` / `CustomDomain` models on success and `{Code, Message, RequestId}` with
+ * the documented status on failure (404 `FunctionNotFound` / `TriggerNotFound` / `DomainNameNotFound`, 409
+ * `FunctionAlreadyExists` / `TriggerAlreadyExists`, 403 `AccessDenied`). Uploaded code must be a zip holding the
+ * handler's file (`index.js`), so a broken upload fails here as it would on FC.
+ *
+ * Modelled: functions (create, get, update), triggers (create, get, update; `httpTrigger` URLs for `http`
+ * triggers), custom domains (create, get, update). `denyAll()` makes every call a 403 (a RAM user without FC
+ * permissions).
+ */
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inflateRawSync } from 'node:zlib';
+
+export interface FcCall {
+  method: string;
+  path: string;
+  action: string;
+  body: Record<string, unknown> | undefined;
+}
+
+type Model = Record<string, unknown>;
+/** What every request handler returns once it has answered (so each branch can `return this.reply(...)`). */
+type Answered = true;
+
+const API = '/2023-03-30';
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const encode = (value: string) =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** File names inside a zip, read from its central directory (the fake checks uploads are real archives). */
+export function zipEntryNames(zip: Buffer): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) return files;
+  let at = zip.readUInt32LE(end + 16);
+  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
+    const nameLength = zip.readUInt16LE(at + 28);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    const local = zip.readUInt32LE(at + 42);
+    const size = zip.readUInt32LE(at + 20);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const raw = zip.subarray(start, start + size);
+    files.set(name, zip.readUInt16LE(at + 10) === 8 ? inflateRawSync(raw) : raw);
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return files;
+}
+
+export class FakeFcServer {
+  readonly functions = new Map<string, Model>();
+  /** Triggers by `<function>/<trigger>`. */
+  readonly triggers = new Map<string, Model>();
+  readonly domains = new Map<string, Model>();
+  readonly calls: FcCall[] = [];
+  private denied = false;
+  private server: Server | undefined;
+
+  constructor(
+    private readonly options: { keys: Record<string, string>; accountId: string; region: string },
+  ) {}
+
+  denyAll(): void {
+    this.denied = true;
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => this.handle(req, res, Buffer.concat(chunks)));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  private reply(res: ServerResponse, status: number, body?: unknown): Answered {
+    const requestId = `1-${randomUUID()}`;
+    res.writeHead(status, { 'content-type': 'application/json', 'x-fc-request-id': requestId });
+    res.end(body === undefined ? '' : JSON.stringify(body));
+    return true;
+  }
+
+  private fail(res: ServerResponse, status: number, code: string, message: string): Answered {
+    return this.reply(res, status, { Code: code, Message: message, RequestId: `1-${randomUUID()}` });
+  }
+
+  private signatureError(req: IncomingMessage, url: URL, body: Buffer): string | undefined {
+    const match = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]{64})$/.exec(
+      req.headers.authorization ?? '',
+    );
+    if (!match) return 'missing or malformed ACS3-HMAC-SHA256 Authorization';
+    const [, ak, signedHeaders, signature] = match as unknown as [string, string, string, string];
+    const secret = this.options.keys[ak];
+    if (!secret) return `invalid access key ID '${ak}'`;
+    const payloadHash = String(req.headers['x-acs-content-sha256'] ?? '');
+    if (payloadHash !== sha256(body)) return 'payload hash mismatch';
+    const query = [...url.searchParams.keys()]
+      .sort()
+      .map((k) => `${encode(k)}=${encode(url.searchParams.get(k) ?? '')}`)
+      .join('&');
+    const headers = signedHeaders
+      .split(';')
+      .map((h) => `${h}:${String(req.headers[h] ?? '').trim()}\n`)
+      .join('');
+    const canonical = [req.method, url.pathname, query, headers, signedHeaders, payloadHash].join('\n');
+    const expected = createHmac('sha256', secret)
+      .update(`ACS3-HMAC-SHA256\n${sha256(canonical)}`)
+      .digest('hex');
+    return expected === signature ? undefined : 'The request signature we calculated does not match';
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Answered {
+    const url = new URL(req.url ?? '/', 'http://fc.local');
+    const method = req.method ?? 'GET';
+    const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Model) : undefined;
+    this.calls.push({ method, path: url.pathname, action: String(req.headers['x-acs-action'] ?? ''), body });
+    const signature = this.signatureError(req, url, raw);
+    if (signature) return this.fail(res, 403, 'SignatureNotMatch', signature);
+    if (this.denied) {
+      return this.fail(
+        res,
+        403,
+        'AccessDenied',
+        `the caller is not authorized to perform '${method} ${url.pathname}'`,
+      );
+    }
+    const parts = url.pathname.startsWith(`${API}/`) ? url.pathname.slice(API.length + 1).split('/') : [];
+    const [collection, name, sub, subName] = parts.map(decodeURIComponent);
+    if (collection === 'functions' && sub === undefined) return this.functionCall(res, method, name, body);
+    if (collection === 'functions' && sub === 'triggers' && name) {
+      return this.triggerCall(res, method, name, subName, body);
+    }
+    if (collection === 'custom-domains') return this.domainCall(res, method, name, body);
+    return this.fail(res, 400, 'PathNotSupported', `'${method}' against '${url.pathname}' is not supported`);
+  }
+
+  private functionCall(
+    res: ServerResponse,
+    method: string,
+    name: string | undefined,
+    body?: Model,
+  ): Answered {
+    if (method === 'POST' && name === undefined) {
+      const fn = String(body?.functionName ?? '');
+      if (this.functions.has(fn))
+        return this.fail(res, 409, 'FunctionAlreadyExists', `function '${fn}' already exists`);
+      const invalid = this.invalidFunction(body, true);
+      if (invalid) return this.fail(res, 400, 'InvalidArgument', invalid);
+      return this.reply(res, 200, this.storeFunction(fn, body!));
+    }
+    const existing = name ? this.functions.get(name) : undefined;
+    if (!existing) return this.fail(res, 404, 'FunctionNotFound', `function '${name}' does not exist`);
+    if (method === 'GET') return this.reply(res, 200, existing);
+    if (method === 'PUT') {
+      const invalid = this.invalidFunction(body, false);
+      if (invalid) return this.fail(res, 400, 'InvalidArgument', invalid);
+      return this.reply(res, 200, this.storeFunction(name!, { ...existing, ...body }));
+    }
+    return this.fail(res, 400, 'PathNotSupported', `${method} on a function is not modelled`);
+  }
+
+  private invalidFunction(body: Model | undefined, creating: boolean): string | undefined {
+    if (creating && !/^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$/.test(String(body?.functionName ?? ''))) {
+      return 'functionName is invalid';
+    }
+    if (creating && !body?.runtime) return 'runtime is required';
+    const code = body?.code as { zipFile?: string } | undefined;
+    if (creating && !code?.zipFile) return 'code is required';
+    if (code?.zipFile && !zipEntryNames(Buffer.from(code.zipFile, 'base64')).has('index.js')) {
+      return 'code.zipFile is not a zip archive with index.js at its root';
+    }
+    return undefined;
+  }
+
+  private storeFunction(name: string, input: Model): Model {
+    const { code, ...rest } = input as Model & { code?: { zipFile?: string } };
+    const previous = this.functions.get(name);
+    const zip = code?.zipFile ? Buffer.from(code.zipFile, 'base64') : undefined;
+    const fn: Model = {
+      ...rest,
+      functionName: name,
+      functionArn: `acs:fc:${this.options.region}:${this.options.accountId}:functions/${name}`,
+      codeSize: zip?.length ?? previous?.codeSize,
+      codeChecksum: zip ? sha256(zip) : previous?.codeChecksum,
+      state: 'Active',
+      lastUpdateStatus: 'Successful',
+      lastModifiedTime: new Date().toISOString(),
+    };
+    this.functions.set(name, fn);
+    return fn;
+  }
+
+  private triggerCall(
+    res: ServerResponse,
+    method: string,
+    fn: string,
+    name?: string,
+    body?: Model,
+  ): Answered {
+    if (!this.functions.has(fn))
+      return this.fail(res, 404, 'FunctionNotFound', `function '${fn}' does not exist`);
+    if (method === 'POST' && name === undefined) {
+      const trigger = String(body?.triggerName ?? '');
+      if (this.triggers.has(`${fn}/${trigger}`)) {
+        return this.fail(res, 409, 'TriggerAlreadyExists', `trigger '${trigger}' already exists`);
+      }
+      if (!['http', 'timer'].includes(String(body?.triggerType))) {
+        return this.fail(res, 400, 'InvalidArgument', 'triggerType must be http or timer here');
+      }
+      JSON.parse(String(body?.triggerConfig ?? 'null'));
+      return this.reply(res, 200, this.storeTrigger(fn, trigger, body!));
+    }
+    const existing = name ? this.triggers.get(`${fn}/${name}`) : undefined;
+    if (!existing) return this.fail(res, 404, 'TriggerNotFound', `trigger '${name}' does not exist`);
+    if (method === 'GET') return this.reply(res, 200, existing);
+    if (method === 'PUT') return this.reply(res, 200, this.storeTrigger(fn, name!, { ...existing, ...body }));
+    return this.fail(res, 400, 'PathNotSupported', `${method} on a trigger is not modelled`);
+  }
+
+  private storeTrigger(fn: string, name: string, input: Model): Model {
+    const id = createHash('md5').update(`${fn}/${name}`).digest('hex').slice(0, 10);
+    const host = `${fn}-${id}.${this.options.region}.fcapp.run`;
+    const trigger: Model = {
+      ...input,
+      triggerName: name,
+      triggerId: id,
+      status: 'Success',
+      lastModifiedTime: new Date().toISOString(),
+      ...(input.triggerType === 'http'
+        ? {
+            httpTrigger: {
+              urlInternet: `https://${host}`,
+              urlIntranet: `https://${fn}-${id}.${this.options.region}-vpc.fcapp.run`,
+            },
+          }
+        : {}),
+    };
+    this.triggers.set(`${fn}/${name}`, trigger);
+    return trigger;
+  }
+
+  private domainCall(res: ServerResponse, method: string, name: string | undefined, body?: Model): Answered {
+    if (method === 'POST' && name === undefined) {
+      const domain = String(body?.domainName ?? '');
+      if (this.domains.has(domain))
+        return this.fail(res, 409, 'DomainNameAlreadyExists', `domain name ${domain} already exists`);
+      this.domains.set(domain, { ...body, domainName: domain });
+      return this.reply(res, 200, this.domains.get(domain));
+    }
+    const existing = name ? this.domains.get(name) : undefined;
+    if (!existing) return this.fail(res, 404, 'DomainNameNotFound', `domain name ${name} does not exist`);
+    if (method === 'GET') return this.reply(res, 200, existing);
+    if (method === 'PUT') {
+      this.domains.set(name!, { ...existing, ...body, domainName: name });
+      return this.reply(res, 200, this.domains.get(name!));
+    }
+    return this.fail(res, 400, 'PathNotSupported', `${method} on a custom domain is not modelled`);
+  }
+}
