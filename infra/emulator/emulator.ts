@@ -18,6 +18,7 @@ import { dockerOptionsFromEnv } from '../../src/config/workerd-root';
 import { bundleWorker } from './bundle';
 import { type EngineProbe, probeEngine } from './engine-probe';
 import { type FrontDoor, openFrontDoor } from './front-door';
+import { issuerFromVars, withoutSigningVars } from './issuer';
 import { loadOrCreateManagerKey } from './manager-key';
 import { checkEmulatorOptions, type EmulatorOptions, isLoopback } from './options';
 import { fireScheduled, startRuntime } from './runtime';
@@ -80,9 +81,18 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
   if (usesDocker) dockerOptionsFromEnv(vars);
   const docker = usesDocker ? await probeEngine(options.socketPath) : undefined;
 
+  const issuer = issuerFromVars(vars, config);
+
   const log = options.onLog ?? ((line: string) => process.stdout.write(`${line}\n`));
   const scriptPath = await bundleWorker(join(dataDir, 'build'));
-  const mf = await startRuntime({ scriptPath, dataDir, socketPath: options.socketPath, vars, log });
+  const mf = await startRuntime({
+    scriptPath,
+    dataDir,
+    socketPath: options.socketPath,
+    vars: withoutSigningVars(vars),
+    log,
+    ...(issuer ? { issuer: issuer.binding } : {}),
+  });
   door.dispatch = (input, init) => mf.dispatchFetch(input, init);
   const sweeps = new SweepTimer(
     () => fireScheduled(mf),

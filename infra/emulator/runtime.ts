@@ -19,6 +19,8 @@ export interface RuntimeInput {
   socketPath: string;
   vars: Record<string, string>;
   log: (line: string) => void;
+  /** The credential issuer hosted in this process, bound into the functions as `STS_ISSUER`. */
+  issuer?: (request: Request) => Promise<Response>;
 }
 
 /** The one `Fetcher` method used here (miniflare's generated type for it does not survive its type mapping). */
@@ -39,6 +41,9 @@ export async function startRuntime(input: RuntimeInput): Promise<Miniflare> {
     r2Persist: join(input.dataDir, 'r2'),
     bindings: input.vars,
     outboundService: createOutboundService({ socketPath: input.socketPath }),
+    ...(input.issuer
+      ? { serviceBindings: { STS_ISSUER: input.issuer as unknown as (request: unknown) => Promise<unknown> } }
+      : {}),
     // No `request.cf` download from Cloudflare: this machine may reach no network, and nothing here reads it.
     cf: false,
     log: new Log(LogLevel.WARN),

@@ -15,11 +15,14 @@
  * @module
  */
 
+import { registerCredentialRoutes } from '../api/routes/credentials';
 import { DockerBackend, type DockerBackendOptions, type DockerFetch } from '../backends/docker';
 import { FakeBackend } from '../backends/fake';
+import { RemoteIssuer } from '../credentials/remote';
 import { ConfigError, OrchestratorError } from '../errors';
 import { runSweep } from '../lifecycle/sweeper';
 import { type R2BucketLike, R2Store } from '../store/r2';
+import { readStsChoice } from './cloud-config';
 import { type ComposeInput, composeOrchestrator, type Orchestrator } from './compose';
 import { loadConfig } from './config';
 import { type Env, EnvReader } from './env-reader';
@@ -30,6 +33,8 @@ export const DOCKER_SOCKET_HOST = 'docker.sock';
 /** The worker's bindings: the R2 bucket holding the state, plus plain-text config variables. */
 export interface WorkerdEnv {
   STATE: R2BucketLike;
+  /** The credential issuer hosted by the emulator's Node process, when STS_PROVIDER is set. */
+  STS_ISSUER?: { fetch(request: Request): Promise<Response> };
   [name: string]: unknown;
 }
 
@@ -76,8 +81,19 @@ export function createWorkerdOrchestrator(
   }
   if (!env.STATE) throw new ConfigError('the emulator needs an R2 bucket binding named STATE');
   const docker = config.backends.includes('docker') ? dockerOptionsFromEnv(vars) : undefined;
+  const sts = readStsChoice(vars);
+  const binding = env.STS_ISSUER;
+  const issuer =
+    sts.provider !== 'none' && binding
+      ? new RemoteIssuer(sts.provider, (request) => binding.fetch(request))
+      : undefined;
   return composeOrchestrator({
     ...extras,
+    extendRoutes: (routes, service) => {
+      // Without an issuer the route still exists and answers 503 saying so.
+      registerCredentialRoutes(routes, service, issuer, sts.durationSeconds);
+      extras.extendRoutes?.(routes, service);
+    },
     config,
     store: new R2Store(env.STATE),
     backends: {
