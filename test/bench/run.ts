@@ -3,6 +3,7 @@
  * measured here, never asserted in tests.
  */
 import { benchApiOnFs } from './api-fs';
+import { benchBundles } from './bundles';
 import { benchDockerLatency } from './docker-latency';
 import { printTable } from './measure';
 
@@ -23,6 +24,19 @@ else
   printTable('Docker: through the orchestrator vs the Engine API directly (median ms)', [
     docker as unknown as Record<string, unknown>,
   ]);
+
+const bundles = await benchBundles();
+report.bundles = bundles;
+printTable(
+  'Function bundles: size and cold import in a fresh Node process',
+  bundles.map((row) => ({
+    bundle: row.bundle,
+    kib: Math.round(row.bytes / 1024),
+    zip_kib: Math.round(row.zip_bytes / 1024),
+    import_median_ms: row.cold_import_ms.median,
+    import_max_ms: row.cold_import_ms.max,
+  })),
+);
 
 console.log('\nJSON');
 console.log(JSON.stringify(report, null, 2));
