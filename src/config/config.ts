@@ -145,7 +145,8 @@ function readSweeperSettings(read: EnvReader): SweeperSettings {
   return {
     ...d,
     runIntervalSeconds:
-      read.int('SWEEP_INTERVAL_SECONDS', d.runIntervalSeconds, { min: 0, max: 86_400 }) || d.runIntervalSeconds,
+      read.int('SWEEP_INTERVAL_SECONDS', d.runIntervalSeconds, { min: 0, max: 86_400 }) ||
+      d.runIntervalSeconds,
     fullScanIntervalSeconds: read.int('SWEEP_FULL_SCAN_INTERVAL_SECONDS', d.fullScanIntervalSeconds, {
       min: 1,
     }),

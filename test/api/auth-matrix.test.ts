@@ -99,7 +99,7 @@ describe('auth matrix', () => {
 
   it('a malformed key is 401 without touching the store', async () => {
     h.store.resetCounts();
-    const res = await h.call('GET', '/workers', { key: 'wok_../../etc_' + 'f'.repeat(64) });
+    const res = await h.call('GET', '/workers', { key: `wok_../../etc_${'f'.repeat(64)}` });
     expect(res.status).toBe(401);
     expect(h.store.operations()).toBe(0);
   });

@@ -68,6 +68,7 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await app.request(path, { method, headers, ...(body !== undefined ? { body } : {}) });
     const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would
     let json: any;
     try {
       json = text ? JSON.parse(text) : undefined;
@@ -82,6 +83,11 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
 export type AppHarness = Awaited<ReturnType<typeof makeApp<MemoryStore>>>;
 
 /** Reports ready for a worker with its key, as its container would. */
-export async function reportReady(h: Pick<AppHarness, 'call'>, name: string, key: string, body: unknown = {}) {
+export async function reportReady(
+  h: Pick<AppHarness, 'call'>,
+  name: string,
+  key: string,
+  body: unknown = {},
+) {
   return h.call('POST', `/workers/${name}/ready`, { key, body });
 }
