@@ -6,6 +6,7 @@ import { benchApiOnFs } from './api-fs';
 import { benchBundles } from './bundles';
 import { benchDockerLatency } from './docker-latency';
 import { printTable } from './measure';
+import { benchSweeper } from './sweeper';
 
 const report: Record<string, unknown> = { node: process.version, at: new Date().toISOString() };
 
@@ -24,6 +25,22 @@ else
   printTable('Docker: through the orchestrator vs the Engine API directly (median ms)', [
     docker as unknown as Record<string, unknown>,
   ]);
+
+const sweeper = await benchSweeper();
+report.sweeper = sweeper;
+printTable(
+  'Sweeper: store operations per run vs a naive full scan (list + read every record)',
+  sweeper.fleets.map((f) => ({
+    workers: f.workers,
+    quiet_run_ops: f.quiet.ops_median,
+    naive_ops: f.quiet.naive_ops,
+    naive_ratio: f.quiet.ratio_naive_to_median,
+    due_1pct_ops: f.one_percent_due.ops,
+    due_1pct_slept: f.one_percent_due.slept,
+    due_naive_ratio: f.one_percent_due.ratio_naive_to_run,
+  })),
+);
+printTable('Store writes per worker-hour, heartbeat every 60 s', [sweeper.heartbeat.per_worker_hour]);
 
 const bundles = await benchBundles();
 report.bundles = bundles;
