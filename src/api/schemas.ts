@@ -20,7 +20,11 @@ export const workerName = z
   .regex(WORKER_NAME_PATTERN, 'must be 1-63 of a-z, 0-9 and -, starting with a letter');
 const teamName = workerName;
 
-const envValue = z.string().max(32 * 1024);
+// NUL cannot be passed to a process environment; engines refuse it and quote the value back in their errors.
+const envValue = z
+  .string()
+  .max(32 * 1024)
+  .refine((value) => !value.includes('\u0000'), 'env values cannot contain NUL characters');
 const env = z
   .record(
     z.string().regex(ENV_NAME, 'env names are letters, digits and _ (not starting with a digit)'),

@@ -57,6 +57,9 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S): 
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ValidationError('request body must be a JSON object', 'body');
   }
+  const poisoned = findProtoKey(value, '');
+  // zod silently drops `__proto__` keys; a name the caller set must not vanish without a word.
+  if (poisoned !== undefined) throw new ValidationError(`${poisoned} is not an allowed name`, poisoned);
   return parseWith(schema, value, 'body');
 }
 
@@ -75,4 +78,16 @@ export function readQuery<S extends z.ZodType>(
     else value[key] = values[0];
   }
   return parseWith(schema, value, 'query');
+}
+
+/** The path of the first `__proto__` key anywhere in a parsed JSON value. */
+function findProtoKey(value: unknown, path: string): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const here = path ? `${path}.${key}` : key;
+    if (key === '__proto__') return here;
+    const found = findProtoKey(child, here);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

@@ -92,6 +92,8 @@ export class EcsBackend implements WorkerBackend {
     this.client = new ECSClient({
       region: options.region,
       maxAttempts: options.maxAttempts ?? 3,
+      // Every call bounded: a hung ECS call would otherwise hold the sweeper's backend gate for up to 15 minutes.
+      requestHandler: { requestTimeout: 15_000, connectionTimeout: 5_000, throwOnRequestTimeout: true },
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
     });

@@ -115,7 +115,9 @@ export class FakeBackend implements WorkerBackend {
       this.zombies.set(resource.ref.resourceName, [...resource.instances]);
     }
     resource.instanceSeq++;
-    resource.instances = [{ id: `${resource.ref.id}-i${resource.instanceSeq}`, startedAt: this.now() }];
+    resource.instances = [
+      { id: `${resource.ref.id}-instance-${resource.instanceSeq}`, startedAt: this.now() },
+    ];
     resource.running = true;
   }
 

@@ -128,7 +128,10 @@ export class SaeBackend implements WorkerBackend {
       if (error instanceof SaeApiError && error.parameter === 'AppName') return this.adoptWhenVisible(spec);
       throw translateSaeError(error, spec.resourceName, spec.image);
     }
-    await this.changes.tag(appId, spec);
+    // The AppId goes back to the caller even if tagging fails (the tag service lags new apps, or throttles): an
+    // app that exists must never be forgotten. An untagged app is tagged when it is next adopted; until then the
+    // record's AppId still finds it (only the tagged inventory misses it).
+    await this.changes.tag(appId, spec).catch(() => undefined);
     return { ref: { resourceName: spec.resourceName, id: appId } };
   }
 

@@ -68,8 +68,11 @@ export function loadCloudConfig(
       );
     }
   }
+  // The local test image exists on no registry: in the cloud a create names its image unless DEFAULT_IMAGE does.
+  const settings =
+    read.raw('DEFAULT_IMAGE') === undefined ? { ...config.settings, defaultImage: '' } : config.settings;
   // Rebuilt rather than spread, so no value read from the environment can carry another auth mode through.
-  return { ...config, auth: { mode: 'keys', managerKeys: [...config.auth.managerKeys] } };
+  return { ...config, settings, auth: { mode: 'keys', managerKeys: [...config.auth.managerKeys] } };
 }
 
 const TIMEOUT_RANGE = { min: 100, max: 60_000 };

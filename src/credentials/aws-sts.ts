@@ -91,7 +91,12 @@ export class AwsStsIssuer implements CredentialIssuer {
       ...(options.stsEndpoint ? { endpoint: options.stsEndpoint } : {}),
       ...(source ? { credentials: () => resolveSigning(source) } : {}),
       maxAttempts: options.maxAttempts ?? 3,
-      requestHandler: { requestTimeout: options.requestTimeoutMs ?? 10_000, connectionTimeout: 5_000 },
+      // throwOnRequestTimeout: without it the SDK only logs a warning and keeps waiting (up to its 300 s socket idle).
+      requestHandler: {
+        requestTimeout: options.requestTimeoutMs ?? 10_000,
+        connectionTimeout: 5_000,
+        throwOnRequestTimeout: true,
+      },
     });
   }
 

@@ -37,7 +37,13 @@ export async function authenticate(
   auth: AuthConfig,
   token: string | undefined,
 ): Promise<Principal> {
-  if (auth.mode === 'off') return { kind: 'manager' };
+  // With auth off (loopback emulator only) anything unidentified is the manager, but worker and team keys are
+  // still recognised: a worker must still be able to report its own readiness (HiClaw defect #2).
+  const identified =
+    token !== undefined &&
+    (parseTeamKey(token, ctx.settings.keyPrefix) !== null ||
+      parseWorkerKey(token, ctx.settings.keyPrefix) !== null);
+  if (auth.mode === 'off' && !identified) return { kind: 'manager' };
   if (!token) return { kind: 'anonymous' };
   const team = parseTeamKey(token, ctx.settings.keyPrefix);
   if (team) {

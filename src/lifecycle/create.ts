@@ -22,7 +22,7 @@ import { Driver } from './driver';
 import type { CreateInput } from './inputs';
 import type { StoredSpec, WorkerRecord } from './record';
 import { iso, isWorker } from './record';
-import { assertActorOwns, checkTeamCreate, releaseName, reserveName } from './teams';
+import { assertActorOwns, checkTeamCreate, handOverName, releaseName, reserveName } from './teams';
 import { leaseExpiry } from './transitions';
 import { renderWorker, type WorkerView } from './views';
 import { INJECTED_ENV_NAMES } from './worker-spec';
@@ -46,7 +46,8 @@ export function assertNoInjectedEnv(env: Record<string, unknown> | undefined): v
 }
 
 export function resolveExpiry(input: { ttl_seconds?: number; expires_at?: string | null }, now: number) {
-  if (input.ttl_seconds !== undefined && input.expires_at !== undefined && input.expires_at !== null) {
+  // Both given (even expires_at: null, which clears) is ambiguous: refused rather than guessing which one wins.
+  if (input.ttl_seconds !== undefined && input.expires_at !== undefined) {
     throw new ValidationError('give either ttl_seconds or expires_at, not both', 'ttl_seconds');
   }
   if (input.ttl_seconds !== undefined) return iso(now + input.ttl_seconds * 1000);
@@ -79,9 +80,17 @@ export async function createWorker(
   const input = await checkTeamCreate(ctx, actor, request);
   const now = clock.now();
   const backendName = input.backend ?? settings.defaultBackend;
+  if (!input.image && !settings.defaultImage) {
+    throw new ValidationError('image is required: this deployment has no DEFAULT_IMAGE', 'image');
+  }
   const hmacKey = await ctx.hmacKey();
-  const envHmac: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.env ?? {})) envHmac[k] = await hmacHex(hmacKey, v);
+  const envHmac = Object.fromEntries(
+    await Promise.all(
+      Object.entries(input.env ?? {}).map(async ([k, v]) => [k, await hmacHex(hmacKey, v)] as const),
+    ),
+  );
+  // Validated before anything is written or reserved: bad input must leave nothing behind.
+  const expiresAt = resolveExpiry(input, now);
   const spec: StoredSpec = {
     image: input.image ?? settings.defaultImage,
     runtime: input.runtime ?? '',
@@ -103,16 +112,38 @@ export async function createWorker(
   }
   // Only now that the name is free: a 400/503 for an unknown or unavailable backend writes nothing.
   ctx.backends.get(backendName);
-  // The quota slot comes first (a conditional write on the team), so concurrent creates cannot exceed it.
-  if (input.team) await reserveName(ctx, input.team, input.name);
-
   const uid = crypto.randomUUID();
+  // The quota slot comes first (a conditional write on the team), so concurrent creates cannot exceed it; any
+  // failure before the record exists gives it back.
+  if (input.team) await reserveName(ctx, input.team, input.name, uid);
+  try {
+    return await createReserved(ctx, input, actor, { uid, spec, fingerprint, expiresAt, now });
+  } catch (error) {
+    if (input.team) await releaseName(ctx, input.team, input.name, uid);
+    throw error;
+  }
+}
+
+interface Prepared {
+  uid: string;
+  spec: StoredSpec;
+  fingerprint: string;
+  expiresAt: string | undefined;
+  now: number;
+}
+
+async function createReserved(
+  ctx: LifecycleContext,
+  input: CreateInput,
+  actor: Actor,
+  { uid, spec, fingerprint, expiresAt, now }: Prepared,
+): Promise<CreateResult> {
+  const { repo, settings } = ctx;
   const apiKey = mintWorkerKey(input.name, settings.keyPrefix);
   const keyHash = await sha256Hex(apiKey);
-  const expiresAt = resolveExpiry(input, now);
   const leaseId = crypto.randomUUID();
   // Values go to secrets/ first: a record whose HMACs name values that were never stored could not be started.
-  await repo.addSecretCandidates(input.name, uid, input.env ?? {});
+  await repo.addSecretCandidates(input.name, uid, input.env ?? {}, now);
   const record: WorkerRecord = {
     kind: 'worker',
     name: input.name,
@@ -157,6 +188,11 @@ export async function createWorker(
       throw error;
     });
   if ('raced' in written) {
+    // Another create won the name: our secrets belong to an incarnation that never existed.
+    await repo.deleteSecrets(input.name, uid).catch(() => undefined);
+    if (input.team && written.raced.team === input.team)
+      await handOverName(ctx, input.team, input.name, written.raced.uid);
+    else if (input.team) await releaseName(ctx, input.team, input.name, uid);
     assertActorOwns(actor, written.raced);
     return answerExisting(ctx, written.raced, fingerprint);
   }
@@ -171,7 +207,6 @@ export async function createWorker(
     (result.error instanceof BackendRejectedError || result.error instanceof BackendUnavailableError)
   ) {
     await rollBack(ctx, input.name, uid);
-    if (input.team) await releaseName(ctx, input.team, input.name);
     throw result.error;
   }
   const after = (await repo.read(input.name))?.value;

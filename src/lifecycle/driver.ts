@@ -14,14 +14,14 @@
 
 import type { BackendRef, BackendStatus, WorkerBackend } from '../backends/port';
 import { BackendRejectedError, OrchestratorError } from '../errors';
-import { mintWorkerKey, sha256Hex } from './api-keys';
+import { mintWorkerKey, redactKeys, sha256Hex } from './api-keys';
 import type { LifecycleContext } from './context';
 import type { BackendRefRecord, Phase, Reason, StoredWorker, Tombstone, WorkerRecord } from './record';
 import { iso, isWorker } from './record';
 import { BOOT_SKEW_MS, retryBackoffMs } from './settings';
 import { releaseName } from './teams';
 import { resetAttempts, transition } from './transitions';
-import { buildWorkerSpec, resourceNameOf } from './worker-spec';
+import { buildWorkerSpec, INJECTED_ENV_NAMES, resourceNameOf } from './worker-spec';
 
 export type DriveOutcome =
   /** The backend reached what was asked; the lease is released. */
@@ -68,6 +68,8 @@ interface Observation {
 
 const MAX_ROUNDS = 6;
 const ASYNC_RECHECK_MS = 10_000;
+/** A stored env value younger than this is never pruned (an update may still be writing its record). */
+const SECRET_PRUNE_GRACE_MS = 10 * 60_000;
 
 class DeadlineReached extends Error {}
 
@@ -86,7 +88,10 @@ export class Driver {
         observation = await this.withDeadline(this.step(record, leaseId, options), options.deadline);
       } catch (error) {
         if (error instanceof DeadlineReached) return { outcome: 'in_progress' };
-        return this.recordFailure(name, leaseId, record, error as Error);
+        const failure = await this.recordFailure(name, leaseId, record, error as Error);
+        // The intent moved while this round failed: the failure belongs to an intent nobody wants any more.
+        if (failure === 'again') continue;
+        return failure;
       }
       const outcome = await this.observe(name, leaseId, record.spec_generation, observation);
       if (outcome !== 'again') return { outcome };
@@ -172,6 +177,10 @@ export class Driver {
         existing.state === 'not_found'
           ? await backend.create(spec)
           : await backend.update(existing.ref ?? ref, spec);
+      await this.pruneSupersededSecrets(key.record, spec.env);
+      // Some backends apply a new template to a stopped resource without starting it (SAE, ECS keep the run
+      // state); the worker is wanted running, so start it.
+      if ((await backend.status(created.ref)).state === 'stopped') await backend.start(created.ref);
       return {
         ref: {
           resource_name: created.ref.resourceName,
@@ -250,12 +259,38 @@ export class Driver {
     return { plaintext, record: written.value as WorkerRecord };
   }
 
+  /**
+   * Once a template is running, values it replaced (a rotated token) are dropped from `secrets/`. Values added in
+   * the last few minutes stay: they may belong to an update whose record write has not landed yet.
+   */
+  private async pruneSupersededSecrets(record: WorkerRecord, env: Record<string, string>): Promise<void> {
+    const inUse = Object.fromEntries(
+      Object.entries(env).filter(([name]) => !(INJECTED_ENV_NAMES as readonly string[]).includes(name)),
+    );
+    await this.ctx.repo
+      .pruneSecrets(record.name, record.uid, inUse, this.ctx.clock.now() - SECRET_PRUNE_GRACE_MS)
+      .catch(() => undefined);
+  }
+
+  /** Env values and keys this driver handed a backend: never echoed back through an error message. */
+  private readonly sensitive = new Set<string>();
+
+  private redact(message: string): string {
+    let safe = redactKeys(message);
+    // Short values (a "1", a "true") would shred any message and reveal little; longer ones are masked.
+    for (const value of this.sensitive) if (value.length >= 6) safe = safe.split(value).join('[redacted]');
+    return safe;
+  }
+
   private async specFor(record: WorkerRecord, workerKey: string) {
     const [{ deployment_id }, hmacKey, secretCandidates] = await Promise.all([
       this.ctx.deployment(),
       this.ctx.hmacKey(),
       this.ctx.repo.readSecretCandidates(record.name, record.uid),
     ]);
+    this.sensitive.add(workerKey);
+    for (const candidates of Object.values(secretCandidates))
+      for (const value of candidates) this.sensitive.add(value);
     return buildWorkerSpec({
       record,
       workerKey,
@@ -344,7 +379,7 @@ export class Driver {
     if (outcome === 'gone' && result.value?.kind === 'tombstone') await this.cleanUpAfterDelete(result.value);
     // A beat exists only while the worker is awake (DESIGN §4); the sweeper's beats/ listing relies on it.
     if (result.changed && isWorker(result.value) && result.value.phase === 'sleeping') {
-      await this.ctx.repo.deleteBeat(name).catch(() => undefined);
+      await this.ctx.repo.deleteBeat(name, result.value.uid).catch(() => undefined);
     }
     return outcome;
   }
@@ -353,8 +388,8 @@ export class Driver {
     const { repo } = this.ctx;
     await Promise.allSettled([
       repo.deleteSecrets(tombstone.name, tombstone.uid),
-      repo.deleteBeat(tombstone.name),
-      ...(tombstone.team ? [releaseName(this.ctx, tombstone.team, tombstone.name)] : []),
+      repo.deleteBeat(tombstone.name, tombstone.uid),
+      ...(tombstone.team ? [releaseName(this.ctx, tombstone.team, tombstone.name, tombstone.uid)] : []),
     ]);
   }
 
@@ -367,11 +402,14 @@ export class Driver {
     leaseId: string,
     record: WorkerRecord,
     error: Error,
-  ): Promise<DriveResult> {
+  ): Promise<DriveResult | 'again'> {
     if (error instanceof LeaseLost) return { outcome: 'lost_lease' };
+    const latest = (await this.ctx.repo.read(name))?.value;
+    if (!isWorker(latest) || latest.op?.id !== leaseId) return { outcome: 'lost_lease' };
+    if (latest.spec_generation !== record.spec_generation) return 'again';
     const now = this.ctx.clock.now();
     const rejected = error instanceof BackendRejectedError;
-    const message = error instanceof OrchestratorError ? error.message : 'backend call failed';
+    const message = this.redact(error instanceof OrchestratorError ? error.message : 'backend call failed');
     if (!(error instanceof OrchestratorError)) {
       this.ctx.log.error('backend step failed', { worker: name, error: String(error.message) });
     }
@@ -391,6 +429,7 @@ export class Driver {
     await this.ctx.repo
       .mutate(name, (current) => {
         if (!isWorker(current) || current.op?.id !== leaseId) return undefined;
+        if (current.spec_generation !== record.spec_generation) return undefined;
         const attempts = current.attempts + 1;
         const wedged = now - Date.parse(current.phase_since) >= this.ctx.settings.wedgedAfterSeconds * 1000;
         const { op: _released, ...rest } = current;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { type Actor, actorLabel } from './actor';
 import { hmacHex, mintWorkerKey, sha256Hex } from './api-keys';
 import type { LifecycleContext } from './context';
@@ -51,7 +51,7 @@ export async function applyIntent(
   name: string,
   actor: Actor,
   build: Build,
-  options: { plaintextKey?: string } = {},
+  options: { plaintextKey?: string; deadline?: number } = {},
 ): Promise<IntentResult> {
   let leaseId: string | undefined;
   let began = false;
@@ -74,7 +74,7 @@ export async function applyIntent(
   if (leaseId) {
     drive = await new Driver(ctx).drive(name, leaseId, {
       ...(options.plaintextKey ? { plaintextKey: options.plaintextKey } : {}),
-      deadline: ctx.clock.now() + ctx.settings.requestDriveBudgetMs,
+      deadline: options.deadline ?? ctx.clock.now() + ctx.settings.requestDriveBudgetMs,
       actor: actorLabel(actor),
     });
     const after = (await ctx.repo.read(name))?.value;
@@ -158,6 +158,10 @@ export async function deleteWorker(ctx: LifecycleContext, name: string, actor: A
   assertActorOwns(actor, current);
   if (current.desired === 'deleted' && current.op && Date.parse(current.op.expires_at) > ctx.clock.now())
     return;
+  if (force && actor.kind === 'team') {
+    // deletion_protection is the manager's to set, so overriding it is the manager's too.
+    throw new ForbiddenError('force can be used with a manager key only', { details: { field: 'force' } });
+  }
   await applyIntent(ctx, name, actor, (record, now) => {
     const next = deleteBuild(actor, 'manual', force)(record, now);
     // A delete already recorded but no longer driven (its driver died): take it over.
@@ -170,30 +174,33 @@ const TEMPLATE_FIELDS = ['image', 'env', 'network', 'extra_hosts', 'working_dir'
 
 export async function updateWorker(ctx: LifecycleContext, name: string, patch: UpdateInput, actor: Actor) {
   assertNoInjectedEnv(patch.env);
+  if (patch.ttl_seconds !== undefined && patch.expires_at !== undefined) {
+    throw new ValidationError('give either ttl_seconds or expires_at, not both', 'ttl_seconds');
+  }
   const current = await requireWorker(ctx, name);
   assertActorOwns(actor, current);
   await checkTeamUpdate(ctx, actor, current.expires_at, patch);
   const hmacKey = await ctx.hmacKey();
-  const envHmacPatch: Record<string, string | null> = {};
-  const newValues: Record<string, string> = {};
+  const envHmacPatch = new Map<string, string | null>();
+  const newValues = new Map<string, string>();
   for (const [k, v] of Object.entries(patch.env ?? {})) {
-    envHmacPatch[k] = v === null ? null : await hmacHex(hmacKey, v);
-    if (v !== null) newValues[k] = v;
+    envHmacPatch.set(k, v === null ? null : await hmacHex(hmacKey, v));
+    if (v !== null) newValues.set(k, v);
   }
-  await ctx.repo.addSecretCandidates(name, current.uid, newValues);
-  const rolls = TEMPLATE_FIELDS.some((field) => patch[field] !== undefined);
+  await ctx.repo.addSecretCandidates(name, current.uid, Object.fromEntries(newValues), ctx.clock.now());
   return applyIntent(ctx, name, actor, (record, now) => {
     refuseWhenDeleting(record);
     if (record.uid !== current.uid) throw notFound(name);
     let next: WorkerRecord = { ...record, spec: { ...record.spec }, labels: { ...record.labels } };
     if (patch.image !== undefined) next.spec.image = patch.image;
     if (patch.env) {
-      const env = { ...next.spec.env_hmac };
-      for (const [k, v] of Object.entries(envHmacPatch)) {
-        if (v === null) delete env[k];
-        else env[k] = v;
+      // A Map: env names such as `__proto__` must stay ordinary keys.
+      const env = new Map(Object.entries(next.spec.env_hmac));
+      for (const [k, v] of envHmacPatch) {
+        if (v === null) env.delete(k);
+        else env.set(k, v);
       }
-      next.spec.env_hmac = env;
+      next.spec.env_hmac = Object.fromEntries(env);
     }
     applyNullable(next.spec, 'network', patch.network);
     applyNullable(next.spec, 'extra_hosts', patch.extra_hosts);
@@ -210,10 +217,25 @@ export async function updateWorker(ctx: LifecycleContext, name: string, patch: U
       const { expires_at: _old, ...rest } = next;
       next = expires ? { ...rest, expires_at: expires } : rest;
     }
+    // Re-sending the same image or env is not a change: only a template that differs rolls the worker.
+    const rolls =
+      TEMPLATE_FIELDS.some((field) => patch[field] !== undefined) && !sameTemplate(record.spec, next.spec);
     if (!rolls) return next;
     return rollTemplate(next, now, { reason: 'updated', actor: actorLabel(actor) });
   });
 }
+
+const canonicalTemplate = (spec: WorkerRecord['spec']) =>
+  JSON.stringify([
+    spec.image,
+    Object.entries(spec.env_hmac).sort(([a], [b]) => (a < b ? -1 : 1)),
+    spec.network ?? null,
+    spec.extra_hosts ?? null,
+    spec.working_dir ?? null,
+    spec.resources ? [spec.resources.cpu_millicores ?? null, spec.resources.memory_mb ?? null] : null,
+  ]);
+const sameTemplate = (a: WorkerRecord['spec'], b: WorkerRecord['spec']) =>
+  canonicalTemplate(a) === canonicalTemplate(b);
 
 function applyNullable<T extends object, K extends keyof T>(
   target: T,
@@ -241,7 +263,8 @@ function rollTemplate(
 }
 
 export interface RotateResult extends IntentResult {
-  apiKey: string;
+  /** Absent when the key will only be minted at the worker's next start (it sleeps). */
+  apiKey?: string;
 }
 
 /** Rotation is an update: the worker is rolled with the new key; the old one keeps working for STS only. */
@@ -267,7 +290,14 @@ export async function rotateKey(ctx: LifecycleContext, name: string, actor: Acto
     },
     { plaintextKey: apiKey },
   );
-  return { ...result, apiKey };
+  // The key is returned only if it is the one the worker now runs with. A sleeping worker (or one whose
+  // driver is busy elsewhere) gets a fresh key when it is next started; the old key is revoked either way.
+  const after = (await ctx.repo.read(name))?.value;
+  const delivered =
+    isWorker(after) &&
+    after.key_hash === hash &&
+    after.applied_template_generation >= after.template_generation;
+  return { ...result, ...(delivered ? { apiKey } : {}) };
 }
 
 /** Work was assigned: the idle clock restarts (and an optional lease holds it off). Moves deadlines later only. */

@@ -38,7 +38,11 @@ export async function reportReady(
     );
   }
   if (record.phase === 'ready') {
-    if (report.instance_id && record.boot.instance_id && report.instance_id !== record.boot.instance_id) {
+    if (
+      report.instance_id &&
+      record.boot.instance_id &&
+      !sameInstance(report.instance_id, record.boot.instance_id)
+    ) {
       throw new ConflictError(
         'this report comes from an instance that is not the current boot',
         'stale_instance',
@@ -156,11 +160,18 @@ export async function ensureReady(
   assertActorOwns(actor, current);
   refuseHopeless(current, started);
   const wakeIt = wakeBuild(actor);
-  await applyIntent(ctx, name, actor, (record, now) => {
-    refuseHopeless(record, now);
-    const woken = wakeIt(record, now);
-    return { ...(woken ?? record), last_activity_at: iso(now) };
-  });
+  await applyIntent(
+    ctx,
+    name,
+    actor,
+    (record, now) => {
+      refuseHopeless(record, now);
+      const woken = wakeIt(record, now);
+      return { ...(woken ?? record), last_activity_at: iso(now) };
+    },
+    // The wait is bounded by the caller's timeout, driving included.
+    { deadline },
+  );
   await takeOverIfAbandoned(ctx, name, actor, deadline);
   for (;;) {
     const record = await requireWorker(ctx, name);

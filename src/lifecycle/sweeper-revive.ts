@@ -73,7 +73,7 @@ export async function revive(
       recreate: !stopped,
     });
     run.report.restarted++;
-    await ctx.repo.deleteBeat(current.name).catch(() => undefined);
+    await ctx.repo.deleteBeat(current.name, current.uid).catch(() => undefined);
     await driveUnder(run, current.name, leaseId);
     return 'restarted';
   } catch (error) {

@@ -188,6 +188,9 @@ async function repairHints(run: SweepRun, workers: WorkerRecord[]): Promise<void
 /** Conditional on the tombstone we read: a create that reused the name meanwhile wins. */
 async function removeTombstone(run: SweepRun, tombstone: Tombstone, etag: string): Promise<boolean> {
   const { repo } = run.ctx;
+  // Where a conditional delete is only emulated, it could remove a record created over the tombstone between
+  // its check and its delete. Keeping the tombstone costs one small object; losing a worker is not acceptable.
+  if (!repo.store.atomicConditionalDelete) return false;
   try {
     await repo.store.delete(layout.worker(tombstone.name), { ifMatch: etag });
   } catch (error) {

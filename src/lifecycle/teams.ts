@@ -32,8 +32,8 @@ export interface TeamRecord {
   /** Longest lifetime a team key may give a worker; absent = team workers need no lifetime. */
   max_ttl_seconds?: number;
   keys: TeamKey[];
-  /** Worker names holding (or reserving) a slot of the quota. */
-  members: Record<string, { reserved_at: string }>;
+  /** Worker names holding (or reserving) a slot of the quota, with the incarnation that holds it. */
+  members: Record<string, { reserved_at: string; uid?: string }>;
   write_id: string;
 }
 
@@ -149,8 +149,15 @@ export async function verifyTeamKey(ctx: LifecycleContext, key: string, team: st
   return matched;
 }
 
+const holds = (team: TeamRecord, name: string) => Object.hasOwn(team.members, name);
+
 /** Takes a quota slot for `name` (idempotent for a name that already holds one). */
-export async function reserveName(ctx: LifecycleContext, team: string, name: string): Promise<void> {
+export async function reserveName(
+  ctx: LifecycleContext,
+  team: string,
+  name: string,
+  uid: string,
+): Promise<void> {
   const now = ctx.clock.now();
   let stale: string[] = [];
   for (let pass = 0; pass < 2; pass++) {
@@ -159,14 +166,15 @@ export async function reserveName(ctx: LifecycleContext, team: string, name: str
       full = false;
       if (!current)
         throw new ValidationError(`team ${team} does not exist; create it first (POST /teams)`, 'team');
-      if (current.members[name]) return undefined;
-      const members = { ...current.members };
-      for (const dead of stale) delete members[dead];
-      if (Object.keys(members).length >= current.max_workers) {
+      if (holds(current, name)) return undefined;
+      const members = new Map(Object.entries(current.members));
+      for (const dead of stale) members.delete(dead);
+      if (members.size >= current.max_workers) {
         full = true;
-        return stale.length ? { ...current, members } : undefined;
+        return stale.length ? { ...current, members: Object.fromEntries(members) } : undefined;
       }
-      return { ...current, members: { ...members, [name]: { reserved_at: iso(now) } } };
+      members.set(name, { reserved_at: iso(now), uid });
+      return { ...current, members: Object.fromEntries(members) };
     });
     if (!full) return;
     if (pass === 0) stale = await staleReservations(ctx, team, now);
@@ -187,12 +195,38 @@ async function staleReservations(ctx: LifecycleContext, team: string, now: numbe
   return dead;
 }
 
-/** Gives a slot back (a failed create, a finished delete). Best effort: a leftover is reclaimed as stale. */
-export async function releaseName(ctx: LifecycleContext, team: string, name: string): Promise<void> {
+/**
+ * Gives a slot back (a failed create, a finished delete), but only the slot of that incarnation: a name
+ * re-created meanwhile keeps its own. Best effort: a leftover is reclaimed as stale when the slot is needed.
+ */
+export async function releaseName(
+  ctx: LifecycleContext,
+  team: string,
+  name: string,
+  uid: string,
+): Promise<void> {
   await casUpdate<TeamRecord>(ctx.repo.store, layout.team(team), (current) => {
-    if (!current?.members[name]) return undefined;
-    const { [name]: _gone, ...members } = current.members;
-    return { ...current, members };
+    if (!current || !holds(current, name)) return undefined;
+    const holder = current.members[name]!.uid;
+    if (holder !== undefined && holder !== uid) return undefined;
+    const members = new Map(Object.entries(current.members));
+    members.delete(name);
+    return { ...current, members: Object.fromEntries(members) };
+  }).catch(() => undefined);
+}
+
+/** Two creates of one name raced: the slot (reserved by either) now belongs to the incarnation that won. */
+export async function handOverName(
+  ctx: LifecycleContext,
+  team: string,
+  name: string,
+  uid: string,
+): Promise<void> {
+  await casUpdate<TeamRecord>(ctx.repo.store, layout.team(team), (current) => {
+    if (!current || !holds(current, name) || current.members[name]!.uid === uid) return undefined;
+    const members = new Map(Object.entries(current.members));
+    members.set(name, { ...current.members[name]!, uid });
+    return { ...current, members: Object.fromEntries(members) };
   }).catch(() => undefined);
 }
 

@@ -33,9 +33,10 @@ export const resourceNameOf = (record: WorkerRecord, deploymentId: string): stri
 
 export async function buildWorkerSpec(inputs: SpecInputs): Promise<WorkerSpec> {
   const { record } = inputs;
-  const env: Record<string, string> = {};
+  // A Map until the end: env names such as `__proto__` or `constructor` must stay ordinary keys.
+  const env = new Map<string, string>();
   for (const [name, wanted] of Object.entries(record.spec.env_hmac)) {
-    const candidates = inputs.secretCandidates[name] ?? [];
+    const candidates = Object.hasOwn(inputs.secretCandidates, name) ? inputs.secretCandidates[name]! : [];
     let found: string | undefined;
     for (const value of candidates) {
       if ((await hmacHex(inputs.hmacKey, value)) === wanted) {
@@ -48,12 +49,12 @@ export async function buildWorkerSpec(inputs: SpecInputs): Promise<WorkerSpec> {
         `the stored value of env ${name} does not match the worker's spec; PATCH it again`,
       );
     }
-    env[name] = found;
+    env.set(name, found);
   }
-  env.HICLAW_WORKER_NAME = record.name;
-  env.HICLAW_WORKER_API_KEY = inputs.workerKey;
-  env.HICLAW_ORCHESTRATOR_URL = inputs.orchestratorUrl;
-  if (record.spec.runtime) env.HICLAW_RUNTIME = record.spec.runtime;
+  env.set('HICLAW_WORKER_NAME', record.name);
+  env.set('HICLAW_WORKER_API_KEY', inputs.workerKey);
+  env.set('HICLAW_ORCHESTRATOR_URL', inputs.orchestratorUrl);
+  if (record.spec.runtime) env.set('HICLAW_RUNTIME', record.spec.runtime);
   const { spec } = record;
   return {
     name: record.name,
@@ -62,7 +63,7 @@ export async function buildWorkerSpec(inputs: SpecInputs): Promise<WorkerSpec> {
     resourceName: resourceNameOf(record, inputs.deploymentId),
     image: spec.image,
     ...(spec.runtime ? { runtime: spec.runtime } : {}),
-    env,
+    env: Object.fromEntries(env),
     ...(spec.network ? { network: spec.network } : {}),
     ...(spec.extra_hosts ? { extraHosts: spec.extra_hosts } : {}),
     ...(spec.working_dir ? { workingDir: spec.working_dir } : {}),

@@ -61,12 +61,19 @@ export async function casUpdate<T extends Versioned>(
 ): Promise<CasResult<T>> {
   const maxAttempts = options.maxAttempts ?? MAX_CAS_ATTEMPTS;
   let lastError: unknown;
+  // Every write this call attempted: if one of them is what we read, it landed (even if both its response and the
+  // re-read confirming it were lost) and the mutation must not be applied again on top of itself.
+  const attempted = new Set<string>();
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     const current = await readJson<T>(store, key);
+    if (current && attempted.has(current.value.write_id)) {
+      return { value: current.value, etag: current.etag, changed: true };
+    }
     const draft = mutate(current?.value ?? null);
     if (draft === undefined)
       return { value: current?.value ?? null, etag: current?.etag ?? null, changed: false };
     const next = { ...draft, write_id: newWriteId() } as unknown as T;
+    attempted.add(next.write_id);
     await options.beforeWrite?.(next, current?.value ?? null);
     try {
       const { etag } = await store.put(

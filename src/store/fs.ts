@@ -53,6 +53,8 @@ const PREFIX = '[orchestrator] [state:fs]';
 
 export class FsStore implements ObjectStore {
   readonly kind = 'fs';
+  /** The delete happens under the key's lock, after the etag check. */
+  readonly atomicConditionalDelete = true;
   private readonly objects: string;
   private readonly locks: string;
   private readonly tmp: string;

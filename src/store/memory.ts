@@ -20,6 +20,7 @@ interface Entry {
  */
 export class MemoryStore implements ObjectStore {
   readonly kind = 'memory';
+  readonly atomicConditionalDelete = true;
   private readonly entries = new Map<string, Entry>();
   private version = 0;
   /** Operation counters, for tests and benchmarks that assert on store cost. */

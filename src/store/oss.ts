@@ -81,6 +81,8 @@ interface Observation extends Located {
 
 export class OssStore implements ObjectStore {
   readonly kind = 'oss';
+  /** A delete is a create-only tombstone version: as atomic as any other write. */
+  readonly atomicConditionalDelete = true;
   private readonly bucket: OssBucket;
   private readonly root: string;
   private readonly now: () => number;

@@ -51,6 +51,11 @@ export interface ListPage {
 export interface ObjectStore {
   /** Adapter name for health reports and error prefixes: `memory`, `fs`, `r2`, `s3`, `oss`. */
   readonly kind: string;
+  /**
+   * Whether `delete(key, { ifMatch })` is atomic. R2 and some S3-compatible stores only emulate it (HEAD, then
+   * DELETE), which can remove an object written in between; callers skip clean-ups that would race a writer.
+   */
+  readonly atomicConditionalDelete: boolean;
   get(key: string): Promise<StoredObject | null>;
   put(key: string, body: string, options?: PutOptions): Promise<{ etag: string }>;
   delete(key: string, options?: DeleteOptions): Promise<void>;

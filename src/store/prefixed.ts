@@ -10,6 +10,7 @@ export const withPrefix = (store: ObjectStore, prefix: string): ObjectStore => {
   const strip = (key: string) => key.slice(normalized.length);
   return {
     kind: store.kind,
+    atomicConditionalDelete: store.atomicConditionalDelete,
     get: (key: string) => store.get(normalized + key),
     put: (key: string, body: string, options?: PutOptions) => store.put(normalized + key, body, options),
     delete: (key: string, options?: DeleteOptions) => store.delete(normalized + key, options),

@@ -71,6 +71,8 @@ const MAX_EMPTY_PAGES = 10;
  */
 export class R2Store implements ObjectStore {
   readonly kind = 'r2';
+  /** R2 has no conditional delete: it is emulated (head, compare, delete). */
+  readonly atomicConditionalDelete = false;
 
   constructor(private readonly bucket: R2BucketLike) {}
 

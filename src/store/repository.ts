@@ -21,10 +21,26 @@ export interface DeploymentMeta {
   created_at: string;
 }
 
+/** One stored env value and when it was added. */
+interface SecretCandidate {
+  value: string;
+  at: number;
+}
+
 /** Env values of one incarnation. Several candidates per name survive concurrent PATCHes; the HMAC picks one. */
 interface SecretsDoc {
-  env: Record<string, string[]>;
+  env: Record<string, (SecretCandidate | string)[]>;
   write_id: string;
+}
+
+/** Candidates by env name; plain strings (written before candidates carried a time) count as old. */
+function candidatesOf(doc: SecretsDoc | null): Map<string, SecretCandidate[]> {
+  return new Map(
+    Object.entries(doc?.env ?? {}).map(([key, list]) => [
+      key,
+      list.map((c) => (typeof c === 'string' ? { value: c, at: 0 } : c)),
+    ]),
+  );
 }
 
 export type DeadlineOf = (record: WorkerRecord) => number | undefined;
@@ -183,31 +199,49 @@ export class WorkerRepository {
 
   // --- secrets -------------------------------------------------------------------------------------------
 
-  async addSecretCandidates(name: string, uid: string, env: Record<string, string>): Promise<void> {
+  async addSecretCandidates(
+    name: string,
+    uid: string,
+    env: Record<string, string>,
+    now = Date.now(),
+  ): Promise<void> {
     if (Object.keys(env).length === 0) return;
     await casUpdate<SecretsDoc>(this.store, layout.secrets(name, uid), (current) => {
-      const merged: Record<string, string[]> = { ...(current?.env ?? {}) };
+      // A Map, not an object: env names such as `constructor` or `__proto__` must stay plain keys.
+      const merged = candidatesOf(current);
       for (const [key, value] of Object.entries(env)) {
-        const candidates = merged[key] ?? [];
-        if (!candidates.includes(value)) merged[key] = [...candidates, value];
+        const candidates = merged.get(key) ?? [];
+        if (!candidates.some((c) => c.value === value)) merged.set(key, [...candidates, { value, at: now }]);
       }
-      return { env: merged };
+      return { env: Object.fromEntries(merged) };
     });
   }
 
   async readSecretCandidates(name: string, uid: string): Promise<Record<string, string[]>> {
-    return (await readJson<SecretsDoc>(this.store, layout.secrets(name, uid)))?.value.env ?? {};
+    const doc = (await readJson<SecretsDoc>(this.store, layout.secrets(name, uid)))?.value ?? null;
+    return Object.fromEntries([...candidatesOf(doc)].map(([key, list]) => [key, list.map((c) => c.value)]));
   }
 
-  /** Keeps only the values the record's HMACs name, so superseded values do not linger. */
-  async pruneSecrets(name: string, uid: string, keep: Record<string, string>): Promise<void> {
+  /**
+   * Drops superseded values (a rotated token must not linger): keeps the values in use and anything added after
+   * `addedBefore`, which may belong to an update whose record write has not landed yet.
+   */
+  async pruneSecrets(
+    name: string,
+    uid: string,
+    inUse: Record<string, string>,
+    addedBefore: number,
+  ): Promise<void> {
     await casUpdate<SecretsDoc>(this.store, layout.secrets(name, uid), (current) => {
       if (!current) return undefined;
-      const env = Object.fromEntries(Object.entries(keep).map(([k, v]) => [k, [v]]));
-      const unchanged =
-        Object.keys(current.env).length === Object.keys(env).length &&
-        Object.entries(current.env).every(([k, v]) => v.length === 1 && v[0] === keep[k]);
-      return unchanged ? undefined : { env };
+      const used = new Map(Object.entries(inUse));
+      let dropped = false;
+      const kept = [...candidatesOf(current)].flatMap(([key, list]) => {
+        const keep = list.filter((c) => used.get(key) === c.value || c.at >= addedBefore);
+        dropped ||= keep.length !== list.length;
+        return keep.length ? [[key, keep] as const] : [];
+      });
+      return dropped ? { env: Object.fromEntries(kept) } : undefined;
     });
   }
 
@@ -225,8 +259,16 @@ export class WorkerRepository {
     await this.store.put(layout.beat(name), JSON.stringify(beat));
   }
 
-  deleteBeat(name: string): Promise<void> {
-    return this.store.delete(layout.beat(name));
+  /**
+   * Deletes the beat of one incarnation only: a beat written meanwhile by a re-created worker of the same name
+   * (another uid, or a newer version) is left alone.
+   */
+  async deleteBeat(name: string, uid?: string): Promise<void> {
+    const beat = await readJson<Beat>(this.store, layout.beat(name));
+    if (!beat || (uid !== undefined && beat.value.uid !== uid)) return;
+    await this.store.delete(layout.beat(name), { ifMatch: beat.etag }).catch((error) => {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    });
   }
 
   listBeats(options: { startAfter?: string; limit?: number } = {}) {

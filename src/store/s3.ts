@@ -78,6 +78,11 @@ export class S3Store implements ObjectStore {
   /** Set once a store answers `NotImplemented` to a conditional delete; from then on it is emulated. */
   private emulateConditionalDelete: boolean;
 
+  /** False where conditional delete is emulated (the ceph-rgw dialect, or a store that answered 501 to it). */
+  get atomicConditionalDelete(): boolean {
+    return !this.emulateConditionalDelete;
+  }
+
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket;
     this.prefix = options.prefix ? options.prefix.replace(/\/*$/, '/') : '';

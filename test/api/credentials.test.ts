@@ -33,7 +33,7 @@ async function harness(settings: Parameters<typeof makeApp>[0] = {}) {
   return h;
 }
 
-async function readyWorker(h: AppHarness, name: string, body: Record<string, unknown> = {}) {
+async function readyWorker(h: Pick<AppHarness, 'call'>, name: string, body: Record<string, unknown> = {}) {
   const created = await h.call('POST', '/workers', { body: { name, ...body } });
   await reportReady(h, name, created.json.api_key);
   return created.json.api_key as string;

@@ -259,13 +259,15 @@ describe('SAE adapter specifics, against a protocol-level SAE fake', () => {
     expect(fake.requestsFor('DescribeApplicationStatus').length - before).toBe(3);
   });
 
-  it('create adopts the app of the same uid, and adopts and tags an untagged app whose create died before tagging (protocol-level fake)', async () => {
+  it('create returns the AppId even when tagging fails, and a later create adopts and tags that app (protocol-level fake)', async () => {
+    // An app that exists must never be forgotten: throwing here used to make the caller roll back its record
+    // while the SAE app kept running, untagged, where no inventory would ever find it.
     const fake = await startFake();
     const deploymentId = newDeployment();
     const spec = specFor(deploymentId);
     fake.throttle(100, { action: 'TagResources' });
-    const first = await failureOf(backendFor(fake, deploymentId, { maxAttempts: 1 }).create(spec));
-    expect(first).toBeInstanceOf(BackendUnavailableError);
+    const first = await backendFor(fake, deploymentId, { maxAttempts: 1 }).create(spec);
+    expect(first.ref.id).toBe(fake.app(spec.resourceName)!.AppId);
     expect(fake.app(spec.resourceName)!.tags).toEqual({});
 
     fake.clearThrottles();

@@ -104,6 +104,7 @@ beforeAll(async () => {
     OSS_ENDPOINT: ossUrl,
     STATE_PREFIX: 'orchestrator/',
     BACKENDS: 'fake',
+    DEFAULT_IMAGE: 'registry.example.com/agents/worker:1',
     MANAGER_API_KEYS: MANAGER_KEY,
     STS_PROVIDER: 'aliyun',
     STS_ROLE_ARN: ROLE_ARN,

@@ -90,6 +90,7 @@ beforeAll(async () => {
     S3_ENDPOINT: s3Url,
     STATE_PREFIX: 'orchestrator/',
     BACKENDS: 'fake',
+    DEFAULT_IMAGE: 'registry.example.com/agents/worker:1',
     MANAGER_API_KEYS: MANAGER_KEY,
     STS_PROVIDER: 'aws',
     STS_ROLE_ARN: ROLE_ARN,

@@ -94,6 +94,16 @@ describe('cloud roots', () => {
     expect(loadCloudConfig({ ...AWS_ENV, BACKENDS: 'fake' }, platform).backends).toEqual(['fake']);
   });
 
+  it('never falls back to the local test image in the cloud: without DEFAULT_IMAGE a create must name one', () => {
+    const platform = { label: 'AWS Lambda', store: 's3' as const, backends: ['ecs' as const] };
+    expect(loadCloudConfig({ ...AWS_ENV, DEFAULT_IMAGE: undefined }, platform).settings.defaultImage).toBe(
+      '',
+    );
+    expect(
+      loadCloudConfig({ ...AWS_ENV, DEFAULT_IMAGE: 'repo/agent:1' }, platform).settings.defaultImage,
+    ).toBe('repo/agent:1');
+  });
+
   it('lets the credentials and sweeper functions start without a manager key, with auth still on', () => {
     const platform = { label: 'AWS Lambda', store: 's3' as const, backends: ['ecs' as const] };
     const env = { ...AWS_ENV, MANAGER_API_KEYS: undefined };

@@ -17,6 +17,7 @@ interface Counter extends Versioned {
 const failingPuts = (inner: MemoryStore, failure: (key: string) => Error) => {
   const store: ObjectStore & { puts: number } = {
     kind: inner.kind,
+    atomicConditionalDelete: true,
     puts: 0,
     get: (key) => inner.get(key),
     put: async (key: string, _body: string, _options?: PutOptions) => {

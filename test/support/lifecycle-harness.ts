@@ -135,6 +135,10 @@ export class HookedStore implements ObjectStore {
     this.kind = inner.kind;
   }
 
+  get atomicConditionalDelete(): boolean {
+    return this.inner.atomicConditionalDelete;
+  }
+
   /** The inner store's operation count, when it keeps one (the memory store does). */
   operations(): number | undefined {
     return (this.inner as { operations?: () => number }).operations?.();

@@ -15,6 +15,10 @@ export class LossyStore implements ObjectStore {
     this.kind = inner.kind;
   }
 
+  get atomicConditionalDelete(): boolean {
+    return this.inner.atomicConditionalDelete;
+  }
+
   /** The next put is applied by the inner store, then its response is replaced by a network error. */
   loseNextPutResponse(): void {
     this.loseNext = true;

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { bearerToken } from '../../lifecycle/auth';
 import type { WorkerService } from '../../lifecycle/service';
 import { DOCS_HTML } from '../docs-page';
 import type { RouteTable } from '../route-table';
@@ -12,9 +13,20 @@ import { readQuery } from '../validate';
 
 /** Measuring skew costs a store write; do it at most once a minute per function instance. */
 const SKEW_PROBE_INTERVAL_MS = 60_000;
+/** Backend health checks are cloud API calls; one per 30 s per function instance is plenty. */
+const BACKEND_HEALTH_CACHE_MS = 30_000;
+
+async function isManager(service: WorkerService, header: string | undefined): Promise<boolean> {
+  try {
+    return (await service.authenticate(bearerToken(header))).kind === 'manager';
+  } catch {
+    return false;
+  }
+}
 
 export function registerMetaRoutes(routes: RouteTable, service: WorkerService, version: string): void {
   let skew: { measuredAt: number; ms: number } | undefined;
+  let backendHealth: { at: number; results: { name: string; ok: boolean; message: string }[] } | undefined;
 
   routes.add(
     {
@@ -44,13 +56,25 @@ export function registerMetaRoutes(routes: RouteTable, service: WorkerService, v
       } catch {
         store = { kind: ctx.repo.store.kind, ok: false, message: 'unreachable or refusing requests' };
       }
-      const backends = await Promise.all(
-        ctx.backends.all().map(async (backend) => {
-          const health = await backend.health().catch(() => ({ ok: false, message: 'health check failed' }));
-          return { name: backend.name, ...health };
-        }),
+      // Health checks call cloud APIs that are rate limited per account: an anonymous caller must not be able to
+      // spend that budget, so results are cached, and their messages (which may name accounts or roles) are shown
+      // only to a manager.
+      if (!backendHealth || now - backendHealth.at > BACKEND_HEALTH_CACHE_MS) {
+        const checked = await Promise.all(
+          ctx.backends.all().map(async (backend) => {
+            const health = await backend
+              .health()
+              .catch(() => ({ ok: false, message: 'health check failed' }));
+            return { name: backend.name, ...health };
+          }),
+        );
+        for (const [name, message] of ctx.backends.problems()) checked.push({ name, ok: false, message });
+        backendHealth = { at: now, results: checked };
+      }
+      const detailed = await isManager(service, c.req.header('authorization'));
+      const backends = backendHealth.results.map((b) =>
+        detailed ? b : { name: b.name, ok: b.ok, message: b.ok ? 'available' : 'unavailable' },
       );
-      for (const [name, message] of ctx.backends.problems()) backends.push({ name, ok: false, message });
       const ok = store.ok;
       return c.json(
         {

@@ -164,12 +164,16 @@ export function registerWorkerActionRoutes(routes: RouteTable, service: WorkerSe
       operationId: 'rotateWorkerKey',
       summary: 'Rotate the worker key',
       description:
-        'An update: the worker is rolled with the new key (a sleeping one gets it at its next wake). The new key is returned once.',
+        'An update: the old key stops working at once and the worker is rolled with a new one, returned once (200). A sleeping worker gets its new key when it next starts; then the answer is 202 without a key.',
       tag: 'lifecycle',
       access: 'manager',
       query: emptyQuery,
       responses: {
-        200: { description: 'Rotated', schema: workerResponse },
+        200: { description: "Rotated; api_key is the running worker's new key", schema: workerResponse },
+        202: {
+          description: 'Old key revoked; the worker gets a new key when it next starts',
+          schema: workerResponse,
+        },
         409: { description: 'Being deleted', schema: errorResponse },
         ...errors,
       },
@@ -178,6 +182,7 @@ export function registerWorkerActionRoutes(routes: RouteTable, service: WorkerSe
       const name = assertWorkerName(c.req.param('name'));
       readQuery(c, emptyQuery);
       const result = await service.rotateKey(name, actorOf(principal));
+      if (!result.apiKey) return c.json(result.worker, 202);
       return c.json({ ...result.worker, api_key: result.apiKey }, 200);
     },
   );
