@@ -117,8 +117,9 @@ export class DockerBackend implements WorkerBackend {
 
   /**
    * Recreates the container with the new spec under the same name. The new container is made (not started) first,
-   * so a spec the engine refuses leaves the old one untouched; only then is the old one removed and the new one
-   * renamed and started.
+   * so a spec the engine refuses leaves the old one untouched; then the old one is stopped (freeing its console
+   * port) and the new one started. Only once the new one runs is the old one removed and the new one renamed: a
+   * start-time failure (a port conflict, a runtime error) puts the old container back as it was.
    */
   async update(ref: BackendRef, spec: WorkerSpec): Promise<CreatedResource> {
     const extraHosts = checkSpec(spec, this.options);
@@ -134,20 +135,22 @@ export class DockerBackend implements WorkerBackend {
       false,
     );
     const id = next.ref.id!;
+    const wasRunning = existing.State.Running || existing.State.Restarting;
     try {
-      await this.api.removeContainer(existing.Id);
-      const renamed = await this.api.request(`/containers/${id}/rename`, {
-        method: 'POST',
-        query: { name: ref.resourceName },
-      });
-      if (renamed.status !== 204) {
-        throw engineError(renamed, `renaming the new container to ${ref.resourceName}`);
-      }
+      if (wasRunning) await this.stop({ resourceName: existing.Id });
       await this.startContainer(id);
     } catch (error) {
       await this.api.removeContainer(id).catch(() => undefined);
+      if (wasRunning) await this.startContainer(existing.Id).catch(() => undefined);
       throw error;
     }
+    await this.api.removeContainer(existing.Id);
+    const renamed = await this.api.request(`/containers/${id}/rename`, {
+      method: 'POST',
+      query: { name: ref.resourceName },
+    });
+    if (renamed.status !== 204)
+      throw engineError(renamed, `renaming the new container to ${ref.resourceName}`);
     return { ref: { resourceName: ref.resourceName, id }, consoleHostPort: next.consoleHostPort };
   }
 
