@@ -31,6 +31,7 @@ const functionInput = async (f: FunctionPlan, orchestratorUrl?: string) => ({
   role: f.roleArn,
   internetAccess: true,
   environmentVariables: withUrl(f, orchestratorUrl),
+  ...(f.logConfig ? { logConfig: f.logConfig } : {}),
   code: { zipFile: (await readFile(f.zip.path)).toString('base64') },
 });
 

@@ -83,7 +83,8 @@ const STS = [
 /** Which of the deployer's variables each function receives, and what it is always given. */
 const FORWARDED: Record<FunctionName, { names: string[]; fixed: Record<string, string> }> = {
   lifecycle: {
-    names: [...STATE, ...POLICY, ...SAE, 'MANAGER_API_KEYS', 'BACKENDS'],
+    // Either name the deployer accepts for the manager keys (the HiClaw one included) reaches the function.
+    names: [...STATE, ...POLICY, ...SAE, 'MANAGER_API_KEYS', 'HICLAW_ORCHESTRATOR_API_KEY', 'BACKENDS'],
     fixed: { BACKENDS: 'sae' },
   },
   credentials: { names: [...STATE, ...STS, 'KEY_ROTATION_GRACE_SECONDS'], fixed: { STS_PROVIDER: 'aliyun' } },

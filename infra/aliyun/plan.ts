@@ -27,6 +27,8 @@ export interface FunctionPlan {
   instanceConcurrency: number;
   roleArn: string;
   environment: Record<string, string>;
+  /** FC `logConfig`: where the function's logs go (FC_LOG_PROJECT / FC_LOG_STORE); unset: FC keeps none. */
+  logConfig?: { project: string; logstore: string };
   zip: { path: string; bytes: number; sha256: string };
 }
 
@@ -96,6 +98,9 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
       ...SIZES[fn],
       roleArn: settings.roles[fn] ?? unset(`FC_${fn.toUpperCase()}_ROLE_ARN`),
       environment,
+      ...(settings.log
+        ? { logConfig: { project: settings.log.project, logstore: settings.log.logstore } }
+        : {}),
       zip: { path: bundle.zip, bytes: zip.length, sha256: createHash('sha256').update(zip).digest('hex') },
     });
   }
@@ -166,6 +171,7 @@ export function describePlan(plan: DeployPlan): string {
       `  function ${f.name}: ${f.runtime} ${f.handler}, ${f.cpu} vCPU / ${f.memorySize} MB, timeout ${f.timeout} s, ` +
         `instance concurrency ${f.instanceConcurrency}`,
       `    role ${f.roleArn}`,
+      `    logs ${f.logConfig ? `${f.logConfig.project}/${f.logConfig.logstore}` : 'none (set FC_LOG_PROJECT and FC_LOG_STORE)'}`,
       `    code ${f.zip.path} (${(f.zip.bytes / 1024).toFixed(0)} KiB, sha256 ${f.zip.sha256.slice(0, 12)})`,
       `    env ${Object.entries(f.environment)
         .map(([k, v]) => `${k}=${SECRET_NAME.test(k) ? '<redacted>' : v}`)

@@ -3,11 +3,17 @@
  * with this deployment's names (account, buckets, prefixes, roles) into `dist/aliyun/ram-policies/`:
  *
  * - `fc-trust.json`: the trust policy of the three function roles (FC may assume them).
- * - `lifecycle.json`, `sweeper.json`: the state prefix (secrets/ included) and the SAE actions.
- * - `credentials.json`: reads records, writes its events; `secrets/` denied; AssumeRole of the worker-data role.
+ * - `lifecycle.json`, `sweeper.json`: the state prefix (secrets/ included) and the SAE actions the backend calls,
+ *   reads apart from writes. SAE offers no resource-level scope for them (see the templates' `_comment`).
+ * - `credentials.json`: reads records and meta/; writes only its events and the /healthz clock probe (never
+ *   meta/deployment.json); `secrets/` denied; AssumeRole of the worker-data role.
  * - `worker-data.json` + `worker-data-trust.json`: the role workers' STS credentials are cut from (agents/ and
  *   shared/ only), assumable by the credentials role alone.
  * - `deployer.json`: what `npm run deploy:aliyun` itself needs.
+ * - `function-logs.json` (only with FC_LOG_PROJECT / FC_LOG_STORE): the function roles' writes to that Logstore.
+ *
+ * A template may carry `_comment` (top level or per statement) to explain a grant; RAM accepts no such field, so
+ * rendering drops it.
  *
  * @module
  */
@@ -24,6 +30,7 @@ export const POLICY_NAMES = [
   'worker-data',
   'worker-data-trust',
   'deployer',
+  'function-logs',
 ] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
@@ -48,8 +55,22 @@ export function policyVariables(settings: DeploySettings): Record<string, string
     CREDENTIALS_ROLE_NAME: roleName(settings.roles.credentials, '<unset: FC_CREDENTIALS_ROLE_ARN>'),
     SWEEPER_ROLE_NAME: roleName(settings.roles.sweeper, '<unset: FC_SWEEPER_ROLE_ARN>'),
     WORKER_DATA_ROLE_NAME: roleName(env.STS_ROLE_ARN, '<unset: STS_ROLE_ARN>'),
+    LOG_PROJECT: settings.log?.project ?? '<unset: FC_LOG_PROJECT>',
+    LOG_STORE: settings.log?.logstore ?? '<unset: FC_LOG_STORE>',
   };
 }
+
+/** The documents this deployment needs: the Logstore grant only when logs go to one. */
+export const policiesFor = (settings: DeploySettings): PolicyName[] =>
+  POLICY_NAMES.filter((name) => name !== 'function-logs' || settings.log !== undefined);
+
+/** Drops `_comment` fields, which explain a template but which RAM would refuse. */
+const withoutComments = (doc: { Statement?: Record<string, unknown>[] } & Record<string, unknown>) => {
+  const { _comment, ...rest } = doc;
+  if (Array.isArray(rest.Statement))
+    rest.Statement = rest.Statement.map(({ _comment: _, ...statement }) => statement);
+  return rest;
+};
 
 /** One policy document with its placeholders filled; an unknown placeholder is an error, never left in. */
 export async function renderPolicy(name: PolicyName, vars: Record<string, string>): Promise<unknown> {
@@ -60,7 +81,7 @@ export async function renderPolicy(name: PolicyName, vars: Record<string, string
       throw new Error(`ram-policies/${name}.json uses an unknown placeholder \${${key}}`);
     return JSON.stringify(value).slice(1, -1);
   });
-  return JSON.parse(rendered);
+  return withoutComments(JSON.parse(rendered));
 }
 
 /** Renders every policy into `outDir`; returns the files written. */
@@ -68,7 +89,7 @@ export async function writePolicies(settings: DeploySettings, outDir: string): P
   await mkdir(outDir, { recursive: true });
   const vars = policyVariables(settings);
   const files: string[] = [];
-  for (const name of POLICY_NAMES) {
+  for (const name of policiesFor(settings)) {
     const file = join(outDir, `${name}.json`);
     await writeFile(file, `${JSON.stringify(await renderPolicy(name, vars), null, 2)}\n`);
     files.push(file);

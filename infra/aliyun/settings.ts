@@ -21,6 +21,7 @@ export interface DeploySettings {
   functionPrefix: string;
   roles: { lifecycle?: string; credentials?: string; sweeper?: string };
   customDomain?: { name: string; certFile?: string; keyFile?: string };
+  /** Simple Log Service project and Logstore every function logs to (FC `logConfig`); unset: no FC logging. */
   log?: { project: string; logstore: string };
   /** The orchestrator's settings, as given (forwarded per function by the plan). */
   orchestrator: Env;
@@ -73,8 +74,14 @@ export function readDeploySettings(env: Env, options: { dryRun: boolean }): Depl
   need(['MANAGER_API_KEYS', 'HICLAW_ORCHESTRATOR_API_KEY']);
   need(['STS_ROLE_ARN']);
   const domain = value(env, 'FC_CUSTOM_DOMAIN');
+  // Both or neither: one alone would leave the functions' logs nowhere, silently.
   const logProject = value(env, 'FC_LOG_PROJECT');
   const logstore = value(env, 'FC_LOG_STORE');
+  if (Boolean(logProject) !== Boolean(logstore)) {
+    missing.push(
+      `FC_LOG_PROJECT and FC_LOG_STORE together (only ${logProject ? 'FC_LOG_PROJECT' : 'FC_LOG_STORE'} is set)`,
+    );
+  }
   const protocol = value(env, 'FC_PROTOCOL') === 'http' ? 'http' : 'https';
   return {
     dryRun: options.dryRun,

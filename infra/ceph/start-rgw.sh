@@ -15,8 +15,14 @@
 # Fails loudly (exit 1, log tails on stderr) when the gateway does not answer, so CI says why instead of skipping.
 # Prints the test access key, never the secret.
 #
+# `--stop` stops the cluster this script started, and only that one: when it (re)builds a cluster it records the
+# cluster's directory in $ORCHESTRATOR_STARTED_DIR/ceph.dir, and `--stop` stops the daemons named by that
+# directory's pid files (a gateway that was already answering is never recorded, so never stopped). Without the
+# record it does nothing. .ci/run uses it.
+#
 # Env: CEPH_DIR (default /var/lib/orchestrator-ceph), RGW_PORT (7480), RGW_START_TIMEOUT_SECONDS (120),
-#      CEPH_S3_ACCESS_KEY / CEPH_S3_SECRET_KEY (the test user's keys; defaults match test/support/ceph.ts).
+#      CEPH_S3_ACCESS_KEY / CEPH_S3_SECRET_KEY (the test user's keys; defaults match test/support/ceph.ts),
+#      ORCHESTRATOR_STARTED_DIR (where to record a cluster this script starts; unset: nothing is recorded).
 set -euo pipefail
 
 DIR="${CEPH_DIR:-/var/lib/orchestrator-ceph}"
@@ -26,6 +32,7 @@ ACCESS_KEY="${CEPH_S3_ACCESS_KEY:-ORCHESTRATORTESTKEY1}"
 SECRET_KEY="${CEPH_S3_SECRET_KEY:-orchestrator-test-secret-0000000000000000}"
 USER_ID=orchestrator-test
 CONF="$DIR/ceph.conf"
+MARKER="${ORCHESTRATOR_STARTED_DIR:+$ORCHESTRATOR_STARTED_DIR/ceph.dir}"
 
 log() { echo "start-rgw: $*"; }
 
@@ -50,14 +57,17 @@ ensure_user() {
 # A zombie (exited, not yet reaped: this machine's init may never reap it) counts as gone.
 alive() { [ -r "/proc/$1/stat" ] && ! awk '{exit ($3 == "Z") ? 0 : 1}' "/proc/$1/stat" 2>/dev/null; }
 
-# Stops only the daemons this script started (pid files under $DIR/run), never anything else by name, and waits
-# until they are gone: a memstore OSD that is still shutting down writes its old store into the new data dir.
+# Stops only the daemons this script started (pid files under <dir>/run, each still a Ceph daemon: a reused pid
+# is never signalled), never anything by name, and waits until they are gone: a memstore OSD that is still
+# shutting down writes its old store into the new data dir.
 stop_ours() {
-  local pids=() pid
-  for pidfile in "$DIR"/run/*.pid; do
+  local dir="${1:-$DIR}" pids=() pid
+  for pidfile in "$dir"/run/*.pid; do
     [ -f "$pidfile" ] || continue
     pid="$(cat "$pidfile")"
-    if [ -n "$pid" ] && alive "$pid"; then
+    [[ "$pid" =~ ^[0-9]+$ ]] || continue
+    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in ceph-mon | ceph-osd | radosgw) ;; *) continue ;; esac
+    if alive "$pid"; then
       kill "$pid" 2>/dev/null || true
       pids+=("$pid")
     fi
@@ -71,6 +81,18 @@ stop_ours() {
   for pid in "${pids[@]}"; do alive "$pid" && kill -9 "$pid" 2>/dev/null; done
   sleep 1
 }
+
+if [ "${1:-}" = --stop ]; then
+  if [ -z "$MARKER" ] || [ ! -f "$MARKER" ]; then
+    log "no Ceph cluster was started by this run; leaving it as it is"
+    exit 0
+  fi
+  started="$(cat "$MARKER")"
+  log "stopping the Ceph daemons this run started (under $started)"
+  stop_ours "$started"
+  rm -f "$MARKER"
+  exit 0
+fi
 
 if [ -f "$CONF" ] && s3_up; then
   ensure_user
@@ -95,6 +117,11 @@ fi
 stop_ours
 rm -rf "$DIR"
 mkdir -p "$DIR"/{run,log,mon/ceph-a,osd/ceph-0,rgw}
+# Recorded before any daemon starts, so a run that fails below still stops what it started.
+if [ -n "$MARKER" ]; then
+  mkdir -p "$ORCHESTRATOR_STARTED_DIR"
+  echo "$DIR" >"$MARKER"
+fi
 FSID="$(cat /proc/sys/kernel/random/uuid)"
 
 cat >"$CONF" <<EOF

@@ -9,12 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../infra/aliyun/deploy';
-import { POLICY_NAMES, renderPolicy } from '../../infra/aliyun/policies';
 import { REPO_ROOT } from '../../infra/build/targets';
-import { aliyunCredentials, aliyunLifecycle } from '../../src/config/aliyun-root';
-import { startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
 import { FakeFcServer, zipEntryNames } from '../support/fake-fc-server';
-import { FakeOssServer } from '../support/fake-oss-server';
 
 const ACCOUNT = '1234567890123456';
 const SECRET = 'deployer-secret-never-printed';
@@ -177,6 +173,60 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     expect(fc.calls).toEqual([]);
   });
 
+  it("applies FC_LOG_PROJECT / FC_LOG_STORE as every function's logConfig, on create and on update, with the Logstore grant", async () => {
+    const logs = { FC_LOG_PROJECT: 'orchestrator-logs', FC_LOG_STORE: 'functions' };
+    expect(await run([], logs), output.join('\n')).toBe(0);
+    const expected = { project: 'orchestrator-logs', logstore: 'functions' };
+    const bodies = (action: string) => fc.calls.filter((c) => c.action === action && c.body?.code);
+    expect(bodies('CreateFunction')).toHaveLength(3);
+    for (const call of bodies('CreateFunction')) expect(call.body!.logConfig).toEqual(expected);
+    for (const fn of fc.functions.values()) expect(fn.logConfig).toEqual(expected);
+    expect(output.join('\n')).toContain('logs orchestrator-logs/functions');
+
+    const before = fc.calls.length;
+    expect(await run([], logs), output.join('\n')).toBe(0);
+    const updates = fc.calls.slice(before).filter((c) => c.action === 'UpdateFunction');
+    expect(updates).toHaveLength(3);
+    for (const call of updates) expect(call.body!.logConfig).toEqual(expected);
+
+    const grant = JSON.parse(await readFile(join(outDir, 'aliyun/ram-policies/function-logs.json'), 'utf8'));
+    expect(grant.Statement[0]).toEqual({
+      Effect: 'Allow',
+      Action: ['log:PostLogStoreLogs'],
+      Resource: [`acs:log:cn-hangzhou:${ACCOUNT}:project/orchestrator-logs/logstore/functions`],
+    });
+  });
+
+  it('sends no logConfig and renders no Logstore grant without FC_LOG_PROJECT / FC_LOG_STORE', async () => {
+    expect(await run(), output.join('\n')).toBe(0);
+    for (const fn of fc.functions.values()) expect(fn.logConfig).toBeUndefined();
+    expect(output.join('\n')).toContain('logs none (set FC_LOG_PROJECT and FC_LOG_STORE)');
+    await expect(readFile(join(outDir, 'aliyun/ram-policies/function-logs.json'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses, before any call, FC_LOG_PROJECT without FC_LOG_STORE (and the reverse)', async () => {
+    expect(await run([], { FC_LOG_PROJECT: 'orchestrator-logs' })).toBe(1);
+    expect(output.join('\n')).toContain(
+      'FC_LOG_PROJECT and FC_LOG_STORE together (only FC_LOG_PROJECT is set)',
+    );
+    expect(await run([], { FC_LOG_STORE: 'functions' })).toBe(1);
+    expect(output.join('\n')).toContain('(only FC_LOG_STORE is set)');
+    expect(fc.calls).toEqual([]);
+  });
+
+  it('deploys with the manager key given as HICLAW_ORCHESTRATOR_API_KEY alone, handing it to lifecycle only', async () => {
+    expect(
+      await run([], { MANAGER_API_KEYS: undefined, HICLAW_ORCHESTRATOR_API_KEY: MANAGER_KEY }),
+      output.join('\n'),
+    ).toBe(0);
+    const envOf = (fn: string) =>
+      fc.functions.get(`worker-orchestrator-${fn}`)!.environmentVariables as Record<string, string>;
+    expect(envOf('lifecycle').HICLAW_ORCHESTRATOR_API_KEY).toBe(MANAGER_KEY);
+    expect(envOf('credentials').HICLAW_ORCHESTRATOR_API_KEY).toBeUndefined();
+    expect(envOf('sweeper').HICLAW_ORCHESTRATOR_API_KEY).toBeUndefined();
+    expect(output.join('\n')).not.toContain(MANAGER_KEY);
+  });
+
   it('--dry-run prints the plan without credentials and sends nothing', async () => {
     const code = await run(['--dry-run'], {
       ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
@@ -206,131 +256,4 @@ describe('deploy:aliyun as a command', () => {
     expect(stdout).toContain('Plan (dry run: nothing is sent)');
     expect(stdout).toContain('missing or invalid: OSS_BUCKET');
   }, 150_000);
-});
-
-describe('RAM policies', () => {
-  const vars = {
-    ACCOUNT_ID: ACCOUNT,
-    REGION: 'cn-hangzhou',
-    STATE_BUCKET: 'state',
-    STATE_PREFIX: 'orchestrator/',
-    DATA_BUCKET: 'state',
-    DATA_ROOT: '',
-    FUNCTION_PREFIX: 'worker-orchestrator',
-    LIFECYCLE_ROLE_NAME: 'lifecycle-role',
-    CREDENTIALS_ROLE_NAME: 'credentials-role',
-    SWEEPER_ROLE_NAME: 'sweeper-role',
-    WORKER_DATA_ROLE_NAME: 'worker-data',
-  };
-  type Doc = {
-    Statement: { Effect: string; Action: string | string[]; Resource?: string[]; Principal?: unknown }[];
-  };
-  const render = async (name: (typeof POLICY_NAMES)[number]) => (await renderPolicy(name, vars)) as Doc;
-
-  it('renders every document to valid RAM policy JSON with no placeholder left', async () => {
-    for (const name of POLICY_NAMES) {
-      const doc = await render(name);
-      expect(JSON.stringify(doc)).not.toContain('${');
-      expect((doc as unknown as { Version: string }).Version).toBe('1');
-    }
-  });
-
-  it('denies the credentials function secrets/, and lets it alone assume the worker-data role', async () => {
-    const credentials = await render('credentials');
-    const deny = credentials.Statement.find((s) => s.Effect === 'Deny')!;
-    expect(deny.Resource).toContain('acs:oss:*:1234567890123456:state/orchestrator/secrets/*');
-    const allowsAssume = (doc: Doc) =>
-      doc.Statement.some((s) => [s.Action].flat().includes('sts:AssumeRole'));
-    expect(allowsAssume(credentials)).toBe(true);
-    expect(allowsAssume(await render('lifecycle'))).toBe(false);
-    expect(allowsAssume(await render('sweeper'))).toBe(false);
-    expect((await render('worker-data-trust')).Statement[0]!.Principal).toEqual({
-      RAM: ['acs:ram::1234567890123456:role/credentials-role'],
-    });
-    const data = (await render('worker-data')).Statement.flatMap((s) => s.Resource ?? []);
-    expect(data.filter((r) => r.includes('/'))).toEqual([
-      'acs:oss:*:1234567890123456:state/agents/*',
-      'acs:oss:*:1234567890123456:state/shared/*',
-    ]);
-  });
-
-  it('allow every OSS request the credentials function makes (worker, unknown worker, health), none under secrets/', async () => {
-    const oss = new FakeOssServer();
-    const sts = await startFakeAliyunSts({
-      keys: { 'STS.fn': { secret: 'fn-secret', securityToken: 'fn-token' } },
-    });
-    try {
-      const env = {
-        FC_REGION: 'cn-hangzhou',
-        ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.fn',
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'fn-secret',
-        ALIBABA_CLOUD_SECURITY_TOKEN: 'fn-token',
-        OSS_BUCKET: 'state',
-        OSS_ENDPOINT: await oss.start(),
-        BACKENDS: 'fake',
-        MANAGER_API_KEYS: MANAGER_KEY,
-        STS_PROVIDER: 'aliyun',
-        STS_ROLE_ARN: `acs:ram::${ACCOUNT}:role/worker-data`,
-        STS_ENDPOINT: sts.url,
-      };
-      const lifecycle = aliyunLifecycle(env).fetch!;
-      const credentials = aliyunCredentials(env).fetch!;
-      const post = (fetch: typeof lifecycle, path: string, key: string, body?: unknown) =>
-        fetch(
-          new Request(`https://api.example.com${path}`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-            body: JSON.stringify(body ?? {}),
-          }),
-        );
-      const created = await (
-        await post(lifecycle, '/workers', MANAGER_KEY, { name: 'alice', backend: 'fake' })
-      ).json();
-      expect((await post(lifecycle, '/workers/alice/ready', created.api_key)).status).toBe(204);
-
-      const mark = oss.requests.length;
-      expect((await post(credentials, '/credentials/sts', created.api_key)).status).toBe(200);
-      expect((await post(credentials, '/credentials/sts', `wok_nobody_${'0'.repeat(64)}`)).status).toBe(401);
-      expect((await credentials(new Request('https://api.example.com/healthz'))).status).toBe(200);
-
-      const policy = (await render('credentials')).Statement as {
-        Effect: string;
-        Action: string[];
-        Resource: string[];
-      }[];
-      const glob = (pattern: string, value: string) =>
-        new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
-      const allows = (action: string, resource: string) => {
-        const hits = (st: (typeof policy)[number]) =>
-          st.Action.some((a) => glob(a, action)) && st.Resource.some((r) => glob(r, resource));
-        return (
-          policy.some((st) => st.Effect === 'Allow' && hits(st)) &&
-          !policy.some((st) => st.Effect === 'Deny' && hits(st))
-        );
-      };
-      const made = oss.requests.slice(mark);
-      expect(made.length).toBeGreaterThan(0);
-      for (const { method, name, query } of made) {
-        if (name === '' || query.includes('list-type') || query.includes('delete')) {
-          const action = query.includes('delete') ? 'oss:DeleteObject' : 'oss:ListObjects';
-          expect(
-            policy.some((st) => st.Effect === 'Allow' && st.Action.includes(action)),
-            `${method} ${query}`,
-          ).toBe(true);
-          continue;
-        }
-        expect(name).not.toMatch(/(^|\/)secrets\//);
-        const action = {
-          GET: 'oss:GetObject',
-          HEAD: 'oss:GetObject',
-          PUT: 'oss:PutObject',
-          DELETE: 'oss:DeleteObject',
-        }[method]!;
-        expect(allows(action, `acs:oss:*:${ACCOUNT}:state/${name}`), `${method} ${name}`).toBe(true);
-      }
-    } finally {
-      await oss.close();
-      await sts.close();
-    }
-  });
 });

@@ -11,6 +11,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../infra/build/targets';
 import { awsCredentials, awsLifecycle } from '../../src/config/aws-root';
+import {
+  AWS_PLATFORM,
+  loadCloudConfig,
+  readAwsStsSettings,
+  readEcsSettings,
+} from '../../src/config/cloud-config';
+import { DEFAULT_SETTINGS } from '../../src/lifecycle/settings';
+import { DEFAULT_SWEEPER_SETTINGS } from '../../src/lifecycle/sweeper-settings';
 import { makeApp } from '../support/app-harness';
 import { startFakeAwsSts } from '../support/fake-aws-sts-server';
 import { zipEntryNames } from '../support/fake-fc-server';
@@ -70,8 +78,53 @@ function allowed(role: string, action: string, resource: string): boolean {
 }
 
 const OBJECT = (key: string) => `\${StateBucket.Arn}/${key}`;
+const POLICY_NAMES = [
+  'ENSURE_READY_MAX_SECONDS',
+  'KEY_ROTATION_GRACE_SECONDS',
+  'MAX_ATTEMPTS',
+  'WEDGED_AFTER_SECONDS',
+  'UNRESPONSIVE_AFTER_SECONDS',
+  'EVENT_RETENTION_DAYS',
+];
+const ECS_NAMES = [
+  'ECS_LOG_GROUP',
+  'ECS_DEFAULT_CPU_MILLICORES',
+  'ECS_DEFAULT_MEMORY_MB',
+  'ECS_VERIFY_IMAGE_REGISTRIES',
+];
+const SWEEP_NAMES = [
+  'SWEEP_BUDGET_MS',
+  'SWEEP_FULL_SCAN_INTERVAL_SECONDS',
+  'SWEEP_BACKEND_CONCURRENCY',
+  'MAX_ORPHAN_ACTIONS_PER_RUN',
+  'TOMBSTONE_RETENTION_SECONDS',
+];
 const functionRole = (fn: string) => resources[fn]!.Properties.Role['Fn::GetAtt'][0] as string;
 const env = (fn: string) => resources[fn]!.Properties.Environment.Variables as Record<string, unknown>;
+
+/** A function's environment as Lambda would hand it over: CloudFormation references replaced by plausible values. */
+function deployedEnv(fn: string): Record<string, string> {
+  const names: Record<string, string> = {
+    'AWS::Region': 'us-east-1',
+    StateBucket: 'worker-orchestrator-state',
+    WorkerCluster: 'worker-orchestrator-test-WorkerCluster',
+    WorkerLogGroup: resources.WorkerLogGroup!.Properties.LogGroupName,
+  };
+  const value = (v: unknown): string => {
+    if (typeof v === 'string')
+      return v.startsWith('{{resolve:') ? 'manager-key-from-secrets-manager-0123456789' : v;
+    // biome-ignore lint/suspicious/noExplicitAny: an untyped CloudFormation expression
+    const x = v as Record<string, any>;
+    if (x.Ref) return names[x.Ref] ?? `unknown-ref-${x.Ref}`;
+    if (x['Fn::GetAtt']) return `arn:aws:iam::123456789012:role/${x['Fn::GetAtt'][0]}`;
+    if (x['Fn::If']) return 'https://abc123.execute-api.us-east-1.amazonaws.com';
+    throw new Error(`unexpected value ${JSON.stringify(v)}`);
+  };
+  return {
+    AWS_REGION: 'us-east-1',
+    ...Object.fromEntries(Object.entries(env(fn)).map(([k, v]) => [k, value(v)])),
+  };
+}
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'osls-package-'));
@@ -154,7 +207,7 @@ describe('serverless.yml packaged by osls', () => {
     expect(Object.fromEntries(routed)).toEqual(Object.fromEntries(expected));
   });
 
-  it('runs the sweeper on an EventBridge schedule of one minute', () => {
+  it('runs the sweeper every minute on an EventBridge schedule, one run at a time, never retrying a run nor delivering one older than a minute', () => {
     const rules = of('AWS::Events::Rule');
     expect(rules).toHaveLength(1);
     expect(rules[0]![1].Properties).toMatchObject({
@@ -163,6 +216,15 @@ describe('serverless.yml packaged by osls', () => {
       Targets: [{ Arn: { 'Fn::GetAtt': ['SweeperLambdaFunction', 'Arn'] } }],
     });
     expect(resources.SweeperLambdaFunction!.Properties.ReservedConcurrentExecutions).toBe(1);
+    // The schedule invokes asynchronously: Lambda's default two retries over six hours would queue runs behind
+    // the one reserved slot; the next minute's run does the same work anyway.
+    const invokeConfigs = of('AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfigs).toHaveLength(1);
+    expect(invokeConfigs[0]![1].Properties).toMatchObject({
+      FunctionName: { Ref: 'SweeperLambdaFunction' },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
   });
 
   it('keeps the state bucket private and encrypted, and refuses plain HTTP', () => {
@@ -214,6 +276,14 @@ describe('serverless.yml packaged by osls', () => {
     }
     expect(allowed(role, 's3:PutObject', OBJECT('orchestrator/workers/alice.json'))).toBe(false);
     expect(allowed(role, 's3:DeleteObject', OBJECT('orchestrator/workers/alice.json'))).toBe(false);
+    // meta/: the deployment marker is read only (the lifecycle function creates it); the one write is the
+    // /healthz clock-skew probe, at its single key.
+    expect(allowed(role, 's3:GetObject', OBJECT('orchestrator/meta/deployment.json'))).toBe(true);
+    expect(allowed(role, 's3:PutObject', OBJECT('orchestrator/meta/deployment.json'))).toBe(false);
+    expect(allowed(role, 's3:DeleteObject', OBJECT('orchestrator/meta/deployment.json'))).toBe(false);
+    expect(allowed(role, 's3:PutObject', OBJECT('orchestrator/meta/clock-probe'))).toBe(true);
+    expect(allowed(role, 's3:PutObject', OBJECT('orchestrator/meta/clock-probe-2'))).toBe(false);
+    expect(allowed(role, 's3:DeleteObject', OBJECT('orchestrator/meta/clock-probe'))).toBe(false);
     // An explicit Deny, so no policy attached later can open secrets/ to it.
     expect(
       statementsOf(role).some(
@@ -266,7 +336,7 @@ describe('serverless.yml packaged by osls', () => {
     }
   });
 
-  it('throttles /ready, /credentials/sts and ensure-ready per route, ensure-ready no faster than its reserved concurrency', () => {
+  it('throttles /ready, /credentials/sts and ensure-ready per route, admitting no more concurrent waits than ensure-ready has reserved concurrency', () => {
     const stage = resources.HttpApiStage!.Properties;
     const routeKeys = new Set(of('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey));
     for (const key of Object.keys(stage.RouteSettings)) expect(routeKeys.has(key)).toBe(true);
@@ -278,9 +348,17 @@ describe('serverless.yml packaged by osls', () => {
     expect(stage.DefaultRouteSettings.ThrottlingRateLimit).toBeDefined();
     const reserved = Number(resources.EnsureReadyLambdaFunction!.Properties.ReservedConcurrentExecutions);
     expect(reserved).toBeGreaterThan(0);
-    expect(Number(stage.RouteSettings['POST /workers/{name}/ensure-ready'].ThrottlingBurstLimit)).toBe(
-      reserved,
-    );
+    // A token bucket admits at most burst + rate × T requests in any T seconds, and each may wait up to T
+    // (ENSURE_READY_MAX_SECONDS): that sum is the most waits ever in flight. It must fit the reserved concurrency
+    // (or Lambda throttles, which API Gateway reports as 500), and should use it (or callers get 429 for nothing).
+    const waitSeconds = Number(env('EnsureReadyLambdaFunction').ENSURE_READY_MAX_SECONDS);
+    expect(waitSeconds).toBe(20);
+    const { ThrottlingBurstLimit: burst, ThrottlingRateLimit: rate } =
+      stage.RouteSettings['POST /workers/{name}/ensure-ready'];
+    expect(burst).toBeGreaterThanOrEqual(1);
+    expect(rate).toBeGreaterThan(0);
+    expect(burst + rate * waitSeconds).toBeLessThanOrEqual(reserved);
+    expect(burst + rate * waitSeconds).toBeGreaterThan(reserved - 0.1);
     expect(resources.LifecycleLambdaFunction!.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
@@ -294,6 +372,62 @@ describe('serverless.yml packaged by osls', () => {
     expect(env('SweeperLambdaFunction').STS_ROLE_ARN).toBeUndefined();
     expect(env('SweeperLambdaFunction')).toMatchObject({ ORPHAN_ACTION: 'stop', SWEEP_BUDGET_MS: '40000' });
     expect(env('LifecycleLambdaFunction').STS_ROLE_ARN).toBeUndefined();
+    // Settings reach the functions that use them (serverless-settings.test.ts sets each one).
+    for (const fn of ['LifecycleLambdaFunction', 'EnsureReadyLambdaFunction', 'SweeperLambdaFunction']) {
+      expect(Object.keys(env(fn))).toEqual(expect.arrayContaining([...POLICY_NAMES, ...ECS_NAMES]));
+    }
+    expect(Object.keys(env('SweeperLambdaFunction'))).toEqual(expect.arrayContaining(SWEEP_NAMES));
+    for (const name of SWEEP_NAMES) expect(env('LifecycleLambdaFunction')[name]).toBeUndefined();
+    expect(Object.keys(env('CredentialsLambdaFunction'))).toEqual(
+      expect.arrayContaining(['STS_ENDPOINT', 'KEY_ROTATION_GRACE_SECONDS']),
+    );
+    expect(env('LifecycleLambdaFunction').STS_ENDPOINT).toBeUndefined();
+  });
+
+  it("passes each function's packaged environment through the readers its composition root runs at cold start, defaults included", () => {
+    const lifecycle = deployedEnv('LifecycleLambdaFunction');
+    const config = loadCloudConfig(lifecycle, AWS_PLATFORM);
+    // An empty pass-through value means the orchestrator's own default.
+    expect(config.settings).toMatchObject({
+      maxAttempts: DEFAULT_SETTINGS.maxAttempts,
+      ensureReadyMaxSeconds: 20,
+      eventRetentionDays: DEFAULT_SETTINGS.eventRetentionDays,
+    });
+    expect(config.state.prefix).toBe('orchestrator/');
+    expect(readEcsSettings(lifecycle)).toMatchObject({
+      logGroup: '/worker-orchestrator/test/workers',
+      subnets: ['subnet-0aaa', 'subnet-0bbb'],
+    });
+    const sweeper = deployedEnv('SweeperLambdaFunction');
+    expect(loadCloudConfig(sweeper, AWS_PLATFORM, { managerKeysOptional: true }).sweeper).toMatchObject({
+      budgetMs: 40_000,
+      backendConcurrency: DEFAULT_SWEEPER_SETTINGS.backendConcurrency,
+    });
+    const credentials = deployedEnv('CredentialsLambdaFunction');
+    const credentialsConfig = loadCloudConfig(credentials, AWS_PLATFORM, { managerKeysOptional: true });
+    expect(readAwsStsSettings(credentials, credentialsConfig.dataRoot).stsEndpoint).toBeUndefined();
+  });
+
+  it('gives Fargate workers a CloudWatch log group that only their execution role may write', () => {
+    const group = resources.WorkerLogGroup!;
+    expect(group.Type).toBe('AWS::Logs::LogGroup');
+    expect(group.Properties.LogGroupName).toBe('/worker-orchestrator/test/workers');
+    expect(Number(group.Properties.RetentionInDays)).toBe(30);
+    expect(env('LifecycleLambdaFunction').ECS_LOG_GROUP).toEqual({ Ref: 'WorkerLogGroup' });
+    expect(env('SweeperLambdaFunction').ECS_LOG_GROUP).toEqual({ Ref: 'WorkerLogGroup' });
+    // The group's Arn attribute ends in `:*` (its streams), which is what CreateLogStream/PutLogEvents act on.
+    const streams = `\${WorkerLogGroup.Arn}`;
+    const otherGroup = 'arn:aws:logs:us-east-1:123456789012:log-group:/somebody/else:*';
+    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+      expect(allowed('WorkerExecutionRole', action, streams)).toBe(true);
+      expect(allowed('WorkerExecutionRole', action, otherGroup)).toBe(false);
+    }
+    expect(allowed('WorkerExecutionRole', 'ecr:BatchGetImage', 'arn:aws:ecr:us-east-1:1:repository/w')).toBe(
+      true,
+    );
+    // No managed policy (AmazonECSTaskExecutionRolePolicy would open every log group).
+    expect(resources.WorkerExecutionRole!.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(allowed('WorkerTaskRole', 'logs:PutLogEvents', streams)).toBe(false);
   });
 });
 
@@ -324,9 +458,14 @@ describe('the credentials role against what the credentials function really does
             body: JSON.stringify(body ?? {}),
           }),
         );
-      const created = await (
-        await post(lifecycle, '/workers', env.MANAGER_API_KEYS, { name: 'alice', backend: 'fake' })
-      ).json();
+      // Cloud deployments have no default image: the create names one.
+      const create = await post(lifecycle, '/workers', env.MANAGER_API_KEYS, {
+        name: 'alice',
+        backend: 'fake',
+        image: 'registry.example.com/agents/worker:1',
+      });
+      expect(create.status).toBe(201);
+      const created = await create.json();
       expect((await post(lifecycle, '/workers/alice/ready', created.api_key)).status).toBe(204);
 
       const mark = s3.requests.length;

@@ -6,7 +6,8 @@
  * JSON bodies: the `Function` / `Trigger` / `CustomDomain` models on success and `{Code, Message, RequestId}` with
  * the documented status on failure (404 `FunctionNotFound` / `TriggerNotFound` / `DomainNameNotFound`, 409
  * `FunctionAlreadyExists` / `TriggerAlreadyExists`, 403 `AccessDenied`). Uploaded code must be a zip holding the
- * handler's file (`index.js`), so a broken upload fails here as it would on FC.
+ * handler's file (`index.js`), so a broken upload fails here as it would on FC, and a `logConfig` must name both
+ * its Simple Log Service `project` and `logstore` (FC refuses one without the other with 400 `InvalidArgument`).
  *
  * Modelled: functions (create, get, update), triggers (create, get, update; `httpTrigger` URLs for `http`
  * triggers), custom domains (create, get, update). `denyAll()` makes every call a 403 (a RAM user without FC
@@ -175,6 +176,13 @@ export class FakeFcServer {
       return 'functionName is invalid';
     }
     if (creating && !body?.runtime) return 'runtime is required';
+    const log = body?.logConfig as { project?: unknown; logstore?: unknown } | undefined;
+    if (
+      log !== undefined &&
+      !(typeof log.project === 'string' && log.project && typeof log.logstore === 'string' && log.logstore)
+    ) {
+      return 'logConfig needs both project and logstore';
+    }
     const code = body?.code as { zipFile?: string } | undefined;
     if (creating && !code?.zipFile) return 'code is required';
     if (code?.zipFile && !zipEntryNames(Buffer.from(code.zipFile, 'base64')).has('index.js')) {

@@ -1,0 +1,63 @@
+/**
+ * Settings `serverless.yml` derives from its params, as the `${orchestrator:<name>}` variable source of the local
+ * plugin: serverless variables cannot add a slash or divide, and IAM resources built from an unnormalized prefix
+ * would silently miss every key the code writes (`orchworkers/*` while the code writes `orch/workers/…`).
+ *
+ * - `statePrefix`, `dataRoot`: with the trailing `/` the code adds itself (`src/config/config.ts`), and refused
+ *   (packaging fails, naming the setting) when the state prefix is empty or overlaps the workers' data prefixes,
+ *   exactly as the functions would refuse them at cold start.
+ * - `ensureReadyBurst`, `ensureReadyRate`: the gateway throttle of the one waiting route, derived from its reserved
+ *   concurrency C and the longest wait T (ENSURE_READY_MAX_SECONDS). A token bucket admits at most
+ *   `burst + rate × T` requests in any window of T seconds, and every request admitted in the last T seconds may
+ *   still be waiting; so `burst + rate × T ≤ C` is what keeps admitted waits within the reserved concurrency (the
+ *   rest get the gateway's 429, never a Lambda throttle that API Gateway reports as 500). Half of C is the burst,
+ *   the other half refills over one longest wait.
+ */
+
+/** The workers' data prefixes below DATA_ROOT (the credentials function scopes STS to them). */
+const WORKER_DATA_PREFIXES = ['agents/', 'shared/'];
+
+export class SettingError extends Error {}
+
+const withSlash = (prefix) => (prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`);
+
+const integer = (name, raw, min, max) => {
+  const text = String(raw ?? '').trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw new SettingError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+};
+
+/** `params` holds the raw serverless params: statePrefix, dataRoot, ensureReadyConcurrency, ensureReadyMaxSeconds. */
+export function derivedSetting(name, params) {
+  if (name === 'dataRoot') return withSlash(String(params.dataRoot ?? '').trim());
+  if (name === 'statePrefix') {
+    const state = withSlash(String(params.statePrefix ?? '').trim());
+    const dataRoot = withSlash(String(params.dataRoot ?? '').trim());
+    for (const data of WORKER_DATA_PREFIXES) {
+      const worker = dataRoot + data;
+      if (state === '' || worker.startsWith(state) || state.startsWith(worker)) {
+        throw new SettingError(
+          `STATE_PREFIX (${JSON.stringify(state)}) must be non-empty and disjoint from the workers' data ` +
+            `prefix ${worker} (DATA_ROOT ${JSON.stringify(dataRoot)})`,
+        );
+      }
+    }
+    return state;
+  }
+  if (name === 'ensureReadyBurst' || name === 'ensureReadyRate') {
+    const concurrency = integer('ENSURE_READY_CONCURRENCY', params.ensureReadyConcurrency, 2, 1000);
+    // 0 turns the wait off; the call still takes about a second, so a second is the least T.
+    const seconds = Math.max(1, integer('ENSURE_READY_MAX_SECONDS', params.ensureReadyMaxSeconds, 0, 25));
+    const burst = Math.ceil(concurrency / 2);
+    if (name === 'ensureReadyBurst') return burst;
+    // Rounded down to 1/1000 so rounding can never admit more than the bound.
+    return Math.floor(((concurrency - burst) / seconds) * 1000) / 1000;
+  }
+  throw new SettingError(`\${orchestrator:${name}} is not a setting serverless.yml can derive`);
+}
+
+/** The raw params `derivedSetting` reads. */
+export const DERIVED_FROM = ['statePrefix', 'dataRoot', 'ensureReadyConcurrency', 'ensureReadyMaxSeconds'];
