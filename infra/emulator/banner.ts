@@ -5,7 +5,15 @@ export function banner(emulator: Emulator): string {
   const lines = ['', `Orchestrator emulator listening on ${emulator.url}`];
   lines.push(`  state:     R2, persisted under ${emulator.dataDir}/r2`);
   lines.push(`  backends:  ${emulator.backends.join(', ')}`);
-  lines.push(`  workers reach it at ${emulator.workerUrl} (HICLAW_ORCHESTRATOR_URL)`);
+  if (emulator.workerNetwork) {
+    // The host network by default: there the emulator's own address reaches it from inside a worker.
+    lines.push(
+      `  workers:   network ${emulator.workerNetwork} unless a create names another (DOCKER_DEFAULT_NETWORK);`,
+      `             they reach the emulator at ${emulator.workerUrl} (HICLAW_ORCHESTRATOR_URL)`,
+    );
+  } else {
+    lines.push(`  workers reach it at ${emulator.workerUrl} (HICLAW_ORCHESTRATOR_URL)`);
+  }
   lines.push(
     emulator.sweepIntervalSeconds > 0
       ? `  sweeper:   every ${emulator.sweepIntervalSeconds} s`
@@ -30,6 +38,7 @@ export function banner(emulator: Emulator): string {
       '  containers on this machine.',
     );
   }
+  if (emulator.workerNetworkWarning) lines.push('', ...wrap(`WARNING: ${emulator.workerNetworkWarning}.`));
   if (emulator.docker && !emulator.docker.reachable) {
     lines.push(
       '',
@@ -49,4 +58,20 @@ export function banner(emulator: Emulator): string {
     '',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** Splits a long sentence into lines of at most `width` characters, the later ones indented like the notes above. */
+function wrap(text: string, width = 110): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = `  ${word}`;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
 }

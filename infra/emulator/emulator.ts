@@ -21,14 +21,20 @@ import { type FrontDoor, openFrontDoor } from './front-door';
 import { issuerFromVars, withoutSigningVars } from './issuer';
 import { loadOrCreateManagerKey } from './manager-key';
 import { checkEmulatorOptions, type EmulatorOptions, isLoopback } from './options';
+import { newProxyToken } from './proxy-token';
 import { fireScheduled, startRuntime } from './runtime';
 import { SweepTimer } from './sweep-timer';
+import { checkAuthOffBesideWorkers, planWorkerNetwork } from './worker-network';
 
 export interface Emulator {
   /** Where to call the API, e.g. `http://127.0.0.1:8787`. */
   url: string;
   /** The URL injected into workers as `HICLAW_ORCHESTRATOR_URL`. */
   workerUrl: string;
+  /** The network Docker workers join by default (undefined without the docker backend). */
+  workerNetwork: string | undefined;
+  /** Why Docker workers may not reach the emulator back (a bridge network with a loopback-only listener). */
+  workerNetworkWarning: string | undefined;
   /** Listening beyond loopback: reachable from other machines (still behind the manager key). */
   exposed: boolean;
   authMode: 'keys' | 'off';
@@ -67,11 +73,10 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
   const bracketed =
     options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
   const url = `http://${allInterfaces ? '127.0.0.1' : bracketed}:${door.port}`;
-  // Workers share the host network (DESIGN §10), so the emulator's own address reaches it from inside them too;
-  // ORCHESTRATOR_URL overrides it where they do not.
-  const workerUrl = options.vars.ORCHESTRATOR_URL ?? url;
 
-  const vars: Record<string, string> = { ...options.vars, ORCHESTRATOR_URL: workerUrl, STATE_STORE: 'r2' };
+  const vars: Record<string, string> = { ...options.vars, STATE_STORE: 'r2' };
+  // Only this runner says whether its listener is loopback alone; the functions refuse AUTH_MODE=off otherwise.
+  vars.EMULATOR_LOOPBACK_ONLY = String(isLoopback(options.host));
   const ownKeys = Boolean(vars.MANAGER_API_KEYS || vars.HICLAW_ORCHESTRATOR_API_KEY);
   const generated = ownKeys ? undefined : await loadOrCreateManagerKey(dataDir);
   if (generated) vars.MANAGER_API_KEYS = generated.key;
@@ -80,6 +85,13 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
   const usesDocker = config.backends.includes('docker');
   if (usesDocker) dockerOptionsFromEnv(vars);
   const docker = usesDocker ? await probeEngine(options.socketPath) : undefined;
+  // Workers default to the host network, where the emulator's own address reaches it from inside them too; on
+  // another network they are given host.docker.internal instead. ORCHESTRATOR_URL overrides either.
+  const network = planWorkerNetwork({ vars, url, port: door.port, host: options.host, engine: docker });
+  const workerUrl = usesDocker ? network.workerUrl : (vars.ORCHESTRATOR_URL ?? url);
+  vars.ORCHESTRATOR_URL = workerUrl;
+  if (usesDocker) vars.DOCKER_DEFAULT_NETWORK = network.defaultNetwork;
+  if (usesDocker && config.auth.mode === 'off') checkAuthOffBesideWorkers(vars, docker);
 
   const issuer = issuerFromVars(vars, config);
 
@@ -91,6 +103,7 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
     socketPath: options.socketPath,
     vars: withoutSigningVars(vars),
     log,
+    proxyToken: newProxyToken(),
     ...(issuer ? { issuer: issuer.binding } : {}),
   });
   door.dispatch = (input, init) => mf.dispatchFetch(input, init);
@@ -103,6 +116,8 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
   return {
     url,
     workerUrl,
+    workerNetwork: usesDocker ? network.defaultNetwork : undefined,
+    workerNetworkWarning: usesDocker ? network.warning : undefined,
     exposed: !isLoopback(options.host),
     authMode: config.auth.mode,
     managerKey: generated?.key,

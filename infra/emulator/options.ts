@@ -86,6 +86,13 @@ export const FORWARDED_VARS = [
   'ALIBABA_CLOUD_SECURITY_TOKEN',
 ] as const;
 
+/** Allow-lists where "set but empty" means "allow none": forwarded even when empty, never dropped as unset. */
+const ALLOW_LISTS = new Set<string>([
+  'DOCKER_ALLOWED_NETWORKS',
+  'DOCKER_ALLOWED_EXTRA_HOSTS',
+  'DOCKER_ALLOWED_REGISTRIES',
+]);
+
 export const DEFAULT_PORT = 8787;
 
 /** The emulator's defaults: the Docker backend and the locally built reference worker image. */
@@ -107,7 +114,7 @@ export function emulatorOptionsFromEnv(env: NodeJS.ProcessEnv): EmulatorOptions 
   const vars: Record<string, string> = { ...DEFAULT_VARS };
   for (const name of FORWARDED_VARS) {
     const value = env[name]?.trim();
-    if (value) vars[name] = value;
+    if (value || (value === '' && ALLOW_LISTS.has(name))) vars[name] = value;
   }
   return {
     host: env.HOST?.trim() || '127.0.0.1',

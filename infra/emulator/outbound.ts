@@ -6,12 +6,18 @@
  * This is how the Docker backend reaches the engine from workerd without a TCP listener: worker containers share
  * the host network, and one that could call the engine would own the host.
  *
+ * miniflare hands requests to this service through its loopback HTTP server, which any local process can call, so
+ * an engine call is forwarded only with the proxy token (`proxy-token.ts`), and only when it is one the Docker
+ * adapter makes (`engine-gate.ts`). Other hosts are fetched as before: that gives a caller nothing it lacks.
+ *
  * @module
  */
 
 import { type Request as MfRequest, Response as MfResponse, fetch as mfFetch } from 'miniflare';
 import { createDockerSocketFetch } from '../../src/backends/docker-socket';
 import { DOCKER_SOCKET_HOST } from '../../src/config/workerd-root';
+import { gateEngineCall } from './engine-gate';
+import { PROXY_REFUSAL, takeProxyToken } from './proxy-token';
 
 /** Longer than any single engine call the adapter makes (an image pull is bounded at 60 s by default). */
 const ENGINE_CALL_TIMEOUT_MS = 180_000;
@@ -24,7 +30,13 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding']);
 
 export type OutboundService = (request: MfRequest) => Promise<MfResponse>;
 
-export function createOutboundService(options: { socketPath: string }): OutboundService {
+export interface OutboundOptions {
+  socketPath: string;
+  /** The proxy token every engine call must carry (`EMULATOR_PROXY_TOKEN`). */
+  token: string;
+}
+
+export function createOutboundService(options: OutboundOptions): OutboundService {
   const docker = createDockerSocketFetch({
     socketPath: options.socketPath,
     timeoutMs: ENGINE_CALL_TIMEOUT_MS,
@@ -32,13 +44,22 @@ export function createOutboundService(options: { socketPath: string }): Outbound
   return async (request) => {
     const url = new URL(request.url);
     if (url.hostname !== DOCKER_SOCKET_HOST) return mfFetch(request);
+    // In the engine's error shape, so the adapter reports the refusal in words.
+    if (!takeProxyToken(request.headers, options.token)) {
+      return MfResponse.json({ message: PROXY_REFUSAL }, { status: 403 });
+    }
+    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+    const received = hasBody ? new Uint8Array(await request.arrayBuffer()) : null;
+    const verdict = gateEngineCall(request.method, url, received);
+    if (!verdict.allowed) {
+      return MfResponse.json({ message: `the emulator refused: ${verdict.reason}` }, { status: 403 });
+    }
+    const body = verdict.body ?? received;
     const headers: Record<string, string> = {};
     for (const name of FORWARDED_HEADERS) {
       const value = request.headers.get(name);
       if (value !== null) headers[name] = value;
     }
-    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-    const body = hasBody ? new Uint8Array(await request.arrayBuffer()) : null;
     try {
       const reply = await docker(url.pathname + url.search, {
         method: request.method,

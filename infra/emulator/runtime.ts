@@ -1,6 +1,7 @@
 /**
  * The miniflare instance that hosts the functions: the bundled workerd module, the R2 bucket persisted on disk,
- * config as plain-text bindings, and the outbound service that reaches the Docker socket.
+ * config as plain-text bindings, and the outbound service that reaches the Docker socket. The outbound service and
+ * the issuer binding answer only requests carrying the per-process proxy token (`proxy-token.ts`).
  *
  * @module
  */
@@ -8,7 +9,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Log, LogLevel, Miniflare } from 'miniflare';
+import { PROXY_TOKEN_BINDING } from '../../src/config/workerd-root';
 import { createOutboundService } from './outbound';
+import { requireProxyToken } from './proxy-token';
 
 /** workerd accepts compatibility dates up to its own release; this one is well inside what the pinned one knows. */
 const COMPATIBILITY_DATE = '2025-09-01';
@@ -21,6 +24,11 @@ export interface RuntimeInput {
   log: (line: string) => void;
   /** The credential issuer hosted in this process, bound into the functions as `STS_ISSUER`. */
   issuer?: (request: Request) => Promise<Response>;
+  /**
+   * Opens the outbound service and the issuer binding, which miniflare serves on a loopback port any local process
+   * can call; given to the functions (only) as the `EMULATOR_PROXY_TOKEN` binding.
+   */
+  proxyToken: string;
 }
 
 /** The one `Fetcher` method used here (miniflare's generated type for it does not survive its type mapping). */
@@ -39,10 +47,16 @@ export async function startRuntime(input: RuntimeInput): Promise<Miniflare> {
     port: 0,
     r2Buckets: ['STATE'],
     r2Persist: join(input.dataDir, 'r2'),
-    bindings: input.vars,
-    outboundService: createOutboundService({ socketPath: input.socketPath }),
+    bindings: { ...input.vars, [PROXY_TOKEN_BINDING]: input.proxyToken },
+    outboundService: createOutboundService({ socketPath: input.socketPath, token: input.proxyToken }),
     ...(input.issuer
-      ? { serviceBindings: { STS_ISSUER: input.issuer as unknown as (request: unknown) => Promise<unknown> } }
+      ? {
+          serviceBindings: {
+            STS_ISSUER: requireProxyToken(input.proxyToken, input.issuer) as unknown as (
+              request: unknown,
+            ) => Promise<unknown>,
+          },
+        }
       : {}),
     // No `request.cf` download from Cloudflare: this machine may reach no network, and nothing here reads it.
     cf: false,

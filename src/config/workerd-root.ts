@@ -6,6 +6,11 @@
  * hostname to the engine's unix socket, so the engine is never exposed on TCP where a worker could call it (a
  * worker that can call the engine owns the host). Everything here is web-standard; the socket stays in Node.
  *
+ * miniflare serves the outbound service and the `STS_ISSUER` binding through an HTTP server of its own on a loopback
+ * port that anyone on this machine can call, worker containers on the host network included. So every request to
+ * either carries the per-process token the emulator hands in as the `EMULATOR_PROXY_TOKEN` binding, and the Node
+ * side refuses a request without it.
+ *
  * One orchestrator per isolate: workerd forbids I/O at module scope, so it is built on the first request and the
  * composition root itself is lazy (the backends need the deployment id that lives in the store).
  *
@@ -38,21 +43,47 @@ export interface WorkerdEnv {
   [name: string]: unknown;
 }
 
-/** Engine API calls leave workerd as ordinary fetches to the internal hostname. */
-export const dockerViaOutbound: DockerFetch = (path, init) =>
-  fetch(`http://${DOCKER_SOCKET_HOST}${path}`, init);
+/** The binding holding the token that opens the emulator's outbound service and issuer binding. */
+export const PROXY_TOKEN_BINDING = 'EMULATOR_PROXY_TOKEN';
+/** The request header that carries it; the Node side checks it and strips it before forwarding. */
+export const PROXY_TOKEN_HEADER = 'x-emulator-proxy-token';
+/**
+ * Set to `true` by the emulator runner only, when its listener is on loopback alone: the one case where
+ * `AUTH_MODE=off` is allowed (DESIGN §2). Anything else that loads this module keeps auth on.
+ */
+export const LOOPBACK_ONLY_BINDING = 'EMULATOR_LOOPBACK_ONLY';
+
+/** Bindings that configure the emulator's plumbing, not the orchestrator: kept out of `loadConfig`. */
+const RUNNER_BINDINGS = new Set<string>([PROXY_TOKEN_BINDING, LOOPBACK_ONLY_BINDING]);
+
+/** The given headers plus the proxy token. */
+const withToken = (token: string, headers?: HeadersInit): Headers => {
+  const merged = new Headers(headers);
+  merged.set(PROXY_TOKEN_HEADER, token);
+  return merged;
+};
+
+/** Engine API calls leave workerd as ordinary fetches to the internal hostname, carrying the proxy token. */
+export const dockerViaOutbound =
+  (token: string): DockerFetch =>
+  (path, init) =>
+    fetch(`http://${DOCKER_SOCKET_HOST}${path}`, { ...init, headers: withToken(token, init?.headers) });
 
 /**
  * Docker settings (read only when the docker backend is selected). An allow-list that is not set allows
  * everything, which suits one developer's machine; set them where workers come from less trusted managers.
+ * An allow-list that is set but empty allows nothing: `DOCKER_ALLOWED_REGISTRIES=` must never fail open.
  */
 export function dockerOptionsFromEnv(env: Env): Omit<DockerBackendOptions, 'fetch' | 'deploymentId'> {
   const read = new EnvReader(env);
+  // `list()` reads an empty value as unset; here presence alone decides, so an empty list stays empty.
+  const allowList = (name: string): string[] | undefined =>
+    env[name] === undefined ? undefined : (read.list(name) ?? []);
   const consolePort = read.int('DOCKER_CONSOLE_PORT', 0, { min: 0, max: 65_535 });
   const pullTimeoutSeconds = read.int('DOCKER_PULL_TIMEOUT_SECONDS', 60, { min: 1, max: 3_600 });
-  const networks = read.list('DOCKER_ALLOWED_NETWORKS');
-  const extraHosts = read.list('DOCKER_ALLOWED_EXTRA_HOSTS');
-  const registries = read.list('DOCKER_ALLOWED_REGISTRIES');
+  const networks = allowList('DOCKER_ALLOWED_NETWORKS');
+  const extraHosts = allowList('DOCKER_ALLOWED_EXTRA_HOSTS');
+  const registries = allowList('DOCKER_ALLOWED_REGISTRIES');
   const defaultNetwork = read.raw('DOCKER_DEFAULT_NETWORK');
   return {
     // 0 = no console port: workers then get no `console_host_port`.
@@ -65,9 +96,25 @@ export function dockerOptionsFromEnv(env: Env): Omit<DockerBackendOptions, 'fetc
   };
 }
 
-/** Plain-text bindings only: the R2 binding and any other object are not configuration. */
+/** Plain-text bindings only: the R2 binding, any other object and the runner's own bindings are not configuration. */
 export const stringBindings = (env: Record<string, unknown>): Env =>
-  Object.fromEntries(Object.entries(env).filter(([, value]) => typeof value === 'string')) as Env;
+  Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => typeof value === 'string' && !RUNNER_BINDINGS.has(name)),
+  ) as Env;
+
+const stringBinding = (env: WorkerdEnv, name: string): string | undefined =>
+  typeof env[name] === 'string' && env[name] !== '' ? (env[name] as string) : undefined;
+
+/** The proxy token, required as soon as something would use the outbound service or the issuer binding. */
+const proxyToken = (env: WorkerdEnv): string => {
+  const token = stringBinding(env, PROXY_TOKEN_BINDING);
+  if (!token) {
+    throw new ConfigError(
+      `the ${PROXY_TOKEN_BINDING} binding is missing: the Docker backend and the credential issuer are reached only through the emulator runner (npm start)`,
+    );
+  }
+  return token;
+};
 
 /** Builds the emulator's orchestrator from the worker's bindings; throws `ConfigError` naming a bad setting. */
 export function createWorkerdOrchestrator(
@@ -80,12 +127,21 @@ export function createWorkerdOrchestrator(
     throw new ConfigError(`STATE_STORE must be r2 in the emulator (its state is the R2 binding STATE)`);
   }
   if (!env.STATE) throw new ConfigError('the emulator needs an R2 bucket binding named STATE');
+  // Defence in depth: the runner refuses AUTH_MODE=off beyond loopback; this module refuses it unless told so.
+  if (config.auth.mode === 'off' && env[LOOPBACK_ONLY_BINDING] !== 'true') {
+    throw new ConfigError(
+      `AUTH_MODE=off is allowed only in the emulator runner listening on loopback alone (${LOOPBACK_ONLY_BINDING}=true, set by npm start)`,
+    );
+  }
   const docker = config.backends.includes('docker') ? dockerOptionsFromEnv(vars) : undefined;
   const sts = readStsChoice(vars);
   const binding = env.STS_ISSUER;
+  const token = docker || (sts.provider !== 'none' && binding) ? proxyToken(env) : '';
   const issuer =
     sts.provider !== 'none' && binding
-      ? new RemoteIssuer(sts.provider, (request) => binding.fetch(request))
+      ? new RemoteIssuer(sts.provider, (request) =>
+          binding.fetch(new Request(request, { headers: withToken(token, request.headers) })),
+        )
       : undefined;
   return composeOrchestrator({
     ...extras,
@@ -100,7 +156,7 @@ export function createWorkerdOrchestrator(
       ...(docker
         ? {
             docker: (deploymentId) =>
-              new DockerBackend({ ...docker, fetch: dockerViaOutbound, deploymentId }),
+              new DockerBackend({ ...docker, fetch: dockerViaOutbound(token), deploymentId }),
           }
         : {}),
       // In-memory and per isolate: for trying the API without an engine, never for real workers.

@@ -34,6 +34,10 @@ export class RemoteIssuer implements CredentialIssuer {
       | null;
     if (!body) throw new BackendError('the credential issuer answered something that is not JSON');
     if (body.error) throw rebuild(body.error);
+    // The protocol answers 200 with `error` for the issuer's own failures; any other status (the emulator's
+    // proxy-token refusal, 403) is a refusal in front of the issuer, never credentials.
+    if (!response.ok)
+      throw new BackendError(`the credential issuer refused the request (HTTP ${response.status})`);
     return body;
   }
 

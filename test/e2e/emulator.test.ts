@@ -2,7 +2,7 @@
  * The local emulator itself (`npm start`): what it does without a Docker engine, its manager key and persisted
  * state, the auth guard, and the sweeper timer. None of this needs an engine; the socket path points nowhere.
  */
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,83 @@ describe('the local emulator', () => {
     await expect(exposed).rejects.toThrow(
       /AUTH_MODE=off is allowed only when the emulator listens on loopback/,
     );
+  }, 30_000);
+
+  it('refuses AUTH_MODE=off beside Docker workers that can share the host network, and allows it where none can', async () => {
+    // A worker on the host network reaches the emulator on loopback like any local process: with auth off it
+    // could manage every worker.
+    const dataDir = await mkdtemp(join(tmpdir(), 'orchestrator-auth-off-'));
+    const attempt = (vars: Record<string, string>) =>
+      startEmulator({
+        ...emulatorOptionsFromEnv({
+          AUTH_MODE: 'off',
+          PORT: '0',
+          DOCKER_HOST: `unix://${NO_ENGINE}`,
+          ...vars,
+        }),
+        dataDir,
+        sweepIntervalSeconds: 0,
+        onLog: () => undefined,
+      });
+    try {
+      await expect(attempt({})).rejects.toThrow(
+        /AUTH_MODE=off is refused with the docker backend when workers join the host network \(DOCKER_DEFAULT_NETWORK=host\)/,
+      );
+      await expect(attempt({ DOCKER_DEFAULT_NETWORK: 'workers' })).rejects.toThrow(
+        /DOCKER_ALLOWED_NETWORKS is not set/,
+      );
+      await expect(
+        attempt({ DOCKER_DEFAULT_NETWORK: 'workers', DOCKER_ALLOWED_NETWORKS: 'workers,host' }),
+      ).rejects.toThrow(/DOCKER_ALLOWED_NETWORKS allows it/);
+      // Without a bridge network the Docker backend runs `bridge` workers on the host network.
+      await expect(
+        attempt({ DOCKER_DEFAULT_NETWORK: 'bridge', DOCKER_ALLOWED_NETWORKS: 'bridge' }),
+      ).rejects.toThrow(/no bridge network was found/);
+
+      const isolated = await attempt({
+        DOCKER_DEFAULT_NETWORK: 'workers',
+        DOCKER_ALLOWED_NETWORKS: 'workers',
+      });
+      try {
+        expect(isolated.authMode).toBe('off');
+        expect((await fetch(`${isolated.url}/workers`)).status).toBe(200);
+      } finally {
+        await isolated.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('puts Docker workers on the host network by default, gives them its own URL, and says so', async () => {
+    const emu = await start();
+    expect(emu.emulator.workerNetwork).toBe('host');
+    expect(emu.emulator.workerUrl).toBe(emu.url);
+    const printed = banner(emu.emulator);
+    expect(printed).toContain(
+      'workers:   network host unless a create names another (DOCKER_DEFAULT_NETWORK)',
+    );
+    expect(printed).toContain(`they reach the emulator at ${emu.url} (HICLAW_ORCHESTRATOR_URL)`);
+    expect(printed).not.toMatch(/WARNING: workers on network/);
+  }, 30_000);
+
+  it('tells bridge workers to use host.docker.internal and warns that a loopback listener is out of their reach', async () => {
+    const bridged = await start({ vars: { DOCKER_DEFAULT_NETWORK: 'bridge' } });
+    const { port } = new URL(bridged.url);
+    expect(bridged.emulator.workerNetwork).toBe('bridge');
+    expect(bridged.emulator.workerUrl).toBe(`http://host.docker.internal:${port}`);
+    expect(bridged.emulator.workerNetworkWarning).toMatch(
+      /^workers on network bridge are told to reach the emulator at http:\/\/host\.docker\.internal:\d+, but it listens on 127\.0\.0\.1 alone/,
+    );
+    expect(banner(bridged.emulator)).toContain(
+      'WARNING: workers on network bridge are told to reach the emulator',
+    );
+
+    const chosen = await start({
+      vars: { DOCKER_DEFAULT_NETWORK: 'bridge', ORCHESTRATOR_URL: 'http://10.1.2.3:8787' },
+    });
+    expect(chosen.emulator.workerUrl).toBe('http://10.1.2.3:8787');
+    expect(chosen.emulator.workerNetworkWarning).toBeUndefined();
   }, 30_000);
 
   it('reaches the engine over its unix socket only: a TCP DOCKER_HOST is refused', () => {
