@@ -14,6 +14,12 @@ import {
   readStsChoice,
 } from '../../src/config/cloud-config';
 import type { Env } from '../../src/config/env-reader';
+import {
+  LIFECYCLE_VARIABLES,
+  STATE_VARIABLES,
+  STS_VARIABLES,
+  SWEEPER_VARIABLES,
+} from '../../src/config/variables';
 import type { FunctionName } from '../build/targets';
 
 export interface FunctionSize {
@@ -34,21 +40,8 @@ export const SIZES: Record<FunctionName, FunctionSize> = {
   sweeper: { cpu: 0.5, memorySize: 512, timeout: 60, instanceConcurrency: 1 },
 };
 
-const STATE = ['STATE_PREFIX', 'DATA_ROOT', 'WORKER_KEY_PREFIX', 'OSS_BUCKET', 'OSS_REGION', 'OSS_ENDPOINT'];
-const POLICY = [
-  'DEFAULT_BACKEND',
-  'DEFAULT_IMAGE',
-  'IDLE_TIMEOUT_SECONDS',
-  'BEAT_WRITE_INTERVAL_SECONDS',
-  'HEARTBEAT_INTERVAL_SECONDS',
-  'REQUEST_DRIVE_BUDGET_MS',
-  'ENSURE_READY_MAX_SECONDS',
-  'MAX_ATTEMPTS',
-  'WEDGED_AFTER_SECONDS',
-  'KEY_ROTATION_GRACE_SECONDS',
-  'UNRESPONSIVE_AFTER_SECONDS',
-  'EVENT_RETENTION_DAYS',
-];
+const STATE = [...STATE_VARIABLES, 'OSS_BUCKET', 'OSS_REGION', 'OSS_ENDPOINT'];
+const POLICY = LIFECYCLE_VARIABLES;
 const SAE = [
   'SAE_REGION',
   'SAE_ENDPOINT',
@@ -61,24 +54,8 @@ const SAE = [
   'SAE_DEFAULT_CPU_MILLICORES',
   'SAE_DEFAULT_MEMORY_MB',
 ];
-const SWEEP = [
-  'SWEEP_INTERVAL_SECONDS',
-  'SWEEP_FULL_SCAN_INTERVAL_SECONDS',
-  'ORPHAN_GRACE_SECONDS',
-  'ORPHAN_ACTION',
-  'MAX_ORPHAN_ACTIONS_PER_RUN',
-  'SWEEP_BUDGET_MS',
-  'SWEEP_BACKEND_CONCURRENCY',
-  'TOMBSTONE_RETENTION_SECONDS',
-];
-const STS = [
-  'STS_ROLE_ARN',
-  'STS_BUCKET',
-  'STS_OSS_ENDPOINT',
-  'STS_REGION',
-  'STS_ENDPOINT',
-  'STS_DURATION_SECONDS',
-];
+const SWEEP = SWEEPER_VARIABLES;
+const STS = STS_VARIABLES;
 
 /** Which of the deployer's variables each function receives, and what it is always given. */
 const FORWARDED: Record<FunctionName, { names: string[]; fixed: Record<string, string> }> = {
