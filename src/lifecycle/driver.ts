@@ -116,6 +116,32 @@ export class Driver {
     return this.ctx.backends.get(record.spec.backend);
   }
 
+  /**
+   * The backend as one round may use it: once the round's deadline has passed, its caller has answered and may
+   * have been frozen (Lambda, FC) or overtaken by the next driver, so no further change is sent. A call already in
+   * flight finishes (every adapter bounds its calls well inside the lease), but the round starts no new one.
+   */
+  private guarded(backend: WorkerBackend, deadline: number): WorkerBackend {
+    const clock = this.ctx.clock;
+    const check = () => {
+      if (clock.now() > deadline) throw new DeadlineReached();
+    };
+    return {
+      ...backend,
+      name: backend.name,
+      deploymentMode: backend.deploymentMode,
+      capabilities: backend.capabilities,
+      status: (ref) => backend.status(ref),
+      list: (options) => backend.list(options),
+      health: () => backend.health(),
+      create: async (spec) => (check(), backend.create(spec)),
+      update: async (ref, spec) => (check(), backend.update(ref, spec)),
+      start: async (ref) => (check(), backend.start(ref)),
+      stop: async (ref) => (check(), backend.stop(ref)),
+      delete: async (ref) => (check(), backend.delete(ref)),
+    };
+  }
+
   private async refOf(record: WorkerRecord): Promise<BackendRef> {
     const { deployment_id } = await this.ctx.deployment();
     return {
@@ -126,7 +152,7 @@ export class Driver {
 
   /** One idempotent backend step toward `desired`. */
   private async step(record: WorkerRecord, leaseId: string, options: DriveOptions): Promise<Observation> {
-    const backend = this.backendFor(record);
+    const backend = this.guarded(this.backendFor(record), options.deadline);
     const ref = await this.refOf(record);
     if (record.desired === 'deleted') {
       await backend.delete(ref);

@@ -87,3 +87,24 @@ describe('driver boots', () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   });
 });
+
+describe('abandoned rounds', () => {
+  it('a round abandoned at its deadline sends no further change to the backend when its call finally returns', async () => {
+    // Bug: the race against the deadline answered the request but left the round running; when its hung call
+    // returned it went on to start the worker, possibly after another driver had taken the worker over.
+    const h = makeHarness({ settings: { requestDriveBudgetMs: 50 } });
+    await createReady(h, { name: 'w4' });
+    await h.service.sleep('w4', MANAGER);
+    h.backend.behave('status', { hang: true, times: 1 });
+    const woke = await new Promise<Awaited<ReturnType<typeof h.service.wake>>>((resolve) => {
+      void h.service.wake('w4', MANAGER).then(resolve);
+      // The manual clock does not move by itself: push it past the round's deadline.
+      setTimeout(() => h.clock.advance(1_000), 10);
+    });
+    expect(woke.drive?.outcome).toBe('in_progress');
+    const startsBefore = h.backend.calls.filter((c) => c.step === 'start').length;
+    h.backend.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(h.backend.calls.filter((c) => c.step === 'start').length).toBe(startsBefore);
+  });
+});
