@@ -123,9 +123,9 @@ export class Driver {
    */
   private guarded(backend: WorkerBackend, deadline: number): WorkerBackend {
     const clock = this.ctx.clock;
-    const check = () => {
-      if (clock.now() > deadline) throw new DeadlineReached();
-    };
+    /** Runs a change only while the round is still within its deadline. */
+    const unlessLate = <T>(change: () => Promise<T>): Promise<T> =>
+      clock.now() > deadline ? Promise.reject(new DeadlineReached()) : change();
     return {
       ...backend,
       name: backend.name,
@@ -134,11 +134,11 @@ export class Driver {
       status: (ref) => backend.status(ref),
       list: (options) => backend.list(options),
       health: () => backend.health(),
-      create: async (spec) => (check(), backend.create(spec)),
-      update: async (ref, spec) => (check(), backend.update(ref, spec)),
-      start: async (ref) => (check(), backend.start(ref)),
-      stop: async (ref) => (check(), backend.stop(ref)),
-      delete: async (ref) => (check(), backend.delete(ref)),
+      create: (spec) => unlessLate(() => backend.create(spec)),
+      update: (ref, spec) => unlessLate(() => backend.update(ref, spec)),
+      start: (ref) => unlessLate(() => backend.start(ref)),
+      stop: (ref) => unlessLate(() => backend.stop(ref)),
+      delete: (ref) => unlessLate(() => backend.delete(ref)),
     };
   }
 
