@@ -80,14 +80,22 @@ export function readQuery<S extends z.ZodType>(
   return parseWith(schema, value, 'query');
 }
 
-/** The path of the first `__proto__` key anywhere in a parsed JSON value. */
-function findProtoKey(value: unknown, path: string): string | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    const here = path ? `${path}.${key}` : key;
-    if (key === '__proto__') return here;
-    const found = findProtoKey(child, here);
-    if (found !== undefined) return found;
+/** No request body of this API nests deeper; deeper input is refused before anything walks it recursively. */
+const MAX_BODY_DEPTH = 32;
+
+/** The path of the first `__proto__` key anywhere in a parsed JSON value (an explicit stack: no recursion). */
+function findProtoKey(root: unknown, _path: string): string | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_BODY_DEPTH)
+      throw new ValidationError(`request body nests deeper than ${MAX_BODY_DEPTH} levels`, path || 'body');
+    for (const [key, child] of Object.entries(value)) {
+      const here = path ? `${path}.${key}` : key;
+      if (key === '__proto__') return here;
+      stack.push({ value: child, path: here, depth: depth + 1 });
+    }
   }
   return undefined;
 }

@@ -144,13 +144,21 @@ export class DockerBackend implements WorkerBackend {
       if (wasRunning) await this.startContainer(existing.Id).catch(() => undefined);
       throw error;
     }
-    await this.api.removeContainer(existing.Id);
-    const renamed = await this.api.request(`/containers/${id}/rename`, {
-      method: 'POST',
-      query: { name: ref.resourceName },
-    });
-    if (renamed.status !== 204)
-      throw engineError(renamed, `renaming the new container to ${ref.resourceName}`);
+    try {
+      await this.api.removeContainer(existing.Id);
+      const renamed = await this.api.request(`/containers/${id}/rename`, {
+        method: 'POST',
+        query: { name: ref.resourceName },
+      });
+      if (renamed.status !== 204)
+        throw engineError(renamed, `renaming the new container to ${ref.resourceName}`);
+    } catch (error) {
+      // Never two containers for one worker: drop the new one; the old one (if still there) runs again, and the
+      // next round recreates whatever is missing.
+      await this.api.removeContainer(id).catch(() => undefined);
+      if (wasRunning) await this.startContainer(existing.Id).catch(() => undefined);
+      throw error;
+    }
     return { ref: { resourceName: ref.resourceName, id }, consoleHostPort: next.consoleHostPort };
   }
 

@@ -119,9 +119,20 @@ export async function createWorker(
   try {
     return await createReserved(ctx, input, actor, { uid, spec, fingerprint, expiresAt, now });
   } catch (error) {
-    if (input.team) await releaseName(ctx, input.team, input.name, uid);
+    if (input.team) await giveBackSlot(ctx, input.team, input.name, uid);
     throw error;
   }
+}
+
+/**
+ * A create failed: its quota slot goes back, unless a worker of this team now holds the name (our own record was
+ * written before the failure, or a concurrent create won it); then the slot is that worker's.
+ */
+async function giveBackSlot(ctx: LifecycleContext, team: string, name: string, uid: string): Promise<void> {
+  const holder = await ctx.repo.read(name).catch(() => null);
+  const worker = holder?.value;
+  if (isWorker(worker) && worker.team === team) await handOverName(ctx, team, name, worker.uid);
+  else await releaseName(ctx, team, name, uid);
 }
 
 interface Prepared {

@@ -79,7 +79,12 @@ export class Driver {
   async drive(name: string, leaseId: string, options: DriveOptions): Promise<DriveResult> {
     const { repo, clock } = this.ctx;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      if (clock.now() >= options.deadline) return { outcome: 'in_progress' };
+      if (clock.now() >= options.deadline) {
+        // Out of time before doing anything this round: hand the lease back rather than sit on it until it expires,
+        // so the next request (or the sweeper) can drive at once.
+        if (round === 0) await this.releaseUntouched(name, leaseId);
+        return { outcome: 'in_progress' };
+      }
       const read = await repo.read(name);
       const record = read?.value;
       if (!isWorker(record) || record.op?.id !== leaseId) return { outcome: 'lost_lease' };
@@ -114,6 +119,18 @@ export class Driver {
 
   private backendFor(record: WorkerRecord): WorkerBackend {
     return this.ctx.backends.get(record.spec.backend);
+  }
+
+  /** Gives back a lease no round has used, leaving the intent for the next driver (it files a hint now). */
+  private async releaseUntouched(name: string, leaseId: string): Promise<void> {
+    const now = this.ctx.clock.now();
+    await this.ctx.repo
+      .mutate(name, (current) => {
+        if (!isWorker(current) || current.op?.id !== leaseId) return undefined;
+        const { op: _released, ...rest } = current;
+        return { ...rest, next_check_at: iso(now) };
+      })
+      .catch(() => undefined);
   }
 
   /**
@@ -206,7 +223,9 @@ export class Driver {
       await this.pruneSupersededSecrets(key.record, spec.env);
       // Some backends apply a new template to a stopped resource without starting it (SAE, ECS keep the run
       // state); the worker is wanted running, so start it.
-      if ((await backend.status(created.ref)).state === 'stopped') await backend.start(created.ref);
+      // Part of the same change as the update, so not subject to the round's deadline.
+      if ((await backend.status(created.ref)).state === 'stopped')
+        await this.backendFor(record).start(created.ref);
       return {
         ref: {
           resource_name: created.ref.resourceName,
@@ -245,8 +264,9 @@ export class Driver {
       // A wake that overtook a sleep before its stop reached the backend: the instance still running belongs to
       // the previous boot (and may be shutting down). Restart it so this boot has an instance of its own.
       bootSince = this.ctx.clock.now();
+      // One change: once the stop is sent, the start that completes it must follow even past the deadline.
       await backend.stop(ref);
-      await backend.start(ref);
+      await this.backendFor(record).start(ref);
       status = await backend.status(ref);
     }
     return {

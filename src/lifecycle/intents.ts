@@ -218,8 +218,12 @@ export async function updateWorker(ctx: LifecycleContext, name: string, patch: U
       next = expires ? { ...rest, expires_at: expires } : rest;
     }
     // Re-sending the same image or env is not a change: only a template that differs rolls the worker.
-    const rolls =
-      TEMPLATE_FIELDS.some((field) => patch[field] !== undefined) && !sameTemplate(record.spec, next.spec);
+    // A failed worker, or one whose template never reached the backend, is rolled even by the same values:
+    // re-sending them is how a user retries (an update is an explicit way out of `failed`).
+    const retry =
+      record.phase === 'failed' || record.applied_template_generation < record.template_generation;
+    const given = TEMPLATE_FIELDS.some((field) => patch[field] !== undefined);
+    const rolls = given && (retry || !sameTemplate(record.spec, next.spec));
     if (!rolls) return next;
     return rollTemplate(next, now, { reason: 'updated', actor: actorLabel(actor) });
   });

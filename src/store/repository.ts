@@ -210,8 +210,10 @@ export class WorkerRepository {
       // A Map, not an object: env names such as `constructor` or `__proto__` must stay plain keys.
       const merged = candidatesOf(current);
       for (const [key, value] of Object.entries(env)) {
-        const candidates = merged.get(key) ?? [];
-        if (!candidates.some((c) => c.value === value)) merged.set(key, [...candidates, { value, at: now }]);
+        // A value given again is fresh again: pruning must not drop it as superseded.
+        const others = (merged.get(key) ?? []).filter((c) => c.value !== value);
+        const previous = (merged.get(key) ?? []).find((c) => c.value === value);
+        merged.set(key, [...others, { value, at: Math.max(previous?.at ?? 0, now) }]);
       }
       return { env: Object.fromEntries(merged) };
     });

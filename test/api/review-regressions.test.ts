@@ -2,6 +2,7 @@
  * Regressions found by reviewing the lifecycle and the API. Each test narrates the bug it pins down.
  */
 import { describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/errors';
 import { casUpdate } from '../../src/store/cas';
 import { MemoryStore } from '../../src/store/memory';
 import type { ObjectStore } from '../../src/store/port';
@@ -192,5 +193,89 @@ describe('review regressions', () => {
     const res = await h.call('POST', '/workers/slow/ensure-ready?timeout_seconds=1');
     expect(res.status).toBe(202);
     h.backend.release();
+  });
+});
+
+describe('regressions found reviewing the fixes', () => {
+  it('ensure-ready with timeout 0 hands the lease back, so the next call drives the wake at once', async () => {
+    // Bug: the wake took the lease, the drive returned before its first round, and the lease sat unused for 90 s.
+    const h = await makeApp();
+    await h.call('POST', '/workers', { body: { name: 'er0' } });
+    await h.call('POST', '/workers/er0/sleep');
+    expect((await h.call('POST', '/workers/er0/ensure-ready?timeout_seconds=0')).status).toBe(202);
+    await h.call('POST', '/workers/er0/ensure-ready?timeout_seconds=1');
+    expect(h.backend.allResources()[0]!.running).toBe(true);
+  });
+
+  it('a create that fails after its record was written keeps the team slot of the worker that exists', async () => {
+    // Bug: any failure after the reservation gave the slot back, even when the worker record (and its resource)
+    // already existed; the team could then exceed max_workers.
+    const inner = new MemoryStore();
+    let recordWrites = 0;
+    const store: ObjectStore = {
+      kind: 'flaky',
+      atomicConditionalDelete: true,
+      get: (key) => inner.get(key),
+      // The first record write lands; the driver's next one (its observation) finds the store unavailable.
+      put: async (key, body, options) => {
+        if (key === 'workers/w1.json' && ++recordWrites >= 2)
+          throw new StoreUnavailableError('store is throttling');
+        return inner.put(key, body, options);
+      },
+      delete: (key, options) => inner.delete(key, options),
+      list: (prefix, options) => inner.list(prefix, options),
+    };
+    const h = await makeApp({ store });
+    expect((await h.call('POST', '/teams', { body: { name: 'one', max_workers: 1 } })).status).toBe(201);
+    const created = await h.call('POST', '/workers', { body: { name: 'w1', team: 'one' } });
+    expect(created.status).toBe(503);
+    expect(JSON.parse((await inner.get('workers/w1.json'))!.body).kind).toBe('worker');
+    expect(JSON.parse((await inner.get('teams/one.json'))!.body).members).toHaveProperty('w1');
+  });
+
+  it('a failed worker is rolled by re-sending the same values (the way out its error message names)', async () => {
+    // Bug: a PATCH identical to the stored spec was a no-op, so a worker failed for a lost env value could not be
+    // retried by re-sending that value, as the error message tells the user to.
+    const h = await makeApp({ settings: { maxAttempts: 1 } });
+    const created = await h.call('POST', '/workers', { body: { name: 'fx', env: { A: 'value-one' } } });
+    await reportReady(h, 'fx', created.json.api_key);
+    const { uid } = (await h.call('GET', '/workers/fx')).json;
+    await h.repo.deleteSecrets('fx', uid);
+    await h.call('PATCH', '/workers/fx', { body: { image: 'img:v2' } });
+    const failed = (await h.call('GET', '/workers/fx')).json;
+    expect(failed.phase).toBe('failed');
+    expect(failed.last_error).toContain('PATCH it again');
+    const retried = await h.call('PATCH', '/workers/fx', { body: { env: { A: 'value-one' } } });
+    expect(retried.status).toBe(202);
+    expect((await h.call('GET', '/workers/fx')).json.phase).toBe('starting');
+    expect(h.backend.allResources()[0]!.spec.image).toBe('img:v2');
+  });
+
+  it('a value given again is fresh again, so pruning keeps it', async () => {
+    const h = await makeApp();
+    await h.repo.addSecretCandidates('v', 'uid-1', { TOKEN: 'value-one' }, 1_000);
+    await h.repo.addSecretCandidates('v', 'uid-1', { TOKEN: 'value-two' }, 2_000);
+    await h.repo.addSecretCandidates('v', 'uid-1', { TOKEN: 'value-one' }, 1_000_000);
+    await h.repo.pruneSecrets('v', 'uid-1', { TOKEN: 'value-two' }, 500_000);
+    expect((await h.repo.readSecretCandidates('v', 'uid-1')).TOKEN).toEqual(['value-two', 'value-one']);
+  });
+
+  it('a deeply nested body is a 400, not a stack overflow', async () => {
+    const h = await makeApp();
+    const deep = `{"name":"w1","labels":${'['.repeat(30_000)}${']'.repeat(30_000)}}`;
+    const res = await h.call('POST', '/workers', { raw: deep });
+    expect(res.status).toBe(400);
+  });
+
+  it('concurrent /healthz requests share one round of backend checks', async () => {
+    const h = await makeApp();
+    let checks = 0;
+    h.backend.health = async () => {
+      checks++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { ok: true, message: 'fine' };
+    };
+    await Promise.all(Array.from({ length: 25 }, () => h.call('GET', '/healthz', { key: null })));
+    expect(checks).toBe(1);
   });
 });

@@ -16,6 +16,19 @@ const SKEW_PROBE_INTERVAL_MS = 60_000;
 /** Backend health checks are cloud API calls; one per 30 s per function instance is plenty. */
 const BACKEND_HEALTH_CACHE_MS = 30_000;
 
+type BackendHealthRow = { name: string; ok: boolean; message: string };
+
+async function checkBackends(service: WorkerService): Promise<BackendHealthRow[]> {
+  const { backends } = service.ctx;
+  const checked = await Promise.all(
+    backends.all().map(async (backend) => {
+      const health = await backend.health().catch(() => ({ ok: false, message: 'health check failed' }));
+      return { name: backend.name, ...health };
+    }),
+  );
+  return [...checked, ...backends.problems().map(([name, message]) => ({ name, ok: false, message }))];
+}
+
 async function isManager(service: WorkerService, header: string | undefined): Promise<boolean> {
   try {
     return (await service.authenticate(bearerToken(header))).kind === 'manager';
@@ -26,7 +39,7 @@ async function isManager(service: WorkerService, header: string | undefined): Pr
 
 export function registerMetaRoutes(routes: RouteTable, service: WorkerService, version: string): void {
   let skew: { measuredAt: number; ms: number } | undefined;
-  let backendHealth: { at: number; results: { name: string; ok: boolean; message: string }[] } | undefined;
+  let backendHealth: { at: number; results: Promise<BackendHealthRow[]> } | undefined;
 
   routes.add(
     {
@@ -60,19 +73,11 @@ export function registerMetaRoutes(routes: RouteTable, service: WorkerService, v
       // spend that budget, so results are cached, and their messages (which may name accounts or roles) are shown
       // only to a manager.
       if (!backendHealth || now - backendHealth.at > BACKEND_HEALTH_CACHE_MS) {
-        const checked = await Promise.all(
-          ctx.backends.all().map(async (backend) => {
-            const health = await backend
-              .health()
-              .catch(() => ({ ok: false, message: 'health check failed' }));
-            return { name: backend.name, ...health };
-          }),
-        );
-        for (const [name, message] of ctx.backends.problems()) checked.push({ name, ok: false, message });
-        backendHealth = { at: now, results: checked };
+        // The promise itself is cached, so concurrent requests share one round of checks.
+        backendHealth = { at: now, results: checkBackends(service) };
       }
       const detailed = await isManager(service, c.req.header('authorization'));
-      const backends = backendHealth.results.map((b) =>
+      const backends = (await backendHealth.results).map((b) =>
         detailed ? b : { name: b.name, ok: b.ok, message: b.ok ? 'available' : 'unavailable' },
       );
       const ok = store.ok;
