@@ -104,9 +104,12 @@ const shape = (error: unknown): OssErrorShape =>
 
 export const isOssNotFound = (error: unknown): boolean => shape(error).status === 404;
 
-/** `x-oss-forbid-overwrite: true` on an existing key. */
-export const isFileAlreadyExists = (error: unknown): boolean =>
-  shape(error).code === 'FileAlreadyExists' || shape(error).status === 409;
+/**
+ * `x-oss-forbid-overwrite: true` on an existing key. Matched on the code alone: OSS has other 409s (e.g.
+ * `FileImmutable` under a retention policy) that do not mean "the key is taken", and reading them as a lost
+ * create race would turn a store failure into a lost precondition.
+ */
+export const isFileAlreadyExists = (error: unknown): boolean => shape(error).code === 'FileAlreadyExists';
 
 const isTimeout = (error: unknown): boolean => {
   const { name, status } = shape(error);

@@ -23,8 +23,9 @@ import { clampListLimit, type ListedKey, type ListOptions, type ListPage } from 
  * On the way, `list` deletes what it is allowed to (for at most 100 keys per call): versions older than the
  * prune age that are not among a key's newest three, and every version of a key whose newest version is a
  * tombstone older than the prune age (its head pointer stays, outside the listed namespace, so a later create
- * continues the sequence). Deleting only versions at or below the newest *listed* one is safe even when the
- * listing lags.
+ * continues the sequence; only in the `due/` and `events/` namespaces, whose keys are never written again, does
+ * the head go too, one listing later, see `sweep`). Deleting only versions at or below the newest *listed* one
+ * is safe even when the listing lags.
  *
  * @module
  */
@@ -46,7 +47,18 @@ interface Prunable {
   key: string;
   newest: number;
   names: string[];
+  /** `names` is the lone tombstone of a write-once key: it goes with its head pointer (see `sweep`). */
+  dropHead: boolean;
 }
+
+/**
+ * Namespaces (see `layout.ts`) whose keys carry a unique id and are written once, then deleted: hints
+ * (`due/<time>/<name>/<write_id>`) and the event log (`events/<name>/<time>-<uid>-<seq>.json`, create-only).
+ * Without dropping their heads, every hint ever written would leave one `!head/` object behind forever.
+ */
+const WRITE_ONCE_NAMESPACES = ['due/', 'events/'];
+const isWriteOnce = (key: string): boolean =>
+  WRITE_ONCE_NAMESPACES.some((namespace) => key.startsWith(namespace));
 
 const PAGE = 1000;
 /** Pruning is housekeeping: it may not turn one listing into thousands of requests. */
@@ -104,10 +116,17 @@ const settle = (group: Group, keys: ListedKey[], garbage: Prunable[], now: numbe
   const old = (version: ListedVersion) => version.lastModified < now - PRUNE_AGE_MS;
   if (newest.size > 0) keys.push({ key: group.key, lastModified: newest.lastModified });
   const dead = newest.size === 0 && old(newest);
+  if (dead && isWriteOnce(group.key)) {
+    // Two stages (see `sweep`): first every version but the tombstone, then the lone tombstone with the head.
+    const dropHead = group.versions.length === 1;
+    const names = (dropHead ? group.versions : group.versions.slice(0, -1)).map((version) => version.name);
+    garbage.push({ key: group.key, newest: newest.seq, names, dropHead });
+    return;
+  }
   const names = group.versions
     .filter((version) => dead || (version.seq <= newest.seq - KEEP_VERSIONS && old(version)))
     .map((version) => version.name);
-  if (names.length > 0) garbage.push({ key: group.key, newest: newest.seq, names });
+  if (names.length > 0) garbage.push({ key: group.key, newest: newest.seq, names, dropHead: false });
 };
 
 /**
@@ -115,13 +134,37 @@ const settle = (group: Group, keys: ListedKey[], garbage: Prunable[], now: numbe
  * answer). Each key's head pointer is written first, with the newest listed seq: a reader that finds no head
  * probes from version 1, which must therefore never be deleted from a key without a head, and a deleted key's
  * head is what makes a later create continue the sequence instead of reusing old etags.
+ *
+ * Why a dead key's head is kept in general, even once all its versions are gone: OSS has no conditional delete,
+ * so nothing stops a writer from re-creating the key meanwhile, and the head is its only safe starting point.
+ * - A writer that read the head (n) just before it is deleted finds version n gone, reads the head again and
+ *   may still see n; it probes n+1 (404) and creates n+1. Then the head is deleted under it: readers, starting
+ *   from 1 without a head, find nothing and report the key absent. The version is lost, and the next create
+ *   starts at 1 again.
+ * - Without a head a re-created key restarts at version 1, reusing a name that a pruner working from an older
+ *   or lagging listing still holds in its delete batch: its DeleteMultipleObjects removes the new version 1.
+ * - Restarting at 1 also reuses etags, so a caller's old etag could match a new value.
+ * So heads go only in the `due/` and `events/` namespaces, whose keys are never written again once deleted:
+ * none of those writers exists there. Were such a key re-created after all, the worst case is one lost hint or
+ * event object, never a record.
+ *
+ * Even there the head goes in a second stage, together with the tombstone, once a listing shows the tombstone
+ * as the key's only version: if an older data version survived (a failed or partly failed delete) while the
+ * tombstone and the head went, a reader probing from 1 would find that data again. With the tombstone alone,
+ * any outcome of the last delete reads absent: a surviving tombstone ends the probe, a surviving head names a
+ * missing version (the state every dead key had before), and the next listing finishes the job.
  */
 const sweep = async (bucket: OssBucket, root: string, garbage: Prunable[]): Promise<void> => {
   const doomed: string[] = [];
   const batch = garbage.slice(0, MAX_KEYS_PRUNED_PER_LIST);
-  for (let i = 0; i < batch.length; i += HEAD_WRITE_CONCURRENCY) {
+  for (const prunable of batch) {
+    // A lone tombstone needs no head to stay absent, so it is not written only to be deleted.
+    if (prunable.dropHead) doomed.push(...prunable.names, headName(root, prunable.key));
+  }
+  const kept = batch.filter((prunable) => !prunable.dropHead);
+  for (let i = 0; i < kept.length; i += HEAD_WRITE_CONCURRENCY) {
     await Promise.all(
-      batch.slice(i, i + HEAD_WRITE_CONCURRENCY).map(async (prunable) => {
+      kept.slice(i, i + HEAD_WRITE_CONCURRENCY).map(async (prunable) => {
         try {
           await bucket.overwrite(headName(root, prunable.key), Buffer.from(String(prunable.newest)));
           doomed.push(...prunable.names);

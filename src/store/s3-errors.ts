@@ -23,9 +23,16 @@ export const httpStatusOf = (error: unknown): number | undefined => shape(error)
 export const isPreconditionFailed = (error: unknown): boolean =>
   shape(error).name === 'PreconditionFailed' || httpStatusOf(error) === 412;
 
-/** AWS answers 409 when two conditional writes of one key overlap; the loser should retry. */
+/**
+ * AWS answers 409 `ConditionalRequestConflict` when two conditional writes of one key overlap; the loser should
+ * retry. Matched on the code alone: S3 has other 409s (`OperationAborted`, bucket-state errors) that say nothing
+ * about a precondition, and reading them as one would report a lost precondition the caller never set.
+ */
 export const isConditionalConflict = (error: unknown): boolean =>
-  shape(error).name === 'ConditionalRequestConflict' || httpStatusOf(error) === 409;
+  shape(error).name === 'ConditionalRequestConflict';
+
+/** 409 `OperationAborted`: another operation on the resource is in progress; S3 says to try again. */
+const isOperationAborted = (error: unknown): boolean => shape(error).name === 'OperationAborted';
 
 /** The key is absent (HEAD has no body, so the SDK names it `NotFound`). A missing bucket is not this. */
 export const isNoSuchKey = (error: unknown): boolean => {
@@ -45,13 +52,14 @@ export const isTimeout = (error: unknown): boolean => {
 };
 
 /**
- * Retry throttling (503 SlowDown, 429), server errors (5xx, S3's 400 RequestTimeout) and anything that never got
- * an HTTP status (reset, refused, timeout, a truncated response); fail at once on every other 4xx, whose cause a
- * retry cannot change (a lost precondition, a missing bucket, denied access).
+ * Retry throttling (503 SlowDown, 429), server errors (5xx, S3's 400 RequestTimeout), the two 409s that mean
+ * "another operation is in flight" (`ConditionalRequestConflict`, `OperationAborted`) and anything that never got
+ * an HTTP status (reset, refused, timeout, a truncated response); fail at once on every other 4xx (other 409s
+ * included), whose cause a retry cannot change (a lost precondition, a missing bucket, denied access).
  */
 export const classifyS3Error = (error: unknown): Verdict => {
   if (isPreconditionFailed(error)) return 'fail';
-  if (isConditionalConflict(error)) return 'retry';
+  if (isConditionalConflict(error) || isOperationAborted(error)) return 'retry';
   // 501 is a capability answer (e.g. If-Match on DELETE), not a transient failure.
   if (isNotImplemented(error)) return 'fail';
   const status = httpStatusOf(error);

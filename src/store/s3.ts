@@ -120,11 +120,12 @@ export class S3Store implements ObjectStore {
       });
     } catch (error) {
       if (isNoSuchKey(error)) return null;
-      throw this.translate('get', key, error);
+      throw this.translate('get', key, error, false);
     }
   }
 
   async put(key: string, body: string, options: PutOptions = {}) {
+    const conditional = options.ifMatch !== undefined || options.ifNoneMatch === '*';
     try {
       return await this.send(async (signal) => {
         const out = await this.client.send(
@@ -143,12 +144,14 @@ export class S3Store implements ObjectStore {
     } catch (error) {
       // AWS answers an If-Match on a missing key with 404: for the port that is a lost precondition too.
       if (options.ifMatch !== undefined && isNoSuchKey(error)) throw new PreconditionFailedError(key);
-      throw this.translate('put', key, error);
+      throw this.translate('put', key, error, conditional);
     }
   }
 
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     const emulated = this.emulateConditionalDelete;
+    // Whether the DELETE itself carries If-Match: an emulated one checked the ETag by HEAD and sends none.
+    const conditional = options.ifMatch !== undefined && !emulated;
     if (options.ifMatch !== undefined && emulated) await this.assertCurrentEtag(key, options.ifMatch);
     try {
       await this.send((signal) =>
@@ -157,20 +160,18 @@ export class S3Store implements ObjectStore {
             Bucket: this.bucket,
             Key: this.prefix + key,
             // Emulated mode checked the ETag above and must not send a condition the store rejects.
-            ...(options.ifMatch !== undefined && !emulated
-              ? { IfMatch: this.condition(options.ifMatch) }
-              : {}),
+            ...(conditional ? { IfMatch: this.condition(options.ifMatch!) } : {}),
           }),
           { abortSignal: signal },
         ),
       );
     } catch (error) {
       if (options.ifMatch !== undefined && isNoSuchKey(error)) throw new PreconditionFailedError(key);
-      if (options.ifMatch !== undefined && isNotImplemented(error) && !emulated) {
+      if (conditional && isNotImplemented(error)) {
         this.emulateConditionalDelete = true;
         return this.delete(key, options);
       }
-      throw this.translate('delete', key, error);
+      throw this.translate('delete', key, error, conditional);
     }
   }
 
@@ -195,7 +196,7 @@ export class S3Store implements ObjectStore {
       const last = keys[keys.length - 1];
       return { keys, ...(out.IsTruncated && last ? { cursor: last.key } : {}) };
     } catch (error) {
-      throw this.translate('list', prefix, error);
+      throw this.translate('list', prefix, error, false);
     }
   }
 
@@ -215,7 +216,7 @@ export class S3Store implements ObjectStore {
     } catch (error) {
       if (error instanceof PreconditionFailedError) throw error;
       if (isNoSuchKey(error)) throw new PreconditionFailedError(key);
-      throw this.translate('delete', key, error);
+      throw this.translate('delete', key, error, false);
     }
   }
 
@@ -234,12 +235,19 @@ export class S3Store implements ObjectStore {
     return stripQuotes(etag);
   }
 
-  private translate(op: string, key: string, error: unknown): Error {
+  /**
+   * `conditional`: the failed request carried `If-Match` / `If-None-Match`. Only then can its failure be a lost
+   * precondition (412, or a `ConditionalRequestConflict` that outlasted the retries); the same codes on a request
+   * without one, and every other 409, are store failures, so the port's "a lost precondition throws
+   * PreconditionFailedError, nothing else" holds in both directions.
+   */
+  private translate(op: string, key: string, error: unknown, conditional: boolean): Error {
     if (error instanceof OrchestratorError) return error;
     const last = error instanceof RetriesExhausted ? error.last : error;
-    if (isPreconditionFailed(last)) return new PreconditionFailedError(key, { cause: last });
+    if (conditional && isPreconditionFailed(last)) return new PreconditionFailedError(key, { cause: last });
     if (error instanceof RetriesExhausted) {
-      if (isConditionalConflict(last)) return new PreconditionFailedError(key, { cause: last });
+      if (conditional && isConditionalConflict(last))
+        return new PreconditionFailedError(key, { cause: last });
       return new StoreUnavailableError(
         `[orchestrator] [state:s3] ${op} ${key} failed after ${error.attempts} attempts: ${describeS3Error(last)}`,
         { cause: last },

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  OrchestratorError,
   PreconditionFailedError,
   StoreUnavailableError,
   ValidationError,
@@ -117,6 +118,29 @@ describe('OssStore fault handling against a protocol-level fake OSS server', () 
     expect((await readJson<Counter>(store, 'c'))?.value).toEqual(updated.value);
     expect(storedSeqs('f-lost/', 'c')).toEqual([1, 2]);
   });
+
+  it('reports a 409 other than FileAlreadyExists on a version create as a store error, not as a lost create race', async () => {
+    const store = makeOss({ prefix: 'f-409/' });
+    await store.put('k', 'v1');
+    const creates = () =>
+      server.requests.filter((request) => request.method === 'PUT' && request.name.startsWith('f-409/k!v/'))
+        .length;
+    const before = creates();
+    for (const write of [
+      () => store.put('k', 'v2'),
+      () => store.put('k', 'v2', { ifMatch: '1' }),
+      () => store.delete('k'),
+    ]) {
+      server.injectFault('immutable', 1, 'PUT', /!v\//);
+      const error = await write().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(OrchestratorError);
+      expect(error).not.toBeInstanceOf(PreconditionFailedError);
+      expect((error as Error).message).toContain('FileImmutable (HTTP 409)');
+    }
+    // One request per write: no retries and no "create the next seq" races on a 409 that is not a taken key.
+    expect(creates() - before).toBe(3);
+    expect(await store.get('k')).toEqual({ body: 'v1', etag: '1' });
+  });
 });
 
 describe('OssStore versioned keys against a protocol-level fake OSS server', () => {
@@ -183,6 +207,32 @@ describe('OssStore versioned keys against a protocol-level fake OSS server', () 
     const fresh = makeOss({ prefix: 'dead/' });
     expect(await fresh.get('gone')).toBeNull();
     expect(await fresh.put('gone', 'again', { ifNoneMatch: '*' })).toEqual({ etag: '3' });
+  });
+
+  it('removes dead due/ and events/ keys with their head pointers over two listings, and a dead hint key can still be re-created', async () => {
+    const root = 'dead-heads/';
+    const store = makeOss({ prefix: root, now: () => Date.now() + 2 * PRUNE_AGE_MS });
+    const hint = 'due/000000000001/w/write-1';
+    const event = 'events/w/0001-uid-1.json';
+    for (const key of [hint, event, 'workers/gone.json']) {
+      await store.put(key, '');
+      await store.delete(key);
+    }
+    await store.put('workers/kept.json', '{}');
+    const heads = () => [...server.objects.keys()].filter((name) => name.startsWith(`${root}!head/`)).sort();
+    expect((await store.list('')).keys.map((entry) => entry.key)).toEqual(['workers/kept.json']);
+    // First listing: every version but the tombstone goes; the head still guards the key.
+    expect(storedSeqs(root, hint)).toEqual([2]);
+    expect(heads()).toContain(headName(root, hint));
+    expect((await store.list('')).keys.map((entry) => entry.key)).toEqual(['workers/kept.json']);
+    for (const key of [hint, event, 'workers/gone.json']) expect(storedSeqs(root, key)).toEqual([]);
+    // No head is left for write-once keys; other dead keys keep theirs so a re-create continues the sequence.
+    expect(heads()).toEqual([headName(root, 'workers/gone.json'), headName(root, 'workers/kept.json')]);
+    const fresh = makeOss({ prefix: root });
+    expect(await fresh.get(hint)).toBeNull();
+    expect(await fresh.put(hint, '', { ifNoneMatch: '*' })).toEqual({ etag: '1' });
+    expect(await makeOss({ prefix: root }).get(hint)).toEqual({ body: '', etag: '1' });
+    expect(await fresh.put('workers/gone.json', 'again', { ifNoneMatch: '*' })).toEqual({ etag: '3' });
   });
 
   it('re-reads before writing on a read older than 10 s, so a create never lands on a pruned slot', async () => {

@@ -137,6 +137,48 @@ describe('S3Store fault handling against a protocol-level fake S3 server', () =>
     expect((await store.get('faults/conflict.json'))?.body).toBe('v2');
   });
 
+  it('retries a 409 OperationAborted on an unconditional put and then writes the object', async () => {
+    const store = makeS3();
+    server.injectFault('aborted', 2, 'PUT');
+    const { etag } = await store.put('faults/aborted-once.json', 'written');
+    expect(await store.get('faults/aborted-once.json')).toEqual({ body: 'written', etag });
+    expect(requestsFor('faults/aborted-once.json', 'PUT')).toBe(3);
+  });
+
+  it('reports a persistent 409 OperationAborted on an unconditional put or delete as StoreUnavailableError, never as a lost precondition', async () => {
+    const store = makeS3();
+    await store.put('faults/aborted.json', 'v1');
+    server.injectFault('aborted', FAST_RETRY.attempts, 'PUT');
+    const putError = await store.put('faults/aborted.json', 'v2').catch((caught: unknown) => caught);
+    expect(putError).toBeInstanceOf(StoreUnavailableError);
+    expect((putError as Error).message).toContain('OperationAborted (HTTP 409)');
+    server.injectFault('aborted', FAST_RETRY.attempts, 'DELETE');
+    const deleteError = await store.delete('faults/aborted.json').catch((caught: unknown) => caught);
+    expect(deleteError).toBeInstanceOf(StoreUnavailableError);
+    expect(requestsFor('faults/aborted.json', 'DELETE')).toBe(FAST_RETRY.attempts);
+    expect((await store.get('faults/aborted.json'))?.body).toBe('v1');
+  });
+
+  it('reports a persistent 409 OperationAborted on a conditional put as StoreUnavailableError: only the conditional codes mean a lost precondition', async () => {
+    const store = makeS3();
+    const { etag } = await store.put('faults/aborted-cas.json', 'v1');
+    server.injectFault('aborted', FAST_RETRY.attempts, 'PUT');
+    const error = await store
+      .put('faults/aborted-cas.json', 'v2', { ifMatch: etag })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error).not.toBeInstanceOf(PreconditionFailedError);
+    expect(await store.put('faults/aborted-cas.json', 'v2', { ifMatch: etag })).toBeDefined();
+  });
+
+  it('does not report a ConditionalRequestConflict answered to a put that sent no precondition as a lost precondition', async () => {
+    const store = makeS3();
+    server.injectFault('conflict', FAST_RETRY.attempts, 'PUT');
+    const error = await store.put('faults/odd-conflict.json', 'v').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(server.objects.has(`${BUCKET}/faults/odd-conflict.json`)).toBe(false);
+  });
+
   it('exposes ETags without quotes and accepts them back as ifMatch', async () => {
     const store = makeS3();
     const { etag } = await store.put('faults/etag.json', 'quoted?');

@@ -13,10 +13,11 @@ import type { AddressInfo } from 'node:net';
  * DeleteObject, DeleteMultipleObjects, ListObjectsV2 (`list-type=2`). Signatures are not verified, but an
  * `Authorization` header must be present (403 otherwise).
  *
- * Faults are injected per request: 503, 500, a reset before anything is applied, a hang past the client's
- * timeout, and a lost response (applied, then the connection dies).
+ * Faults are injected per request: 503, 500, 409 `FileImmutable` (a write refused by a retention policy: a 409
+ * that is not `FileAlreadyExists`), a reset before anything is applied, a hang past the client's timeout, and a
+ * lost response (applied, then the connection dies).
  */
-export type OssFault = 'unavailable' | 'internal' | 'reset' | 'hang' | 'lost-response';
+export type OssFault = 'unavailable' | 'internal' | 'immutable' | 'reset' | 'hang' | 'lost-response';
 
 export interface FakeOssObject {
   body: Buffer;
@@ -27,6 +28,7 @@ export interface FakeOssObject {
 const MESSAGES: Record<string, string> = {
   NoSuchKey: 'The specified key does not exist.',
   FileAlreadyExists: 'The object you specified already exists and can not be overwritten.',
+  FileImmutable: 'This object is protected by a retention policy and can not be modified.',
   NotImplemented: 'A header you provided implies functionality that is not implemented.',
   InvalidArgument: 'Invalid x-oss-forbid-overwrite value.',
   ServiceUnavailable: 'Please reduce your request rate.',
@@ -116,6 +118,7 @@ export class FakeOssServer {
     if (fault === 'hang') return;
     if (fault === 'unavailable') return this.error(res, method, 503, 'ServiceUnavailable');
     if (fault === 'internal') return this.error(res, method, 500, 'InternalError');
+    if (fault === 'immutable') return this.error(res, method, 409, 'FileImmutable');
     const lose = fault === 'lost-response';
 
     if (name === '') {

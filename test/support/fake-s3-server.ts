@@ -9,10 +9,11 @@ import type { AddressInfo } from 'node:net';
  * it unchanged. Signatures are not verified, but a SigV4 `Authorization` header must be present (403 otherwise).
  *
  * Faults are injected per request: throttling (503 `SlowDown`), 500 `InternalError`, 409
- * `ConditionalRequestConflict`, a connection reset before anything is applied, a hang past the client's deadline,
- * and a lost response (the write is applied, then the connection dies before the answer).
+ * `ConditionalRequestConflict`, 409 `OperationAborted` (S3's "a conflicting operation is in progress, try
+ * again", which has nothing to do with preconditions), a connection reset before anything is applied, a hang past
+ * the client's deadline, and a lost response (the write is applied, then the connection dies before the answer).
  */
-export type S3Fault = 'slowdown' | 'internal' | 'conflict' | 'reset' | 'hang' | 'lost-response';
+export type S3Fault = 'slowdown' | 'internal' | 'conflict' | 'aborted' | 'reset' | 'hang' | 'lost-response';
 
 interface StoredObject {
   body: Buffer;
@@ -31,6 +32,7 @@ const ERROR_MESSAGES: Record<string, string> = {
   PreconditionFailed: 'At least one of the pre-conditions you specified did not hold',
   ConditionalRequestConflict:
     'A conflicting conditional action is currently in progress against this resource.',
+  OperationAborted: 'A conflicting conditional operation is currently in progress against this resource.',
   SlowDown: 'Please reduce your request rate.',
   InternalError: 'We encountered an internal error. Please try again.',
   AccessDenied: 'Access Denied',
@@ -114,6 +116,7 @@ export class FakeS3Server {
     if (fault === 'slowdown') return this.error(res, method, 503, 'SlowDown');
     if (fault === 'internal') return this.error(res, method, 500, 'InternalError');
     if (fault === 'conflict') return this.error(res, method, 409, 'ConditionalRequestConflict');
+    if (fault === 'aborted') return this.error(res, method, 409, 'OperationAborted');
 
     if (key === '' && method === 'PUT') {
       this.buckets.add(bucket);
