@@ -1,6 +1,8 @@
 /**
  * Applies a plan idempotently: every function, trigger and the custom domain is read first, then created when
  * absent or updated to the plan when present, so a second run converges instead of failing on "already exists".
+ * A reserved concurrency (ensure-ready's) is put right after its function, before any trigger can route to it;
+ * the put replaces whatever was set, so it is the same call on every run.
  *
  * The orchestrator URL (what workers are told as `HICLAW_ORCHESTRATOR_URL`) is, in order: `ORCHESTRATOR_URL`,
  * the custom domain, or the lifecycle HTTP trigger's URL. The last is known only once the trigger exists, so on a
@@ -69,6 +71,10 @@ export async function applyPlan(
       note(`created function ${f.name}`);
     }
     given.set(f.name, url);
+    if (f.reservedConcurrency !== undefined) {
+      await api.putConcurrencyConfig(f.name, f.reservedConcurrency);
+      note(`set reserved concurrency ${f.reservedConcurrency} on function ${f.name}`);
+    }
   }
 
   const urls: Record<string, string> = {};

@@ -1,9 +1,10 @@
 /**
- * `npm run deploy:aliyun [-- --dry-run]`: deploys the three functions to Alibaba Cloud Function Compute 3.0.
+ * `npm run deploy:aliyun [-- --dry-run]`: deploys the four functions to Alibaba Cloud Function Compute 3.0
+ * (lifecycle, ensure-ready on the lifecycle bundle with a reserved concurrency, credentials, sweeper).
  *
  * Builds the FC bundles and their zips, renders the RAM policies (`dist/aliyun/ram-policies/`), prints the plan,
- * and then (unless `--dry-run`) creates or updates each function, its HTTP trigger, the sweeper's timer and the
- * optional custom domain, and prints the endpoint. A second run updates in place. `--dry-run` needs no
+ * and then (unless `--dry-run`) creates or updates each function (and ensure-ready's reserved concurrency), its
+ * HTTP trigger, the sweeper's timer and the optional custom domain, and prints the endpoint. A second run updates in place. `--dry-run` needs no
  * credentials and sends nothing. Settings: `infra/aliyun/settings.ts` and the README.
  *
  * @module

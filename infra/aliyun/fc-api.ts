@@ -16,6 +16,8 @@ import FcModule, {
   CreateTriggerInput,
   CreateTriggerRequest,
   GetFunctionRequest,
+  PutConcurrencyConfigRequest,
+  PutConcurrencyInput,
   UpdateCustomDomainInput,
   UpdateCustomDomainRequest,
   UpdateFunctionInput,
@@ -39,6 +41,8 @@ export interface FcApi {
   getFunction(name: string): Promise<Model | null>;
   createFunction(input: Model): Promise<Model>;
   updateFunction(name: string, input: Model): Promise<Model>;
+  /** `PUT .../functions/{name}/concurrency`: sets (or replaces) the function's reserved concurrency. */
+  putConcurrencyConfig(name: string, reservedConcurrency: number): Promise<Model>;
   getTrigger(fn: string, trigger: string): Promise<Model | null>;
   createTrigger(fn: string, input: Model): Promise<Model>;
   updateTrigger(fn: string, trigger: string, input: Model): Promise<Model>;
@@ -105,6 +109,13 @@ export function createFcApi(settings: DeploySettings): FcApi {
     updateFunction: (name, input) =>
       call('UpdateFunction', () =>
         client.updateFunction(name, new UpdateFunctionRequest({ body: new UpdateFunctionInput(input) })),
+      ),
+    putConcurrencyConfig: (name, reservedConcurrency) =>
+      call('PutConcurrencyConfig', () =>
+        client.putConcurrencyConfig(
+          name,
+          new PutConcurrencyConfigRequest({ body: new PutConcurrencyInput({ reservedConcurrency }) }),
+        ),
       ),
     getTrigger: (fn, trigger) => orNull('GetTrigger', () => client.getTrigger(fn, trigger)),
     createTrigger: (fn, input) =>

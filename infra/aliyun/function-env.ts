@@ -22,6 +22,16 @@ import {
 } from '../../src/config/variables';
 import type { FunctionName } from '../build/targets';
 
+/**
+ * The deployed FC functions: one per bundle, plus `ensure-ready`, which runs the lifecycle bundle (same code, role
+ * and environment) in a function of its own so its reserved concurrency caps the waits (DESIGN §3).
+ */
+export const FC_FUNCTIONS = ['lifecycle', 'ensure-ready', 'credentials', 'sweeper'] as const;
+export type FcFunctionName = (typeof FC_FUNCTIONS)[number];
+
+/** The bundle (and so the RAM role and cold-start checks) a deployed function runs. */
+export const codeOf = (fn: FcFunctionName): FunctionName => (fn === 'ensure-ready' ? 'lifecycle' : fn);
+
 export interface FunctionSize {
   cpu: number;
   memorySize: number;
@@ -32,10 +42,13 @@ export interface FunctionSize {
 /**
  * Sizes: 0.5 vCPU per 512 MB (FC 3.0 wants vCPU:GB between 1:1 and 1:4). Lifecycle and credentials are I/O
  * bound and serve many requests per instance; the sweeper runs alone (its store lease makes a second run idle).
- * Timeouts: ensure-ready waits at most 20 s; the sweeper's run budget is 40 s.
+ * Timeouts: ensure-ready waits at most 20 s; the sweeper's run budget is 40 s. ensure-ready serves one request
+ * per instance: FC's reserved concurrency counts instances, so FC_ENSURE_READY_CONCURRENCY is then exactly the
+ * number of waits at once (as ENSURE_READY_CONCURRENCY is on AWS).
  */
-export const SIZES: Record<FunctionName, FunctionSize> = {
+export const SIZES: Record<FcFunctionName, FunctionSize> = {
   lifecycle: { cpu: 0.5, memorySize: 512, timeout: 30, instanceConcurrency: 20 },
+  'ensure-ready': { cpu: 0.5, memorySize: 512, timeout: 30, instanceConcurrency: 1 },
   credentials: { cpu: 0.25, memorySize: 256, timeout: 10, instanceConcurrency: 20 },
   sweeper: { cpu: 0.5, memorySize: 512, timeout: 60, instanceConcurrency: 1 },
 };
@@ -69,11 +82,11 @@ const FORWARDED: Record<FunctionName, { names: string[]; fixed: Record<string, s
 };
 
 export function functionEnvironment(
-  fn: FunctionName,
+  fn: FcFunctionName,
   env: Env,
   orchestratorUrl?: string,
 ): Record<string, string> {
-  const { names, fixed } = FORWARDED[fn];
+  const { names, fixed } = FORWARDED[codeOf(fn)];
   const forwarded = Object.fromEntries(
     names.flatMap((name) => (env[name]?.trim() ? [[name, env[name]!.trim()]] : [])),
   );
@@ -88,16 +101,17 @@ export function functionEnvironment(
 
 /** Runs the checks the function's composition root runs at cold start; returns their complaint, if any. */
 export function checkFunctionEnvironment(
-  fn: FunctionName,
+  fn: FcFunctionName,
   environment: Record<string, string>,
   region: string,
 ) {
+  const code = codeOf(fn);
   // FC sets FC_REGION itself; the roots read it for defaults.
   const env = { ...environment, FC_REGION: region };
   try {
-    const config = loadCloudConfig(env, ALIYUN_PLATFORM, { managerKeysOptional: fn !== 'lifecycle' });
+    const config = loadCloudConfig(env, ALIYUN_PLATFORM, { managerKeysOptional: code !== 'lifecycle' });
     readOssSettings(env);
-    if (fn === 'credentials') readAliyunStsSettings(env, config.dataRoot);
+    if (code === 'credentials') readAliyunStsSettings(env, config.dataRoot);
     else if (config.backends.includes('sae')) readSaeSettings(env);
     readStsChoice(env);
     return undefined;

@@ -1,7 +1,9 @@
 /**
- * The deployment plan: the three FC 3.0 functions (built-in `nodejs20` runtime, one bundle zip each), their HTTP
- * triggers, the sweeper's timer, and optionally a custom domain that routes `/credentials/sts` to the
- * credentials function and everything else to lifecycle (workers call both under one `HICLAW_ORCHESTRATOR_URL`).
+ * The deployment plan: the four FC 3.0 functions (built-in `nodejs20` runtime, one bundle zip each; ensure-ready
+ * runs the lifecycle bundle with its own reserved concurrency), their HTTP triggers, the sweeper's timer, and
+ * optionally a custom domain that routes `/credentials/sts` to the credentials function,
+ * `/workers/{name}/ensure-ready` to ensure-ready and everything else to lifecycle (workers and the manager call all of
+ * them under one `HICLAW_ORCHESTRATOR_URL`).
  *
  * Each function's environment (`function-env.ts`) is checked by the same readers its composition root runs at
  * cold start, so a misconfiguration fails the deploy, not the first request.
@@ -11,12 +13,18 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { BuiltBundle } from '../build/bundle';
-import type { FunctionName } from '../build/targets';
-import { checkFunctionEnvironment, functionEnvironment, SIZES } from './function-env';
+import {
+  checkFunctionEnvironment,
+  codeOf,
+  FC_FUNCTIONS,
+  type FcFunctionName,
+  functionEnvironment,
+  SIZES,
+} from './function-env';
 import { type DeploySettings, unset } from './settings';
 
 export interface FunctionPlan {
-  fn: FunctionName;
+  fn: FcFunctionName;
   name: string;
   runtime: 'nodejs20';
   handler: 'index.handler';
@@ -25,6 +33,8 @@ export interface FunctionPlan {
   diskSize: number;
   timeout: number;
   instanceConcurrency: number;
+  /** FC `PutConcurrencyConfig`: instances kept for this function alone, and its ceiling (ensure-ready only). */
+  reservedConcurrency?: number;
   roleArn: string;
   environment: Record<string, string>;
   /** FC `logConfig`: where the function's logs go (FC_LOG_PROJECT / FC_LOG_STORE); unset: FC keeps none. */
@@ -63,7 +73,7 @@ export interface DeployPlan {
 export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]): Promise<DeployPlan> {
   const problems = [...settings.missing];
   const warnings: string[] = [];
-  const name = (fn: FunctionName) => `${settings.functionPrefix}-${fn}`;
+  const name = (fn: FcFunctionName) => `${settings.functionPrefix}-${fn}`;
   const configured = settings.orchestrator.ORCHESTRATOR_URL?.trim();
   const domain = settings.customDomain ? await domainPlan(settings, name) : undefined;
   const orchestratorUrl =
@@ -72,7 +82,8 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
   if (!domain) {
     warnings.push(
       'no FC_CUSTOM_DOMAIN: lifecycle and credentials get separate trigger URLs, and workers reach only the ' +
-        "lifecycle one (HICLAW_ORCHESTRATOR_URL): their /credentials/sts calls need a custom domain's routing",
+        "lifecycle one (HICLAW_ORCHESTRATOR_URL): their /credentials/sts calls need a custom domain's routing, " +
+        'and ensure-ready calls to that URL run on lifecycle, outside the reserved concurrency of ensure-ready',
     );
   } else if (domain.protocol === 'HTTP') {
     warnings.push(
@@ -81,9 +92,10 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
   }
 
   const functions: FunctionPlan[] = [];
-  for (const fn of ['lifecycle', 'credentials', 'sweeper'] as const) {
-    const bundle = bundles.find((b) => b.platform === 'aliyun' && b.fn === fn);
-    if (!bundle?.zip) throw new Error(`the aliyun/${fn} bundle was not built with its zip`);
+  for (const fn of FC_FUNCTIONS) {
+    const code = codeOf(fn);
+    const bundle = bundles.find((b) => b.platform === 'aliyun' && b.fn === code);
+    if (!bundle?.zip) throw new Error(`the aliyun/${code} bundle was not built with its zip`);
     const zip = await readFile(bundle.zip);
     const environment = functionEnvironment(fn, settings.orchestrator, orchestratorUrl);
     const complaint = checkFunctionEnvironment(fn, environment, settings.region);
@@ -96,7 +108,8 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
       handler: 'index.handler',
       diskSize: 512,
       ...SIZES[fn],
-      roleArn: settings.roles[fn] ?? unset(`FC_${fn.toUpperCase()}_ROLE_ARN`),
+      ...(fn === 'ensure-ready' ? { reservedConcurrency: settings.ensureReadyConcurrency } : {}),
+      roleArn: settings.roles[code] ?? unset(`FC_${code.toUpperCase()}_ROLE_ARN`),
       environment,
       ...(settings.log
         ? { logConfig: { project: settings.log.project, logstore: settings.log.logstore } }
@@ -105,7 +118,7 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
     });
   }
 
-  const http = (fn: FunctionName, methods: string[]): TriggerPlan => ({
+  const http = (fn: FcFunctionName, methods: string[]): TriggerPlan => ({
     functionName: name(fn),
     name: 'http',
     type: 'http',
@@ -114,6 +127,7 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
   });
   const triggers: TriggerPlan[] = [
     http('lifecycle', ['GET', 'POST', 'PATCH', 'DELETE']),
+    http('ensure-ready', ['POST']),
     http('credentials', ['GET', 'POST']),
     {
       functionName: name('sweeper'),
@@ -135,7 +149,10 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
   };
 }
 
-async function domainPlan(settings: DeploySettings, name: (fn: FunctionName) => string): Promise<DomainPlan> {
+async function domainPlan(
+  settings: DeploySettings,
+  name: (fn: FcFunctionName) => string,
+): Promise<DomainPlan> {
   const domain = settings.customDomain!;
   const cert =
     domain.certFile && domain.keyFile
@@ -148,8 +165,15 @@ async function domainPlan(settings: DeploySettings, name: (fn: FunctionName) => 
   return {
     name: domain.name,
     protocol: cert ? 'HTTP,HTTPS' : 'HTTP',
+    // The more specific routes first: `/*` would otherwise take ensure-ready onto lifecycle.
     routes: [
       { path: '/credentials/sts', functionName: name('credentials'), methods: ['POST'], qualifier: 'LATEST' },
+      {
+        path: '/workers/*/ensure-ready',
+        functionName: name('ensure-ready'),
+        methods: ['POST'],
+        qualifier: 'LATEST',
+      },
       {
         path: '/*',
         functionName: name('lifecycle'),
@@ -169,7 +193,8 @@ export function describePlan(plan: DeployPlan): string {
   for (const f of plan.functions) {
     lines.push(
       `  function ${f.name}: ${f.runtime} ${f.handler}, ${f.cpu} vCPU / ${f.memorySize} MB, timeout ${f.timeout} s, ` +
-        `instance concurrency ${f.instanceConcurrency}`,
+        `instance concurrency ${f.instanceConcurrency}` +
+        (f.reservedConcurrency === undefined ? '' : `, reserved concurrency ${f.reservedConcurrency}`),
       `    role ${f.roleArn}`,
       `    logs ${f.logConfig ? `${f.logConfig.project}/${f.logConfig.logstore}` : 'none (set FC_LOG_PROJECT and FC_LOG_STORE)'}`,
       `    code ${f.zip.path} (${(f.zip.bytes / 1024).toFixed(0)} KiB, sha256 ${f.zip.sha256.slice(0, 12)})`,

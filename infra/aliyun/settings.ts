@@ -20,6 +20,8 @@ export interface DeploySettings {
   credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
   functionPrefix: string;
   roles: { lifecycle?: string; credentials?: string; sweeper?: string };
+  /** Reserved concurrency of the ensure-ready function: how many waits run at once (FC_ENSURE_READY_CONCURRENCY). */
+  ensureReadyConcurrency: number;
   customDomain?: { name: string; certFile?: string; keyFile?: string };
   /** Simple Log Service project and Logstore every function logs to (FC `logConfig`); unset: no FC logging. */
   log?: { project: string; logstore: string };
@@ -73,6 +75,13 @@ export function readDeploySettings(env: Env, options: { dryRun: boolean }): Depl
   need(['OSS_BUCKET']);
   need(['MANAGER_API_KEYS', 'HICLAW_ORCHESTRATOR_API_KEY']);
   need(['STS_ROLE_ARN']);
+  // Reserved for ensure-ready alone, so a burst of waits can never take the instances /ready needs (DESIGN §3).
+  const concurrency = value(env, 'FC_ENSURE_READY_CONCURRENCY') ?? '5';
+  if (!/^[1-9]\d{0,3}$/.test(concurrency)) {
+    missing.push(
+      `FC_ENSURE_READY_CONCURRENCY as a whole number from 1 to 9999 (got ${JSON.stringify(concurrency)})`,
+    );
+  }
   const domain = value(env, 'FC_CUSTOM_DOMAIN');
   // Both or neither: one alone would leave the functions' logs nowhere, silently.
   const logProject = value(env, 'FC_LOG_PROJECT');
@@ -94,6 +103,7 @@ export function readDeploySettings(env: Env, options: { dryRun: boolean }): Depl
       : {}),
     functionPrefix: value(env, 'FC_FUNCTION_PREFIX') ?? 'worker-orchestrator',
     roles,
+    ensureReadyConcurrency: Number.parseInt(concurrency, 10) || 5,
     ...(domain
       ? {
           customDomain: {

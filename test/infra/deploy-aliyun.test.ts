@@ -53,10 +53,10 @@ afterEach(async () => {
 });
 
 describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => {
-  it('creates the functions, HTTP triggers and timer on the first run, and prints the endpoint', async () => {
+  it('creates the four functions, HTTP triggers and timer on the first run, and prints the endpoint', async () => {
     expect(await run(), output.join('\n')).toBe(0);
-    expect(actions().filter((a) => a === 'CreateFunction')).toHaveLength(3);
-    expect(actions().filter((a) => a === 'CreateTrigger')).toHaveLength(3);
+    expect(actions().filter((a) => a === 'CreateFunction')).toHaveLength(4);
+    expect(actions().filter((a) => a === 'CreateTrigger')).toHaveLength(4);
 
     const lifecycle = fc.functions.get('worker-orchestrator-lifecycle')!;
     const credentials = fc.functions.get('worker-orchestrator-credentials')!;
@@ -114,10 +114,62 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     expect(await run(), output.join('\n')).toBe(0);
     const second = fc.calls.slice(before).map((c) => c.action);
     expect(second.filter((a) => a.startsWith('Create'))).toEqual([]);
-    expect(second.filter((a) => a === 'UpdateFunction')).toHaveLength(3);
-    expect(second.filter((a) => a === 'UpdateTrigger')).toHaveLength(3);
-    expect(fc.functions.size).toBe(3);
-    expect(fc.triggers.size).toBe(3);
+    expect(second.filter((a) => a === 'UpdateFunction')).toHaveLength(4);
+    expect(second.filter((a) => a === 'UpdateTrigger')).toHaveLength(4);
+    expect(second.filter((a) => a === 'PutConcurrencyConfig')).toHaveLength(1);
+    expect(fc.functions.size).toBe(4);
+    expect(fc.triggers.size).toBe(4);
+    expect([...fc.concurrency.keys()]).toEqual(['worker-orchestrator-ensure-ready']);
+  });
+
+  it('runs ensure-ready in its own function: the lifecycle code, role and environment, one request per instance, reserved concurrency 5', async () => {
+    expect(await run(), output.join('\n')).toBe(0);
+    const lifecycle = fc.functions.get('worker-orchestrator-lifecycle')!;
+    const ensureReady = fc.functions.get('worker-orchestrator-ensure-ready')!;
+    expect(ensureReady).toMatchObject({
+      runtime: 'nodejs20',
+      handler: 'index.handler',
+      role: env.FC_LIFECYCLE_ROLE_ARN,
+      instanceConcurrency: 1,
+      timeout: lifecycle.timeout,
+      environmentVariables: lifecycle.environmentVariables,
+    });
+    const upload = fc.calls.find(
+      (c) => c.action === 'CreateFunction' && c.body?.functionName === 'worker-orchestrator-ensure-ready',
+    )!;
+    const zip = Buffer.from((upload.body!.code as { zipFile: string }).zipFile, 'base64');
+    expect(
+      zipEntryNames(zip)
+        .get('index.js')
+        ?.equals(await readFile(join(outDir, 'aliyun/lifecycle/index.js'))),
+    ).toBe(true);
+
+    expect(fc.concurrency.get('worker-orchestrator-ensure-ready')).toMatchObject({ reservedConcurrency: 5 });
+    // The cap is in place before any trigger can send ensure-ready a request.
+    const put = actions().indexOf('PutConcurrencyConfig');
+    expect(put).toBeGreaterThan(
+      fc.calls.findIndex(
+        (c) => c.action === 'CreateFunction' && c.body?.functionName === 'worker-orchestrator-ensure-ready',
+      ),
+    );
+    expect(put).toBeLessThan(actions().indexOf('CreateTrigger'));
+    const trigger = fc.triggers.get('worker-orchestrator-ensure-ready/http')!;
+    expect(trigger.triggerType).toBe('http');
+    expect(JSON.parse(String(trigger.triggerConfig))).toMatchObject({
+      authType: 'anonymous',
+      methods: ['POST'],
+    });
+  });
+
+  it('sets FC_ENSURE_READY_CONCURRENCY as the reserved concurrency, and refuses one that is not a whole number', async () => {
+    expect(await run([], { FC_ENSURE_READY_CONCURRENCY: '12' }), output.join('\n')).toBe(0);
+    expect(fc.concurrency.get('worker-orchestrator-ensure-ready')).toMatchObject({ reservedConcurrency: 12 });
+    const before = fc.calls.length;
+    expect(await run([], { FC_ENSURE_READY_CONCURRENCY: '0' })).toBe(1);
+    expect(output.join('\n')).toContain(
+      'FC_ENSURE_READY_CONCURRENCY as a whole number from 1 to 9999 (got "0")',
+    );
+    expect(fc.calls.length).toBe(before);
   });
 
   it('stops with a clear message on a permission failure (403 AccessDenied), printing no secret', async () => {
@@ -137,7 +189,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     expect(fc.functions.size).toBe(0);
   });
 
-  it('routes /credentials/sts to the credentials function through the custom domain, its URL the endpoint', async () => {
+  it('routes /credentials/sts and /workers/*/ensure-ready to their functions ahead of /*, the domain URL the endpoint', async () => {
     expect(await run([], { FC_CUSTOM_DOMAIN: 'agents.example.com' })).toBe(0);
     const domain = fc.domains.get('agents.example.com')!;
     expect(domain.routeConfig).toEqual({
@@ -145,6 +197,12 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
         {
           path: '/credentials/sts',
           functionName: 'worker-orchestrator-credentials',
+          methods: ['POST'],
+          qualifier: 'LATEST',
+        },
+        {
+          path: '/workers/*/ensure-ready',
+          functionName: 'worker-orchestrator-ensure-ready',
           methods: ['POST'],
           qualifier: 'LATEST',
         },
@@ -163,6 +221,44 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     >;
     expect(lifecycleEnv.ORCHESTRATOR_URL).toBe('http://agents.example.com');
     expect(actions().filter((a) => a === 'UpdateFunction')).toEqual([]);
+
+    // A second run replaces the routes with the same ones, in the same order.
+    expect(await run([], { FC_CUSTOM_DOMAIN: 'agents.example.com' }), output.join('\n')).toBe(0);
+    expect(actions().filter((a) => a === 'UpdateCustomDomain')).toHaveLength(1);
+    expect(
+      (fc.domains.get('agents.example.com')!.routeConfig as { routes: { path: string }[] }).routes.map(
+        (r) => r.path,
+      ),
+    ).toEqual(['/credentials/sts', '/workers/*/ensure-ready', '/*']);
+  });
+
+  it('needs no FC permission beyond the rendered deployer policy: every call it makes is allowed there', async () => {
+    expect(await run([], { FC_CUSTOM_DOMAIN: 'agents.example.com' }), output.join('\n')).toBe(0);
+    const deployer = JSON.parse(
+      await readFile(join(outDir, 'aliyun/ram-policies/deployer.json'), 'utf8'),
+    ) as {
+      Statement: { Effect: string; Action: string[]; Resource: string[] }[];
+    };
+    const glob = (pattern: string, value: string) =>
+      new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+    // A create names its resource in the body; RAM authorizes it as that resource.
+    const resourceOf = (c: (typeof fc.calls)[number]) => {
+      const path = c.path.replace(/^\/2023-03-30\//, '');
+      const created = c.body?.functionName ?? c.body?.domainName;
+      return `acs:fc:cn-hangzhou:${ACCOUNT}:${/^(functions|custom-domains)$/.test(path) ? `${path}/${String(created)}` : path}`;
+    };
+    const called = new Set(fc.calls.map((c) => `${c.action} ${resourceOf(c)}`));
+    expect([...called].some((c) => c.startsWith('PutConcurrencyConfig '))).toBe(true);
+    for (const call of called) {
+      const [action, resource] = call.split(' ') as [string, string];
+      const allowed = deployer.Statement.some(
+        (s) =>
+          s.Effect === 'Allow' &&
+          s.Action.some((a) => glob(a, `fc:${action}`)) &&
+          s.Resource.some((r) => glob(r, resource)),
+      );
+      expect(allowed, call).toBe(true);
+    }
   });
 
   it('refuses, before any call, settings the functions would refuse at start, naming them', async () => {
@@ -178,7 +274,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     expect(await run([], logs), output.join('\n')).toBe(0);
     const expected = { project: 'orchestrator-logs', logstore: 'functions' };
     const bodies = (action: string) => fc.calls.filter((c) => c.action === action && c.body?.code);
-    expect(bodies('CreateFunction')).toHaveLength(3);
+    expect(bodies('CreateFunction')).toHaveLength(4);
     for (const call of bodies('CreateFunction')) expect(call.body!.logConfig).toEqual(expected);
     for (const fn of fc.functions.values()) expect(fn.logConfig).toEqual(expected);
     expect(output.join('\n')).toContain('logs orchestrator-logs/functions');
@@ -186,7 +282,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     const before = fc.calls.length;
     expect(await run([], logs), output.join('\n')).toBe(0);
     const updates = fc.calls.slice(before).filter((c) => c.action === 'UpdateFunction');
-    expect(updates).toHaveLength(3);
+    expect(updates).toHaveLength(4);
     for (const call of updates) expect(call.body!.logConfig).toEqual(expected);
 
     const grant = JSON.parse(await readFile(join(outDir, 'aliyun/ram-policies/function-logs.json'), 'utf8'));
@@ -227,15 +323,25 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     expect(output.join('\n')).not.toContain(MANAGER_KEY);
   });
 
-  it('--dry-run prints the plan without credentials and sends nothing', async () => {
+  it('--dry-run prints the plan (ensure-ready, its reserved concurrency and route included) without credentials and sends nothing', async () => {
     const code = await run(['--dry-run'], {
       ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined,
+      FC_CUSTOM_DOMAIN: 'agents.example.com',
     });
     expect(code).toBe(0);
     const text = output.join('\n');
     expect(text).toContain('Plan (dry run: nothing is sent)');
     expect(text).toContain('function worker-orchestrator-credentials');
+    expect(text).toMatch(
+      /function worker-orchestrator-ensure-ready: .*instance concurrency 1, reserved concurrency 5\n {4}role acs:ram::\d+:role\/orchestrator-lifecycle\n/,
+    );
+    expect(text).toContain(
+      '    /credentials/sts → worker-orchestrator-credentials\n' +
+        '    /workers/*/ensure-ready → worker-orchestrator-ensure-ready\n' +
+        '    /* → worker-orchestrator-lifecycle',
+    );
+    expect(text).toContain('trigger worker-orchestrator-ensure-ready/http (http)');
     expect(text).toContain('MANAGER_API_KEYS=<redacted>');
     expect(text).not.toContain(MANAGER_KEY);
     expect(fc.calls).toEqual([]);

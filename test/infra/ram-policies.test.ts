@@ -117,6 +117,15 @@ describe('RAM policies', () => {
     expect(allows(doc, 'log:PostLogStoreLogs', store('logs', 'other'))).toBe(false);
     expect(allows(doc, 'log:DeleteLogStore', store('logs', 'functions'))).toBe(false);
   });
+
+  it("lets the deployer set ensure-ready's reserved concurrency on this deployment's functions only, and pass it the lifecycle role", async () => {
+    const doc = await render('deployer');
+    const fn = (name: string) => `acs:fc:cn-hangzhou:${ACCOUNT}:functions/${name}`;
+    expect(allows(doc, 'fc:PutConcurrencyConfig', fn('worker-orchestrator-ensure-ready'))).toBe(true);
+    expect(allows(doc, 'fc:PutConcurrencyConfig', fn('someone-elses-function'))).toBe(false);
+    expect(allows(doc, 'fc:DeleteConcurrencyConfig', fn('worker-orchestrator-ensure-ready'))).toBe(false);
+    expect(allows(doc, 'ram:PassRole', `acs:ram::${ACCOUNT}:role/lifecycle-role`)).toBe(true);
+  });
 });
 
 describe('the credentials policy against what the credentials function really does (protocol-level OSS fake)', () => {

@@ -9,9 +9,11 @@
  * handler's file (`index.js`), so a broken upload fails here as it would on FC, and a `logConfig` must name both
  * its Simple Log Service `project` and `logstore` (FC refuses one without the other with 400 `InvalidArgument`).
  *
- * Modelled: functions (create, get, update), triggers (create, get, update; `httpTrigger` URLs for `http`
- * triggers), custom domains (create, get, update). `denyAll()` makes every call a 403 (a RAM user without FC
- * permissions).
+ * Modelled: functions (create, get, update), a function's concurrency config (`PutConcurrencyConfig`, which
+ * replaces it; `reservedConcurrency` a whole number, 400 `InvalidArgument` otherwise), triggers (create, get,
+ * update; `httpTrigger` URLs for `http` triggers), custom domains (create, get, update; each route must name an
+ * existing function with an HTTP trigger and a path starting with `/`, as FC requires). `denyAll()` makes every
+ * call a 403 (a RAM user without FC permissions).
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -58,6 +60,8 @@ export class FakeFcServer {
   /** Triggers by `<function>/<trigger>`. */
   readonly triggers = new Map<string, Model>();
   readonly domains = new Map<string, Model>();
+  /** `ConcurrencyConfig` models by function name. */
+  readonly concurrency = new Map<string, Model>();
   readonly calls: FcCall[] = [];
   private denied = false;
   private server: Server | undefined;
@@ -139,6 +143,9 @@ export class FakeFcServer {
     const parts = url.pathname.startsWith(`${API}/`) ? url.pathname.slice(API.length + 1).split('/') : [];
     const [collection, name, sub, subName] = parts.map(decodeURIComponent);
     if (collection === 'functions' && sub === undefined) return this.functionCall(res, method, name, body);
+    if (collection === 'functions' && sub === 'concurrency' && name && subName === undefined) {
+      return this.concurrencyCall(res, method, name, body);
+    }
     if (collection === 'functions' && sub === 'triggers' && name) {
       return this.triggerCall(res, method, name, subName, body);
     }
@@ -258,7 +265,42 @@ export class FakeFcServer {
     return trigger;
   }
 
+  private concurrencyCall(res: ServerResponse, method: string, fn: string, body?: Model): Answered {
+    if (!this.functions.has(fn))
+      return this.fail(res, 404, 'FunctionNotFound', `function '${fn}' does not exist`);
+    if (method !== 'PUT')
+      return this.fail(res, 400, 'PathNotSupported', `${method} on concurrency is not modelled`);
+    const reserved = body?.reservedConcurrency;
+    if (typeof reserved !== 'number' || !Number.isInteger(reserved) || reserved < 0) {
+      return this.fail(res, 400, 'InvalidArgument', 'reservedConcurrency must be a whole number');
+    }
+    const config = {
+      functionArn: `acs:fc:${this.options.region}:${this.options.accountId}:functions/${fn}`,
+      functionName: fn,
+      reservedConcurrency: reserved,
+    };
+    this.concurrency.set(fn, config);
+    return this.reply(res, 200, config);
+  }
+
+  /** FC binds a route only to a function that exists and has an HTTP trigger. */
+  private invalidRoutes(body?: Model): string | undefined {
+    const routes = ((body?.routeConfig as { routes?: Model[] } | undefined)?.routes ?? []) as Model[];
+    for (const route of routes) {
+      const fn = String(route.functionName ?? '');
+      if (!String(route.path ?? '').startsWith('/')) return `route path '${String(route.path)}' is invalid`;
+      if (!this.functions.has(fn)) return `route ${String(route.path)}: function '${fn}' does not exist`;
+      const http = [...this.triggers.entries()].some(
+        ([key, t]) => key.startsWith(`${fn}/`) && t.triggerType === 'http',
+      );
+      if (!http) return `route ${String(route.path)}: function '${fn}' has no HTTP trigger`;
+    }
+    return undefined;
+  }
+
   private domainCall(res: ServerResponse, method: string, name: string | undefined, body?: Model): Answered {
+    const invalid = method === 'POST' || method === 'PUT' ? this.invalidRoutes(body) : undefined;
+    if (invalid) return this.fail(res, 400, 'InvalidArgument', invalid);
     if (method === 'POST' && name === undefined) {
       const domain = String(body?.domainName ?? '');
       if (this.domains.has(domain))
