@@ -16,7 +16,8 @@ export interface FileLockOptions {
   waitMs: number;
 }
 
-export type ReleaseLock = () => Promise<void>;
+/** Releases the lock; `stillHeld` tells whether the lock file is still ours (a fence before committing). */
+export type ReleaseLock = (() => Promise<void>) & { stillHeld(): Promise<boolean> };
 
 interface LockContent {
   token: string;
@@ -49,7 +50,9 @@ export async function acquireFileLock(path: string, options: FileLockOptions): P
         await unlink(path).catch(() => undefined);
         throw error;
       }
-      return () => releaseFileLock(path, content.token);
+      return Object.assign(() => releaseFileLock(path, content.token), {
+        stillHeld: async () => (await readFile(path, 'utf8').catch(() => '')).includes(content.token),
+      });
     }
     await breakIfStale(path, options.staleMs);
     if (Date.now() >= deadline) return null;

@@ -77,7 +77,7 @@ export class FsStore implements ObjectStore {
 
   async put(key: string, body: string, options: PutOptions = {}) {
     const path = this.objectPath(key);
-    return this.locked(key, 'put', async () => {
+    return this.locked(key, 'put', async (stillHeld) => {
       if (options.ifNoneMatch === '*' || options.ifMatch !== undefined) {
         const current = await readObject(path);
         if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(key);
@@ -85,7 +85,7 @@ export class FsStore implements ObjectStore {
           throw new PreconditionFailedError(key);
         }
       }
-      await this.writeAtomically(path, body);
+      await this.writeAtomically(path, body, stillHeld);
       return { etag: etagOf(body) };
     });
   }
@@ -142,7 +142,11 @@ export class FsStore implements ObjectStore {
     return join(this.objects, ...segments.map(escapeSegment), last);
   }
 
-  private async locked<T>(key: string, op: string, fn: () => Promise<T>): Promise<T> {
+  private async locked<T>(
+    key: string,
+    op: string,
+    fn: (stillHeld: () => Promise<boolean>) => Promise<T>,
+  ): Promise<T> {
     const lockFile = this.lockFileFor(key);
     return guard(op, async () => {
       this.ready ??= Promise.all(
@@ -157,14 +161,18 @@ export class FsStore implements ObjectStore {
         throw new StoreUnavailableError(`${PREFIX} ${op} waited ${this.lockWaitMs} ms for a busy key lock`);
       }
       try {
-        return await fn();
+        return await fn(release.stillHeld);
       } finally {
         await release();
       }
     });
   }
 
-  private async writeAtomically(path: string, body: string): Promise<void> {
+  private async writeAtomically(
+    path: string,
+    body: string,
+    stillHeld: () => Promise<boolean>,
+  ): Promise<void> {
     const temp = join(this.tmp, randomUUID());
     const handle = await open(temp, 'w');
     try {
@@ -175,6 +183,11 @@ export class FsStore implements ObjectStore {
       await handle.close();
     }
     try {
+      // Fencing: a holder stalled past the stale timeout (a suspended laptop, a stepped clock) may have had its
+      // lock broken and re-taken; its write must not land on top of the new holder's.
+      if (!(await stillHeld())) {
+        throw new StoreUnavailableError(`${PREFIX} the key lock was broken while held; retry`);
+      }
       for (let attempt = 1; ; attempt++) {
         await mkdir(dirname(path), { recursive: true });
         try {

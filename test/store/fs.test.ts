@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, ValidationError } from '../../src/errors';
 import { readJson } from '../../src/store/cas';
 import { FsStore } from '../../src/store/fs';
+import { acquireFileLock } from '../../src/store/fs-lock';
 import { runStoreConformance } from '../conformance/store.case';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,6 +70,28 @@ describe('FsStore across processes', () => {
     await store.put('workers/a.json', 'v1', { ifNoneMatch: '*' });
     expect((await store.get('workers/a.json'))?.body).toBe('v1');
     expect(existsSync(lockFile)).toBe(false);
+  });
+});
+
+describe('FsStore lock fencing', () => {
+  it('a holder whose lock was broken and re-taken learns it before committing, and the new holder keeps it', async () => {
+    // A holder stalled past the stale timeout (a suspended laptop, a stepped clock) has its lock broken; without a
+    // fence its delayed rename would land on top of the new holder's write.
+    const dir = mkdtempSync(join(tmpdir(), 'fs-fence-'));
+    const lock = join(dir, 'k.lock');
+    const first = await acquireFileLock(lock, { staleMs: 50, waitMs: 1_000 });
+    expect(await first!.stillHeld()).toBe(true);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    const second = await acquireFileLock(lock, { staleMs: 50, waitMs: 1_000 });
+    expect(second).not.toBeNull();
+    expect(await first!.stillHeld()).toBe(false);
+    expect(await second!.stillHeld()).toBe(true);
+    await first!();
+    expect(existsSync(lock)).toBe(true);
+    await second!();
+    expect(existsSync(lock)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
