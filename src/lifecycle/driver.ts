@@ -12,16 +12,14 @@
  * @module
  */
 
-import type { BackendRef, BackendStatus, WorkerBackend } from '../backends/port';
 import { BackendRejectedError, OrchestratorError } from '../errors';
-import { mintWorkerKey, redactKeys, sha256Hex } from './api-keys';
 import type { LifecycleContext } from './context';
-import type { BackendRefRecord, Phase, Reason, StoredWorker, Tombstone, WorkerRecord } from './record';
+import { DeadlineReached, LeaseLost, type Observation, RoundRunner, withDeadline } from './driver-round';
+import type { StoredWorker, Tombstone, WorkerRecord } from './record';
 import { iso, isWorker } from './record';
-import { BOOT_SKEW_MS, retryBackoffMs } from './settings';
+import { retryBackoffMs } from './settings';
 import { releaseName } from './teams';
 import { resetAttempts, transition } from './transitions';
-import { buildWorkerSpec, INJECTED_ENV_NAMES, resourceNameOf } from './worker-spec';
 
 export type DriveOutcome =
   /** The backend reached what was asked; the lease is released. */
@@ -47,34 +45,14 @@ export interface DriveResult {
   error?: OrchestratorError | Error;
 }
 
-/** What one round saw and did, merged into the record by `observe`. */
-interface Observation {
-  ref?: BackendRefRecord;
-  status?: BackendStatus;
-  appliedTemplate?: number;
-  /** Phase change, applied only if the record is still in one of `from` and the intent did not move. */
-  move?: { from: Phase[]; to: Phase; reason: Reason };
-  /** True when this round reached the goal for the generation it read. */
-  settled: boolean;
-  /** Not settled and nothing more to do now: look again after this long (async backends). */
-  recheckAfterMs?: number;
-  forgetResource?: boolean;
-  /**
-   * The driver itself started an instance (a start, a create, a recreate, a restart): a new boot that began at
-   * this time. Readiness then waits for a report from that instance, whatever the phase was.
-   */
-  bootSince?: number;
-}
-
 const MAX_ROUNDS = 6;
-const ASYNC_RECHECK_MS = 10_000;
-/** A stored env value younger than this is never pruned (an update may still be writing its record). */
-const SECRET_PRUNE_GRACE_MS = 10 * 60_000;
-
-class DeadlineReached extends Error {}
 
 export class Driver {
-  constructor(private readonly ctx: LifecycleContext) {}
+  private readonly rounds: RoundRunner;
+
+  constructor(private readonly ctx: LifecycleContext) {
+    this.rounds = new RoundRunner(ctx);
+  }
 
   async drive(name: string, leaseId: string, options: DriveOptions): Promise<DriveResult> {
     const { repo, clock } = this.ctx;
@@ -90,7 +68,11 @@ export class Driver {
       if (!isWorker(record) || record.op?.id !== leaseId) return { outcome: 'lost_lease' };
       let observation: Observation;
       try {
-        observation = await this.withDeadline(this.step(record, leaseId, options), options.deadline);
+        observation = await withDeadline(
+          this.ctx.clock,
+          this.rounds.step(record, leaseId, options),
+          options.deadline,
+        );
       } catch (error) {
         if (error instanceof DeadlineReached) return { outcome: 'in_progress' };
         const failure = await this.recordFailure(name, leaseId, record, error as Error);
@@ -104,23 +86,6 @@ export class Driver {
     return { outcome: 'in_progress' };
   }
 
-  private async withDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
-    const remaining = deadline - this.ctx.clock.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeadlineReached()), Math.max(0, remaining));
-    });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private backendFor(record: WorkerRecord): WorkerBackend {
-    return this.ctx.backends.get(record.spec.backend);
-  }
-
   /** Gives back a lease no round has used, leaving the intent for the next driver (it files a hint now). */
   private async releaseUntouched(name: string, leaseId: string): Promise<void> {
     const now = this.ctx.clock.now();
@@ -131,220 +96,6 @@ export class Driver {
         return { ...rest, next_check_at: iso(now) };
       })
       .catch(() => undefined);
-  }
-
-  /**
-   * The backend as one round may use it: once the round's deadline has passed, its caller has answered and may
-   * have been frozen (Lambda, FC) or overtaken by the next driver, so no further change is sent. A call already in
-   * flight finishes (every adapter bounds its calls well inside the lease), but the round starts no new one.
-   */
-  private guarded(backend: WorkerBackend, deadline: number): WorkerBackend {
-    const clock = this.ctx.clock;
-    /** Runs a change only while the round is still within its deadline. */
-    const unlessLate = <T>(change: () => Promise<T>): Promise<T> =>
-      clock.now() > deadline ? Promise.reject(new DeadlineReached()) : change();
-    return {
-      ...backend,
-      name: backend.name,
-      deploymentMode: backend.deploymentMode,
-      capabilities: backend.capabilities,
-      status: (ref) => backend.status(ref),
-      list: (options) => backend.list(options),
-      health: () => backend.health(),
-      create: (spec) => unlessLate(() => backend.create(spec)),
-      update: (ref, spec) => unlessLate(() => backend.update(ref, spec)),
-      start: (ref) => unlessLate(() => backend.start(ref)),
-      stop: (ref) => unlessLate(() => backend.stop(ref)),
-      delete: (ref) => unlessLate(() => backend.delete(ref)),
-    };
-  }
-
-  private async refOf(record: WorkerRecord): Promise<BackendRef> {
-    const { deployment_id } = await this.ctx.deployment();
-    return {
-      resourceName: resourceNameOf(record, deployment_id),
-      ...(record.backend_ref?.id ? { id: record.backend_ref.id } : {}),
-    };
-  }
-
-  /** One idempotent backend step toward `desired`. */
-  private async step(record: WorkerRecord, leaseId: string, options: DriveOptions): Promise<Observation> {
-    const backend = this.guarded(this.backendFor(record), options.deadline);
-    const ref = await this.refOf(record);
-    if (record.desired === 'deleted') {
-      await backend.delete(ref);
-      const status = await backend.status(ref);
-      return status.state === 'not_found'
-        ? { status, settled: true, forgetResource: true }
-        : { status, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
-    }
-    if (record.desired === 'sleeping') {
-      if (!record.backend_ref) {
-        // Keep the reason of the sleep (idle, ttl_blocked, manual) on the transition that completes it.
-        return {
-          settled: true,
-          move: { from: ['stopping'], to: 'sleeping', reason: record.last_transition.reason },
-        };
-      }
-      let status = await backend.status(ref);
-      if (status.instances.length > 0 || status.state === 'running' || status.state === 'starting') {
-        await backend.stop(ref);
-        status = await backend.status(ref);
-      }
-      const stopped =
-        status.instances.length === 0 && status.state !== 'running' && status.state !== 'starting';
-      return stopped
-        ? {
-            status,
-            settled: true,
-            move: { from: ['stopping'], to: 'sleeping', reason: record.last_transition.reason },
-          }
-        : { status, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
-    }
-    // desired === 'running'
-    const needsResource = !record.backend_ref?.id || record.phase === 'lost';
-    const needsTemplate = record.applied_template_generation < record.template_generation;
-    if (needsResource || needsTemplate) {
-      const existing = await backend.status(ref);
-      const key = await this.keyFor(
-        record,
-        leaseId,
-        options,
-        !needsResource || existing.state !== 'not_found',
-      );
-      const spec = await this.specFor(key.record, key.plaintext);
-      const bootSince = this.ctx.clock.now();
-      // A resource that exists but was made with another key (or an older template) is recreated, never adopted
-      // as is: its environment would carry a key whose hash is no longer the record's.
-      const created =
-        existing.state === 'not_found'
-          ? await backend.create(spec)
-          : await backend.update(existing.ref ?? ref, spec);
-      await this.pruneSupersededSecrets(key.record, spec.env);
-      // Some backends apply a new template to a stopped resource without starting it (SAE, ECS keep the run
-      // state); the worker is wanted running, so start it.
-      // Part of the same change as the update, so not subject to the round's deadline.
-      if ((await backend.status(created.ref)).state === 'stopped')
-        await this.backendFor(record).start(created.ref);
-      return {
-        ref: {
-          resource_name: created.ref.resourceName,
-          ...(created.ref.id ? { id: created.ref.id } : {}),
-          ...(created.consoleHostPort ? { console_host_port: created.consoleHostPort } : {}),
-        },
-        appliedTemplate: key.record.template_generation,
-        settled: true,
-        bootSince,
-        move: {
-          from: ['pending', 'lost', 'updating', 'starting', 'ready'],
-          to: 'starting',
-          reason: record.last_transition.reason,
-        },
-      };
-    }
-    let status = await backend.status(ref);
-    if (status.state === 'not_found') {
-      // `lost` needs two direct lookups that both say not-found; a listing never decides it.
-      status = await backend.status(ref);
-      if (status.state === 'not_found') {
-        return {
-          status,
-          settled: false,
-          forgetResource: true,
-          move: { from: [record.phase], to: 'lost', reason: 'drift' },
-        };
-      }
-    }
-    let bootSince: number | undefined;
-    if (status.state === 'stopped') {
-      bootSince = this.ctx.clock.now();
-      await backend.start(ref);
-      status = await backend.status(ref);
-    } else if (record.phase === 'starting' && predatesBoot(status, record)) {
-      // A wake that overtook a sleep before its stop reached the backend: the instance still running belongs to
-      // the previous boot (and may be shutting down). Restart it so this boot has an instance of its own.
-      bootSince = this.ctx.clock.now();
-      // One change: once the stop is sent, the start that completes it must follow even past the deadline.
-      await backend.stop(ref);
-      await this.backendFor(record).start(ref);
-      status = await backend.status(ref);
-    }
-    return {
-      status,
-      settled: true,
-      ...(bootSince !== undefined ? { bootSince } : {}),
-      move: {
-        from: bootSince !== undefined ? ['failed', 'lost', 'ready', 'starting'] : ['failed', 'lost'],
-        to: 'starting',
-        reason: record.last_transition.reason === 'ready' ? 'manual' : record.last_transition.reason,
-      },
-    };
-  }
-
-  /**
-   * The key to inject. The caller's plaintext is used only while its hash is still the record's; otherwise (a
-   * re-driven create, a recreate) a new key is minted and its hash written under our lease before use.
-   */
-  private async keyFor(record: WorkerRecord, leaseId: string, options: DriveOptions, replacing: boolean) {
-    if (options.plaintextKey && (await sha256Hex(options.plaintextKey)) === record.key_hash) {
-      return { plaintext: options.plaintextKey, record };
-    }
-    const plaintext = mintWorkerKey(record.name, this.ctx.settings.keyPrefix);
-    const hash = await sha256Hex(plaintext);
-    const written = await this.ctx.repo.mutate(record.name, (current) => {
-      if (!isWorker(current) || current.op?.id !== leaseId) {
-        throw new LeaseLost();
-      }
-      return {
-        ...current,
-        key_hash: hash,
-        boot: replacing ? { ...current.boot, instance_id: undefined } : current.boot,
-      };
-    });
-    options.plaintextKey = plaintext;
-    return { plaintext, record: written.value as WorkerRecord };
-  }
-
-  /**
-   * Once a template is running, values it replaced (a rotated token) are dropped from `secrets/`. Values added in
-   * the last few minutes stay: they may belong to an update whose record write has not landed yet.
-   */
-  private async pruneSupersededSecrets(record: WorkerRecord, env: Record<string, string>): Promise<void> {
-    const inUse = Object.fromEntries(
-      Object.entries(env).filter(([name]) => !(INJECTED_ENV_NAMES as readonly string[]).includes(name)),
-    );
-    await this.ctx.repo
-      .pruneSecrets(record.name, record.uid, inUse, this.ctx.clock.now() - SECRET_PRUNE_GRACE_MS)
-      .catch(() => undefined);
-  }
-
-  /** Env values and keys this driver handed a backend: never echoed back through an error message. */
-  private readonly sensitive = new Set<string>();
-
-  private redact(message: string): string {
-    let safe = redactKeys(message);
-    // Short values (a "1", a "true") would shred any message and reveal little; longer ones are masked.
-    for (const value of this.sensitive) if (value.length >= 6) safe = safe.split(value).join('[redacted]');
-    return safe;
-  }
-
-  private async specFor(record: WorkerRecord, workerKey: string) {
-    const [{ deployment_id }, hmacKey, secretCandidates] = await Promise.all([
-      this.ctx.deployment(),
-      this.ctx.hmacKey(),
-      this.ctx.repo.readSecretCandidates(record.name, record.uid),
-    ]);
-    this.sensitive.add(workerKey);
-    for (const candidates of Object.values(secretCandidates))
-      for (const value of candidates) this.sensitive.add(value);
-    return buildWorkerSpec({
-      record,
-      workerKey,
-      secretCandidates,
-      hmacKey,
-      deploymentId: deployment_id,
-      orchestratorUrl: this.ctx.settings.orchestratorUrl,
-    });
   }
 
   /**
@@ -455,7 +206,9 @@ export class Driver {
     if (latest.spec_generation !== record.spec_generation) return 'again';
     const now = this.ctx.clock.now();
     const rejected = error instanceof BackendRejectedError;
-    const message = this.redact(error instanceof OrchestratorError ? error.message : 'backend call failed');
+    const message = this.rounds.redact(
+      error instanceof OrchestratorError ? error.message : 'backend call failed',
+    );
     if (!(error instanceof OrchestratorError)) {
       this.ctx.log.error('backend step failed', { worker: name, error: String(error.message) });
     }
@@ -467,8 +220,9 @@ export class Driver {
     if (givesUp(record) && record.backend_ref) {
       // A failed worker must not keep running (and costing) unobserved. Stopped while we still hold the lease,
       // so no other driver can be starting it at the same moment.
-      await this.refOf(record)
-        .then((ref) => this.backendFor(record).stop(ref))
+      await this.rounds
+        .refOf(record)
+        .then((ref) => this.rounds.backendFor(record).stop(ref))
         .catch(() => undefined);
     }
     let failed = false;
@@ -494,14 +248,6 @@ export class Driver {
       .catch(() => undefined);
     return { outcome: failed ? 'failed' : 'in_progress', error };
   }
-}
-
-class LeaseLost extends Error {}
-
-/** Running instances exist and every one started before this boot was asked for (minus clock skew). */
-function predatesBoot(status: BackendStatus, record: WorkerRecord): boolean {
-  const since = Date.parse(record.boot.since) - BOOT_SKEW_MS;
-  return status.instances.length > 0 && status.instances.every((instance) => instance.startedAt < since);
 }
 
 function tombstoneOf(record: WorkerRecord, now: number): Tombstone {
