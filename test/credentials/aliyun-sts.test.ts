@@ -7,17 +7,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AliyunStsIssuer, type AliyunStsIssuerOptions } from '../../src/credentials/aliyun-sts';
-import {
-  BackendError,
-  BackendUnavailableError,
-  ConfigError,
-  type OrchestratorError,
-  ValidationError,
-} from '../../src/errors';
+import { BackendError, BackendUnavailableError, ConfigError, ValidationError } from '../../src/errors';
 import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
+import { caught, expectNoSecrets } from '../support/secret-checks';
 
 // What FC hands a function: temporary credentials (an STS AK plus its token).
 const SIGNING = {
@@ -55,30 +49,6 @@ const alicePolicy = (root = '') => ({
     },
   ],
 });
-
-const caught = async (promise: Promise<unknown>): Promise<OrchestratorError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as OrchestratorError;
-  }
-  throw new Error('expected a rejection');
-};
-
-/** Everything a log line could show: JSON body, inspected form (hidden fields too: the AWS SDK keeps the raw body
- * in a hidden `$responseBodyText`), and each cause's message and stack. */
-const surfacesOf = (error: OrchestratorError): string[] => {
-  const surfaces = [JSON.stringify(error.toJSON()), inspect(error, { depth: 10, showHidden: true })];
-  for (let e: unknown = error; e instanceof Error; e = e.cause) surfaces.push(e.message, String(e.stack));
-  return surfaces;
-};
-
-const expectNoSecrets = (error: OrchestratorError, secrets: (string | undefined)[]) => {
-  const surfaces = surfacesOf(error);
-  for (const secret of secrets.filter((s): s is string => Boolean(s))) {
-    for (const surface of surfaces) expect(surface).not.toContain(secret);
-  }
-};
 
 describe('AliyunStsIssuer against a protocol-level fake of Alibaba STS', () => {
   let sts: FakeAliyunSts;

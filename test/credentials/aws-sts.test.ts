@@ -4,17 +4,11 @@
  * documented XML, so these tests prove what goes over the wire, not what a mock was told to expect.
  */
 
-import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsStsIssuer, type AwsStsIssuerOptions } from '../../src/credentials/aws-sts';
-import {
-  BackendError,
-  BackendUnavailableError,
-  ConfigError,
-  type OrchestratorError,
-  ValidationError,
-} from '../../src/errors';
+import { BackendError, BackendUnavailableError, ConfigError, ValidationError } from '../../src/errors';
 import { type FakeAwsSts, startFakeAwsSts } from '../support/fake-aws-sts-server';
+import { caught, expectNoSecrets } from '../support/secret-checks';
 
 // What Lambda hands a function: temporary credentials (an ASIA key plus its session token).
 const SIGNING = {
@@ -51,25 +45,6 @@ const alicePolicy = (root = '', partition = 'aws') => ({
     },
   ],
 });
-
-const caught = async (promise: Promise<unknown>): Promise<OrchestratorError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as OrchestratorError;
-  }
-  throw new Error('expected a rejection');
-};
-
-/** Everything a log line could show: JSON body, inspected form (hidden fields too: the AWS SDK keeps the raw body
- * in a hidden `$responseBodyText`), and each cause's message and stack. */
-const expectNoSecrets = (error: OrchestratorError, secrets: (string | undefined)[]) => {
-  const surfaces = [JSON.stringify(error.toJSON()), inspect(error, { depth: 10, showHidden: true })];
-  for (let e: unknown = error; e instanceof Error; e = e.cause) surfaces.push(e.message, String(e.stack));
-  for (const secret of secrets.filter((s): s is string => Boolean(s))) {
-    for (const surface of surfaces) expect(surface).not.toContain(secret);
-  }
-};
 
 describe('AwsStsIssuer against a protocol-level fake of AWS STS', () => {
   let sts: FakeAwsSts;

@@ -10,8 +10,8 @@
  */
 
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOnLoopback } from './loopback-server';
 
 export interface AliyunStsCall {
   action: string;
@@ -207,26 +207,15 @@ export async function startFakeAliyunSts(options: FakeAliyunStsOptions): Promise
     }
   };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks)));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await listenOnLoopback(handle);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     calls,
     get lastIssued() {
       return state.lastIssued;
     },
     failNext: (...next) => failures.push(...next),
-    close: () =>
-      new Promise<void>((resolve) => {
-        // The SDK keeps connections alive; without this, close() waits for them to time out.
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
 
