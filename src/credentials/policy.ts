@@ -13,8 +13,8 @@
  * @module
  */
 
-import { ConfigError, ValidationError } from '../errors';
-import { isWorkerName } from '../lifecycle/names';
+import { ConfigError } from '../errors';
+import { assertWorkerName as assertName } from '../lifecycle/names';
 
 /** Both Alibaba STS and AWS STS refuse session policies longer than this (AWS counts the minified text). */
 export const MAX_SESSION_POLICY_CHARS = 2048;
@@ -44,14 +44,9 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-/** Throws `ValidationError` (field `name`) unless `name` is a DNS label: 1–63 of `[a-z0-9-]`, letter first. */
+/** Throws `ValidationError` (field `name`) unless `name` is a worker name: the lifecycle's one rule. */
 export function assertWorkerName(name: unknown): asserts name is string {
-  if (!isWorkerName(name)) {
-    throw new ValidationError(
-      'name must be 1-63 characters of a-z, 0-9 and "-", starting with a letter',
-      'name',
-    );
-  }
+  assertName(name);
 }
 
 export const assertBucketName = (bucket: unknown, setting: string): string => {

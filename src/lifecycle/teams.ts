@@ -336,9 +336,3 @@ export function assertActorOwns(actor: Actor, worker: { name: string; team?: str
     throw new ForbiddenError(`worker ${worker.name} is not managed by team ${actor.team}`);
   }
 }
-
-export const assertTeamNameInput = (value: string): string => {
-  if (!/^[a-z][a-z0-9-]{0,62}$/.test(value))
-    throw new ValidationError('team must be 1-63 of a-z, 0-9 and -, starting with a letter', 'team');
-  return value;
-};
