@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { aliyunCredentials } from '../../src/config/aliyun-root';
-import { fcHandler } from '../../src/config/fc-http';
+import { aliyunCredentials } from '../../src/platforms/aliyun';
+import { fcHandler } from '../../src/platforms/fc-http';
 
 export const handler = fcHandler(aliyunCredentials(process.env));

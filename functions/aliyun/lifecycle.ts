@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { aliyunLifecycle } from '../../src/config/aliyun-root';
-import { fcHandler } from '../../src/config/fc-http';
+import { aliyunLifecycle } from '../../src/platforms/aliyun';
+import { fcHandler } from '../../src/platforms/fc-http';
 
 export const handler = fcHandler(aliyunLifecycle(process.env));

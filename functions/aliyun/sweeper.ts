@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { aliyunSweeper } from '../../src/config/aliyun-root';
-import { fcHandler } from '../../src/config/fc-http';
+import { aliyunSweeper } from '../../src/platforms/aliyun';
+import { fcHandler } from '../../src/platforms/fc-http';
 
 export const handler = fcHandler(aliyunSweeper(process.env));

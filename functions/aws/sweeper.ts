@@ -3,6 +3,6 @@
  *
  * @module
  */
-import { awsSweeper, scheduledHandler } from '../../src/config/aws-root';
+import { awsSweeper, scheduledHandler } from '../../src/platforms/aws';
 
 export const handler = scheduledHandler(awsSweeper(process.env));

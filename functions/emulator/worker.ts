@@ -1,8 +1,8 @@
 /**
  * The local emulator's workerd module: the lifecycle (and, once added, credentials) routes on `fetch`, the sweeper
- * on `scheduled`. No logic here; see `src/config/workerd-root.ts`. Bundled and run by `infra/emulator/`.
+ * on `scheduled`. No logic here; see `src/platforms/workerd.ts`. Bundled and run by `infra/emulator/`.
  */
-import { handleFetch, handleScheduled, type WorkerdEnv } from '../../src/config/workerd-root';
+import { handleFetch, handleScheduled, type WorkerdEnv } from '../../src/platforms/workerd';
 
 export default {
   fetch: (request: Request, env: WorkerdEnv): Promise<Response> => handleFetch(request, env),

@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Env } from '../../src/config/env-reader';
+import type { Env } from '../../src/config/env';
 import { buildBundles } from '../build/bundle';
 import { DEFAULT_OUT_DIR } from '../build/targets';
 import { applyPlan } from './apply';

@@ -12,8 +12,8 @@ import {
   readOssSettings,
   readSaeSettings,
   readStsChoice,
-} from '../../src/config/cloud-config';
-import type { Env } from '../../src/config/env-reader';
+} from '../../src/config/cloud';
+import type { Env } from '../../src/config/env';
 import {
   LIFECYCLE_VARIABLES,
   STATE_VARIABLES,

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Env } from '../../src/config/env-reader';
+import type { Env } from '../../src/config/env';
 
 export interface DeploySettings {
   dryRun: boolean;

@@ -13,8 +13,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../../src/config/config';
-import { dockerOptionsFromEnv } from '../../src/config/workerd-root';
+import { loadConfig } from '../../src/config/core';
+import { dockerOptionsFromEnv } from '../../src/platforms/workerd';
 import { bundleWorker } from './bundle';
 import { type EngineProbe, probeEngine } from './engine-probe';
 import { type FrontDoor, openFrontDoor } from './front-door';

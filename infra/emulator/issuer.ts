@@ -6,8 +6,8 @@
  * @module
  */
 
-import { readAliyunStsSettings, readAwsStsSettings, readStsChoice } from '../../src/config/cloud-config';
-import type { OrchestratorConfig } from '../../src/config/config';
+import { readAliyunStsSettings, readAwsStsSettings, readStsChoice } from '../../src/config/cloud';
+import type { OrchestratorConfig } from '../../src/config/core';
 import { AliyunStsIssuer } from '../../src/credentials/aliyun-sts';
 import { AwsStsIssuer } from '../../src/credentials/aws-sts';
 import type { CredentialIssuer } from '../../src/credentials/port';

@@ -6,7 +6,7 @@
  * @module
  */
 import { isIP } from 'node:net';
-import { DEFAULT_DOCKER_SOCKET } from '../../src/backends/docker-socket';
+import { DEFAULT_DOCKER_SOCKET } from '../../src/backends/docker/socket';
 import {
   LIFECYCLE_VARIABLES,
   STATE_VARIABLES,
@@ -33,7 +33,7 @@ export interface EmulatorOptions {
 }
 
 /**
- * Configuration variables forwarded from the environment to the functions. `test/config/workerd-root.test.ts`
+ * Configuration variables forwarded from the environment to the functions. `test/platforms/workerd.test.ts`
  * checks that every variable `loadConfig` and the Docker options read is here.
  */
 export const FORWARDED_VARS = [

@@ -14,8 +14,8 @@
  */
 
 import { type Request as MfRequest, Response as MfResponse, fetch as mfFetch } from 'miniflare';
-import { createDockerSocketFetch } from '../../src/backends/docker-socket';
-import { DOCKER_SOCKET_HOST } from '../../src/config/workerd-root';
+import { createDockerSocketFetch } from '../../src/backends/docker/socket';
+import { DOCKER_SOCKET_HOST } from '../../src/platforms/workerd';
 import { gateEngineCall } from './engine-gate';
 import { PROXY_REFUSAL, takeProxyToken } from './proxy-token';
 

@@ -10,7 +10,7 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { PROXY_TOKEN_HEADER } from '../../src/config/workerd-root';
+import { PROXY_TOKEN_HEADER } from '../../src/platforms/workerd';
 
 /** 256 random bits, made anew by every emulator process and never written anywhere. */
 export const newProxyToken = (): string => randomBytes(32).toString('hex');

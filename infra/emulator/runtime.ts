@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Log, LogLevel, Miniflare } from 'miniflare';
-import { PROXY_TOKEN_BINDING } from '../../src/config/workerd-root';
+import { PROXY_TOKEN_BINDING } from '../../src/platforms/workerd';
 import { createOutboundService } from './outbound';
 import { requireProxyToken } from './proxy-token';
 

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { dockerOptionsFromEnv } from '../../src/config/workerd-root';
+import { dockerOptionsFromEnv } from '../../src/platforms/workerd';
 import { ConfigError } from '../../src/errors';
 import type { EngineProbe } from './engine-probe';
 import { isLoopback } from './options';

@@ -11,8 +11,8 @@
 
 import { Hono } from 'hono';
 import { NotFoundError } from '../errors';
-import type { Logger } from '../lifecycle/context';
-import type { WorkerService } from '../lifecycle/service';
+import type { Logger } from '../lifecycle/model/context';
+import type { WorkerService } from '../lifecycle/requests/service';
 import { makeAuthorizer } from './auth';
 import type { AppEnv } from './context';
 import { errorResponse } from './error-handler';

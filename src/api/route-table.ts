@@ -7,8 +7,8 @@
 
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { Principal } from '../lifecycle/auth';
-import { WORKER_NAME_PATTERN } from '../lifecycle/names';
+import type { Principal } from '../lifecycle/requests/auth';
+import { WORKER_NAME_PATTERN } from '../names';
 import type { AppEnv } from './context';
 
 export type Access =

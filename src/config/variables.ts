@@ -1,7 +1,7 @@
 /**
  * The names of the configuration variables, grouped by what reads them. Deployers forward exactly the groups a
  * function needs (the emulator runner, the FC deploy script), so a new setting is added here once rather than in
- * every list; `test/config/workerd-root.test.ts` checks the groups cover what the readers read.
+ * every list; `test/platforms/workerd.test.ts` checks the groups cover what the readers read.
  *
  * @module
  */

@@ -14,7 +14,7 @@
  */
 
 import { ConfigError } from '../errors';
-import { assertWorkerName as assertName } from '../lifecycle/names';
+import { assertWorkerName as assertName } from '../names';
 
 /** Both Alibaba STS and AWS STS refuse session policies longer than this (AWS counts the minified text). */
 export const MAX_SESSION_POLICY_CHARS = 2048;

@@ -5,8 +5,8 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { resourceNameFor, type WorkerSpec } from '../../src/backends/port';
-import { SaeBackend, type SaeBackendOptions } from '../../src/backends/sae';
-import { saeInstanceSize } from '../../src/backends/sae-spec';
+import { SaeBackend, type SaeBackendOptions } from '../../src/backends/sae/adapter';
+import { saeInstanceSize } from '../../src/backends/sae/spec';
 import { BackendRejectedError, BackendUnavailableError } from '../../src/errors';
 import { runBackendConformance } from '../conformance/backend.case';
 import { type FakeSaeOptions, FakeSaeServer } from '../support/fake-sae-server';

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsStore } from '../../src/store/fs';
+import { FsStore } from '../../src/store/fs/adapter';
 import { makeApp, reportReady } from '../support/app-harness';
 import { type LatencyResult, measure } from './measure';
 

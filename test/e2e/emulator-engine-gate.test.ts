@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createBodyRefusal, gateEngineCall } from '../../infra/emulator/engine-gate';
-import { containerBody, type EngineFacts } from '../../src/backends/docker-container';
+import { containerBody, type EngineFacts } from '../../src/backends/docker/container';
 import type { WorkerSpec } from '../../src/backends/port';
 
 const spec: WorkerSpec = {

@@ -15,7 +15,7 @@ import {
   loadCloudConfig,
   readAwsStsSettings,
   readEcsSettings,
-} from '../../src/config/cloud-config';
+} from '../../src/config/cloud';
 
 // biome-ignore lint/suspicious/noExplicitAny: the resolved serverless.yml is untyped, read field by field
 type Resolved = Record<string, any>;

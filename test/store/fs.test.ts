@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError, ValidationError } from '../../src/errors';
 import { readJson } from '../../src/store/cas';
-import { FsStore } from '../../src/store/fs';
-import { acquireFileLock } from '../../src/store/fs-lock';
+import { FsStore } from '../../src/store/fs/adapter';
+import { acquireFileLock } from '../../src/store/fs/lock';
 import { runStoreConformance } from '../conformance/store.case';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

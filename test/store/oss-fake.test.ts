@@ -7,8 +7,8 @@ import {
   ValidationError,
 } from '../../src/errors';
 import { casUpdate, readJson, type Versioned } from '../../src/store/cas';
-import { OssStore, type OssStoreOptions } from '../../src/store/oss';
-import { headName, PRUNE_AGE_MS, versionName } from '../../src/store/oss-versions';
+import { OssStore, type OssStoreOptions } from '../../src/store/oss/adapter';
+import { headName, PRUNE_AGE_MS, versionName } from '../../src/store/oss/versions';
 import type { RetryPolicy } from '../../src/store/retry';
 import { runStoreConformance } from '../conformance/store.case';
 import { FakeOssServer } from '../support/fake-oss-server';

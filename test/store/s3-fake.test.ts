@@ -3,7 +3,7 @@ import { PreconditionFailedError, StoreUnavailableError } from '../../src/errors
 import { casUpdate, readJson, type Versioned } from '../../src/store/cas';
 import { withPrefix } from '../../src/store/prefixed';
 import type { RetryPolicy } from '../../src/store/retry';
-import { S3Store, type S3StoreOptions } from '../../src/store/s3';
+import { S3Store, type S3StoreOptions } from '../../src/store/s3/adapter';
 import { runStoreConformance } from '../conformance/store.case';
 import { FakeS3Server } from '../support/fake-s3-server';
 

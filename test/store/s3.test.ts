@@ -1,7 +1,7 @@
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withPrefix } from '../../src/store/prefixed';
-import { S3Store } from '../../src/store/s3';
+import { S3Store } from '../../src/store/s3/adapter';
 import { runStoreConformance } from '../conformance/store.case';
 import { CEPH_S3, rgwAvailability } from '../support/ceph';
 

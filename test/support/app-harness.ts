@@ -4,15 +4,15 @@
 
 import { createApp } from '../../src/api/app';
 import { FakeBackend } from '../../src/backends/fake';
-import { sha256Hex } from '../../src/lifecycle/api-keys';
-import type { Clock } from '../../src/lifecycle/clock';
-import { BackendRegistry, type LifecycleContext, once, silentLogger } from '../../src/lifecycle/context';
-import { deadlineOf } from '../../src/lifecycle/policy';
-import { WorkerService } from '../../src/lifecycle/service';
-import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/settings';
+import { sha256Hex } from '../../src/lifecycle/model/keys';
+import type { Clock } from '../../src/lifecycle/model/clock';
+import { BackendRegistry, type LifecycleContext, once, silentLogger } from '../../src/lifecycle/model/context';
+import { deadlineOf } from '../../src/lifecycle/model/policy';
+import { WorkerService } from '../../src/lifecycle/requests/service';
+import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/model/settings';
 import { MemoryStore } from '../../src/store/memory';
 import type { ObjectStore } from '../../src/store/port';
-import { WorkerRepository } from '../../src/store/repository';
+import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
 
 export const MANAGER_KEY = 'test-manager-key-0123456789';
 

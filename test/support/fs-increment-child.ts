@@ -8,8 +8,8 @@
  */
 import { PreconditionFailedError } from '../../src/errors';
 import { casUpdate, type Versioned } from '../../src/store/cas';
-import { FsStore } from '../../src/store/fs';
-import { acquireFileLock } from '../../src/store/fs-lock';
+import { FsStore } from '../../src/store/fs/adapter';
+import { acquireFileLock } from '../../src/store/fs/lock';
 
 interface Counter extends Versioned {
   n: number;

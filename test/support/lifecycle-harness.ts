@@ -11,25 +11,25 @@
 
 import { FakeBackend } from '../../src/backends/fake';
 import type { WorkerBackend } from '../../src/backends/port';
-import { MANAGER } from '../../src/lifecycle/actor';
-import { ManualClock } from '../../src/lifecycle/clock';
+import { MANAGER } from '../../src/lifecycle/model/actor';
+import { ManualClock } from '../../src/lifecycle/model/clock';
 import {
   BackendRegistry,
   type LifecycleContext,
   type Logger,
   once,
   silentLogger,
-} from '../../src/lifecycle/context';
-import type { CreateInput, ReportInput } from '../../src/lifecycle/inputs';
-import { deadlineOf } from '../../src/lifecycle/policy';
-import type { WorkerEvent, WorkerRecord } from '../../src/lifecycle/record';
-import { isWorker } from '../../src/lifecycle/record';
-import { WorkerService } from '../../src/lifecycle/service';
-import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/settings';
-import { layout } from '../../src/store/layout';
+} from '../../src/lifecycle/model/context';
+import type { CreateInput, ReportInput } from '../../src/lifecycle/model/inputs';
+import { deadlineOf } from '../../src/lifecycle/model/policy';
+import type { WorkerEvent, WorkerRecord } from '../../src/lifecycle/model/record';
+import { isWorker } from '../../src/lifecycle/model/record';
+import { WorkerService } from '../../src/lifecycle/requests/service';
+import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/model/settings';
+import { layout } from '../../src/lifecycle/persistence/layout';
 import { MemoryStore } from '../../src/store/memory';
 import type { DeleteOptions, ListOptions, ObjectStore, PutOptions } from '../../src/store/port';
-import { WorkerRepository } from '../../src/store/repository';
+import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
 
 export interface HarnessOptions {
   settings?: Partial<LifecycleSettings>;

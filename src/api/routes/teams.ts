@@ -6,8 +6,8 @@
 
 import { z } from 'zod';
 import { ValidationError } from '../../errors';
-import { assertTeamName } from '../../lifecycle/names';
-import type { WorkerService } from '../../lifecycle/service';
+import { assertTeamName } from '../../names';
+import type { WorkerService } from '../../lifecycle/requests/service';
 import {
   createTeam,
   mintTeamKey,
@@ -15,7 +15,7 @@ import {
   requireTeam,
   revokeTeamKey,
   updateTeam,
-} from '../../lifecycle/teams';
+} from '../../lifecycle/teams/records';
 import type { RouteTable } from '../route-table';
 import { emptyQuery, errorResponse, workerName } from '../schemas';
 import { readJsonBody, readQuery } from '../validate';

@@ -6,12 +6,12 @@
  */
 
 import { NotImplementedError } from '../../errors';
-import { actorOf } from '../../lifecycle/auth';
-import { requireWorker } from '../../lifecycle/intents';
-import { assertWorkerName } from '../../lifecycle/names';
-import type { WorkerService } from '../../lifecycle/service';
-import { assertActorOwns } from '../../lifecycle/teams';
-import { resourceNameOf } from '../../lifecycle/worker-spec';
+import { actorOf } from '../../lifecycle/requests/auth';
+import { requireWorker } from '../../lifecycle/requests/intents';
+import { assertWorkerName } from '../../names';
+import type { WorkerService } from '../../lifecycle/requests/service';
+import { assertActorOwns } from '../../lifecycle/teams/records';
+import { resourceNameOf } from '../../lifecycle/model/spec';
 import type { RouteTable } from '../route-table';
 import {
   activityBody,

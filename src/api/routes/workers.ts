@@ -4,9 +4,9 @@
  * @module
  */
 
-import { actorOf } from '../../lifecycle/auth';
-import { assertWorkerName } from '../../lifecycle/names';
-import type { WorkerService } from '../../lifecycle/service';
+import { actorOf } from '../../lifecycle/requests/auth';
+import { assertWorkerName } from '../../names';
+import type { WorkerService } from '../../lifecycle/requests/service';
 import type { RouteTable } from '../route-table';
 import {
   createWorkerBody,

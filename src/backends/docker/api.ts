@@ -1,0 +1,178 @@
+/**
+ * A thin, web-standard client of the Docker Engine HTTP API: one request helper that turns transport failures and
+ * engine error bodies into the orchestrator's error classes, plus the few Engine types the adapter reads.
+ *
+ * The transport is injected (`DockerFetch`) so the same code runs in Node (unix socket, `docker-socket.ts`) and in
+ * workerd (miniflare's outbound service routes it to the socket). Paths are unversioned: the engine then speaks
+ * its own newest API version, and everything used here exists since API 1.41 (Docker 20.10).
+ *
+ * @module
+ */
+import { BackendError, BackendRejectedError, BackendUnavailableError } from '../../errors';
+
+/** Sends one Engine API request, e.g. `fetch('/containers/json?all=1')`; web-standard so it runs in workerd. */
+export type DockerFetch = (path: string, init?: RequestInit) => Promise<Response>;
+
+/** Most engine calls answer in milliseconds; a stuck engine must not hold a function until its own timeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+export interface DockerReply {
+  status: number;
+  body: Uint8Array;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'DELETE';
+  query?: Record<string, string | number | boolean | undefined>;
+  json?: unknown;
+  timeoutMs?: number;
+}
+
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  State: { Status: string; Running: boolean; Restarting: boolean; StartedAt: string };
+  Config: { Image: string; Env: string[] | null; Labels: Record<string, string> | null };
+  HostConfig: {
+    NetworkMode: string;
+    Privileged: boolean;
+    Binds: string[] | null;
+    CapAdd: string[] | null;
+    ExtraHosts: string[] | null;
+    RestartPolicy: { Name: string };
+  };
+  NetworkSettings?: { Ports?: Record<string, { HostIp: string; HostPort: string }[] | null> | null };
+}
+
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  State: string;
+  Labels: Record<string, string> | null;
+  Ports?: { PublicPort?: number }[];
+}
+
+const decoder = new TextDecoder();
+
+export const textOf = (reply: DockerReply): string => decoder.decode(reply.body);
+
+export const jsonOf = <T>(reply: DockerReply): T => JSON.parse(textOf(reply)) as T;
+
+/** The engine's own message (`{"message": "..."}`), trimmed so a huge body never lands in an error. */
+export const engineMessage = (reply: DockerReply): string => {
+  const text = textOf(reply);
+  try {
+    const message = (JSON.parse(text) as { message?: unknown }).message;
+    if (typeof message === 'string') return message.slice(0, 500);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 500) || `HTTP ${reply.status}`;
+};
+
+/** Maps an engine error status to our classes; `what` says which call failed, in the caller's words. */
+export const engineError = (reply: DockerReply, what: string, field?: string): Error => {
+  const message = `${what}: ${engineMessage(reply)}`;
+  if (reply.status === 400) return new BackendRejectedError(message, field);
+  if (reply.status === 503 || reply.status === 429) return new BackendUnavailableError(message);
+  return new BackendError(message);
+};
+
+export class DockerApi {
+  constructor(
+    private readonly fetch: DockerFetch,
+    private readonly timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  ) {}
+
+  /**
+   * Sends a request and returns any HTTP answer (callers decide what a 404 or 409 means); only a transport
+   * failure or a timeout throws, as `BackendUnavailableError`, because both are worth retrying later.
+   */
+  async request(path: string, options: RequestOptions = {}): Promise<DockerReply> {
+    const method = options.method ?? 'GET';
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) query.set(key, String(value));
+    }
+    const search = query.toString();
+    const url = search ? `${path}?${search}` : path;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const init: RequestInit = { method, signal: AbortSignal.timeout(timeoutMs) };
+    if (options.json !== undefined) {
+      init.body = JSON.stringify(options.json);
+      init.headers = { 'content-type': 'application/json' };
+    }
+    try {
+      const response = await this.fetch(url, init);
+      return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
+    } catch (error) {
+      const name = (error as { name?: string } | null)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new BackendUnavailableError(
+          `the Docker engine did not answer ${method} ${path} within ${timeoutMs / 1000}s`,
+          { cause: error },
+        );
+      }
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new BackendUnavailableError(`the Docker engine is not reachable: ${detail}`, { cause: error });
+    }
+  }
+
+  /** The container by name or id, or `null` when there is none. */
+  async inspectContainer(nameOrId: string): Promise<ContainerInspect | null> {
+    const reply = await this.request(`/containers/${encodeURIComponent(nameOrId)}/json`);
+    if (reply.status === 404) return null;
+    if (reply.status !== 200) throw engineError(reply, `inspecting container ${nameOrId}`);
+    return jsonOf<ContainerInspect>(reply);
+  }
+
+  /** All containers, running or not, carrying every one of the `key=value` (or bare `key`) labels. */
+  async listContainers(labelFilters: string[] = []): Promise<ContainerSummary[]> {
+    const filters = labelFilters.length > 0 ? { filters: JSON.stringify({ label: labelFilters }) } : {};
+    const reply = await this.request('/containers/json', { query: { all: 1, ...filters } });
+    if (reply.status !== 200) throw engineError(reply, 'listing containers');
+    return jsonOf<ContainerSummary[]>(reply);
+  }
+
+  /** Force removal; a missing container or one already being removed counts as done. */
+  async removeContainer(nameOrId: string): Promise<void> {
+    const reply = await this.request(`/containers/${encodeURIComponent(nameOrId)}`, {
+      method: 'DELETE',
+      query: { force: 1, v: 1 },
+    });
+    if (reply.status === 204 || reply.status === 404) return;
+    if (reply.status === 409 && /already in progress/i.test(engineMessage(reply))) return;
+    throw engineError(reply, `removing container ${nameOrId}`);
+  }
+}
+
+/**
+ * Container logs without a TTY are multiplexed: each frame is an 8-byte header (stream byte, three zero bytes, a
+ * big-endian uint32 length) and the payload. A body that does not start like a frame header is plain (TTY) output.
+ */
+export const demultiplexLogs = (body: Uint8Array): string => {
+  const looksFramed = body.length >= 8 && body[0]! <= 2 && body[1] === 0 && body[2] === 0 && body[3] === 0;
+  if (!looksFramed) return decoder.decode(body);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  while (offset + 8 <= body.length) {
+    const size = view.getUint32(offset + 4);
+    parts.push(body.subarray(offset + 8, Math.min(offset + 8 + size, body.length)));
+    offset += 8 + size;
+  }
+  const joined = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return decoder.decode(joined);
+};
+
+/** `2024-05-01T10:00:00.123456789Z` → epoch ms; Docker's nanosecond fractions are cut to what Date parses. */
+export const parseDockerTime = (value: string | undefined): number => {
+  if (!value || value.startsWith('0001-')) return 0;
+  const ms = Date.parse(value.replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isFinite(ms) ? ms : 0;
+};

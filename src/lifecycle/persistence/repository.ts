@@ -1,0 +1,342 @@
+/**
+ * The record repository: typed reads and compare-and-swap writes of everything the lifecycle persists.
+ *
+ * Two ordering rules live here so no caller can forget them:
+ * - a `due/` hint is written BEFORE any record write that makes the worker's next deadline earlier (the sweeper's
+ *   invariant: every record has a hint at or before its next deadline);
+ * - an event is written AFTER the record write that made its transition, under a create-only key derived from
+ *   the transition's sequence number, so a retried write cannot log it twice.
+ *
+ * @module
+ */
+
+import { PreconditionFailedError } from '../../errors';
+import type { Beat, StoredWorker, WorkerEvent, WorkerRecord } from '../model/record';
+import { type CasResult, casUpdate, type Draft, newWriteId, type Read, readJson } from '../../store/cas';
+import { layout } from './layout';
+import { clampListLimit, type ObjectStore } from '../../store/port';
+
+export interface DeploymentMeta {
+  deployment_id: string;
+  created_at: string;
+}
+
+/** One stored env value and when it was added. */
+interface SecretCandidate {
+  value: string;
+  at: number;
+}
+
+/** Env values of one incarnation. Several candidates per name survive concurrent PATCHes; the HMAC picks one. */
+interface SecretsDoc {
+  env: Record<string, (SecretCandidate | string)[]>;
+  write_id: string;
+}
+
+/** Candidates by env name; plain strings (written before candidates carried a time) count as old. */
+function candidatesOf(doc: SecretsDoc | null): Map<string, SecretCandidate[]> {
+  return new Map(
+    Object.entries(doc?.env ?? {}).map(([key, list]) => [
+      key,
+      list.map((c) => (typeof c === 'string' ? { value: c, at: 0 } : c)),
+    ]),
+  );
+}
+
+export type DeadlineOf = (record: WorkerRecord) => number | undefined;
+
+export interface EventPage {
+  events: WorkerEvent[];
+  cursor?: string;
+}
+
+export class WorkerRepository {
+  constructor(
+    readonly store: ObjectStore,
+    private readonly deadlineOf: DeadlineOf = () => undefined,
+  ) {}
+
+  read(name: string): Promise<Read<StoredWorker> | null> {
+    return readJson<StoredWorker>(this.store, layout.worker(name));
+  }
+
+  /**
+   * Compare-and-swap on `workers/<name>.json`. `mutate` sees the current record, tombstone or `null` and returns
+   * the next one, or `undefined` to leave it alone.
+   */
+  async mutate(
+    name: string,
+    mutate: (current: StoredWorker | null) => Draft<StoredWorker> | undefined,
+  ): Promise<CasResult<StoredWorker>> {
+    let previousSeq = 0;
+    const result = await casUpdate<StoredWorker>(this.store, layout.worker(name), mutate, {
+      beforeWrite: (next, previous) => {
+        previousSeq = previous?.event_seq ?? 0;
+        return this.fileHintIfEarlier(next, previous);
+      },
+    });
+    const written = result.value;
+    // Only a write that made a transition (its sequence moved) has an event to log.
+    if (result.changed && written && written.event_seq > previousSeq) {
+      await this.appendEventFor(written).catch(() => {
+        // The record is the truth; the sweeper's full scan re-emits a missing last event.
+      });
+    }
+    return result;
+  }
+
+  private async fileHintIfEarlier(next: StoredWorker, previous: StoredWorker | null): Promise<void> {
+    if (next.kind !== 'worker') return;
+    const nextAt = this.deadlineOf(next);
+    if (nextAt === undefined) return;
+    const previousAt = previous?.kind === 'worker' ? this.deadlineOf(previous) : undefined;
+    if (previousAt !== undefined && previousAt <= nextAt) return;
+    await this.putHint(nextAt, next.name, next.write_id);
+  }
+
+  /** Writes the event for the record's `last_transition`; idempotent (create-only key per transition). */
+  async appendEventFor(record: StoredWorker): Promise<void> {
+    const t = record.last_transition;
+    const event: WorkerEvent = {
+      at: t.at,
+      name: record.name,
+      uid: record.uid,
+      seq: record.event_seq,
+      from: t.from,
+      to: t.to,
+      reason: t.reason,
+      actor: t.actor,
+      generation: record.kind === 'worker' ? record.spec_generation : 0,
+      ...(t.message ? { message: t.message } : {}),
+    };
+    const key = layout.event(record.name, Date.parse(t.at), record.uid, record.event_seq);
+    try {
+      await this.store.put(key, JSON.stringify(event), { ifNoneMatch: '*' });
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
+
+  /**
+   * An event that is not a transition (a credential issuance): no record write, a key unique to this call.
+   */
+  async appendNote(
+    record: { name: string; uid: string; phase: string; spec_generation: number },
+    note: {
+      at: string;
+      reason: WorkerEvent['reason'];
+      actor: string;
+      message?: string;
+    },
+  ): Promise<void> {
+    const event: WorkerEvent = {
+      at: note.at,
+      name: record.name,
+      uid: record.uid,
+      seq: 0,
+      from: record.phase as WorkerEvent['from'],
+      to: record.phase as WorkerEvent['to'],
+      reason: note.reason,
+      actor: note.actor,
+      generation: record.spec_generation,
+      ...(note.message ? { message: note.message } : {}),
+    };
+    const key = layout.note(record.name, Date.parse(note.at), record.uid, newWriteId().slice(0, 8));
+    await this.store.put(key, JSON.stringify(event), { ifNoneMatch: '*' });
+  }
+
+  async hasEventFor(record: StoredWorker): Promise<boolean> {
+    const key = layout.event(
+      record.name,
+      Date.parse(record.last_transition.at),
+      record.uid,
+      record.event_seq,
+    );
+    return (await this.store.get(key)) !== null;
+  }
+
+  async listEvents(name: string, options: { cursor?: string; limit?: number } = {}): Promise<EventPage> {
+    const prefix = layout.eventsPrefix(name);
+    const page = await this.store.list(prefix, {
+      limit: clampListLimit(options.limit ?? 50),
+      ...(options.cursor ? { startAfter: prefix + options.cursor } : {}),
+    });
+    const events = await Promise.all(page.keys.map((k) => readJson<WorkerEvent>(this.store, k.key)));
+    return {
+      events: events.flatMap((e) => (e ? [e.value] : [])),
+      ...(page.cursor ? { cursor: page.cursor.slice(prefix.length) } : {}),
+    };
+  }
+
+  async deleteEvents(name: string, olderThanMs: number): Promise<number> {
+    let removed = 0;
+    let startAfter: string | undefined;
+    const prefix = layout.eventsPrefix(name);
+    do {
+      const page = await this.store.list(prefix, startAfter ? { startAfter } : {});
+      for (const key of page.keys) {
+        if (key.lastModified < olderThanMs) {
+          await this.store.delete(key.key);
+          removed++;
+        }
+      }
+      startAfter = page.cursor;
+    } while (startAfter);
+    return removed;
+  }
+
+  /** Lists worker names (records and tombstones) in name order. */
+  async listNames(options: { startAfter?: string; limit?: number } = {}) {
+    const page = await this.store.list(layout.workersPrefix, {
+      limit: clampListLimit(options.limit),
+      ...(options.startAfter ? { startAfter: layout.worker(options.startAfter) } : {}),
+    });
+    return {
+      names: page.keys.map((k) => ({ name: layout.nameOfWorkerKey(k.key), lastModified: k.lastModified })),
+      ...(page.cursor ? { cursor: layout.nameOfWorkerKey(page.cursor) } : {}),
+    };
+  }
+
+  // --- secrets -------------------------------------------------------------------------------------------
+
+  async addSecretCandidates(
+    name: string,
+    uid: string,
+    env: Record<string, string>,
+    now = Date.now(),
+  ): Promise<void> {
+    if (Object.keys(env).length === 0) return;
+    await casUpdate<SecretsDoc>(this.store, layout.secrets(name, uid), (current) => {
+      // A Map, not an object: env names such as `constructor` or `__proto__` must stay plain keys.
+      const merged = candidatesOf(current);
+      for (const [key, value] of Object.entries(env)) {
+        // A value given again is fresh again: pruning must not drop it as superseded.
+        const others = (merged.get(key) ?? []).filter((c) => c.value !== value);
+        const previous = (merged.get(key) ?? []).find((c) => c.value === value);
+        merged.set(key, [...others, { value, at: Math.max(previous?.at ?? 0, now) }]);
+      }
+      return { env: Object.fromEntries(merged) };
+    });
+  }
+
+  async readSecretCandidates(name: string, uid: string): Promise<Record<string, string[]>> {
+    const doc = (await readJson<SecretsDoc>(this.store, layout.secrets(name, uid)))?.value ?? null;
+    return Object.fromEntries([...candidatesOf(doc)].map(([key, list]) => [key, list.map((c) => c.value)]));
+  }
+
+  /**
+   * Drops superseded values (a rotated token must not linger): keeps the values in use and anything added after
+   * `addedBefore`, which may belong to an update whose record write has not landed yet.
+   */
+  async pruneSecrets(
+    name: string,
+    uid: string,
+    inUse: Record<string, string>,
+    addedBefore: number,
+  ): Promise<void> {
+    await casUpdate<SecretsDoc>(this.store, layout.secrets(name, uid), (current) => {
+      if (!current) return undefined;
+      const used = new Map(Object.entries(inUse));
+      let dropped = false;
+      const kept = [...candidatesOf(current)].flatMap(([key, list]) => {
+        const keep = list.filter((c) => used.get(key) === c.value || c.at >= addedBefore);
+        dropped ||= keep.length !== list.length;
+        return keep.length ? [[key, keep] as const] : [];
+      });
+      return dropped ? { env: Object.fromEntries(kept) } : undefined;
+    });
+  }
+
+  deleteSecrets(name: string, uid: string): Promise<void> {
+    return this.store.delete(layout.secrets(name, uid));
+  }
+
+  // --- beats ---------------------------------------------------------------------------------------------
+
+  async readBeat(name: string): Promise<Beat | null> {
+    return (await readJson<Beat>(this.store, layout.beat(name)))?.value ?? null;
+  }
+
+  async writeBeat(name: string, beat: Beat): Promise<void> {
+    await this.store.put(layout.beat(name), JSON.stringify(beat));
+  }
+
+  /**
+   * Deletes the beat of one incarnation only: a beat written meanwhile by a re-created worker of the same name
+   * (another uid, or a newer version) is left alone.
+   */
+  async deleteBeat(name: string, uid?: string): Promise<void> {
+    const beat = await readJson<Beat>(this.store, layout.beat(name));
+    if (!beat || (uid !== undefined && beat.value.uid !== uid)) return;
+    await this.store.delete(layout.beat(name), { ifMatch: beat.etag }).catch((error) => {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    });
+  }
+
+  listBeats(options: { startAfter?: string; limit?: number } = {}) {
+    return this.store.list(layout.beatsPrefix, {
+      ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+      ...(options.limit ? { limit: options.limit } : {}),
+    });
+  }
+
+  // --- due hints -----------------------------------------------------------------------------------------
+
+  async putHint(atMs: number, name: string, writeId: string = newWriteId()): Promise<string> {
+    const key = layout.hint(atMs, name, writeId);
+    await this.store.put(key, '');
+    return key;
+  }
+
+  listHintsUpTo(atMs: number, options: { startAfter?: string; limit?: number } = {}) {
+    return this.store
+      .list(layout.hintsPrefix, {
+        ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+        ...(options.limit ? { limit: options.limit } : {}),
+      })
+      .then((page) => {
+        const last = layout.hintsUpTo(atMs);
+        const keys = page.keys.filter((k) => k.key < last);
+        return { keys, ...(page.cursor && keys.length === page.keys.length ? { cursor: page.cursor } : {}) };
+      });
+  }
+
+  deleteHint(key: string): Promise<void> {
+    return this.store.delete(key);
+  }
+
+  // --- deployment ----------------------------------------------------------------------------------------
+
+  /** Reads `meta/deployment.json`, creating it (create-only, so concurrent first starts agree) if absent. */
+  async deployment(now: () => number): Promise<DeploymentMeta> {
+    const existing = await readJson<DeploymentMeta>(this.store, layout.deployment);
+    if (existing) return existing.value;
+    const meta: DeploymentMeta = {
+      deployment_id: `d${crypto.randomUUID().replace(/-/g, '').slice(0, 11)}`,
+      created_at: new Date(now()).toISOString(),
+    };
+    try {
+      await this.store.put(layout.deployment, JSON.stringify(meta), { ifNoneMatch: '*' });
+      return meta;
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+      return (await readJson<DeploymentMeta>(this.store, layout.deployment))!.value;
+    }
+  }
+
+  /** The deployment's HMAC key for env values; kept under `secrets/` (readable by lifecycle and sweeper only). */
+  async hmacKey(): Promise<string> {
+    const existing = await readJson<{ key: string }>(this.store, layout.hmacKey);
+    if (existing) return existing.value.key;
+    const key = [...crypto.getRandomValues(new Uint8Array(32))]
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('');
+    try {
+      await this.store.put(layout.hmacKey, JSON.stringify({ key }), { ifNoneMatch: '*' });
+      return key;
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+      return (await readJson<{ key: string }>(this.store, layout.hmacKey))!.value.key;
+    }
+  }
+}

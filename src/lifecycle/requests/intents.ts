@@ -1,0 +1,337 @@
+/**
+ * Manager intents: wake, sleep, delete, update, key rotation and activity.
+ *
+ * Each is ONE conditional write that records the intent (desired state or spec, `spec_generation` + 1) and, in the
+ * same write, takes the operation lease if it is free. Only then does the caller drive the backend. A request
+ * that finds a live lease just records its intent and answers 202: the holder sees the moved generation before it
+ * releases, so no intent is lost and no two functions ever drive one worker.
+ *
+ * @module
+ */
+
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
+import { type Actor, actorLabel } from '../model/actor';
+import { hmacHex, mintWorkerKey, sha256Hex } from '../model/keys';
+import type { LifecycleContext } from '../model/context';
+import { assertNoInjectedEnv, resolveExpiry } from './create';
+import { type DriveResult, Driver } from '../driver/operation';
+import type { UpdateInput } from '../model/inputs';
+import { isAwake, isExpired, isLeaseLive } from '../model/policy';
+import type { Phase, Reason, WorkerRecord } from '../model/record';
+import { iso, isWorker } from '../model/record';
+import { assertActorOwns, checkTeamUpdate } from '../teams/records';
+import { bumpBoot, resetAttempts, takeLeaseIfFree, transition } from '../model/transitions';
+import { renderWorker, type WorkerView } from '../model/views';
+
+export interface IntentResult {
+  /** True when this request changed something the backend must act on (202), false when already there (200). */
+  began: boolean;
+  worker: WorkerView;
+  drive?: DriveResult;
+}
+
+type Build = (record: WorkerRecord, now: number) => WorkerRecord | undefined;
+
+const notFound = (name: string) =>
+  new NotFoundError(`worker ${name} not found`, { details: { name, status: 'not_found' } });
+
+/** Reads the live record or throws 404 (a tombstone counts as gone). */
+export async function requireWorker(ctx: LifecycleContext, name: string): Promise<WorkerRecord> {
+  const current = (await ctx.repo.read(name))?.value;
+  if (!isWorker(current)) throw notFound(name);
+  return current;
+}
+
+/**
+ * Records an intent with CAS, takes the lease when the intent needs the backend, drives within the request's
+ * budget, and renders the result.
+ */
+export async function applyIntent(
+  ctx: LifecycleContext,
+  name: string,
+  actor: Actor,
+  build: Build,
+  options: { plaintextKey?: string; deadline?: number } = {},
+): Promise<IntentResult> {
+  let leaseId: string | undefined;
+  let began = false;
+  const written = await ctx.repo.mutate(name, (current) => {
+    if (!isWorker(current)) throw notFound(name);
+    assertActorOwns(actor, current);
+    const now = ctx.clock.now();
+    const next = build(current, now);
+    leaseId = undefined;
+    began = false;
+    if (!next) return undefined;
+    if (next.spec_generation === current.spec_generation) return next;
+    began = true;
+    const taken = takeLeaseIfFree(next, ctx.owner, now, ctx.settings);
+    leaseId = taken.leaseId;
+    return taken.record;
+  });
+  let drive: DriveResult | undefined;
+  let record = written.value as WorkerRecord;
+  if (leaseId) {
+    drive = await new Driver(ctx).drive(name, leaseId, {
+      ...(options.plaintextKey ? { plaintextKey: options.plaintextKey } : {}),
+      deadline: options.deadline ?? ctx.clock.now() + ctx.settings.requestDriveBudgetMs,
+      actor: actorLabel(actor),
+    });
+    const after = (await ctx.repo.read(name))?.value;
+    if (isWorker(after)) record = after;
+  }
+  return { began, worker: renderWorker(ctx, record, null), ...(drive ? { drive } : {}) };
+}
+
+const bumpSpec = (record: WorkerRecord): WorkerRecord => ({
+  ...record,
+  spec_generation: record.spec_generation + 1,
+});
+
+function refuseWhenDeleting(record: WorkerRecord): void {
+  if (record.desired === 'deleted') {
+    throw new ConflictError(`worker ${record.name} is being deleted`, 'deleting', { retryAfterSeconds: 5 });
+  }
+}
+
+/** The wake intent, shared by `/start`, `/wake`, ensure-ready and `activity?wake=true`. */
+export function wakeBuild(actor: Actor, reason: Reason = 'manual'): Build {
+  return (record, now) => {
+    refuseWhenDeleting(record);
+    if (isExpired(record, now)) throw new ConflictError(`worker ${record.name} has expired`, 'expired');
+    const awake = record.desired === 'running' && record.phase !== 'failed';
+    // Waking an awake worker changes nothing on the backend, but it is activity (DESIGN §5): it restarts the
+    // idle clock, so a sweeper that decided to sleep the worker a moment earlier loses its conditional write.
+    if (awake) return { ...record, last_activity_at: iso(now) };
+    const woken = bumpBoot(resetAttempts(bumpSpec(record)), now);
+    return transition(
+      { ...woken, desired: 'running', woke_at: iso(now), last_activity_at: iso(now) },
+      'starting',
+      { reason, actor: actorLabel(actor) },
+      now,
+    );
+  };
+}
+
+export const wake = (ctx: LifecycleContext, name: string, actor: Actor) =>
+  applyIntent(ctx, name, actor, wakeBuild(actor));
+
+/** The sleep intent; the sweeper uses it with reason `idle`. */
+export function sleepBuild(actor: Actor, reason: Reason = 'manual'): Build {
+  return (record, now) => {
+    refuseWhenDeleting(record);
+    if (record.desired === 'sleeping') return undefined;
+    return transition(
+      { ...resetAttempts(bumpSpec(record)), desired: 'sleeping' },
+      'stopping',
+      { reason, actor: actorLabel(actor) },
+      now,
+    );
+  };
+}
+
+export const sleep = (ctx: LifecycleContext, name: string, actor: Actor) =>
+  applyIntent(ctx, name, actor, sleepBuild(actor));
+
+export function deleteBuild(actor: Actor, reason: Reason = 'manual', force = false): Build {
+  return (record, now) => {
+    if (record.desired === 'deleted') return undefined;
+    if (record.deletion_protection && !force) {
+      throw new ConflictError(
+        `worker ${record.name} has deletion_protection; use ?force=true to delete it anyway`,
+        'deletion_protected',
+      );
+    }
+    return transition(
+      { ...resetAttempts(bumpSpec(record)), desired: 'deleted' },
+      'deleting',
+      { reason, actor: actorLabel(actor) },
+      now,
+    );
+  };
+}
+
+/** DELETE: 204 whether it existed or not, from every phase. */
+export async function deleteWorker(ctx: LifecycleContext, name: string, actor: Actor, force: boolean) {
+  const current = (await ctx.repo.read(name))?.value;
+  if (!isWorker(current)) return;
+  assertActorOwns(actor, current);
+  if (current.desired === 'deleted' && current.op && Date.parse(current.op.expires_at) > ctx.clock.now())
+    return;
+  if (force && actor.kind === 'team') {
+    // deletion_protection is the manager's to set, so overriding it is the manager's too.
+    throw new ForbiddenError('force can be used with a manager key only', { details: { field: 'force' } });
+  }
+  await applyIntent(ctx, name, actor, (record, now) => {
+    const next = deleteBuild(actor, 'manual', force)(record, now);
+    // A delete already recorded but no longer driven (its driver died): take it over.
+    return next ?? (isLeaseLive(record, now) ? undefined : bumpSpec(record));
+  });
+}
+
+/** Keys that change what runs: the instance is recreated for them. */
+const TEMPLATE_FIELDS = ['image', 'env', 'network', 'extra_hosts', 'working_dir', 'resources'] as const;
+
+export async function updateWorker(ctx: LifecycleContext, name: string, patch: UpdateInput, actor: Actor) {
+  assertNoInjectedEnv(patch.env);
+  if (patch.ttl_seconds !== undefined && patch.expires_at !== undefined) {
+    throw new ValidationError('give either ttl_seconds or expires_at, not both', 'ttl_seconds');
+  }
+  const current = await requireWorker(ctx, name);
+  assertActorOwns(actor, current);
+  await checkTeamUpdate(ctx, actor, current.expires_at, patch);
+  const hmacKey = await ctx.hmacKey();
+  const envHmacPatch = new Map<string, string | null>();
+  const newValues = new Map<string, string>();
+  for (const [k, v] of Object.entries(patch.env ?? {})) {
+    envHmacPatch.set(k, v === null ? null : await hmacHex(hmacKey, v));
+    if (v !== null) newValues.set(k, v);
+  }
+  await ctx.repo.addSecretCandidates(name, current.uid, Object.fromEntries(newValues), ctx.clock.now());
+  return applyIntent(ctx, name, actor, (record, now) => {
+    refuseWhenDeleting(record);
+    if (record.uid !== current.uid) throw notFound(name);
+    let next: WorkerRecord = { ...record, spec: { ...record.spec }, labels: { ...record.labels } };
+    if (patch.image !== undefined) next.spec.image = patch.image;
+    if (patch.env) {
+      // A Map: env names such as `__proto__` must stay ordinary keys.
+      const env = new Map(Object.entries(next.spec.env_hmac));
+      for (const [k, v] of envHmacPatch) {
+        if (v === null) env.delete(k);
+        else env.set(k, v);
+      }
+      next.spec.env_hmac = Object.fromEntries(env);
+    }
+    applyNullable(next.spec, 'network', patch.network);
+    applyNullable(next.spec, 'extra_hosts', patch.extra_hosts);
+    applyNullable(next.spec, 'working_dir', patch.working_dir);
+    applyNullable(next.spec, 'resources', patch.resources);
+    for (const [k, v] of Object.entries(patch.labels ?? {})) {
+      if (v === null) delete next.labels[k];
+      else next.labels[k] = v;
+    }
+    if (patch.idle_timeout_seconds !== undefined) next.idle_timeout_seconds = patch.idle_timeout_seconds;
+    if (patch.deletion_protection !== undefined) next.deletion_protection = patch.deletion_protection;
+    if (patch.ttl_seconds !== undefined || patch.expires_at !== undefined) {
+      const expires = patch.expires_at === null ? undefined : resolveExpiry(patch, now);
+      const { expires_at: _old, ...rest } = next;
+      next = expires ? { ...rest, expires_at: expires } : rest;
+    }
+    // Re-sending the same image or env is not a change: only a template that differs rolls the worker.
+    // A failed worker, or one whose template never reached the backend, is rolled even by the same values:
+    // re-sending them is how a user retries (an update is an explicit way out of `failed`).
+    const retry =
+      record.phase === 'failed' || record.applied_template_generation < record.template_generation;
+    const given = TEMPLATE_FIELDS.some((field) => patch[field] !== undefined);
+    const rolls = given && (retry || !sameTemplate(record.spec, next.spec));
+    if (!rolls) return next;
+    return rollTemplate(next, now, { reason: 'updated', actor: actorLabel(actor) });
+  });
+}
+
+const canonicalTemplate = (spec: WorkerRecord['spec']) =>
+  JSON.stringify([
+    spec.image,
+    Object.entries(spec.env_hmac).sort(([a], [b]) => (a < b ? -1 : 1)),
+    spec.network ?? null,
+    spec.extra_hosts ?? null,
+    spec.working_dir ?? null,
+    spec.resources ? [spec.resources.cpu_millicores ?? null, spec.resources.memory_mb ?? null] : null,
+  ]);
+const sameTemplate = (a: WorkerRecord['spec'], b: WorkerRecord['spec']) =>
+  canonicalTemplate(a) === canonicalTemplate(b);
+
+function applyNullable<T extends object, K extends keyof T>(
+  target: T,
+  key: K,
+  value: T[K] | null | undefined,
+) {
+  if (value === undefined) return;
+  if (value === null) delete target[key];
+  else target[key] = value;
+}
+
+/**
+ * A new template (image, env, resources, key): an awake worker is rolled now (`updating`, a new boot); a sleeping
+ * one takes it at its next wake; a failed one is retried with it (an update is an explicit way out of `failed`).
+ */
+function rollTemplate(
+  record: WorkerRecord,
+  now: number,
+  cause: { reason: Reason; actor: string },
+): WorkerRecord {
+  const next = bumpSpec({ ...record, template_generation: record.template_generation + 1 });
+  const wasFailed = record.phase === 'failed';
+  if (!isAwake(record) && !(wasFailed && record.desired === 'running')) return resetAttempts(next);
+  return transition(bumpBoot(resetAttempts(next), now), 'updating' as Phase, cause, now);
+}
+
+export interface RotateResult extends IntentResult {
+  /** Absent when the key will only be minted at the worker's next start (it sleeps). */
+  apiKey?: string;
+}
+
+/** Rotation is an update: the worker is rolled with the new key; the old one keeps working for STS only. */
+export async function rotateKey(ctx: LifecycleContext, name: string, actor: Actor): Promise<RotateResult> {
+  const apiKey = mintWorkerKey(name, ctx.settings.keyPrefix);
+  const hash = await sha256Hex(apiKey);
+  const grace = ctx.settings.rotationGraceSeconds;
+  const result = await applyIntent(
+    ctx,
+    name,
+    actor,
+    (record, now) => {
+      refuseWhenDeleting(record);
+      const { prev_key_hash: _p, prev_key_valid_until: _u, ...rest } = record;
+      const rotated: WorkerRecord = {
+        ...rest,
+        key_hash: hash,
+        ...(grace > 0
+          ? { prev_key_hash: record.key_hash, prev_key_valid_until: iso(now + grace * 1000) }
+          : {}),
+      };
+      return rollTemplate(rotated, now, { reason: 'key_rotated', actor: actorLabel(actor) });
+    },
+    { plaintextKey: apiKey },
+  );
+  // The key is returned only if it is the one the worker now runs with. A sleeping worker (or one whose
+  // driver is busy elsewhere) gets a fresh key when it is next started; the old key is revoked either way.
+  const after = (await ctx.repo.read(name))?.value;
+  const delivered =
+    isWorker(after) &&
+    after.key_hash === hash &&
+    after.applied_template_generation >= after.template_generation;
+  return { ...result, ...(delivered ? { apiKey } : {}) };
+}
+
+/** Work was assigned: the idle clock restarts (and an optional lease holds it off). Moves deadlines later only. */
+export async function recordActivity(
+  ctx: LifecycleContext,
+  name: string,
+  actor: Actor,
+  options: { leaseSeconds?: number; wake?: boolean },
+): Promise<IntentResult> {
+  const current = await requireWorker(ctx, name);
+  assertActorOwns(actor, current);
+  const awake = current.desired === 'running' && isAwake(current);
+  if (!awake && !options.wake) {
+    throw new ConflictError(
+      `worker ${name} is not awake (phase ${current.phase}); add ?wake=true to wake it`,
+      'not_awake',
+    );
+  }
+  const wakeIt = wakeBuild(actor);
+  return applyIntent(ctx, name, actor, (record, now) => {
+    const base = awake ? record : (wakeIt(record, now) ?? record);
+    if (options.leaseSeconds !== undefined && options.leaseSeconds < 0) {
+      throw new ValidationError('lease_seconds must be >= 0', 'lease_seconds');
+    }
+    const leaseEnd = options.leaseSeconds ? now + options.leaseSeconds * 1000 : undefined;
+    const previousLease = record.activity_lease_until ? Date.parse(record.activity_lease_until) : 0;
+    return {
+      ...base,
+      last_activity_at: iso(now),
+      ...(leaseEnd && leaseEnd > previousLease ? { activity_lease_until: iso(leaseEnd) } : {}),
+    };
+  });
+}

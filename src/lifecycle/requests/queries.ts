@@ -1,0 +1,175 @@
+/**
+ * Reads: one worker, the fleet (filtered, paged), a worker's events. GET never calls the backend except for an
+ * explicit `?refresh=true`, at most once per 10 s per worker (HiClaw defect #10 pinged Docker on every request).
+ *
+ * @module
+ */
+
+import { ValidationError } from '../../errors';
+import type { Actor } from '../model/actor';
+import type { LifecycleContext } from '../model/context';
+import type { ListQuery } from '../model/inputs';
+import { requireWorker } from './intents';
+import type { WorkerRecord } from '../model/record';
+import { iso, isWorker } from '../model/record';
+import { assertActorOwns } from '../teams/records';
+import { renderWorker, type WorkerView } from '../model/views';
+import { resourceNameOf } from '../model/spec';
+
+const REFRESH_MIN_INTERVAL_MS = 10_000;
+/** Records read in parallel while listing: enough to hide store latency, few enough not to trip throttling. */
+const LIST_READ_CONCURRENCY = 16;
+
+export async function getWorker(
+  ctx: LifecycleContext,
+  name: string,
+  actor: Actor,
+  options: { refresh?: boolean } = {},
+) {
+  let record = await requireWorker(ctx, name);
+  assertActorOwns(actor, record);
+  const now = ctx.clock.now();
+  const lastRefresh = record.refreshed_at ? Date.parse(record.refreshed_at) : 0;
+  if (options.refresh && now - lastRefresh >= REFRESH_MIN_INTERVAL_MS && record.backend_ref) {
+    record = await refresh(ctx, record, now);
+  }
+  return renderWorker(ctx, record, await ctx.repo.readBeat(name));
+}
+
+async function refresh(ctx: LifecycleContext, record: WorkerRecord, now: number): Promise<WorkerRecord> {
+  const { deployment_id } = await ctx.deployment();
+  const status = await ctx.backends.get(record.spec.backend).status({
+    resourceName: resourceNameOf(record, deployment_id),
+    ...(record.backend_ref?.id ? { id: record.backend_ref.id } : {}),
+  });
+  const written = await ctx.repo.mutate(record.name, (current) => {
+    if (!isWorker(current) || current.uid !== record.uid) return undefined;
+    return {
+      ...current,
+      raw_status: status.raw,
+      backend_state: status.state,
+      observed_at: iso(now),
+      refreshed_at: iso(now),
+    };
+  });
+  return isWorker(written.value) ? written.value : record;
+}
+
+export interface WorkerPage {
+  workers: WorkerView[];
+  next_cursor?: string;
+}
+
+type Cursor = { a: string } | { o: number; s: string };
+
+const encodeCursor = (cursor: Cursor) => btoa(JSON.stringify(cursor)).replace(/=+$/, '');
+function decodeCursor(cursor: string): Cursor {
+  try {
+    const parsed = JSON.parse(atob(cursor)) as { a?: unknown; o?: unknown; s?: unknown };
+    if (typeof parsed.a === 'string' && /^[a-z0-9-]{1,63}$/.test(parsed.a)) return { a: parsed.a };
+    if (Number.isInteger(parsed.o) && (parsed.o as number) >= 0 && typeof parsed.s === 'string') {
+      return { o: parsed.o as number, s: parsed.s };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('cursor is not one this API returned', 'cursor');
+}
+
+/** Sorting needs every record in hand; past this many workers, filter or page by name instead. */
+export const SORTED_SCAN_LIMIT = 10_000;
+
+/** Reads the named records (bounded concurrency), applies the filters and renders them. */
+async function viewsOf(ctx: LifecycleContext, names: string[], query: ListQuery): Promise<WorkerView[]> {
+  const records: WorkerRecord[] = [];
+  for (let i = 0; i < names.length; i += LIST_READ_CONCURRENCY) {
+    const batch = await Promise.all(names.slice(i, i + LIST_READ_CONCURRENCY).map((n) => ctx.repo.read(n)));
+    for (const read of batch) if (isWorker(read?.value)) records.push(read.value);
+  }
+  const team = query.scopeTeam ?? query.team;
+  const matching = records.filter(
+    (r) =>
+      (team === undefined || r.team === team) &&
+      (query.phase === undefined || r.phase === query.phase) &&
+      query.labels.every(([k, v]) => r.labels[k] === v),
+  );
+  const views = await Promise.all(
+    matching.map(async (r) =>
+      renderWorker(ctx, r, r.phase === 'ready' ? await ctx.repo.readBeat(r.name) : null),
+    ),
+  );
+  return query.status === undefined ? views : views.filter((v) => v.status === query.status);
+}
+
+/**
+ * One page of the fleet. By name (the default): one listing call and the page's records, so a page may be short
+ * (even empty) while `next_cursor` is present — only a missing `next_cursor` means the end. Sorted by
+ * `last_activity_at`: every record is read (up to SORTED_SCAN_LIMIT) and the cursor is an offset.
+ */
+export async function listWorkers(ctx: LifecycleContext, query: ListQuery): Promise<WorkerPage> {
+  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const sort = query.sort ?? 'name';
+  if (sort !== 'name') return listSorted(ctx, query, sort, cursor);
+  if (cursor && !('a' in cursor)) throw new ValidationError('cursor belongs to a sorted listing', 'cursor');
+  const page = await ctx.repo.listNames({ limit: query.limit, ...(cursor ? { startAfter: cursor.a } : {}) });
+  return {
+    workers: await viewsOf(
+      ctx,
+      page.names.map((n) => n.name),
+      query,
+    ),
+    ...(page.cursor ? { next_cursor: encodeCursor({ a: page.cursor }) } : {}),
+  };
+}
+
+async function listSorted(
+  ctx: LifecycleContext,
+  query: ListQuery,
+  sort: string,
+  cursor: Cursor | undefined,
+): Promise<WorkerPage> {
+  if (cursor && (!('o' in cursor) || cursor.s !== sort)) {
+    throw new ValidationError('cursor belongs to another listing order', 'cursor');
+  }
+  const names: string[] = [];
+  let startAfter: string | undefined;
+  do {
+    const page = await ctx.repo.listNames({ limit: 1000, ...(startAfter ? { startAfter } : {}) });
+    names.push(...page.names.map((n) => n.name));
+    if (names.length > SORTED_SCAN_LIMIT) {
+      throw new ValidationError(
+        `sorting reads every worker and is limited to ${SORTED_SCAN_LIMIT}; filter by team or label, or list by name`,
+        'sort',
+      );
+    }
+    startAfter = page.cursor;
+  } while (startAfter);
+  const descending = sort.startsWith('-');
+  const at = (v: WorkerView) => Date.parse(v.last_activity_at ?? v.created_at);
+  const views = (await viewsOf(ctx, names, query)).sort(
+    (a, b) => (descending ? at(b) - at(a) : at(a) - at(b)) || (a.name < b.name ? -1 : 1),
+  );
+  const offset = cursor && 'o' in cursor ? cursor.o : 0;
+  const end = offset + query.limit;
+  return {
+    workers: views.slice(offset, end),
+    ...(end < views.length ? { next_cursor: encodeCursor({ o: end, s: sort }) } : {}),
+  };
+}
+
+export async function listEvents(
+  ctx: LifecycleContext,
+  name: string,
+  actor: Actor,
+  options: { cursor?: string; limit: number },
+) {
+  const exists = (await ctx.repo.read(name))?.value;
+  if (!exists) await requireWorker(ctx, name);
+  // A team key may read the history of its own live workers only.
+  if (actor.kind === 'team') assertActorOwns(actor, isWorker(exists) ? exists : { name });
+  if (options.cursor !== undefined && !/^[0-9a-z-]+\.json$/.test(options.cursor)) {
+    throw new ValidationError('cursor is not one this API returned', 'cursor');
+  }
+  const page = await ctx.repo.listEvents(name, options);
+  return { events: page.events, ...(page.cursor ? { next_cursor: page.cursor } : {}) };
+}

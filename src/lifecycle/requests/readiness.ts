@@ -1,0 +1,218 @@
+/**
+ * Readiness reports, heartbeats and ensure-ready.
+ *
+ * Readiness is bound to a boot: `starting → ready` needs the backend to show exactly one running instance started
+ * after `boot.since − 30 s`, and that instance is remembered, so a heartbeat from the previous instance (HiClaw's
+ * defect #9) can never make a new boot ready. One backend status call per boot; none per heartbeat, which only
+ * reads the record and writes `beats/` at most every `beat_write_interval` (or when `busy` flips).
+ *
+ * @module
+ */
+
+import { ConflictError } from '../../errors';
+import { type Actor, actorLabel } from '../model/actor';
+import type { LifecycleContext } from '../model/context';
+import { Driver } from '../driver/operation';
+import type { ReportInput } from '../model/inputs';
+import { applyIntent, requireWorker, wakeBuild } from './intents';
+import { isExpired, isLeaseLive } from '../model/policy';
+import type { Beat, WorkerRecord } from '../model/record';
+import { iso, isWorker, TRANSITIONAL_PHASES } from '../model/record';
+import { BOOT_SKEW_MS } from '../model/settings';
+import { assertActorOwns } from '../teams/records';
+import { takeLeaseIfFree, transition } from '../model/transitions';
+import { renderWorker, type WorkerView } from '../model/views';
+import { resourceNameOf } from '../model/spec';
+
+/** Handles `POST /workers/{name}/ready` for an already authenticated worker record. */
+export async function reportReady(
+  ctx: LifecycleContext,
+  record: WorkerRecord,
+  report: ReportInput,
+): Promise<void> {
+  const now = ctx.clock.now();
+  if (record.phase !== 'starting' && record.phase !== 'ready') {
+    throw new ConflictError(
+      `worker ${record.name} is ${record.phase}; readiness reports count only while starting or ready`,
+      'invalid_phase',
+    );
+  }
+  if (record.phase === 'ready') {
+    if (
+      report.instance_id &&
+      record.boot.instance_id &&
+      !sameInstance(report.instance_id, record.boot.instance_id)
+    ) {
+      throw new ConflictError(
+        'this report comes from an instance that is not the current boot',
+        'stale_instance',
+      );
+    }
+    await writeBeatIfDue(ctx, record, report, now);
+    return;
+  }
+  const instanceId = await currentBootInstance(ctx, record, report);
+  let accepted = false;
+  const written = await ctx.repo.mutate(record.name, (current) => {
+    accepted = false;
+    if (!isWorker(current) || current.uid !== record.uid || current.key_hash !== record.key_hash)
+      return undefined;
+    if (current.phase === 'ready') return undefined;
+    if (current.phase !== 'starting' || current.boot.epoch !== record.boot.epoch) {
+      throw new ConflictError(`worker ${record.name} is ${current.phase}; report again`, 'invalid_phase');
+    }
+    accepted = true;
+    const { last_error: _e, next_check_at: _n, ...rest } = current;
+    return transition(
+      { ...rest, attempts: 0, ready_at: iso(now), boot: { ...current.boot, instance_id: instanceId } },
+      'ready',
+      { reason: 'ready', actor: 'worker' },
+      now,
+    );
+  });
+  if (accepted && isWorker(written.value)) await writeBeat(ctx, written.value, report, now, null);
+}
+
+/**
+ * The one backend call of a boot: exactly one running instance started after `boot.since − 30 s`. A report that
+ * names an instance must name that one.
+ */
+async function currentBootInstance(ctx: LifecycleContext, record: WorkerRecord, report: ReportInput) {
+  const backend = ctx.backends.get(record.spec.backend);
+  const { deployment_id } = await ctx.deployment();
+  const status = await backend.status({
+    resourceName: resourceNameOf(record, deployment_id),
+    ...(record.backend_ref?.id ? { id: record.backend_ref.id } : {}),
+  });
+  const since = Date.parse(record.boot.since) - BOOT_SKEW_MS;
+  const fresh = status.instances.filter((instance) => instance.startedAt >= since);
+  if (fresh.length !== 1 || status.instances.length !== 1) {
+    throw new ConflictError(
+      `the backend shows ${fresh.length} instance(s) of this boot and ${status.instances.length} running; report again shortly`,
+      'not_ready',
+      { retryAfterSeconds: 2 },
+    );
+  }
+  const instance = fresh[0]!;
+  if (report.instance_id && !sameInstance(report.instance_id, instance.id)) {
+    throw new ConflictError(
+      'this report comes from an instance that is not the current boot',
+      'stale_instance',
+    );
+  }
+  return instance.id;
+}
+
+/** Backends give short or long forms of one id (Docker: 12 vs 64 hex); a 12+ character prefix match is the same. */
+const sameInstance = (a: string, b: string) =>
+  a === b || (Math.min(a.length, b.length) >= 12 && (a.startsWith(b) || b.startsWith(a)));
+
+async function writeBeatIfDue(ctx: LifecycleContext, record: WorkerRecord, report: ReportInput, now: number) {
+  const last = await ctx.repo.readBeat(record.name);
+  const busy = report.busy ?? false;
+  const due =
+    !last ||
+    last.uid !== record.uid ||
+    last.busy !== busy ||
+    now - Date.parse(last.at) >= ctx.settings.beatWriteIntervalSeconds * 1000;
+  if (due) await writeBeat(ctx, record, report, now, last);
+}
+
+async function writeBeat(
+  ctx: LifecycleContext,
+  record: WorkerRecord,
+  report: ReportInput,
+  now: number,
+  last: Beat | null,
+) {
+  const busy = report.busy ?? false;
+  const previousBusyAt = last && last.uid === record.uid ? last.busy_at : undefined;
+  await ctx.repo.writeBeat(record.name, {
+    at: iso(now),
+    uid: record.uid,
+    ...(report.instance_id ? { instance_id: report.instance_id } : {}),
+    busy,
+    ...(busy ? { busy_at: iso(now) } : previousBusyAt ? { busy_at: previousBusyAt } : {}),
+  });
+}
+
+export interface EnsureReadyResult {
+  ready: boolean;
+  worker: WorkerView;
+  retryAfterSeconds?: number;
+}
+
+const POLL_MS = 500;
+
+/**
+ * Wakes if needed, drives the operation if nobody else is (or the driver died), then waits for `ready` at most
+ * `min(timeout, ensureReadyMaxSeconds)`. It counts as activity.
+ */
+export async function ensureReady(
+  ctx: LifecycleContext,
+  name: string,
+  actor: Actor,
+  timeoutSeconds: number,
+): Promise<EnsureReadyResult> {
+  const started = ctx.clock.now();
+  const deadline = started + Math.min(timeoutSeconds, ctx.settings.ensureReadyMaxSeconds) * 1000;
+  const current = await requireWorker(ctx, name);
+  assertActorOwns(actor, current);
+  refuseHopeless(current, started);
+  const wakeIt = wakeBuild(actor);
+  await applyIntent(
+    ctx,
+    name,
+    actor,
+    (record, now) => {
+      refuseHopeless(record, now);
+      const woken = wakeIt(record, now);
+      return { ...(woken ?? record), last_activity_at: iso(now) };
+    },
+    // The wait is bounded by the caller's timeout, driving included.
+    { deadline },
+  );
+  await takeOverIfAbandoned(ctx, name, actor, deadline);
+  for (;;) {
+    const record = await requireWorker(ctx, name);
+    refuseHopeless(record, ctx.clock.now());
+    if (record.phase === 'ready') {
+      return { ready: true, worker: renderWorker(ctx, record, await ctx.repo.readBeat(name)) };
+    }
+    if (ctx.clock.now() + POLL_MS > deadline) {
+      return { ready: false, worker: renderWorker(ctx, record, null), retryAfterSeconds: 5 };
+    }
+    await ctx.clock.sleep(POLL_MS);
+  }
+}
+
+function refuseHopeless(record: WorkerRecord, now: number): void {
+  if (record.phase === 'failed') {
+    throw new ConflictError(
+      `worker ${record.name} has failed: ${record.last_error ?? 'see its events'}; wake or update it`,
+      'failed',
+    );
+  }
+  if (record.desired === 'deleted')
+    throw new ConflictError(`worker ${record.name} is being deleted`, 'deleting');
+  if (isExpired(record, now)) throw new ConflictError(`worker ${record.name} has expired`, 'expired');
+}
+
+/** A transitional worker whose lease expired (its driver died) is taken over here rather than left to the sweeper. */
+async function takeOverIfAbandoned(ctx: LifecycleContext, name: string, actor: Actor, deadline: number) {
+  let leaseId: string | undefined;
+  await ctx.repo.mutate(name, (current) => {
+    leaseId = undefined;
+    if (!isWorker(current)) return undefined;
+    const now = ctx.clock.now();
+    const needsDriving =
+      current.observed_generation < current.spec_generation ||
+      current.applied_template_generation < current.template_generation ||
+      (TRANSITIONAL_PHASES.has(current.phase) && current.phase !== 'starting');
+    if (!needsDriving || isLeaseLive(current, now)) return undefined;
+    const taken = takeLeaseIfFree(current, ctx.owner, now, ctx.settings);
+    leaseId = taken.leaseId;
+    return taken.record;
+  });
+  if (leaseId) await new Driver(ctx).drive(name, leaseId, { deadline, actor: actorLabel(actor) });
+}

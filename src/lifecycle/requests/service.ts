@@ -1,0 +1,75 @@
+/**
+ * The lifecycle's public face: one object per function instance, bound to its context. The HTTP layer calls only
+ * this; the sweeper uses the same building blocks.
+ *
+ * @module
+ */
+
+import type { Actor } from '../model/actor';
+import { type AuthConfig, authenticate } from './auth';
+import type { LifecycleContext } from '../model/context';
+import { createWorker } from './create';
+import type { CreateInput, ListQuery, ReportInput, UpdateInput } from '../model/inputs';
+import { deleteWorker, recordActivity, rotateKey, sleep, updateWorker, wake } from './intents';
+import { getWorker, listEvents, listWorkers } from './queries';
+import { ensureReady, reportReady } from './readiness';
+import type { WorkerRecord } from '../model/record';
+
+export class WorkerService {
+  constructor(
+    readonly ctx: LifecycleContext,
+    readonly auth: AuthConfig,
+  ) {}
+
+  authenticate(token: string | undefined) {
+    return authenticate(this.ctx, this.auth, token);
+  }
+
+  create(input: CreateInput, actor: Actor) {
+    return createWorker(this.ctx, input, actor);
+  }
+
+  get(name: string, actor: Actor, options: { refresh?: boolean } = {}) {
+    return getWorker(this.ctx, name, actor, options);
+  }
+
+  list(query: ListQuery) {
+    return listWorkers(this.ctx, query);
+  }
+
+  wake(name: string, actor: Actor) {
+    return wake(this.ctx, name, actor);
+  }
+
+  sleep(name: string, actor: Actor) {
+    return sleep(this.ctx, name, actor);
+  }
+
+  ensureReady(name: string, actor: Actor, timeoutSeconds: number) {
+    return ensureReady(this.ctx, name, actor, timeoutSeconds);
+  }
+
+  update(name: string, patch: UpdateInput, actor: Actor) {
+    return updateWorker(this.ctx, name, patch, actor);
+  }
+
+  delete(name: string, actor: Actor, force = false) {
+    return deleteWorker(this.ctx, name, actor, force);
+  }
+
+  activity(name: string, actor: Actor, options: { leaseSeconds?: number; wake?: boolean }) {
+    return recordActivity(this.ctx, name, actor, options);
+  }
+
+  rotateKey(name: string, actor: Actor) {
+    return rotateKey(this.ctx, name, actor);
+  }
+
+  report(record: WorkerRecord, report: ReportInput) {
+    return reportReady(this.ctx, record, report);
+  }
+
+  events(name: string, actor: Actor, options: { cursor?: string; limit: number }) {
+    return listEvents(this.ctx, name, actor, options);
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * The sweeper's actions on one worker. Each is ONE conditional write that re-checks its condition on the record
+ * stored at that moment and takes the operation lease in the same write; only then is the backend called, through
+ * the Driver (or, to stop a wedged worker, directly under that lease). A wake, an activity or a PATCH that landed
+ * after the sweeper decided therefore wins: the re-check fails and nothing is written.
+ *
+ * @module
+ */
+
+import type { BackendRef } from '../../backends/port';
+import { SWEEPER } from '../model/actor';
+import { Driver } from '../driver/operation';
+import { deleteBuild, sleepBuild } from '../requests/intents';
+import { isAwake, isLeaseLive } from '../model/policy';
+import type { Beat, Phase, WorkerRecord } from '../model/record';
+import { isWorker } from '../model/record';
+import { isIdle, isWedged, needsDriving, shouldDelete, shouldSleepForTtl } from './policies';
+import type { SweepRun } from './run';
+import { takeLeaseIfFree, transition } from '../model/transitions';
+import { resourceNameOf } from '../model/spec';
+
+type Check = (current: WorkerRecord, now: number) => boolean;
+type Build = (current: WorkerRecord, now: number) => WorkerRecord | undefined;
+
+export interface Claim {
+  /** Set when this write made the sweeper the worker's driver. */
+  leaseId?: string;
+  /** The record as it was just before the write (what the re-check saw). */
+  before?: WorkerRecord;
+  /** True when the intent was written (with or without the lease). */
+  written: boolean;
+}
+
+/**
+ * The conditional write every action starts with. `lease: 'required'` writes nothing unless the lease is free;
+ * `lease: 'if_free'` records the intent either way (a live holder picks it up before releasing).
+ */
+export async function claim(
+  run: SweepRun,
+  record: WorkerRecord,
+  check: Check,
+  build: Build,
+  lease: 'required' | 'if_free',
+): Promise<Claim> {
+  const { ctx } = run;
+  const now = run.now();
+  let leaseId: string | undefined;
+  let before: WorkerRecord | undefined;
+  const result = await ctx.repo.mutate(record.name, (current) => {
+    leaseId = undefined;
+    before = undefined;
+    if (!isWorker(current) || current.uid !== record.uid || !check(current, now)) return undefined;
+    const built = build(current, now);
+    if (!built) return undefined;
+    const taken = takeLeaseIfFree(built, ctx.owner, now, ctx.settings);
+    if (lease === 'required' && !taken.leaseId) return undefined;
+    leaseId = taken.leaseId;
+    before = current;
+    return taken.record;
+  });
+  return { ...(leaseId ? { leaseId } : {}), ...(before ? { before } : {}), written: result.changed };
+}
+
+/** Drives under a lease this run holds; a failure is recorded on the worker by the Driver (backoff or failed). */
+export async function driveUnder(run: SweepRun, name: string, leaseId: string): Promise<void> {
+  const now = run.now();
+  const result = await new Driver(run.ctx).drive(name, leaseId, {
+    deadline: Math.min(now + run.ctx.settings.requestDriveBudgetMs, run.deadline + DRIVE_OVERRUN_MS),
+    actor: 'sweeper',
+  });
+  if (result.outcome === 'failed') run.report.failed++;
+  if (result.error) run.fail('drive', name, result.error);
+}
+
+/** A drive started just before the deadline may finish this far past it; the sweeper lease covers it. */
+const DRIVE_OVERRUN_MS = 10_000;
+
+/** Drops the lease this run holds, in a write conditional on still holding it. */
+export async function releaseLease(run: SweepRun, name: string, leaseId: string): Promise<void> {
+  await run.ctx.repo.mutate(name, (current) => {
+    if (!isWorker(current) || current.op?.id !== leaseId) return undefined;
+    const { op: _released, ...rest } = current;
+    return rest;
+  });
+}
+
+export async function refOf(run: SweepRun, record: WorkerRecord): Promise<BackendRef> {
+  const { deployment_id } = await run.ctx.deployment();
+  return {
+    resourceName: resourceNameOf(record, deployment_id),
+    ...(record.backend_ref?.id ? { id: record.backend_ref.id } : {}),
+  };
+}
+
+/** Past `expires_at`: delete with reason `ttl`. Recorded even behind a live lease; its holder carries it out. */
+export async function expireWorker(run: SweepRun, record: WorkerRecord): Promise<boolean> {
+  const claimed = await claim(run, record, shouldDelete, deleteBuild(SWEEPER, 'ttl'), 'if_free');
+  if (!claimed.written) return false;
+  run.report.deleted++;
+  if (claimed.leaseId) await driveUnder(run, record.name, claimed.leaseId);
+  return true;
+}
+
+/** Past `expires_at` but protected: sleep instead, with a `ttl_blocked` transition (and so event). */
+export async function sleepProtected(run: SweepRun, record: WorkerRecord): Promise<boolean> {
+  const claimed = await claim(run, record, shouldSleepForTtl, sleepBuild(SWEEPER, 'ttl_blocked'), 'if_free');
+  if (!claimed.written) return false;
+  run.report.slept++;
+  if (claimed.leaseId) await driveUnder(run, record.name, claimed.leaseId);
+  return true;
+}
+
+export async function redrive(run: SweepRun, record: WorkerRecord): Promise<boolean> {
+  const claimed = await claim(run, record, needsDriving, (current) => current, 'required');
+  if (!claimed.leaseId) return false;
+  run.report.redriven++;
+  await driveUnder(run, record.name, claimed.leaseId);
+  return true;
+}
+
+/** A failed worker never gets re-driven, so a lease its last driver left behind is simply dropped. */
+export async function dropStaleLease(run: SweepRun, record: WorkerRecord): Promise<boolean> {
+  const result = await run.ctx.repo.mutate(record.name, (current) => {
+    if (!isWorker(current) || current.phase !== 'failed' || !current.op || isLeaseLive(current, run.now())) {
+      return undefined;
+    }
+    const { op: _stale, ...rest } = current;
+    return rest;
+  });
+  return result.changed;
+}
+
+/** Too long in one transitional phase: `failed` (reason `wedged`), and its resource stopped under the lease. */
+export async function failWedged(run: SweepRun, record: WorkerRecord): Promise<boolean> {
+  const minutes = Math.round(run.ctx.settings.wedgedAfterSeconds / 60);
+  const claimed = await claim(
+    run,
+    record,
+    (current, now) => isWedged(current, now, run.ctx.settings),
+    (current, now) => {
+      const message = `stuck in ${current.phase} for more than ${minutes} min`;
+      const { next_check_at: _n, ...rest } = current;
+      return transition(
+        { ...rest, last_error: message },
+        'failed',
+        { reason: 'wedged', actor: 'sweeper', message },
+        now,
+      );
+    },
+    'required',
+  );
+  if (!claimed.leaseId) return false;
+  run.report.failed++;
+  await stopThenRelease(run, claimed.before ?? record, claimed.leaseId);
+  return true;
+}
+
+/** A failed worker must not keep running (and costing) unobserved. */
+export async function stopThenRelease(run: SweepRun, record: WorkerRecord, leaseId: string): Promise<void> {
+  try {
+    if (record.backend_ref) {
+      await run.ctx.backends.get(record.spec.backend).stop(await refOf(run, record));
+    }
+  } catch (error) {
+    run.fail('stop', record.name, error);
+  } finally {
+    await releaseLease(run, record.name, leaseId);
+  }
+}
+
+/**
+ * Idle past its timeout: sleep with reason `idle`. The beat is read only now (the record alone said idle), and
+ * read again after the sleep was written: a heartbeat that read the record before our write may have reported
+ * `busy` after our first read, and busy work wins, so the sleep is withdrawn before any backend call.
+ */
+export async function sleepIdle(
+  run: SweepRun,
+  record: WorkerRecord,
+): Promise<{ acted: boolean; beat: Beat | null }> {
+  const { repo } = run.ctx;
+  const beat = await repo.readBeat(record.name);
+  if (!isIdle(record, beat, run.now())) return { acted: false, beat };
+  const claimed = await claim(
+    run,
+    record,
+    (current, now) => current.desired === 'running' && isAwake(current) && isIdle(current, beat, now),
+    sleepBuild(SWEEPER, 'idle'),
+    'required',
+  );
+  if (!claimed.leaseId || !claimed.before) return { acted: false, beat };
+  const after = await repo.readBeat(record.name);
+  if (!isIdle(claimed.before, after, run.now())) {
+    const withdrawn = await withdrawSleep(run, claimed.before, claimed.leaseId);
+    if (withdrawn) return { acted: true, beat: after };
+  }
+  run.report.slept++;
+  await driveUnder(run, record.name, claimed.leaseId);
+  return { acted: true, beat: after };
+}
+
+/**
+ * Undoes a sleep that no backend call has acted on yet: back to the phase it had, awake, lease released. The
+ * instance was never touched, so its boot and readiness stay valid and `phase_since` keeps its old value.
+ */
+async function withdrawSleep(run: SweepRun, before: WorkerRecord, leaseId: string): Promise<boolean> {
+  const result = await run.ctx.repo.mutate(before.name, (current) => {
+    // Someone else changed the intent behind our lease (a wake, a delete): drive that instead.
+    if (
+      !isWorker(current) ||
+      current.op?.id !== leaseId ||
+      current.spec_generation !== before.spec_generation + 1
+    ) {
+      return undefined;
+    }
+    const generation = current.spec_generation + 1;
+    const { op: _released, ...rest } = current;
+    const back = transition(
+      { ...rest, desired: 'running', spec_generation: generation, observed_generation: generation },
+      before.phase as Phase,
+      { reason: 'ready', actor: 'sweeper', message: 'sleep withdrawn: the worker reported busy' },
+      run.now(),
+    );
+    return { ...back, phase_since: before.phase_since };
+  });
+  return result.changed;
+}

@@ -1,0 +1,77 @@
+/**
+ * Step 3 of a run: workers that went silent. `beats/` is listed 1,000 keys per call and only the records of
+ * workers whose beat is older than `unresponsiveAfterSeconds` (by `lastModified`, the store's own clock, so no
+ * function's clock skew matters) are read: a quiet fleet costs one listing per 1,000 awake workers.
+ *
+ * A silent `ready` worker is revived (restarted, or recreated when its resource is gone). A beat left behind by a
+ * worker that is no longer ready belongs to a boot that is over; it is removed, so it is not read again.
+ *
+ * @module
+ */
+
+import { PreconditionFailedError } from '../../errors';
+import { layout } from '../persistence/layout';
+import type { Beat } from '../model/record';
+import { isWorker } from '../model/record';
+import { canRevive, lastSignOfLife, revive } from './revive';
+import { runBounded, type SweepRun } from './run';
+import { READ_CONCURRENCY } from './settings';
+
+const BEAT_PAGE = 1000;
+
+export async function checkSilentWorkers(run: SweepRun): Promise<void> {
+  const silentMs = run.ctx.settings.unresponsiveAfterSeconds * 1000;
+  const threshold = run.storeNow - silentMs;
+  const silent: string[] = [];
+  let startAfter: string | undefined;
+  do {
+    const page = await run.ctx.repo.listBeats({ limit: BEAT_PAGE, ...(startAfter ? { startAfter } : {}) });
+    for (const { key, lastModified } of page.keys) {
+      if (lastModified < threshold) silent.push(key.slice(layout.beatsPrefix.length));
+    }
+    startAfter = page.cursor;
+  } while (startAfter && run.hasTime());
+  await runBounded(
+    silent,
+    READ_CONCURRENCY,
+    (name) => checkOne(run, name, silentMs),
+    () => run.hasTime(),
+  );
+}
+
+async function checkOne(run: SweepRun, name: string, silentMs: number): Promise<void> {
+  const { repo } = run.ctx;
+  try {
+    const record = (await repo.read(name))?.value;
+    if (!isWorker(record) || record.phase !== 'ready' || record.desired !== 'running') {
+      if (await deleteStaleBeat(run, name, silentMs)) run.report.beats_removed++;
+      return;
+    }
+    const now = run.now();
+    // The beat is old, but the record may show a newer sign of life (a readiness whose beat write failed).
+    if (now - lastSignOfLife(record) < silentMs || !canRevive(record, now)) return;
+    await revive(run, record, 'unresponsive');
+  } catch (error) {
+    run.fail('beats', name, error);
+  }
+}
+
+/**
+ * Deletes the beat only if it is still the old one: a new boot that became ready since the listing has just
+ * written a fresh beat, and that one must stay.
+ */
+async function deleteStaleBeat(run: SweepRun, name: string, silentMs: number): Promise<boolean> {
+  const { store } = run.ctx.repo;
+  const key = layout.beat(name);
+  const object = await store.get(key);
+  if (!object) return false;
+  const beat = JSON.parse(object.body) as Beat;
+  if (Date.parse(beat.at) > run.now() - silentMs) return false;
+  try {
+    await store.delete(key, { ifMatch: object.etag });
+    return true;
+  } catch (error) {
+    if (error instanceof PreconditionFailedError) return false;
+    throw error;
+  }
+}

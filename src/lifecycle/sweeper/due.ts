@@ -1,0 +1,140 @@
+/**
+ * Step 2 of a run: the `due/` hints, oldest first, from the start of the prefix up to now + lookahead (no
+ * persisted low-water mark, so a hint filed late for an earlier time is still found).
+ *
+ * For each hint: read the record, apply the policy, act through the operation lease, file the hint for the
+ * record's next deadline, then delete exactly the hint processed. A worker that could not be settled gets its
+ * next hint later by its backoff, never at the head again, so a thousand failing workers cannot starve the one
+ * behind them.
+ *
+ * @module
+ */
+
+import { layout } from '../persistence/layout';
+import type { Beat, WorkerRecord } from '../model/record';
+import { isWorker } from '../model/record';
+import {
+  dropStaleLease,
+  expireWorker,
+  failWedged,
+  redrive,
+  sleepIdle,
+  sleepProtected,
+} from './actions';
+import { hintTime, verdictFor } from './policies';
+import { runBounded, type SweepRun } from './run';
+import { MIN_HINT_BACKOFF_MS, READ_CONCURRENCY } from './settings';
+
+const HINT_PAGE = 1000;
+
+export async function processDueHints(run: SweepRun, until: number): Promise<void> {
+  const horizon = run.now() + run.settings.lookaheadMs;
+  // One worker is handled once per run; a second hint of it waits for the next run.
+  const handled = new Set<string>();
+  let startAfter: string | undefined;
+  for (;;) {
+    if (!run.hasTime(until)) return;
+    const page = await run.ctx.repo.listHintsUpTo(horizon, {
+      limit: HINT_PAGE,
+      ...(startAfter ? { startAfter } : {}),
+    });
+    const keys = page.keys.map((k) => k.key);
+    const started = await runBounded(
+      keys,
+      READ_CONCURRENCY,
+      (key) => processHint(run, key, handled),
+      () => run.hasTime(until),
+    );
+    if (started < keys.length) {
+      run.report.hints_left += keys.length - started;
+      return;
+    }
+    if (!page.cursor) return;
+    startAfter = page.cursor;
+  }
+}
+
+async function processHint(run: SweepRun, key: string, handled: Set<string>): Promise<void> {
+  const { repo } = run.ctx;
+  const parsed = layout.parseHint(key);
+  if (!parsed) {
+    await repo.deleteHint(key).catch((error) => run.fail('due', key, error));
+    return;
+  }
+  if (handled.has(parsed.name)) return;
+  handled.add(parsed.name);
+  run.report.hints_processed++;
+  try {
+    const read = await repo.read(parsed.name);
+    const record = read?.value;
+    if (!isWorker(record)) {
+      await repo.deleteHint(key);
+      run.report.hints_removed++;
+      return;
+    }
+    const { attempted, beat } = await act(run, record);
+    // Whether the action's write landed or lost to a concurrent one, the next deadline is the stored record's.
+    const latest = attempted ? (await repo.read(parsed.name))?.value : record;
+    await refile(run, key, parsed.atMs, isWorker(latest) ? latest : null, beat);
+  } catch (error) {
+    run.fail('due', parsed.name, error);
+    // Still move it forward, so this worker does not pin the head; if even that fails, the hint stays.
+    try {
+      await repo.putHint(run.now() + MIN_HINT_BACKOFF_MS, parsed.name);
+      await repo.deleteHint(key);
+    } catch {
+      // The store is failing; the next run retries from this very hint.
+    }
+  }
+}
+
+async function act(run: SweepRun, record: WorkerRecord): Promise<{ attempted: boolean; beat: Beat | null }> {
+  const verdict = verdictFor(record, run.now(), run.ctx.settings);
+  const acted = async (action: Promise<unknown>) => {
+    await action;
+    return { attempted: true, beat: null };
+  };
+  switch (verdict.kind) {
+    case 'delete':
+      return acted(expireWorker(run, record));
+    case 'ttl_blocked':
+      return acted(sleepProtected(run, record));
+    case 'wedged':
+      return acted(failWedged(run, record));
+    case 'redrive':
+      return acted(redrive(run, record));
+    case 'release':
+      return acted(dropStaleLease(run, record));
+    case 'idle':
+      return { attempted: true, beat: (await sleepIdle(run, record)).beat };
+    case 'none':
+      return { attempted: false, beat: null };
+  }
+}
+
+/**
+ * Files the hint for the worker's next deadline (keyed by the record's `write_id`, so filing it twice writes the
+ * same key) and deletes the processed one, in that order: a crash in between leaves two hints, never none. A
+ * hint listed early by the lookahead that is still no later than the deadline simply stays.
+ */
+async function refile(
+  run: SweepRun,
+  key: string,
+  hintAt: number,
+  record: WorkerRecord | null,
+  beat: Beat | null,
+) {
+  const { repo } = run.ctx;
+  const now = run.now();
+  const at = record ? hintTime(record, run.ctx.settings, now, beat) : undefined;
+  if (record === null || at === undefined) {
+    await repo.deleteHint(key);
+    if (record === null) run.report.hints_removed++;
+    return;
+  }
+  if (hintAt > now && hintAt <= at) return;
+  const next = layout.hint(at, record.name, record.write_id);
+  if (next === key) return;
+  await repo.putHint(at, record.name, record.write_id);
+  await repo.deleteHint(key);
+}

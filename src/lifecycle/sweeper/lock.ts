@@ -1,0 +1,132 @@
+/**
+ * The sweeper lease, `locks/sweeper`: one run at a time, as an optimisation only (every action of a run is still
+ * a conditional write on the worker record, so two runs that overlap after a lease expired act once).
+ *
+ * The lease object also carries what must survive between runs of a stateless function: the cursors of the
+ * full scan and of the inventory reconcile, and the orphan candidates seen so far (with when they were first
+ * seen, because an orphan needs two sightings `orphanGraceSeconds` apart).
+ *
+ * @module
+ */
+
+import { casUpdate, type Draft } from '../../store/cas';
+import { layout } from '../persistence/layout';
+import type { LifecycleContext } from '../model/context';
+import { iso } from '../model/record';
+import { LOCK_MARGIN_MS, type SweeperSettings } from './settings';
+
+/** A backend resource seen without a matching record (store clock, epoch ms). */
+export interface OrphanMemo {
+  backend: string;
+  worker: string;
+  uid: string;
+  resource_name: string;
+  id?: string;
+  first_seen: number;
+  last_seen: number;
+  reported_at?: number;
+  stopped_at?: number;
+}
+
+export interface ScanState {
+  active: boolean;
+  /** Last worker name handled by the running pass; absent at its start. */
+  cursor?: string;
+  pass_started_at?: number;
+  last_pass_started_at?: number;
+  /** Names seen by the running pass and by the last complete one: sizes the slices. */
+  seen: number;
+  last_pass_count?: number;
+}
+
+export interface InventoryState {
+  /** Increments per pass; the roster marks each resource with the pass that last saw it. */
+  pass: number;
+  active: boolean;
+  backend_index: number;
+  cursor?: string;
+  pass_started_at?: number;
+  last_pass_started_at?: number;
+  /** Workers that want to run whose resource the last complete pass did not see: checked directly. */
+  lost_candidates: string[];
+  /** Backends whose listing failed during the running pass: they prove nothing missing. */
+  unlisted: string[];
+}
+
+export interface SweeperState {
+  scan: ScanState;
+  inventory: InventoryState;
+  /** Keyed `<backend>/<resource name>`. */
+  orphans: Record<string, OrphanMemo>;
+}
+
+interface LockBody {
+  owner: string;
+  run_id: string;
+  expires_at: string;
+  state: SweeperState;
+  write_id: string;
+}
+
+export const initialSweeperState = (): SweeperState => ({
+  scan: { active: false, seen: 0 },
+  inventory: { pass: 0, active: false, backend_index: 0, lost_candidates: [], unlisted: [] },
+  orphans: {},
+});
+
+export interface SweeperLease {
+  runId: string;
+  state: SweeperState;
+  /** The store's clock when the lease was written: `lastModified` values compare against this, not ours. */
+  storeNow: number;
+  /** Saves the state and frees the lease; false when another run took it over meanwhile (state dropped). */
+  release(state: SweeperState): Promise<boolean>;
+}
+
+/** Takes `locks/sweeper` unless another run holds a live lease; `null` means skip this run. */
+export async function acquireSweeperLease(
+  ctx: LifecycleContext,
+  owner: string,
+  settings: SweeperSettings,
+): Promise<SweeperLease | null> {
+  const { store } = ctx.repo;
+  const runId = crypto.randomUUID();
+  const now = ctx.clock.now();
+  const result = await casUpdate<LockBody>(store, layout.sweeperLock, (current) => {
+    if (current && current.run_id !== runId && Date.parse(current.expires_at) > now) return undefined;
+    const body: Draft<LockBody> = {
+      owner,
+      run_id: runId,
+      expires_at: iso(now + settings.budgetMs + LOCK_MARGIN_MS),
+      state: normalise(current?.state),
+    };
+    return body;
+  });
+  if (result.value?.run_id !== runId) return null;
+  const state = result.value.state;
+  // One listing tells the store's clock: beats and tombstones are aged by `lastModified`, which is that clock.
+  const listed = await store.list(layout.sweeperLock, { limit: 1 });
+  const own = listed.keys.find((k) => k.key === layout.sweeperLock);
+  return {
+    runId,
+    state,
+    storeNow: own?.lastModified ?? now,
+    async release(next) {
+      const released = await casUpdate<LockBody>(store, layout.sweeperLock, (current) => {
+        if (current?.run_id !== runId) return undefined;
+        return { owner, run_id: runId, expires_at: iso(ctx.clock.now()), state: next };
+      });
+      return released.changed;
+    },
+  };
+}
+
+/** Accepts state written by an older version of this code (missing fields get their defaults). */
+function normalise(state: Partial<SweeperState> | undefined): SweeperState {
+  const initial = initialSweeperState();
+  return {
+    scan: { ...initial.scan, ...state?.scan },
+    inventory: { ...initial.inventory, ...state?.inventory },
+    orphans: { ...state?.orphans },
+  };
+}

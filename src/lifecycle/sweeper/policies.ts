@@ -1,0 +1,92 @@
+/**
+ * What the sweeper should do about one worker, as pure functions of its record and the time. The same
+ * predicates run twice: once to decide, and again inside the conditional write that acts, on whatever record is
+ * stored by then, so a wake, an activity or a PATCH that landed after the decision wins.
+ *
+ * @module
+ */
+
+import { idleDeadline, isAwake, isExpired, isLeaseLive, nextAction } from '../model/policy';
+import type { Beat, WorkerRecord } from '../model/record';
+import { TRANSITIONAL_PHASES } from '../model/record';
+import { type LifecycleSettings, retryBackoffMs } from '../model/settings';
+import { MIN_HINT_BACKOFF_MS } from './settings';
+
+export type Verdict =
+  /** Past `expires_at`: delete (reason `ttl`). */
+  | { kind: 'delete' }
+  /** Past `expires_at` under `deletion_protection`: sleep instead (reason `ttl_blocked`). */
+  | { kind: 'ttl_blocked' }
+  /** Idle by the record alone; the beat's `busy_at` may still postpone it. */
+  | { kind: 'idle' }
+  /** Too long in one transitional phase: `failed` (reason `wedged`), resource stopped. */
+  | { kind: 'wedged' }
+  /** A driver died or a retry is due: take the lease and drive. */
+  | { kind: 'redrive' }
+  /** A failed worker still carries an expired lease: drop it (a failed worker is never re-driven). */
+  | { kind: 'release' }
+  | { kind: 'none' };
+
+export const shouldDelete = (r: WorkerRecord, now: number): boolean =>
+  r.desired !== 'deleted' && isExpired(r, now) && !r.deletion_protection;
+
+export const shouldSleepForTtl = (r: WorkerRecord, now: number): boolean =>
+  r.desired === 'running' && isExpired(r, now) && r.deletion_protection && isAwake(r);
+
+/** Deletes are never failed: they keep being re-driven under backoff until the resource is gone. */
+export const isWedged = (r: WorkerRecord, now: number, settings: LifecycleSettings): boolean =>
+  r.desired !== 'deleted' &&
+  TRANSITIONAL_PHASES.has(r.phase) &&
+  now >= Date.parse(r.phase_since) + settings.wedgedAfterSeconds * 1000 &&
+  !isLeaseLive(r, now);
+
+/**
+ * A worker needs a driver when nobody holds a live lease and: a lease expired (its holder died), its scheduled
+ * retry is due, or (with no retry scheduled) it sits in a phase a driver must finish (`starting` only waits for
+ * the worker's report) or the backend was never driven to the current generation. A `failed` worker waits for
+ * an explicit wake, update or delete.
+ */
+export function needsDriving(r: WorkerRecord, now: number): boolean {
+  if (r.phase === 'failed' || isLeaseLive(r, now)) return false;
+  if (r.op !== undefined) return true;
+  // A scheduled retry decides when: driving earlier would defeat the backoff.
+  if (r.next_check_at !== undefined) return Date.parse(r.next_check_at) <= now;
+  const unfinished = TRANSITIONAL_PHASES.has(r.phase) && r.phase !== 'starting';
+  const behind =
+    r.observed_generation < r.spec_generation ||
+    (r.desired === 'running' && r.applied_template_generation < r.template_generation);
+  return unfinished || behind;
+}
+
+/** Idle with the beat taken into account (a busy beat postpones sleep; a beat of another uid is ignored). */
+export function isIdle(r: WorkerRecord, beat: Beat | null, now: number): boolean {
+  const at = idleDeadline(r, beat);
+  return at !== undefined && at <= now;
+}
+
+export function verdictFor(r: WorkerRecord, now: number, settings: LifecycleSettings): Verdict {
+  if (shouldDelete(r, now)) return { kind: 'delete' };
+  if (shouldSleepForTtl(r, now)) return { kind: 'ttl_blocked' };
+  if (isWedged(r, now, settings)) return { kind: 'wedged' };
+  if (needsDriving(r, now)) return { kind: 'redrive' };
+  if (r.phase === 'failed' && r.op && !isLeaseLive(r, now)) return { kind: 'release' };
+  // Sleeping needs the lease free: a live driver is mid-operation, and its hint comes back at the lease's end.
+  if (!isLeaseLive(r, now) && isIdle(r, null, now)) return { kind: 'idle' };
+  return { kind: 'none' };
+}
+
+/**
+ * When the sweeper must look at this worker next: its next deadline, or, when that is already past (the action
+ * could not be taken now), later by the worker's backoff so a failing worker never pins the head of `due/`.
+ */
+export function hintTime(
+  r: WorkerRecord,
+  settings: LifecycleSettings,
+  now: number,
+  beat: Beat | null = null,
+) {
+  const at = nextAction(r, settings, beat)?.at;
+  if (at === undefined) return undefined;
+  if (at > now) return at;
+  return now + Math.max(MIN_HINT_BACKOFF_MS, retryBackoffMs(r.attempts));
+}

@@ -1,0 +1,250 @@
+/**
+ * Step 5 of a run: one slice of the backend inventory, reconciled against the records. Safety first:
+ *
+ * - nothing is reconciled unless `meta/deployment.json` exists (it is never created here) and only resources
+ *   tagged with its `deployment_id` are considered;
+ * - nothing is reconciled while the store has no worker at all but the inventory has ours (a wiped or wrong
+ *   bucket must not make a fleet look orphaned);
+ * - an orphan (a resource no record of that uid owns) is acted on only when seen in an inventory pass and found
+ *   again, by a record read and a direct status lookup, at least `orphanGraceSeconds` later; at most
+ *   `maxOrphanActionsPerRun` actions per run; `delete` stops first and deletes only after a further grace;
+ * - `lost` (a worker that wants to run whose resource a complete pass did not show) is decided by two direct
+ *   status lookups under the worker's lease (`sweeper-revive.ts`), never by the listing.
+ *
+ * A resource is matched to its record through the roster (no read per resource); only unknown ones are read.
+ *
+ * @module
+ */
+
+import type { BackendRef, InventoryItem } from '../../backends/port';
+import { readJson } from '../../store/cas';
+import { layout } from '../persistence/layout';
+import type { DeploymentMeta } from '../persistence/repository';
+import { isWorker } from '../model/record';
+import type { OrphanMemo } from './lock';
+import { canRevive, revive } from './revive';
+import { type Roster, uidKey } from './roster';
+import { runBounded, type SweepRun } from './run';
+import { READ_CONCURRENCY } from './settings';
+
+/** Orphan candidates remembered at most; beyond that something is badly wrong and a human must look. */
+const MAX_ORPHAN_MEMOS = 1000;
+/** Lost candidates carried to the next runs at most; the rest are found again by the next pass. */
+const MAX_LOST_CANDIDATES = 200;
+
+export async function reconcileSlice(run: SweepRun): Promise<void> {
+  run.report.orphans.candidates = Object.keys(run.state.orphans).length;
+  // Between passes, with nothing pending, a run costs nothing here (not even the deployment read).
+  const pending =
+    passDue(run) ||
+    run.state.inventory.lost_candidates.length > 0 ||
+    Object.values(run.state.orphans).some((memo) => orphanActionDue(run, memo));
+  if (!pending) return;
+  const meta = await readJson<DeploymentMeta>(run.ctx.repo.store, layout.deployment);
+  if (!meta) {
+    run.report.problems.push('reconcile skipped: meta/deployment.json does not exist');
+    return;
+  }
+  await inventorySlice(run, meta.value.deployment_id);
+  await checkLostCandidates(run);
+  await actOnOrphans(run);
+  run.report.orphans.candidates = Object.keys(run.state.orphans).length;
+}
+
+function passDue(run: SweepRun): boolean {
+  const { active, last_pass_started_at: last } = run.state.inventory;
+  return active || last === undefined || run.storeNow - last >= run.settings.fullScanIntervalSeconds * 1000;
+}
+
+async function inventorySlice(run: SweepRun, deploymentId: string): Promise<void> {
+  const inv = run.state.inventory;
+  if (!passDue(run)) return;
+  if (!inv.active) {
+    // Until a full scan has verified every record, every resource would look unknown: ask for one first.
+    if (!(await run.roster()).complete) {
+      if (!run.state.scan.active) delete run.state.scan.last_pass_started_at;
+      return;
+    }
+    Object.assign(inv, { active: true, pass: inv.pass + 1, backend_index: 0, unlisted: [] });
+    inv.pass_started_at = run.storeNow;
+    delete inv.cursor;
+  }
+  if (!run.hasTime()) return;
+  const roster = await run.roster();
+  const backends = run.ctx.backends.all().sort((a, b) => a.name.localeCompare(b.name));
+  const backend = backends[inv.backend_index];
+  if (backend) {
+    try {
+      const page = await backend.list({
+        limit: run.settings.inventoryPageSize,
+        ...(inv.cursor ? { cursor: inv.cursor } : {}),
+      });
+      const ours = page.items.filter((item) => item.deploymentId === deploymentId);
+      if (ours.length > 0 && (await storeHasNoWorkers(run))) {
+        run.report.problems.push(
+          `reconcile skipped: the store has no workers but ${backend.name} has resources of this deployment`,
+        );
+        return;
+      }
+      await classify(run, roster, backend.name, ours);
+      if (page.cursor) {
+        inv.cursor = page.cursor;
+        return;
+      }
+    } catch (error) {
+      run.fail('inventory', backend.name, error);
+      inv.unlisted.push(backend.name);
+    }
+    inv.backend_index++;
+    delete inv.cursor;
+  }
+  if (inv.backend_index >= backends.length)
+    finishPass(
+      run,
+      roster,
+      backends.map((b) => b.name),
+    );
+}
+
+async function storeHasNoWorkers(run: SweepRun): Promise<boolean> {
+  return (await run.ctx.repo.store.list(layout.workersPrefix, { limit: 1 })).keys.length === 0;
+}
+
+async function classify(run: SweepRun, roster: Roster, backend: string, items: InventoryItem[]) {
+  const pass = run.state.inventory.pass;
+  const unknown: InventoryItem[] = [];
+  for (const item of items) {
+    const known = roster.get(item.workerName);
+    if (known?.k === 'w' && known.u === uidKey(item.uid)) {
+      if (known.s !== pass) roster.set(item.workerName, { ...known, s: pass });
+    } else {
+      unknown.push(item);
+    }
+  }
+  await runBounded(unknown, READ_CONCURRENCY, async (item) => {
+    try {
+      const current = (await run.ctx.repo.read(item.workerName))?.value;
+      if (isWorker(current) && current.uid === item.uid) {
+        // Created after the roster saw the name: known now; `m: 0` makes the next scan verify it fully.
+        roster.set(item.workerName, { u: uidKey(item.uid), k: 'w', m: 0, s: pass });
+        return;
+      }
+      noteOrphan(run, backend, item);
+    } catch (error) {
+      run.fail('inventory', item.ref.resourceName, error);
+    }
+  });
+}
+
+function noteOrphan(run: SweepRun, backend: string, item: InventoryItem): void {
+  const key = `${backend}/${item.ref.resourceName}`;
+  const orphans = run.state.orphans;
+  const memo: OrphanMemo = orphans[key] ?? {
+    backend,
+    worker: item.workerName,
+    uid: item.uid,
+    resource_name: item.ref.resourceName,
+    ...(item.ref.id ? { id: item.ref.id } : {}),
+    first_seen: run.storeNow,
+    last_seen: run.storeNow,
+  };
+  if (!orphans[key] && Object.keys(orphans).length >= MAX_ORPHAN_MEMOS) {
+    run.report.problems.push(`more than ${MAX_ORPHAN_MEMOS} orphan candidates; not tracking ${key}`);
+    return;
+  }
+  memo.last_seen = run.storeNow;
+  orphans[key] = memo;
+}
+
+function finishPass(run: SweepRun, roster: Roster, backends: string[]): void {
+  const inv = run.state.inventory;
+  const started = inv.pass_started_at ?? run.storeNow;
+  inv.active = false;
+  inv.last_pass_started_at = started;
+  const listed = new Set(backends.filter((name) => !inv.unlisted.includes(name)));
+  // Only a record verified before the pass began should have had its resource listed by it.
+  inv.lost_candidates = roster
+    .entries()
+    .filter(
+      ([, e]) => e.k === 'w' && e.r === 1 && e.s !== inv.pass && e.m < started && e.b && listed.has(e.b),
+    )
+    .map(([name]) => name)
+    .slice(0, MAX_LOST_CANDIDATES);
+  for (const [key, memo] of Object.entries(run.state.orphans)) {
+    if (memo.last_seen < started && listed.has(memo.backend)) delete run.state.orphans[key];
+  }
+}
+
+async function checkLostCandidates(run: SweepRun): Promise<void> {
+  const queue = run.state.inventory.lost_candidates;
+  while (queue.length > 0 && run.hasTime()) {
+    const batch = queue.splice(0, run.settings.backendConcurrency);
+    await Promise.all(
+      batch.map(async (name) => {
+        try {
+          const record = (await run.ctx.repo.read(name))?.value;
+          if (isWorker(record) && canRevive(record, run.now())) await revive(run, record, 'drift');
+        } catch (error) {
+          run.fail('lost', name, error);
+        }
+      }),
+    );
+  }
+}
+
+function orphanActionDue(run: SweepRun, memo: OrphanMemo): boolean {
+  const grace = run.settings.orphanGraceSeconds * 1000;
+  const sightedLongAgo = run.storeNow - memo.first_seen >= grace;
+  switch (run.settings.orphanAction) {
+    case 'report':
+      return sightedLongAgo && memo.reported_at === undefined;
+    case 'stop':
+      return sightedLongAgo && memo.stopped_at === undefined;
+    case 'delete':
+      return memo.stopped_at === undefined ? sightedLongAgo : run.storeNow - memo.stopped_at >= grace;
+  }
+}
+
+async function actOnOrphans(run: SweepRun): Promise<void> {
+  const { ctx, settings, report } = run;
+  const due = Object.entries(run.state.orphans)
+    .filter(([, memo]) => orphanActionDue(run, memo))
+    .sort(([, a], [, b]) => a.first_seen - b.first_seen);
+  let actions = 0;
+  for (const [key, memo] of due) {
+    if (actions >= settings.maxOrphanActionsPerRun || !run.hasTime()) return;
+    try {
+      // The second sighting, made directly: a record of this uid, or no resource any more, ends the matter.
+      const current = (await ctx.repo.read(memo.worker))?.value;
+      if (isWorker(current) && current.uid === memo.uid) {
+        delete run.state.orphans[key];
+        continue;
+      }
+      const backend = ctx.backends.get(memo.backend);
+      const ref: BackendRef = { resourceName: memo.resource_name, ...(memo.id ? { id: memo.id } : {}) };
+      if ((await backend.status(ref)).state === 'not_found') {
+        delete run.state.orphans[key];
+        continue;
+      }
+      actions++;
+      const fields = { backend: memo.backend, resource: memo.resource_name, worker: memo.worker };
+      if (settings.orphanAction === 'report') {
+        memo.reported_at = run.storeNow;
+        report.orphans.reported++;
+        ctx.log.warn('orphan resource (no record owns it)', fields);
+      } else if (memo.stopped_at === undefined) {
+        await backend.stop(ref);
+        memo.stopped_at = run.storeNow;
+        report.orphans.stopped++;
+        ctx.log.warn('stopped an orphan resource', fields);
+      } else {
+        await backend.delete(ref);
+        delete run.state.orphans[key];
+        report.orphans.deleted++;
+        ctx.log.warn('deleted an orphan resource', fields);
+      }
+    } catch (error) {
+      run.fail('orphan', memo.resource_name, error);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * What one sweeper run carries through its steps: the context, its settings and deadline, the store's clock, the
+ * state kept in the sweeper lease, the roster (loaded only when a step needs it) and the report it returns.
+ *
+ * @module
+ */
+
+import { OrchestratorError } from '../../errors';
+import { redactKeys } from '../model/keys';
+import type { LifecycleContext } from '../model/context';
+import type { SweeperState } from './lock';
+import { Roster } from './roster';
+import type { SweeperSettings } from './settings';
+
+/** Counts of one run, logged as JSON by the scheduled function (snake_case like every other output). */
+export interface SweepReport {
+  ran: boolean;
+  skipped?: 'lease_held';
+  started_at: string;
+  finished_at: string;
+  /** True when the run stopped starting work because its time budget was spent. */
+  budget_exhausted: boolean;
+  hints_processed: number;
+  /** Hints whose worker no longer exists, deleted. */
+  hints_removed: number;
+  /** Due hints listed but not reached in this run (budget); the next run starts with them. */
+  hints_left: number;
+  slept: number;
+  deleted: number;
+  redriven: number;
+  failed: number;
+  restarted: number;
+  lost: number;
+  /** Hints the full scan had to re-file: should stay at zero. */
+  hint_repaired: number;
+  events_repaired: number;
+  tombstones_removed: number;
+  beats_removed: number;
+  orphans: { candidates: number; reported: number; stopped: number; deleted: number };
+  errors: number;
+  /** The first few errors, one line each (messages carry names, never env values or keys). */
+  problems: string[];
+  /** Store operations of the run, when the store counts them (the memory store does). */
+  store_ops?: number;
+}
+
+const MAX_PROBLEMS = 20;
+
+export const emptyReport = (startedAt: string): SweepReport => ({
+  ran: true,
+  started_at: startedAt,
+  finished_at: startedAt,
+  budget_exhausted: false,
+  hints_processed: 0,
+  hints_removed: 0,
+  hints_left: 0,
+  slept: 0,
+  deleted: 0,
+  redriven: 0,
+  failed: 0,
+  restarted: 0,
+  lost: 0,
+  hint_repaired: 0,
+  events_repaired: 0,
+  tombstones_removed: 0,
+  beats_removed: 0,
+  orphans: { candidates: 0, reported: 0, stopped: 0, deleted: 0 },
+  errors: 0,
+  problems: [],
+});
+
+export class SweepRun {
+  private rosterLoad: Promise<Roster> | undefined;
+
+  constructor(
+    readonly ctx: LifecycleContext,
+    readonly settings: SweeperSettings,
+    readonly report: SweepReport,
+    readonly state: SweeperState,
+    /** The store's clock at the start of the run (epoch ms). */
+    readonly storeNow: number,
+    /** Epoch ms (our clock) after which no new work starts. */
+    readonly deadline: number,
+  ) {}
+
+  now(): number {
+    return this.ctx.clock.now();
+  }
+
+  hasTime(until = this.deadline): boolean {
+    const left = this.now() < until;
+    if (!left) this.report.budget_exhausted = true;
+    return left;
+  }
+
+  /** Loaded at most once per run, and only by a step that needs it. */
+  roster(): Promise<Roster> {
+    this.rosterLoad ??= Roster.load(this.ctx.repo.store);
+    return this.rosterLoad;
+  }
+
+  async saveRoster(): Promise<void> {
+    if (this.rosterLoad) await (await this.rosterLoad).save();
+  }
+
+  /** One worker's failure is counted and logged; it never stops the run. */
+  fail(step: string, subject: string, error: unknown): void {
+    this.report.errors++;
+    const message =
+      error instanceof OrchestratorError
+        ? error.message
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    const line = redactKeys(`${step} ${subject}: ${message}`).slice(0, 300);
+    if (this.report.problems.length < MAX_PROBLEMS) this.report.problems.push(line);
+    this.ctx.log.warn('sweeper step failed', { step, subject, error: line });
+  }
+}
+
+/**
+ * Runs `work` over `items` with at most `limit` in flight; stops starting new items once `canStart` says no.
+ * Returns how many items were started.
+ */
+export async function runBounded<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  canStart: () => boolean = () => true,
+): Promise<number> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length && canStart()) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  return next;
+}

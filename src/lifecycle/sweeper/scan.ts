@@ -1,0 +1,218 @@
+/**
+ * Step 4 of a run: one slice of the full scan of `workers/`, the safety net under the hint invariant.
+ *
+ * A pass starts at most every `fullScanIntervalSeconds` and lists one page of names per run (more for a fleet too
+ * large to cover in one interval). Only records whose `lastModified` moved since the roster verified them are
+ * read: nothing else can have lost a hint or an event since. For those it re-files a missing or late hint
+ * (counted in `hint_repaired`, which should stay at zero), re-emits a missing last event, and trims events past
+ * the retention. Tombstones older than 24 h are removed, with the events of their incarnation (nothing can reach
+ * them once the name answers 404).
+ *
+ * @module
+ */
+
+import { PreconditionFailedError } from '../../errors';
+import type { Read } from '../../store/cas';
+import { layout } from '../persistence/layout';
+import { nextAction } from '../model/policy';
+import type { StoredWorker, Tombstone, WorkerRecord } from '../model/record';
+import { hintTime } from './policies';
+import type { Roster, RosterEntry } from './roster';
+import { uidKey } from './roster';
+import { runBounded, type SweepRun } from './run';
+import { EVENT_TRIM_INTERVAL_MS, READ_CONCURRENCY } from './settings';
+
+/** A hint for an overdue worker may sit up to the longest backoff (15 min) ahead, plus one run. */
+const OVERDUE_HINT_SLACK_MS = 16 * 60_000;
+
+export async function scanSlice(run: SweepRun): Promise<void> {
+  const scan = run.state.scan;
+  if (!scan.active) {
+    const last = scan.last_pass_started_at;
+    if (last !== undefined && run.storeNow - last < run.settings.fullScanIntervalSeconds * 1000) return;
+    scan.active = true;
+    scan.pass_started_at = run.storeNow;
+    scan.seen = 0;
+    delete scan.cursor;
+  }
+  const roster = await run.roster();
+  const runsPerPass = Math.max(1, run.settings.fullScanIntervalSeconds / run.settings.runIntervalSeconds);
+  const pages = Math.max(1, Math.ceil((scan.last_pass_count ?? 0) / run.settings.scanPageSize / runsPerPass));
+  for (let i = 0; i < pages && run.hasTime(); i++) {
+    const after = scan.cursor;
+    const page = await run.ctx.repo.listNames({
+      limit: run.settings.scanPageSize,
+      ...(after ? { startAfter: after } : {}),
+    });
+    await verifyPage(run, roster, after, page);
+    scan.seen += page.names.length;
+    if (!page.cursor) {
+      scan.active = false;
+      scan.last_pass_started_at = scan.pass_started_at;
+      scan.last_pass_count = scan.seen;
+      delete scan.cursor;
+      roster.markComplete();
+      return;
+    }
+    scan.cursor = page.cursor;
+  }
+}
+
+interface Listed {
+  name: string;
+  lastModified: number;
+}
+
+async function verifyPage(
+  run: SweepRun,
+  roster: Roster,
+  after: string | undefined,
+  page: { names: Listed[]; cursor?: string },
+): Promise<void> {
+  const listed = new Set(page.names.map((n) => n.name));
+  for (const name of roster.namesBetween(after, page.cursor)) if (!listed.has(name)) roster.remove(name);
+  const tombstoneAge = run.settings.tombstoneRetentionSeconds * 1000;
+  const toRead = page.names.filter(({ name, lastModified }) => {
+    const known = roster.get(name);
+    if (!known || known.m !== lastModified) return true;
+    return known.k === 't' && lastModified <= run.storeNow - tombstoneAge;
+  });
+  const workers: WorkerRecord[] = [];
+  await runBounded(toRead, READ_CONCURRENCY, async ({ name, lastModified }) => {
+    try {
+      const read = await run.ctx.repo.read(name);
+      const record = await verifyOne(run, roster, name, lastModified, read);
+      if (record) workers.push(record);
+    } catch (error) {
+      run.fail('scan', name, error);
+    }
+  });
+  // Listed only after the records were read: any hint filed for what we read was written before it.
+  if (workers.length > 0) await repairHints(run, workers);
+}
+
+async function verifyOne(
+  run: SweepRun,
+  roster: Roster,
+  name: string,
+  lastModified: number,
+  read: Read<StoredWorker> | null,
+): Promise<WorkerRecord | null> {
+  const { repo } = run.ctx;
+  if (!read) {
+    roster.remove(name);
+    return null;
+  }
+  const value = read.value;
+  if (
+    value.kind === 'tombstone' &&
+    lastModified <= run.storeNow - run.settings.tombstoneRetentionSeconds * 1000
+  ) {
+    if (await removeTombstone(run, value, read.etag)) roster.remove(name);
+    return null;
+  }
+  if (!(await repo.hasEventFor(value))) {
+    await repo.appendEventFor(value);
+    run.report.events_repaired++;
+  }
+  if (value.kind === 'tombstone') {
+    roster.set(name, { u: uidKey(value.uid), k: 't', m: lastModified });
+    return null;
+  }
+  const known = roster.get(name);
+  const sameIncarnation = known?.u === uidKey(value.uid);
+  // Only a name with a record older than the retention can hold events past it (earlier incarnations' included).
+  const retentionStart = run.storeNow - run.ctx.settings.eventRetentionDays * 86_400_000;
+  let trimmedAt = sameIncarnation ? known?.x : undefined;
+  const trimDue = trimmedAt === undefined || trimmedAt <= run.storeNow - EVENT_TRIM_INTERVAL_MS;
+  if (trimDue && Date.parse(value.created_at) <= retentionStart) {
+    await repo.deleteEvents(name, retentionStart);
+    trimmedAt = run.storeNow;
+  }
+  const entry: RosterEntry = { u: uidKey(value.uid), k: 'w', m: lastModified };
+  if (trimmedAt !== undefined) entry.x = trimmedAt;
+  if (wantsResource(value)) {
+    entry.r = 1;
+    entry.b = value.spec.backend;
+  }
+  if (sameIncarnation && known?.s !== undefined) entry.s = known.s;
+  roster.set(name, entry);
+  return value;
+}
+
+/** The inventory must show this worker's resource: it should be running and the backend named it. */
+const wantsResource = (r: WorkerRecord): boolean =>
+  r.desired === 'running' &&
+  (r.phase === 'ready' || r.phase === 'starting') &&
+  r.backend_ref?.id !== undefined;
+
+async function repairHints(run: SweepRun, workers: WorkerRecord[]): Promise<void> {
+  const { repo } = run.ctx;
+  const earliest = new Map<string, number>();
+  let startAfter: string | undefined;
+  do {
+    const page = await repo.store.list(layout.hintsPrefix, {
+      limit: 1000,
+      ...(startAfter ? { startAfter } : {}),
+    });
+    for (const { key } of page.keys) {
+      const hint = layout.parseHint(key);
+      if (hint && hint.atMs < (earliest.get(hint.name) ?? Number.POSITIVE_INFINITY)) {
+        earliest.set(hint.name, hint.atMs);
+      }
+    }
+    startAfter = page.cursor;
+  } while (startAfter);
+  const now = run.now();
+  for (const record of workers) {
+    const deadline = nextAction(record, run.ctx.settings)?.at;
+    if (deadline === undefined) continue;
+    const have = earliest.get(record.name);
+    // Hints carry whole seconds; an overdue worker's hint legitimately sits ahead by its backoff.
+    const latestAcceptable = deadline > now ? deadline : now + OVERDUE_HINT_SLACK_MS;
+    if (have !== undefined && have <= latestAcceptable) continue;
+    const at = hintTime(record, run.ctx.settings, now)!;
+    try {
+      await repo.putHint(at, record.name, record.write_id);
+      run.report.hint_repaired++;
+      run.ctx.log.warn('sweeper re-filed a missing hint', {
+        worker: record.name,
+        at: new Date(at).toISOString(),
+      });
+    } catch (error) {
+      run.fail('scan', record.name, error);
+    }
+  }
+}
+
+/** Conditional on the tombstone we read: a create that reused the name meanwhile wins. */
+async function removeTombstone(run: SweepRun, tombstone: Tombstone, etag: string): Promise<boolean> {
+  const { repo } = run.ctx;
+  // Where a conditional delete is only emulated, it could remove a record created over the tombstone between
+  // its check and its delete. Keeping the tombstone costs one small object; losing a worker is not acceptable.
+  if (!repo.store.atomicConditionalDelete) return false;
+  try {
+    await repo.store.delete(layout.worker(tombstone.name), { ifMatch: etag });
+  } catch (error) {
+    if (error instanceof PreconditionFailedError) return false;
+    throw error;
+  }
+  run.report.tombstones_removed++;
+  await deleteIncarnationEvents(run, tombstone);
+  await repo.deleteSecrets(tombstone.name, tombstone.uid);
+  const beat = await repo.readBeat(tombstone.name);
+  if (beat?.uid === tombstone.uid) await repo.deleteBeat(tombstone.name);
+  return true;
+}
+
+async function deleteIncarnationEvents(run: SweepRun, tombstone: Tombstone): Promise<void> {
+  const { store } = run.ctx.repo;
+  const prefix = layout.eventsPrefix(tombstone.name);
+  const marker = `-${tombstone.uid}-`;
+  let startAfter: string | undefined;
+  do {
+    const page = await store.list(prefix, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
+    for (const { key } of page.keys) if (key.includes(marker)) await store.delete(key);
+    startAfter = page.cursor;
+  } while (startAfter);
+}

@@ -1,0 +1,100 @@
+/**
+ * The scheduled sweeper (DESIGN §6): a level-triggered reconcile run every minute. Each run re-reads, acts
+ * idempotently through the same conditional writes and operation leases as requests, and leaves what it could
+ * not finish to the next run; a run killed at any point leaves nothing that run cannot finish.
+ *
+ * Steps: the sweeper lease, the due hints (idle, expiry, wedged, retries), silent workers, one slice of the full
+ * scan, one slice of the inventory reconcile. A run with nothing due costs a handful of store operations plus one
+ * listing per 1,000 awake workers, whatever the fleet size.
+ *
+ * @example
+ * // functions/<platform>/sweeper.ts
+ * export const handler = async () => runSweep(await lifecycleContext(), { settings: config.sweeper });
+ *
+ * @module
+ */
+
+import type { ObjectStore } from '../../store/port';
+import type { LifecycleContext } from '../model/context';
+import { reconcileSlice } from './reconcile';
+import { iso } from '../model/record';
+import { checkSilentWorkers } from './beats';
+import { processDueHints } from './due';
+import { withBackendLimit } from './gate';
+import { acquireSweeperLease } from './lock';
+import { emptyReport, type SweepReport, SweepRun } from './run';
+import { scanSlice } from './scan';
+import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';
+
+export type { SweepReport } from './run';
+export { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';
+
+export interface SweepOptions {
+  settings?: Partial<SweeperSettings>;
+  /** Names this run in the sweeper lease; defaults to the context's owner. */
+  owner?: string;
+}
+
+/** Due hints may use this share of the budget, so silent workers, the scan and the reconcile always get a turn. */
+const DUE_SHARE = 0.6;
+
+export async function runSweep(ctx: LifecycleContext, options: SweepOptions = {}): Promise<SweepReport> {
+  const settings: SweeperSettings = { ...DEFAULT_SWEEPER_SETTINGS, ...options.settings };
+  const startedAt = ctx.clock.now();
+  const opsBefore = countOperations(ctx.repo.store);
+  const report = emptyReport(iso(startedAt));
+  const finish = () => {
+    report.finished_at = iso(ctx.clock.now());
+    const opsAfter = countOperations(ctx.repo.store);
+    if (opsBefore !== undefined && opsAfter !== undefined) report.store_ops = opsAfter - opsBefore;
+    return report;
+  };
+
+  const lease = await acquireSweeperLease(ctx, options.owner ?? ctx.owner, settings);
+  if (!lease) {
+    report.ran = false;
+    report.skipped = 'lease_held';
+    return finish();
+  }
+  const run = new SweepRun(
+    withBackendLimit(ctx, settings.backendConcurrency),
+    settings,
+    report,
+    lease.state,
+    lease.storeNow,
+    startedAt + settings.budgetMs,
+  );
+  const steps: [string, () => Promise<void>][] = [
+    ['due', () => processDueHints(run, startedAt + settings.budgetMs * DUE_SHARE)],
+    ['beats', () => checkSilentWorkers(run)],
+    ['scan', () => scanSlice(run)],
+    ['reconcile', () => reconcileSlice(run)],
+    ['roster', () => run.saveRoster()],
+  ];
+  try {
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        // A step that fails (the store throttling a listing) costs its own work, never the steps after it.
+        run.fail(name, 'run', error);
+      }
+    }
+  } finally {
+    const released = await lease.release(run.state).catch((error) => {
+      run.fail('lease', 'release', error);
+      return false;
+    });
+    if (!released)
+      ctx.log.warn('sweeper lease was taken over before release; the cursors of this run are dropped');
+  }
+  const result = finish();
+  ctx.log.info('sweep finished', { ...result, problems: result.problems.length });
+  return result;
+}
+
+/** The memory store counts its operations; other stores do not, and the report then omits `store_ops`. */
+function countOperations(store: ObjectStore): number | undefined {
+  const counted = store as ObjectStore & { operations?: () => number | undefined };
+  return typeof counted.operations === 'function' ? counted.operations() : undefined;
+}

@@ -1,0 +1,109 @@
+/**
+ * The composition root shared by every platform: given a config, a store and backend factories, it builds the
+ * lifecycle context, the service and the HTTP app — lazily, on first use, because workerd forbids I/O at module
+ * scope and the backends need the deployment id that lives in the store.
+ *
+ * @module
+ */
+
+import { createApp } from '../api/app';
+import type { RouteTable } from '../api/route-table';
+import type { WorkerBackend } from '../backends/port';
+import { sha256Hex } from '../lifecycle/model/keys';
+import { type Clock, systemClock } from '../lifecycle/model/clock';
+import { BackendRegistry, type LifecycleContext, type Logger, once } from '../lifecycle/model/context';
+import { deadlineOf } from '../lifecycle/model/policy';
+import { WorkerService } from '../lifecycle/requests/service';
+import type { ObjectStore } from '../store/port';
+import { withPrefix } from '../store/prefixed';
+import { WorkerRepository } from '../lifecycle/persistence/repository';
+import type { BackendKind, OrchestratorConfig } from '../config/core';
+import { jsonLogger } from './logger';
+
+export type BackendFactory = (deploymentId: string) => WorkerBackend | Promise<WorkerBackend>;
+
+export interface ComposeInput {
+  config: OrchestratorConfig;
+  store: ObjectStore;
+  backends: Partial<Record<BackendKind, BackendFactory>>;
+  clock?: Clock;
+  log?: Logger;
+  /** Identifies this function instance in operation leases. */
+  owner?: string;
+  extendRoutes?: (routes: RouteTable, service: WorkerService) => void;
+  routeGroups?: ('lifecycle' | 'meta' | 'extra')[];
+}
+
+export interface Orchestrator {
+  readonly config: OrchestratorConfig;
+  service(): Promise<WorkerService>;
+  fetch(request: Request): Promise<Response>;
+}
+
+export function composeOrchestrator(input: ComposeInput): Orchestrator {
+  const { config } = input;
+  const clock = input.clock ?? systemClock;
+  const log = input.log ?? jsonLogger();
+  const repo = new WorkerRepository(
+    withPrefix(input.store, config.state.prefix),
+    deadlineOf(config.settings),
+  );
+  const deployment = once(() => repo.deployment(() => clock.now()));
+
+  const service = once(async () => {
+    const { deployment_id } = await deployment();
+    const available = new Map<string, WorkerBackend>();
+    const unavailable = new Map<string, string>();
+    for (const kind of config.backends) {
+      const factory = input.backends[kind];
+      if (!factory) {
+        unavailable.set(kind, 'this platform does not include that backend');
+        continue;
+      }
+      try {
+        available.set(kind, await factory(deployment_id));
+      } catch (error) {
+        unavailable.set(kind, error instanceof Error ? error.message : 'could not be set up');
+      }
+    }
+    const ctx: LifecycleContext = {
+      repo,
+      backends: new BackendRegistry(available, unavailable),
+      settings: config.settings,
+      clock,
+      owner: input.owner ?? `fn-${crypto.randomUUID().slice(0, 8)}`,
+      log,
+      deployment,
+      hmacKey: once(() => repo.hmacKey()),
+    };
+    const managerKeyHashes = await Promise.all(config.auth.managerKeys.map((key) => sha256Hex(key)));
+    return new WorkerService(ctx, { mode: config.auth.mode, managerKeyHashes });
+  });
+
+  const app = once(async () =>
+    createApp({
+      service: await service(),
+      ...(input.extendRoutes ? { extend: input.extendRoutes } : {}),
+      ...(input.routeGroups ? { only: input.routeGroups } : {}),
+    }),
+  );
+
+  return {
+    config,
+    service,
+    async fetch(request) {
+      try {
+        return await (await app()).fetch(request);
+      } catch (error) {
+        // Only reachable when composing failed (the store is unreachable at start); the app maps everything else.
+        log.error('orchestrator could not start', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        return Response.json(
+          { message: 'the orchestrator could not reach its state store', code: 'store_unavailable' },
+          { status: 503, headers: { 'retry-after': '5' } },
+        );
+      }
+    },
+  };
+}

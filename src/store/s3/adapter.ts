@@ -1,0 +1,260 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { OrchestratorError, PreconditionFailedError, StoreUnavailableError } from '../../errors';
+import {
+  clampListLimit,
+  type DeleteOptions,
+  type ListOptions,
+  type ListPage,
+  type ObjectStore,
+  type PutOptions,
+} from '../port';
+import { DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, withRetry } from '../retry';
+import {
+  classifyS3Error,
+  describeS3Error,
+  isConditionalConflict,
+  isNoSuchKey,
+  isNotImplemented,
+  isPreconditionFailed,
+} from './errors';
+
+/**
+ * Which S3 implementation is behind the endpoint. They differ in two details this adapter depends on:
+ * - `aws`: `If-Match` takes the quoted ETag (RFC 9110); `DeleteObject` honours `If-Match`.
+ * - `ceph-rgw` (RADOS Gateway 16.x): `If-Match` on PutObject is compared with the *unquoted* ETag (a quoted one
+ *   never matches), and `If-Match` on DeleteObject is silently ignored, so conditional delete is emulated.
+ */
+export type S3Dialect = 'aws' | 'ceph-rgw';
+
+export interface S3StoreOptions {
+  bucket: string;
+  /** Default `us-east-1` (any value works for S3-compatible endpoints). */
+  region?: string;
+  /** For S3-compatible stores (Ceph RGW, MinIO…); implies path-style addressing unless `forcePathStyle` says no. */
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  /** Default: the SDK's chain (env `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, Lambda role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Key prefix inside the bucket (the state prefix), e.g. `orchestrator/`. */
+  prefix?: string;
+  dialect?: S3Dialect;
+  /** Deadline of one HTTP request; a request past it is abandoned and retried. Default 5 s. */
+  requestTimeoutMs?: number;
+  retry?: RetryPolicy;
+  /** A preconfigured client (tests); the options above that configure a client are then ignored. */
+  client?: S3Client;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+
+const stripQuotes = (etag: string): string => etag.replace(/^(W\/)?"(.*)"$/, '$2');
+
+/**
+ * The state store on Amazon S3 or an S3-compatible service.
+ *
+ * Compare-and-swap rests on S3 conditional writes: `PutObject` with `If-Match: <etag>` or `If-None-Match: *`
+ * (412 `PreconditionFailed` when lost; 409 `ConditionalRequestConflict` when two overlap, retried). ETags are
+ * exposed without quotes. Every request is retried on throttling, 5xx, resets and timeouts with jittered backoff,
+ * then surfaces as `StoreUnavailableError`.
+ *
+ * @example
+ * const store = new S3Store({ bucket: 'my-state', region: 'eu-west-1', prefix: 'orchestrator/' });
+ */
+export class S3Store implements ObjectStore {
+  readonly kind = 's3';
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly dialect: S3Dialect;
+  private readonly timeoutMs: number;
+  private readonly policy: RetryPolicy;
+  /** Set once a store answers `NotImplemented` to a conditional delete; from then on it is emulated. */
+  private emulateConditionalDelete: boolean;
+
+  /** False where conditional delete is emulated (the ceph-rgw dialect, or a store that answered 501 to it). */
+  get atomicConditionalDelete(): boolean {
+    return !this.emulateConditionalDelete;
+  }
+
+  constructor(options: S3StoreOptions) {
+    this.bucket = options.bucket;
+    this.prefix = options.prefix ? options.prefix.replace(/\/*$/, '/') : '';
+    this.dialect = options.dialect ?? 'aws';
+    this.emulateConditionalDelete = this.dialect === 'ceph-rgw';
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.policy = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.client =
+      options.client ??
+      new S3Client({
+        region: options.region ?? 'us-east-1',
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+        ...(options.credentials ? { credentials: options.credentials } : {}),
+        // Retries are ours (bounded, jittered, translated); the SDK's would multiply them.
+        maxAttempts: 1,
+        // The SDK's default CRC32 checksums (aws-chunked trailers) are not understood by older S3-compatible
+        // stores; S3 itself does not require them for these operations.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+  }
+
+  async get(key: string) {
+    try {
+      return await this.send(async (signal) => {
+        const out = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
+          {
+            abortSignal: signal,
+          },
+        );
+        const body = (await out.Body?.transformToString('utf-8')) ?? '';
+        return { body, etag: this.etagOf(out.ETag, 'get', key) };
+      });
+    } catch (error) {
+      if (isNoSuchKey(error)) return null;
+      throw this.translate('get', key, error, false);
+    }
+  }
+
+  async put(key: string, body: string, options: PutOptions = {}) {
+    const conditional = options.ifMatch !== undefined || options.ifNoneMatch === '*';
+    try {
+      return await this.send(async (signal) => {
+        const out = await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.prefix + key,
+            Body: body,
+            ContentType: 'application/octet-stream',
+            ...(options.ifMatch !== undefined ? { IfMatch: this.condition(options.ifMatch) } : {}),
+            ...(options.ifNoneMatch === '*' ? { IfNoneMatch: '*' } : {}),
+          }),
+          { abortSignal: signal },
+        );
+        return { etag: this.etagOf(out.ETag, 'put', key) };
+      });
+    } catch (error) {
+      // AWS answers an If-Match on a missing key with 404: for the port that is a lost precondition too.
+      if (options.ifMatch !== undefined && isNoSuchKey(error)) throw new PreconditionFailedError(key);
+      throw this.translate('put', key, error, conditional);
+    }
+  }
+
+  async delete(key: string, options: DeleteOptions = {}): Promise<void> {
+    const emulated = this.emulateConditionalDelete;
+    // Whether the DELETE itself carries If-Match: an emulated one checked the ETag by HEAD and sends none.
+    const conditional = options.ifMatch !== undefined && !emulated;
+    if (options.ifMatch !== undefined && emulated) await this.assertCurrentEtag(key, options.ifMatch);
+    try {
+      await this.send((signal) =>
+        this.client.send(
+          new DeleteObjectCommand({
+            Bucket: this.bucket,
+            Key: this.prefix + key,
+            // Emulated mode checked the ETag above and must not send a condition the store rejects.
+            ...(conditional ? { IfMatch: this.condition(options.ifMatch!) } : {}),
+          }),
+          { abortSignal: signal },
+        ),
+      );
+    } catch (error) {
+      if (options.ifMatch !== undefined && isNoSuchKey(error)) throw new PreconditionFailedError(key);
+      if (conditional && isNotImplemented(error)) {
+        this.emulateConditionalDelete = true;
+        return this.delete(key, options);
+      }
+      throw this.translate('delete', key, error, conditional);
+    }
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    try {
+      const out = await this.send((signal) =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            MaxKeys: clampListLimit(options.limit),
+            ...(options.startAfter !== undefined ? { StartAfter: this.prefix + options.startAfter } : {}),
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      const keys = (out.Contents ?? []).flatMap((entry) =>
+        entry.Key === undefined
+          ? []
+          : [{ key: entry.Key.slice(this.prefix.length), lastModified: entry.LastModified?.getTime() ?? 0 }],
+      );
+      const last = keys[keys.length - 1];
+      return { keys, ...(out.IsTruncated && last ? { cursor: last.key } : {}) };
+    } catch (error) {
+      throw this.translate('list', prefix, error, false);
+    }
+  }
+
+  /**
+   * Emulated conditional delete (stores that ignore `If-Match` on DELETE): HEAD and compare, then delete.
+   * Not atomic: a write that lands between the HEAD and the DELETE is deleted. The orchestrator deletes
+   * conditionally only hints, beats and tombstoned records, whose writers do not race a delete in that window.
+   */
+  private async assertCurrentEtag(key: string, expected: string): Promise<void> {
+    try {
+      const head = await this.send((signal) =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), {
+          abortSignal: signal,
+        }),
+      );
+      if (this.etagOf(head.ETag, 'delete', key) !== expected) throw new PreconditionFailedError(key);
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) throw error;
+      if (isNoSuchKey(error)) throw new PreconditionFailedError(key);
+      throw this.translate('delete', key, error, false);
+    }
+  }
+
+  /** One request under the retry policy, each attempt with its own deadline. */
+  private send<T>(request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withRetry(() => request(AbortSignal.timeout(this.timeoutMs)), classifyS3Error, this.policy);
+  }
+
+  private condition(etag: string): string {
+    return this.dialect === 'ceph-rgw' ? etag : `"${etag}"`;
+  }
+
+  private etagOf(etag: string | undefined, op: string, key: string): string {
+    if (!etag)
+      throw new OrchestratorError(`[orchestrator] [state:s3] ${op} ${key}: the response carried no ETag`);
+    return stripQuotes(etag);
+  }
+
+  /**
+   * `conditional`: the failed request carried `If-Match` / `If-None-Match`. Only then can its failure be a lost
+   * precondition (412, or a `ConditionalRequestConflict` that outlasted the retries); the same codes on a request
+   * without one, and every other 409, are store failures, so the port's "a lost precondition throws
+   * PreconditionFailedError, nothing else" holds in both directions.
+   */
+  private translate(op: string, key: string, error: unknown, conditional: boolean): Error {
+    if (error instanceof OrchestratorError) return error;
+    const last = error instanceof RetriesExhausted ? error.last : error;
+    if (conditional && isPreconditionFailed(last)) return new PreconditionFailedError(key, { cause: last });
+    if (error instanceof RetriesExhausted) {
+      if (conditional && isConditionalConflict(last))
+        return new PreconditionFailedError(key, { cause: last });
+      return new StoreUnavailableError(
+        `[orchestrator] [state:s3] ${op} ${key} failed after ${error.attempts} attempts: ${describeS3Error(last)}`,
+        { cause: last },
+      );
+    }
+    return new OrchestratorError(`[orchestrator] [state:s3] ${op} ${key} failed: ${describeS3Error(error)}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The driver's own boots: whenever it starts an instance itself, readiness must wait for a report from THAT
+ * instance — never accept the previous one, never refuse the new one.
+ */
+import { describe, expect, it } from 'vitest';
+import { MANAGER } from '../../../src/lifecycle/model/actor';
+import { Driver } from '../../../src/lifecycle/driver/operation';
+import { isWorker } from '../../../src/lifecycle/model/record';
+import { takeLeaseIfFree, transition } from '../../../src/lifecycle/model/transitions';
+import { createReady, eventsOf, makeHarness, recordOf } from '../../support/lifecycle-harness';
+
+describe('driver boots', () => {
+  it('a wake that overtook a sleep before its stop reached the backend restarts the old instance and becomes ready', async () => {
+    // The bug: the sleep's driver died after writing `stopping` and before stopping the container; the wake then
+    // found it running, settled, and readiness refused the old instance forever (it predates the new boot).
+    const h = makeHarness();
+    await createReady(h, { name: 'w1' });
+    const oldInstance = h.backend.allResources()[0]!.instances[0]!.id;
+    await h.repo.mutate('w1', (current) => {
+      if (!isWorker(current)) return undefined;
+      const slept = {
+        ...current,
+        desired: 'sleeping' as const,
+        spec_generation: current.spec_generation + 1,
+      };
+      return transition(slept, 'stopping', { reason: 'manual', actor: 'manager' }, h.clock.now());
+    });
+    h.clock.advance(60_000);
+
+    const woke = await h.service.wake('w1', MANAGER);
+    expect(woke.worker.phase).toBe('starting');
+    const instance = h.backend.allResources()[0]!.instances[0]!;
+    expect(instance.id).not.toBe(oldInstance);
+    await h.service.report(await recordOf(h, 'w1'), { instance_id: instance.id });
+    expect((await recordOf(h, 'w1')).phase).toBe('ready');
+  });
+
+  it('starting a stopped resource of a ready worker opens a new boot that its new instance can report to', async () => {
+    const h = makeHarness();
+    const first = await createReady(h, { name: 'w2' }, {});
+    const resource = h.backend.allResources()[0]!;
+    await h.service.report(first, { instance_id: resource.instances[0]!.id });
+    const bound = await recordOf(h, 'w2');
+    expect(bound.boot.instance_id).toBe(resource.instances[0]!.id);
+    // The container stops behind our back, then something drives the worker (here: a bare intent bump).
+    await h.backend.stop(resource.ref);
+    let leaseId: string | undefined;
+    await h.repo.mutate('w2', (current) => {
+      if (!isWorker(current)) return undefined;
+      const taken = takeLeaseIfFree(
+        { ...current, spec_generation: current.spec_generation + 1 },
+        'test',
+        h.clock.now(),
+        h.settings,
+      );
+      leaseId = taken.leaseId;
+      return taken.record;
+    });
+    const result = await new Driver(h.ctx).drive('w2', leaseId!, {
+      deadline: h.clock.now() + 10_000,
+      actor: 'test',
+    });
+    expect(result.outcome).toBe('settled');
+    const after = await recordOf(h, 'w2');
+    expect(after.phase).toBe('starting');
+    expect(after.boot.epoch).toBe(bound.boot.epoch + 1);
+    expect(after.boot.instance_id).toBeUndefined();
+    await h.service.report(after, { instance_id: resource.instances[0]!.id });
+    expect((await recordOf(h, 'w2')).phase).toBe('ready');
+  });
+
+  it('a failed worker is stopped while the lease is still held, and sleeping removes its beat', async () => {
+    const h = makeHarness({ settings: { maxAttempts: 1 } });
+    await createReady(h, { name: 'w3' });
+    expect(await h.repo.readBeat('w3')).not.toBeNull();
+    await h.service.sleep('w3', MANAGER);
+    expect((await recordOf(h, 'w3')).phase).toBe('sleeping');
+    expect(await h.repo.readBeat('w3')).toBeNull();
+
+    h.backend.behave('start', { fail: new Error('engine hiccup') });
+    const woke = await h.service.wake('w3', MANAGER);
+    expect(woke.worker.phase).toBe('failed');
+    const stopCall = h.backend.calls.filter((c) => c.step === 'stop').at(-1)!;
+    expect(stopCall).toBeDefined();
+    // Exactly one event per transition: no phantom events from writes that made none.
+    const events = await eventsOf(h, 'w3');
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  });
+});
+
+describe('abandoned rounds', () => {
+  it('a round abandoned at its deadline sends no further change to the backend when its call finally returns', async () => {
+    // Bug: the race against the deadline answered the request but left the round running; when its hung call
+    // returned it went on to start the worker, possibly after another driver had taken the worker over.
+    const h = makeHarness({ settings: { requestDriveBudgetMs: 50 } });
+    await createReady(h, { name: 'w4' });
+    await h.service.sleep('w4', MANAGER);
+    h.backend.behave('status', { hang: true, times: 1 });
+    const woke = await new Promise<Awaited<ReturnType<typeof h.service.wake>>>((resolve) => {
+      void h.service.wake('w4', MANAGER).then(resolve);
+      // The manual clock does not move by itself: push it past the round's deadline.
+      setTimeout(() => h.clock.advance(1_000), 10);
+    });
+    expect(woke.drive?.outcome).toBe('in_progress');
+    const startsBefore = h.backend.calls.filter((c) => c.step === 'start').length;
+    h.backend.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(h.backend.calls.filter((c) => c.step === 'start').length).toBe(startsBefore);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * The sweeper's policies, one by one: idle sleep, expiry, wedged transitions and retries with backoff. Each test
+ * runs the real sweeper over the real lifecycle (memory store, fake backend, manual clock).
+ */
+import { describe, expect, it } from 'vitest';
+import { BackendError } from '../../../src/errors';
+import { MANAGER } from '../../../src/lifecycle/model/actor';
+import { isWorker } from '../../../src/lifecycle/model/record';
+import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
+import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
+import {
+  createReady,
+  eventsOf,
+  type Harness,
+  hintsOf,
+  makeHarness,
+  recordOf,
+} from '../../support/lifecycle-harness';
+
+/** These tests model no heartbeats, so silence must not trigger restarts here (covered in sweeper-health). */
+const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };
+const MIN = 60_000;
+
+const resourceOf = (h: Harness, name: string) => h.backend.allResources().find((r) => r.spec.name === name);
+
+describe('sweeper policies', () => {
+  it('puts an idle worker to sleep, with events whose reason is idle, and stops its resource', async () => {
+    const h = makeHarness({ settings: QUIET });
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 600 });
+    h.clock.advance(9 * MIN);
+    expect((await runSweep(h.ctx)).slept).toBe(0);
+    h.clock.advance(MIN + 1000);
+
+    const report = await runSweep(h.ctx);
+
+    expect(report.slept).toBe(1);
+    const record = await recordOf(h, 'w1');
+    expect(record).toMatchObject({ desired: 'sleeping', phase: 'sleeping' });
+    const events = await eventsOf(h, 'w1');
+    expect(events.slice(-2).map((e) => [e.to, e.reason, e.actor])).toEqual([
+      ['stopping', 'idle', 'sweeper'],
+      ['sleeping', 'idle', 'driver'],
+    ]);
+    expect(resourceOf(h, 'w1')?.running).toBe(false);
+  });
+
+  it('never sleeps a worker whose idle_timeout_seconds is 0', async () => {
+    const h = makeHarness({ settings: QUIET });
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 0 });
+    for (let i = 0; i < 48; i++) {
+      h.clock.advance(30 * MIN);
+      const report = await runSweep(h.ctx);
+      expect(report.slept).toBe(0);
+    }
+    expect(await recordOf(h, 'w1')).toMatchObject({ desired: 'running', phase: 'ready' });
+    expect(resourceOf(h, 'w1')?.running).toBe(true);
+  });
+
+  it('sleeps a worker that never became ready once its idle timeout passes (woke_at starts the clock)', async () => {
+    const h = makeHarness({ settings: QUIET });
+    await h.service.create({ name: 'w1', idle_timeout_seconds: 300 }, MANAGER);
+    expect((await recordOf(h, 'w1')).phase).toBe('starting');
+    h.clock.advance(5 * MIN + 1000);
+
+    await runSweep(h.ctx);
+
+    expect(await recordOf(h, 'w1')).toMatchObject({ phase: 'sleeping' });
+    expect((await eventsOf(h, 'w1')).map((e) => e.reason)).toContain('idle');
+  });
+
+  it('deletes a worker past its expires_at with reason ttl and removes its resource', async () => {
+    const h = makeHarness({ settings: QUIET });
+    await createReady(h, { name: 'w1', ttl_seconds: 3600 });
+    h.clock.advance(59 * MIN);
+    expect((await runSweep(h.ctx)).deleted).toBe(0);
+    h.clock.advance(MIN + 1000);
+
+    const report = await runSweep(h.ctx);
+
+    expect(report.deleted).toBe(1);
+    const stored = (await h.repo.read('w1'))?.value;
+    expect(stored?.kind).toBe('tombstone');
+    expect(stored?.last_transition).toMatchObject({ to: 'deleted', reason: 'ttl' });
+    expect(resourceOf(h, 'w1')).toBeUndefined();
+    expect((await eventsOf(h, 'w1')).find((e) => e.to === 'deleting')).toMatchObject({
+      reason: 'ttl',
+      actor: 'sweeper',
+    });
+  });
+
+  it('puts an expired worker under deletion_protection to sleep with a ttl_blocked event instead of deleting it', async () => {
+    const h = makeHarness({ settings: QUIET });
+    await createReady(h, { name: 'w1', ttl_seconds: 600, deletion_protection: true });
+    h.clock.advance(10 * MIN + 1000);
+
+    const report = await runSweep(h.ctx);
+
+    expect(report).toMatchObject({ deleted: 0, slept: 1 });
+    expect(await recordOf(h, 'w1')).toMatchObject({ desired: 'sleeping', phase: 'sleeping' });
+    expect((await eventsOf(h, 'w1')).find((e) => e.to === 'stopping')).toMatchObject({
+      reason: 'ttl_blocked',
+    });
+    expect(resourceOf(h, 'w1')?.running).toBe(false);
+    // Asleep and expired, it has nothing left to plan: later runs leave it alone.
+    h.clock.advance(24 * 60 * MIN);
+    expect(await runSweep(h.ctx)).toMatchObject({ deleted: 0, slept: 0, redriven: 0 });
+    expect((await hintsOf(h, 'w1')).length).toBe(0);
+  });
+
+  it('marks a worker stuck in a transitional phase past wedgedAfterSeconds failed (reason wedged) and stops it', async () => {
+    const h = makeHarness({ settings: { ...QUIET, wedgedAfterSeconds: 1800 } });
+    // Created but never reports ready: it stays `starting`.
+    await h.service.create({ name: 'w1' }, MANAGER);
+    h.clock.advance(29 * MIN);
+    expect((await runSweep(h.ctx)).failed).toBe(0);
+    h.clock.advance(MIN + 1000);
+
+    const report = await runSweep(h.ctx);
+
+    expect(report.failed).toBe(1);
+    const record = await recordOf(h, 'w1');
+    expect(record).toMatchObject({
+      phase: 'failed',
+      last_transition: { reason: 'wedged', actor: 'sweeper' },
+    });
+    expect(record.op).toBeUndefined();
+    expect(resourceOf(h, 'w1')?.running).toBe(false);
+    // Failed is left alone until a human acts: no re-drive, no further backend calls.
+    const workerCalls = () => h.backend.calls.filter((c) => c.step !== 'list').length;
+    const before = workerCalls();
+    h.clock.advance(60 * MIN);
+    await runSweep(h.ctx);
+    expect(workerCalls()).toBe(before);
+  });
+
+  it('re-drives a failing worker with exponential backoff and marks it failed after maxAttempts', async () => {
+    const h = makeHarness({ settings: { ...QUIET, wedgedAfterSeconds: 10 * 3600, maxAttempts: 6 } });
+    h.backend.behave('create', { fail: new BackendError('the engine is on fire') });
+    await h.service.create({ name: 'w1' }, MANAGER);
+    const gaps: number[] = [];
+    let record = await recordOf(h, 'w1');
+    expect(record.attempts).toBe(1);
+    while (record.phase !== 'failed') {
+      const due = Date.parse(record.next_check_at!);
+      gaps.push((due - h.clock.now()) / 1000);
+      // The hint sits at the retry time, not earlier: a failing worker is not looked at every minute.
+      expect((await hintsOf(h, 'w1')).some((hint) => hint.atMs === Math.floor(due / 1000) * 1000)).toBe(true);
+      h.clock.set(due - 5000);
+      expect((await runSweep(h.ctx)).redriven).toBe(0);
+      h.clock.set(due + 1000);
+      expect((await runSweep(h.ctx)).redriven).toBe(1);
+      record = await recordOf(h, 'w1');
+    }
+    expect(gaps).toEqual([60, 120, 240, 480, 900]);
+    expect(record).toMatchObject({ attempts: 6, last_transition: { to: 'failed', reason: 'backend_error' } });
+    const stored = (await h.repo.read('w1'))?.value;
+    expect(isWorker(stored) && stored.last_error).toContain('on fire');
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * The full scan and the housekeeping around deleted workers: hints of deleted workers go, tombstones go after
+ * 24 h with the events of their incarnation, old events are trimmed, and a lost roster is rebuilt.
+ */
+import { describe, expect, it } from 'vitest';
+import { MANAGER } from '../../../src/lifecycle/model/actor';
+import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
+import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
+import { ROSTER_KEY } from '../../../src/lifecycle/sweeper/roster';
+import { layout } from '../../../src/lifecycle/persistence/layout';
+import {
+  createReady,
+  eventsOf,
+  HookedStore,
+  hintsOf,
+  makeHarness,
+  recordOf,
+} from '../../support/lifecycle-harness';
+
+const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+describe('full scan and housekeeping', () => {
+  it('deletes the hints of a worker that no longer exists', async () => {
+    const h = makeHarness({ settings: QUIET });
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 600 });
+    await h.service.delete('w1', MANAGER);
+    expect((await h.repo.read('w1'))?.value.kind).toBe('tombstone');
+    expect((await hintsOf(h, 'w1')).length).toBeGreaterThan(0);
+    h.clock.advance(11 * MIN);
+
+    const report = await runSweep(h.ctx);
+
+    expect(report.hints_removed).toBeGreaterThan(0);
+    // One hint per worker per run; the leftovers go in the next.
+    await runSweep(h.ctx);
+    expect(await hintsOf(h, 'w1')).toEqual([]);
+  });
+
+  it('removes a tombstone older than 24 h together with the events of its incarnation, and not before', async () => {
+    const h = makeHarness({ settings: QUIET });
+    await createReady(h, { name: 'gone' });
+    await createReady(h, { name: 'kept', idle_timeout_seconds: 0 });
+    await h.service.delete('gone', MANAGER);
+    expect((await eventsOf(h, 'gone')).length).toBeGreaterThan(0);
+    h.clock.advance(23 * HOUR);
+    await runSweep(h.ctx);
+    expect((await h.repo.read('gone'))?.value.kind).toBe('tombstone');
+
+    h.clock.advance(2 * HOUR);
+    const report = await runSweep(h.ctx);
+
+    expect(report.tombstones_removed).toBe(1);
+    expect(await h.repo.read('gone')).toBeNull();
+    expect((await h.store.list(layout.eventsPrefix('gone'))).keys).toEqual([]);
+    expect((await recordOf(h, 'kept')).phase).toBe('ready');
+    expect((await eventsOf(h, 'kept')).length).toBeGreaterThan(0);
+  });
+
+  it('does not remove a tombstone that a create replaced after the sweeper read it (the removal is conditional)', async () => {
+    let hooked: HookedStore | undefined;
+    const h = makeHarness({
+      settings: QUIET,
+      wrapStore: (store) => {
+        hooked = new HookedStore(store);
+        return hooked;
+      },
+    });
+    await createReady(h, { name: 'w1' });
+    await h.service.delete('w1', MANAGER);
+    await runSweep(h.ctx);
+    h.clock.advance(25 * HOUR);
+    let armed = true;
+    hooked!.hook = async (op, key) => {
+      if (armed && op === 'delete' && key === layout.worker('w1')) {
+        armed = false;
+        await createReady(h, { name: 'w1', idle_timeout_seconds: 0 });
+      }
+    };
+
+    const report = await runSweep(h.ctx);
+
+    expect(armed).toBe(false);
+    expect(report.tombstones_removed).toBe(0);
+    expect((await recordOf(h, 'w1')).phase).toBe('ready');
+  });
+
+  it('trims the events of a long-lived worker to the retention', async () => {
+    const h = makeHarness({ settings: { ...QUIET, eventRetentionDays: 2 } });
+    const record = await createReady(h, { name: 'w1', idle_timeout_seconds: 0 });
+    const firstEvents = (await eventsOf(h, 'w1')).length;
+    h.clock.advance(3 * 24 * HOUR);
+    await h.service.sleep('w1', MANAGER);
+    expect((await eventsOf(h, 'w1')).length).toBeGreaterThan(firstEvents);
+
+    await runSweep(h.ctx);
+
+    const left = await eventsOf(h, 'w1');
+    expect(left.every((e) => Date.parse(e.at) >= Date.parse(record.created_at) + 2 * 24 * HOUR)).toBe(true);
+    expect(left.map((e) => e.to)).toEqual(['stopping', 'sleeping']);
+  });
+
+  it('rebuilds a lost roster with a full scan before trusting it, without false repairs or orphans', async () => {
+    const h = makeHarness({ settings: QUIET });
+    for (const name of ['a', 'b', 'c']) await createReady(h, { name });
+    await runSweep(h.ctx);
+    await h.store.delete(ROSTER_KEY);
+    h.clock.advance(MIN);
+
+    const report = await runSweep(h.ctx);
+    h.clock.advance(HOUR);
+    const later = await runSweep(h.ctx);
+
+    for (const r of [report, later]) {
+      expect(r).toMatchObject({ hint_repaired: 0, errors: 0, orphans: { candidates: 0 } });
+    }
+    const roster = JSON.parse((await h.store.get(ROSTER_KEY))!.body);
+    expect(roster.complete).toBe(true);
+    expect(Object.keys(roster.entries).sort()).toEqual(['a', 'b', 'c']);
+  });
+});
