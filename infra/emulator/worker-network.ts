@@ -12,8 +12,9 @@
  *
  * @module
  */
-import { dockerOptionsFromEnv } from '../../src/platforms/workerd';
+
 import { ConfigError } from '../../src/errors';
+import { dockerOptionsFromEnv } from '../../src/platforms/workerd';
 import type { EngineProbe } from './engine-probe';
 import { isLoopback } from './options';
 

@@ -11,8 +11,7 @@
 
 import { Hono } from 'hono';
 import { NotFoundError } from '../errors';
-import type { Logger } from '../lifecycle/model/context';
-import type { WorkerService } from '../lifecycle/requests/service';
+import type { Logger, WorkerService } from '../lifecycle';
 import { makeAuthorizer } from './auth';
 import type { AppEnv } from './context';
 import { errorResponse } from './error-handler';

@@ -7,8 +7,8 @@
 
 import type { Context } from 'hono';
 import { ForbiddenError, UnauthorizedError } from '../errors';
-import { bearerToken, type Principal } from '../lifecycle/requests/auth';
-import type { WorkerService } from '../lifecycle/requests/service';
+import type { WorkerService } from '../lifecycle';
+import { bearerToken, type Principal } from '../lifecycle';
 import type { AppEnv } from './context';
 import type { Access } from './route-table';
 

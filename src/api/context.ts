@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { Principal } from '../lifecycle/requests/auth';
+import type { Principal } from '../lifecycle';
 import type { Access } from './route-table';
 
 /** Hono variables every handler can use. */

@@ -7,8 +7,8 @@
 
 import type { Context } from 'hono';
 import { OrchestratorError } from '../errors';
-import { redactKeys } from '../lifecycle/model/keys';
-import type { Logger } from '../lifecycle/model/context';
+import type { Logger } from '../lifecycle';
+import { redactKeys } from '../lifecycle';
 
 export function errorResponse(c: Context, error: unknown, log: Logger): Response {
   if (error instanceof OrchestratorError) {

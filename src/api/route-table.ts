@@ -7,7 +7,7 @@
 
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { Principal } from '../lifecycle/requests/auth';
+import type { Principal } from '../lifecycle';
 import { WORKER_NAME_PATTERN } from '../names';
 import type { AppEnv } from './context';
 

@@ -6,8 +6,8 @@
  */
 
 import { z } from 'zod';
+import { HICLAW_STATUSES, PHASES } from '../lifecycle';
 import { WORKER_NAME_PATTERN } from '../names';
-import { HICLAW_STATUSES, PHASES } from '../lifecycle/model/record';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** Label keys: lowercase, dots/dashes/slashes; our own `orchestrator.` namespace is reserved. */

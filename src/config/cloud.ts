@@ -9,13 +9,13 @@
  * @module
  */
 
-import type { EcsBackendOptions } from '../backends/ecs/adapter';
-import type { SaeBackendOptions } from '../backends/sae/adapter';
+import type { EcsBackendOptions } from '../backends/ecs';
+import type { SaeBackendOptions } from '../backends/sae';
 import type { AliyunStsIssuerOptions } from '../credentials/aliyun-sts';
 import type { AwsStsIssuerOptions } from '../credentials/aws-sts';
 import { ConfigError } from '../errors';
-import type { OssStoreOptions } from '../store/oss/adapter';
-import type { S3StoreOptions } from '../store/s3/adapter';
+import type { OssStoreOptions } from '../store/oss';
+import type { S3StoreOptions } from '../store/s3';
 import { type BackendKind, loadConfig, type OrchestratorConfig, type StoreKind } from './core';
 import { type Env, EnvReader } from './env';
 

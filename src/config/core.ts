@@ -9,8 +9,12 @@
  */
 
 import { ConfigError } from '../errors';
-import { DEFAULT_SETTINGS, type LifecycleSettings } from '../lifecycle/model/settings';
-import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from '../lifecycle/sweeper/settings';
+import {
+  DEFAULT_SETTINGS,
+  DEFAULT_SWEEPER_SETTINGS,
+  type LifecycleSettings,
+  type SweeperSettings,
+} from '../lifecycle';
 import { type Env, EnvReader } from './env';
 
 export const STORE_KINDS = ['memory', 'fs', 'r2', 's3', 'oss'] as const;

@@ -14,11 +14,6 @@
 
 import { registerCredentialRoutes } from '../api/routes/credentials';
 import { FakeBackend } from '../backends/fake';
-import type { CredentialIssuer, SigningCredentials } from '../credentials/port';
-import { ConfigError } from '../errors';
-import { once } from '../lifecycle/model/context';
-import { runSweep } from '../lifecycle/sweeper/sweep';
-import { OssStore } from '../store/oss/adapter';
 import {
   ALIYUN_PLATFORM,
   loadCloudConfig,
@@ -27,9 +22,13 @@ import {
   readSaeSettings,
   readStsChoice,
 } from '../config/cloud';
-import { type BackendFactory, type ComposeInput, composeOrchestrator, type Orchestrator } from './compose';
 import type { OrchestratorConfig } from '../config/core';
 import type { Env } from '../config/env';
+import type { CredentialIssuer, SigningCredentials } from '../credentials/port';
+import { ConfigError } from '../errors';
+import { once, runSweep } from '../lifecycle';
+import { OssStore } from '../store/oss';
+import { type BackendFactory, type ComposeInput, composeOrchestrator, type Orchestrator } from './compose';
 import type { FcContext, FcTargets } from './fc-http';
 
 /** The function role's current temporary credentials. */
@@ -94,7 +93,7 @@ function backendFactories(env: Env, config: OrchestratorConfig, credentials: Fun
     const sae = readSaeSettings(env);
     // Loaded on first use: the SAE client stays out of the cold start, and out of bundles that never call this.
     factories.sae = async (deploymentId) => {
-      const { SaeBackend } = await import('../backends/sae/adapter');
+      const { SaeBackend } = await import('../backends/sae');
       return new SaeBackend({ ...sae, deploymentId, credentials: async () => credentials.get() });
     };
   }

@@ -15,10 +15,6 @@
 import { Hono } from 'hono';
 import { registerCredentialRoutes } from '../api/routes/credentials';
 import { FakeBackend } from '../backends/fake';
-import { AwsStsIssuer } from '../credentials/aws-sts';
-import { ConfigError } from '../errors';
-import { runSweep } from '../lifecycle/sweeper/sweep';
-import { S3Store } from '../store/s3/adapter';
 import {
   AWS_PLATFORM,
   loadCloudConfig,
@@ -27,9 +23,13 @@ import {
   readS3Settings,
   readStsChoice,
 } from '../config/cloud';
-import { type BackendFactory, composeOrchestrator, type Orchestrator } from './compose';
 import type { OrchestratorConfig } from '../config/core';
 import type { Env } from '../config/env';
+import { AwsStsIssuer } from '../credentials/aws-sts';
+import { ConfigError } from '../errors';
+import { runSweep } from '../lifecycle';
+import { S3Store } from '../store/s3';
+import { type BackendFactory, composeOrchestrator, type Orchestrator } from './compose';
 
 /** `BACKENDS=fake` (tests only): one in-memory backend per process, shared by every function in it. */
 let fakeBackend: FakeBackend | undefined;
@@ -54,7 +54,7 @@ function backendFactories(env: Env, config: OrchestratorConfig) {
     const ecs = readEcsSettings(env);
     // Loaded on first use: the ECS client stays out of the cold start, and out of bundles that never call this.
     factories.ecs = async (deploymentId) => {
-      const { EcsBackend } = await import('../backends/ecs/adapter');
+      const { EcsBackend } = await import('../backends/ecs');
       return new EcsBackend({ ...ecs, deploymentId });
     };
   }

@@ -9,15 +9,21 @@
 import { createApp } from '../api/app';
 import type { RouteTable } from '../api/route-table';
 import type { WorkerBackend } from '../backends/port';
-import { sha256Hex } from '../lifecycle/model/keys';
-import { type Clock, systemClock } from '../lifecycle/model/clock';
-import { BackendRegistry, type LifecycleContext, type Logger, once } from '../lifecycle/model/context';
-import { deadlineOf } from '../lifecycle/model/policy';
-import { WorkerService } from '../lifecycle/requests/service';
+import type { BackendKind, OrchestratorConfig } from '../config/core';
+import {
+  BackendRegistry,
+  type Clock,
+  deadlineOf,
+  type LifecycleContext,
+  type Logger,
+  once,
+  sha256Hex,
+  systemClock,
+  WorkerRepository,
+  WorkerService,
+} from '../lifecycle';
 import type { ObjectStore } from '../store/port';
 import { withPrefix } from '../store/prefixed';
-import { WorkerRepository } from '../lifecycle/persistence/repository';
-import type { BackendKind, OrchestratorConfig } from '../config/core';
 import { jsonLogger } from './logger';
 
 export type BackendFactory = (deploymentId: string) => WorkerBackend | Promise<WorkerBackend>;

@@ -1,5 +1,5 @@
-import { redactKeys } from '../lifecycle/model/keys';
-import type { Logger } from '../lifecycle/model/context';
+import type { Logger } from '../lifecycle';
+import { redactKeys } from '../lifecycle';
 
 /** One JSON line per entry (what CloudWatch, SLS and workerd all index); anything key-shaped is redacted. */
 export function jsonLogger(write: (line: string) => void = (line) => console.log(line)): Logger {

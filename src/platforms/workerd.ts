@@ -21,16 +21,16 @@
  */
 
 import { registerCredentialRoutes } from '../api/routes/credentials';
-import { DockerBackend, type DockerBackendOptions, type DockerFetch } from '../backends/docker/adapter';
+import { DockerBackend, type DockerBackendOptions, type DockerFetch } from '../backends/docker';
 import { FakeBackend } from '../backends/fake';
-import { RemoteIssuer } from '../credentials/remote';
-import { ConfigError, OrchestratorError } from '../errors';
-import { runSweep } from '../lifecycle/sweeper/sweep';
-import { type R2BucketLike, R2Store } from '../store/r2';
 import { readStsChoice } from '../config/cloud';
-import { type ComposeInput, composeOrchestrator, type Orchestrator } from './compose';
 import { loadConfig } from '../config/core';
 import { type Env, EnvReader } from '../config/env';
+import { RemoteIssuer } from '../credentials/remote';
+import { ConfigError, OrchestratorError } from '../errors';
+import { runSweep } from '../lifecycle';
+import { type R2BucketLike, R2Store } from '../store/r2';
+import { type ComposeInput, composeOrchestrator, type Orchestrator } from './compose';
 
 /** The hostname the emulator's outbound service forwards to the Docker engine's unix socket. */
 export const DOCKER_SOCKET_HOST = 'docker.sock';

@@ -11,9 +11,9 @@
 import { createApp } from '../../src/api/app';
 import { MANAGER } from '../../src/lifecycle/model/actor';
 import { sha256Hex } from '../../src/lifecycle/model/keys';
+import { layout } from '../../src/lifecycle/persistence/layout';
 import { WorkerService } from '../../src/lifecycle/requests/service';
 import { DEFAULT_SWEEPER_SETTINGS, runSweep, type SweepReport } from '../../src/lifecycle/sweeper/sweep';
-import { layout } from '../../src/lifecycle/persistence/layout';
 import type { MemoryStore } from '../../src/store/memory';
 import { createReady, HookedStore, makeHarness } from '../support/lifecycle-harness';
 

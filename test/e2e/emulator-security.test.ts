@@ -12,10 +12,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundService } from '../../infra/emulator/outbound';
 import { PROXY_REFUSAL, requireProxyToken } from '../../infra/emulator/proxy-token';
 import { LABELS } from '../../src/backends/port';
-import { PROXY_TOKEN_HEADER } from '../../src/platforms/workerd';
 import type { CredentialIssuer } from '../../src/credentials/port';
 import { RemoteIssuer, serveIssuer } from '../../src/credentials/remote';
 import { BackendError } from '../../src/errors';
+import { PROXY_TOKEN_HEADER } from '../../src/platforms/workerd';
 import { dockerSocketPath, ensureWorkerImage, WORKER_IMAGE } from '../support/docker-engine';
 import {
   describeWithDocker,

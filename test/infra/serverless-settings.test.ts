@@ -10,12 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/build/targets';
-import {
-  AWS_PLATFORM,
-  loadCloudConfig,
-  readAwsStsSettings,
-  readEcsSettings,
-} from '../../src/config/cloud';
+import { AWS_PLATFORM, loadCloudConfig, readAwsStsSettings, readEcsSettings } from '../../src/config/cloud';
 
 // biome-ignore lint/suspicious/noExplicitAny: the resolved serverless.yml is untyped, read field by field
 type Resolved = Record<string, any>;

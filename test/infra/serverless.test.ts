@@ -10,15 +10,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../infra/build/targets';
-import { awsCredentials, awsLifecycle } from '../../src/platforms/aws';
-import {
-  AWS_PLATFORM,
-  loadCloudConfig,
-  readAwsStsSettings,
-  readEcsSettings,
-} from '../../src/config/cloud';
+import { AWS_PLATFORM, loadCloudConfig, readAwsStsSettings, readEcsSettings } from '../../src/config/cloud';
 import { DEFAULT_SETTINGS } from '../../src/lifecycle/model/settings';
 import { DEFAULT_SWEEPER_SETTINGS } from '../../src/lifecycle/sweeper/settings';
+import { awsCredentials, awsLifecycle } from '../../src/platforms/aws';
 import { makeApp } from '../support/app-harness';
 import { startFakeAwsSts } from '../support/fake-aws-sts-server';
 import { zipEntryNames } from '../support/fake-fc-server';

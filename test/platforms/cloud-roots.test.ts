@@ -3,10 +3,10 @@
  * them — and the error names the variable to fix. No cloud root has a way to run without auth.
  */
 import { describe, expect, it } from 'vitest';
-import { aliyunCredentials, aliyunLifecycle, aliyunSweeper } from '../../src/platforms/aliyun';
-import { awsCredentials, awsLifecycle, awsSweeper } from '../../src/platforms/aws';
 import { loadCloudConfig } from '../../src/config/cloud';
 import { ConfigError } from '../../src/errors';
+import { aliyunCredentials, aliyunLifecycle, aliyunSweeper } from '../../src/platforms/aliyun';
+import { awsCredentials, awsLifecycle, awsSweeper } from '../../src/platforms/aws';
 
 const KEY = 'a-manager-key-of-enough-length';
 const AWS_ENV = {

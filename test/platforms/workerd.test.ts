@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { emulatorOptionsFromEnv, FORWARDED_VARS } from '../../infra/emulator/options';
 import { loadConfig } from '../../src/config/core';
 import type { Env } from '../../src/config/env';
+import { ConfigError } from '../../src/errors';
 import {
   createWorkerdOrchestrator,
   dockerOptionsFromEnv,
@@ -13,7 +14,6 @@ import {
   PROXY_TOKEN_BINDING,
   stringBindings,
 } from '../../src/platforms/workerd';
-import { ConfigError } from '../../src/errors';
 import type { R2BucketLike } from '../../src/store/r2';
 
 const MANAGER_KEY = 'k'.repeat(40);

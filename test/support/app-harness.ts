@@ -4,15 +4,20 @@
 
 import { createApp } from '../../src/api/app';
 import { FakeBackend } from '../../src/backends/fake';
-import { sha256Hex } from '../../src/lifecycle/model/keys';
 import type { Clock } from '../../src/lifecycle/model/clock';
-import { BackendRegistry, type LifecycleContext, once, silentLogger } from '../../src/lifecycle/model/context';
+import {
+  BackendRegistry,
+  type LifecycleContext,
+  once,
+  silentLogger,
+} from '../../src/lifecycle/model/context';
+import { sha256Hex } from '../../src/lifecycle/model/keys';
 import { deadlineOf } from '../../src/lifecycle/model/policy';
-import { WorkerService } from '../../src/lifecycle/requests/service';
 import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/model/settings';
+import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
+import { WorkerService } from '../../src/lifecycle/requests/service';
 import { MemoryStore } from '../../src/store/memory';
 import type { ObjectStore } from '../../src/store/port';
-import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
 
 export const MANAGER_KEY = 'test-manager-key-0123456789';
 

@@ -24,12 +24,12 @@ import type { CreateInput, ReportInput } from '../../src/lifecycle/model/inputs'
 import { deadlineOf } from '../../src/lifecycle/model/policy';
 import type { WorkerEvent, WorkerRecord } from '../../src/lifecycle/model/record';
 import { isWorker } from '../../src/lifecycle/model/record';
-import { WorkerService } from '../../src/lifecycle/requests/service';
 import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/model/settings';
 import { layout } from '../../src/lifecycle/persistence/layout';
+import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
+import { WorkerService } from '../../src/lifecycle/requests/service';
 import { MemoryStore } from '../../src/store/memory';
 import type { DeleteOptions, ListOptions, ObjectStore, PutOptions } from '../../src/store/port';
-import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
 
 export interface HarnessOptions {
   settings?: Partial<LifecycleSettings>;

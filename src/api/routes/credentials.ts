@@ -5,8 +5,8 @@
  */
 
 import type { CredentialIssuer } from '../../credentials/port';
-import { issueCredentials } from '../../lifecycle/requests/credentials';
-import type { WorkerService } from '../../lifecycle/requests/service';
+import type { WorkerService } from '../../lifecycle';
+import { issueCredentials } from '../../lifecycle';
 import type { RouteTable } from '../route-table';
 import { emptyQuery, errorResponse, stsTokenResponse } from '../schemas';
 import { readQuery } from '../validate';

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { bearerToken } from '../../lifecycle/requests/auth';
-import type { WorkerService } from '../../lifecycle/requests/service';
+import type { WorkerService } from '../../lifecycle';
+import { bearerToken } from '../../lifecycle';
 import { DOCS_HTML } from '../docs-page';
 import type { RouteTable } from '../route-table';
 import { emptyQuery, healthResponse } from '../schemas';

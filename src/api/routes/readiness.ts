@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { WorkerService } from '../../lifecycle/requests/service';
+import type { WorkerService } from '../../lifecycle';
 import type { RouteTable } from '../route-table';
 import { emptyQuery, errorResponse, reportBody } from '../schemas';
 import { readJsonBody, readQuery } from '../validate';

@@ -6,16 +6,9 @@
 
 import { z } from 'zod';
 import { ValidationError } from '../../errors';
+import type { WorkerService } from '../../lifecycle';
+import { createTeam, mintTeamKey, renderTeam, requireTeam, revokeTeamKey, updateTeam } from '../../lifecycle';
 import { assertTeamName } from '../../names';
-import type { WorkerService } from '../../lifecycle/requests/service';
-import {
-  createTeam,
-  mintTeamKey,
-  renderTeam,
-  requireTeam,
-  revokeTeamKey,
-  updateTeam,
-} from '../../lifecycle/teams/records';
 import type { RouteTable } from '../route-table';
 import { emptyQuery, errorResponse, workerName } from '../schemas';
 import { readJsonBody, readQuery } from '../validate';

@@ -6,12 +6,9 @@
  */
 
 import { NotImplementedError } from '../../errors';
-import { actorOf } from '../../lifecycle/requests/auth';
-import { requireWorker } from '../../lifecycle/requests/intents';
+import type { WorkerService } from '../../lifecycle';
+import { actorOf, assertActorOwns, requireWorker, resourceNameOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
-import type { WorkerService } from '../../lifecycle/requests/service';
-import { assertActorOwns } from '../../lifecycle/teams/records';
-import { resourceNameOf } from '../../lifecycle/model/spec';
 import type { RouteTable } from '../route-table';
 import {
   activityBody,

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { actorOf } from '../../lifecycle/requests/auth';
+import type { WorkerService } from '../../lifecycle';
+import { actorOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
-import type { WorkerService } from '../../lifecycle/requests/service';
 import type { RouteTable } from '../route-table';
 import {
   createWorkerBody,

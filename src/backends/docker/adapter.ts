@@ -14,6 +14,16 @@
  */
 import { BackendError, BackendRejectedError, NotFoundError } from '../../errors';
 import {
+  type BackendHealth,
+  type BackendRef,
+  type BackendStatus,
+  type CreatedResource,
+  type InventoryPage,
+  LABELS,
+  type WorkerBackend,
+  type WorkerSpec,
+} from '../port';
+import {
   type ContainerInspect,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DockerApi,
@@ -42,16 +52,6 @@ import {
 } from './container';
 import { ensureImage } from './image';
 import { checkSpec, type DockerPolicy } from './policy';
-import {
-  type BackendHealth,
-  type BackendRef,
-  type BackendStatus,
-  type CreatedResource,
-  type InventoryPage,
-  LABELS,
-  type WorkerBackend,
-  type WorkerSpec,
-} from '../port';
 
 export type { DockerFetch } from './api';
 

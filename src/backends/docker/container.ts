@@ -5,8 +5,8 @@
  * @module
  */
 import { ValidationError } from '../../errors';
-import type { ContainerInspect } from './api';
 import { type BackendState, LABELS, type WorkerSpec } from '../port';
+import type { ContainerInspect } from './api';
 
 /** Host port given to the worker console; read back by `status` and used to avoid handing a port out twice. */
 export const CONSOLE_PORT_LABEL = 'orchestrator.console-port';

@@ -28,12 +28,6 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { BackendError, BackendRejectedError, BackendUnavailableError } from '../../errors';
-import { errorName, isServiceGone, translateEcsError } from './errors';
-import { listEcsInventory } from './inventory';
-import { assertImageExists } from './registry-check';
-import { createServiceInput } from './service-input';
-import { serviceTasks, statusOf } from './status';
-import { tagsToMap, taskDefinitionFor } from './task-definition';
 import type {
   BackendHealth,
   BackendRef,
@@ -44,6 +38,12 @@ import type {
   WorkerSpec,
 } from '../port';
 import { LABELS } from '../port';
+import { errorName, isServiceGone, translateEcsError } from './errors';
+import { listEcsInventory } from './inventory';
+import { assertImageExists } from './registry-check';
+import { createServiceInput } from './service-input';
+import { serviceTasks, statusOf } from './status';
+import { tagsToMap, taskDefinitionFor } from './task-definition';
 
 export interface EcsBackendOptions {
   region: string;

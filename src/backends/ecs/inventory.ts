@@ -12,9 +12,9 @@ import {
   ListServicesCommand,
   type Service,
 } from '@aws-sdk/client-ecs';
+import { type InventoryItem, type InventoryPage, LABELS } from '../port';
 import { translateEcsError } from './errors';
 import { tagsToMap } from './task-definition';
-import { type InventoryItem, type InventoryPage, LABELS } from '../port';
 
 const DESCRIBE_BATCH = 10;
 

@@ -7,8 +7,8 @@
 
 import { createHash } from 'node:crypto';
 import type { CreateServiceCommandInput } from '@aws-sdk/client-ecs';
-import { ecsTags } from './task-definition';
 import type { WorkerSpec } from '../port';
+import { ecsTags } from './task-definition';
 
 export interface ServiceSettings {
   cluster: string;

@@ -13,13 +13,10 @@
  */
 
 import { BackendRejectedError, OrchestratorError } from '../../errors';
-import type { LifecycleContext } from '../model/context';
+import type { LifecycleContext, StoredWorker, Tombstone, WorkerRecord } from '../model';
+import { iso, isWorker, resetAttempts, retryBackoffMs, transition } from '../model';
+import { releaseName } from '../teams';
 import { DeadlineReached, LeaseLost, type Observation, RoundRunner, withDeadline } from './round';
-import type { StoredWorker, Tombstone, WorkerRecord } from '../model/record';
-import { iso, isWorker } from '../model/record';
-import { retryBackoffMs } from '../model/settings';
-import { releaseName } from '../teams/records';
-import { resetAttempts, transition } from '../model/transitions';
 
 export type DriveOutcome =
   /** The backend reached what was asked; the lease is released. */

@@ -7,14 +7,18 @@
  */
 
 import type { BackendRef, BackendStatus, WorkerBackend } from '../../backends/port';
-import { mintWorkerKey, redactKeys, sha256Hex } from '../model/keys';
-import type { Clock } from '../model/clock';
-import type { LifecycleContext } from '../model/context';
+import type { BackendRefRecord, Clock, LifecycleContext, Phase, Reason, WorkerRecord } from '../model';
+import {
+  BOOT_SKEW_MS,
+  buildWorkerSpec,
+  INJECTED_ENV_NAMES,
+  isWorker,
+  mintWorkerKey,
+  redactKeys,
+  resourceNameOf,
+  sha256Hex,
+} from '../model';
 import type { DriveOptions } from './operation';
-import type { BackendRefRecord, Phase, Reason, WorkerRecord } from '../model/record';
-import { isWorker } from '../model/record';
-import { BOOT_SKEW_MS } from '../model/settings';
-import { buildWorkerSpec, INJECTED_ENV_NAMES, resourceNameOf } from '../model/spec';
 
 /** What one round saw and did, merged into the record by `observe`. */
 export interface Observation {

@@ -6,7 +6,7 @@
 
 import type { WorkerBackend } from '../../backends/port';
 import { BackendUnavailableError, ValidationError } from '../../errors';
-import type { DeploymentMeta, WorkerRepository } from '../persistence/repository';
+import type { DeploymentMeta, WorkerRepository } from '../persistence';
 import type { Clock } from './clock';
 import type { LifecycleSettings } from './settings';
 

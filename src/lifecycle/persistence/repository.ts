@@ -11,10 +11,10 @@
  */
 
 import { PreconditionFailedError } from '../../errors';
-import type { Beat, StoredWorker, WorkerEvent, WorkerRecord } from '../model/record';
 import { type CasResult, casUpdate, type Draft, newWriteId, type Read, readJson } from '../../store/cas';
-import { layout } from './layout';
 import { clampListLimit, type ObjectStore } from '../../store/port';
+import type { Beat, StoredWorker, WorkerEvent, WorkerRecord } from '../model';
+import { layout } from './layout';
 
 export interface DeploymentMeta {
   deployment_id: string;

@@ -6,12 +6,9 @@
  */
 
 import { UnauthorizedError } from '../../errors';
-import { parseWorkerKey, sha256Hex, timingSafeEqualHex } from '../model/keys';
-import type { LifecycleContext } from '../model/context';
-import { isExpired } from '../model/policy';
-import type { WorkerRecord } from '../model/record';
-import { isWorker } from '../model/record';
-import { parseTeamKey, verifyTeamKey } from '../teams/records';
+import type { Actor, LifecycleContext, WorkerRecord } from '../model';
+import { isExpired, isWorker, parseWorkerKey, sha256Hex, timingSafeEqualHex } from '../model';
+import { parseTeamKey, verifyTeamKey } from '../teams';
 
 export type Principal =
   | { kind: 'manager' }
@@ -75,7 +72,7 @@ export async function authenticate(
 }
 
 /** The actor recorded on transitions for a principal that passed a manager route. */
-export function actorOf(principal: Principal): import('../model/actor').Actor {
+export function actorOf(principal: Principal): Actor {
   switch (principal.kind) {
     case 'manager':
       return { kind: 'manager' };

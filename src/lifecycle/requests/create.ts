@@ -15,17 +15,22 @@ import {
   OrchestratorError,
   ValidationError,
 } from '../../errors';
-import { type Actor, actorLabel } from '../model/actor';
-import { hmacHex, mintWorkerKey, sha256Hex } from '../model/keys';
-import type { LifecycleContext } from '../model/context';
-import { Driver } from '../driver/operation';
-import type { CreateInput } from '../model/inputs';
-import type { StoredSpec, WorkerRecord } from '../model/record';
-import { iso, isWorker } from '../model/record';
-import { assertActorOwns, checkTeamCreate, handOverName, releaseName, reserveName } from '../teams/records';
-import { leaseExpiry } from '../model/transitions';
-import { renderWorker, type WorkerView } from '../model/views';
-import { INJECTED_ENV_NAMES } from '../model/spec';
+import { Driver } from '../driver';
+import type { CreateInput, LifecycleContext, StoredSpec, WorkerRecord } from '../model';
+import {
+  type Actor,
+  actorLabel,
+  hmacHex,
+  INJECTED_ENV_NAMES,
+  iso,
+  isWorker,
+  leaseExpiry,
+  mintWorkerKey,
+  renderWorker,
+  sha256Hex,
+  type WorkerView,
+} from '../model';
+import { assertActorOwns, checkTeamCreate, handOverName, releaseName, reserveName } from '../teams';
 
 export interface CreateResult {
   created: boolean;

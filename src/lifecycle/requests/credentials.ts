@@ -10,10 +10,8 @@
 
 import type { CredentialIssuer, IssuedCredentials } from '../../credentials/port';
 import { BackendUnavailableError, ConflictError } from '../../errors';
-import type { LifecycleContext } from '../model/context';
-import { isAwake } from '../model/policy';
-import type { WorkerRecord } from '../model/record';
-import { iso } from '../model/record';
+import type { LifecycleContext, WorkerRecord } from '../model';
+import { isAwake, iso } from '../model';
 
 /** STS refuses sessions shorter than 900 s. */
 export const MIN_CREDENTIAL_SECONDS = 900;

@@ -10,18 +10,28 @@
  */
 
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
-import { type Actor, actorLabel } from '../model/actor';
-import { hmacHex, mintWorkerKey, sha256Hex } from '../model/keys';
-import type { LifecycleContext } from '../model/context';
+import { type DriveResult, Driver } from '../driver';
+import type { LifecycleContext, Phase, Reason, UpdateInput, WorkerRecord } from '../model';
+import {
+  type Actor,
+  actorLabel,
+  bumpBoot,
+  hmacHex,
+  isAwake,
+  isExpired,
+  isLeaseLive,
+  iso,
+  isWorker,
+  mintWorkerKey,
+  renderWorker,
+  resetAttempts,
+  sha256Hex,
+  takeLeaseIfFree,
+  transition,
+  type WorkerView,
+} from '../model';
+import { assertActorOwns, checkTeamUpdate } from '../teams';
 import { assertNoInjectedEnv, resolveExpiry } from './create';
-import { type DriveResult, Driver } from '../driver/operation';
-import type { UpdateInput } from '../model/inputs';
-import { isAwake, isExpired, isLeaseLive } from '../model/policy';
-import type { Phase, Reason, WorkerRecord } from '../model/record';
-import { iso, isWorker } from '../model/record';
-import { assertActorOwns, checkTeamUpdate } from '../teams/records';
-import { bumpBoot, resetAttempts, takeLeaseIfFree, transition } from '../model/transitions';
-import { renderWorker, type WorkerView } from '../model/views';
 
 export interface IntentResult {
   /** True when this request changed something the backend must act on (202), false when already there (200). */

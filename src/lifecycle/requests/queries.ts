@@ -6,15 +6,10 @@
  */
 
 import { ValidationError } from '../../errors';
-import type { Actor } from '../model/actor';
-import type { LifecycleContext } from '../model/context';
-import type { ListQuery } from '../model/inputs';
+import type { Actor, LifecycleContext, ListQuery, WorkerRecord } from '../model';
+import { iso, isWorker, renderWorker, resourceNameOf, type WorkerView } from '../model';
+import { assertActorOwns } from '../teams';
 import { requireWorker } from './intents';
-import type { WorkerRecord } from '../model/record';
-import { iso, isWorker } from '../model/record';
-import { assertActorOwns } from '../teams/records';
-import { renderWorker, type WorkerView } from '../model/views';
-import { resourceNameOf } from '../model/spec';
 
 const REFRESH_MIN_INTERVAL_MS = 10_000;
 /** Records read in parallel while listing: enough to hide store latency, few enough not to trip throttling. */

@@ -10,19 +10,25 @@
  */
 
 import { ConflictError } from '../../errors';
-import { type Actor, actorLabel } from '../model/actor';
-import type { LifecycleContext } from '../model/context';
-import { Driver } from '../driver/operation';
-import type { ReportInput } from '../model/inputs';
+import { Driver } from '../driver';
+import type { Beat, LifecycleContext, ReportInput, WorkerRecord } from '../model';
+import {
+  type Actor,
+  actorLabel,
+  BOOT_SKEW_MS,
+  isExpired,
+  isLeaseLive,
+  iso,
+  isWorker,
+  renderWorker,
+  resourceNameOf,
+  TRANSITIONAL_PHASES,
+  takeLeaseIfFree,
+  transition,
+  type WorkerView,
+} from '../model';
+import { assertActorOwns } from '../teams';
 import { applyIntent, requireWorker, wakeBuild } from './intents';
-import { isExpired, isLeaseLive } from '../model/policy';
-import type { Beat, WorkerRecord } from '../model/record';
-import { iso, isWorker, TRANSITIONAL_PHASES } from '../model/record';
-import { BOOT_SKEW_MS } from '../model/settings';
-import { assertActorOwns } from '../teams/records';
-import { takeLeaseIfFree, transition } from '../model/transitions';
-import { renderWorker, type WorkerView } from '../model/views';
-import { resourceNameOf } from '../model/spec';
 
 /** Handles `POST /workers/{name}/ready` for an already authenticated worker record. */
 export async function reportReady(

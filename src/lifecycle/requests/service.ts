@@ -5,15 +5,20 @@
  * @module
  */
 
-import type { Actor } from '../model/actor';
+import type {
+  Actor,
+  CreateInput,
+  LifecycleContext,
+  ListQuery,
+  ReportInput,
+  UpdateInput,
+  WorkerRecord,
+} from '../model';
 import { type AuthConfig, authenticate } from './auth';
-import type { LifecycleContext } from '../model/context';
 import { createWorker } from './create';
-import type { CreateInput, ListQuery, ReportInput, UpdateInput } from '../model/inputs';
 import { deleteWorker, recordActivity, rotateKey, sleep, updateWorker, wake } from './intents';
 import { getWorker, listEvents, listWorkers } from './queries';
 import { ensureReady, reportReady } from './readiness';
-import type { WorkerRecord } from '../model/record';
 
 export class WorkerService {
   constructor(

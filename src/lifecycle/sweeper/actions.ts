@@ -8,16 +8,20 @@
  */
 
 import type { BackendRef } from '../../backends/port';
-import { SWEEPER } from '../model/actor';
-import { Driver } from '../driver/operation';
-import { deleteBuild, sleepBuild } from '../requests/intents';
-import { isAwake, isLeaseLive } from '../model/policy';
-import type { Beat, Phase, WorkerRecord } from '../model/record';
-import { isWorker } from '../model/record';
+import { Driver } from '../driver';
+import type { Beat, Phase, WorkerRecord } from '../model';
+import {
+  isAwake,
+  isLeaseLive,
+  isWorker,
+  resourceNameOf,
+  SWEEPER,
+  takeLeaseIfFree,
+  transition,
+} from '../model';
+import { deleteBuild, sleepBuild } from '../requests';
 import { isIdle, isWedged, needsDriving, shouldDelete, shouldSleepForTtl } from './policies';
 import type { SweepRun } from './run';
-import { takeLeaseIfFree, transition } from '../model/transitions';
-import { resourceNameOf } from '../model/spec';
 
 type Check = (current: WorkerRecord, now: number) => boolean;
 type Build = (current: WorkerRecord, now: number) => WorkerRecord | undefined;

@@ -10,9 +10,9 @@
  */
 
 import { PreconditionFailedError } from '../../errors';
-import { layout } from '../persistence/layout';
-import type { Beat } from '../model/record';
-import { isWorker } from '../model/record';
+import type { Beat } from '../model';
+import { isWorker } from '../model';
+import { layout } from '../persistence';
 import { canRevive, lastSignOfLife, revive } from './revive';
 import { runBounded, type SweepRun } from './run';
 import { READ_CONCURRENCY } from './settings';

@@ -10,17 +10,10 @@
  * @module
  */
 
-import { layout } from '../persistence/layout';
-import type { Beat, WorkerRecord } from '../model/record';
-import { isWorker } from '../model/record';
-import {
-  dropStaleLease,
-  expireWorker,
-  failWedged,
-  redrive,
-  sleepIdle,
-  sleepProtected,
-} from './actions';
+import type { Beat, WorkerRecord } from '../model';
+import { isWorker } from '../model';
+import { layout } from '../persistence';
+import { dropStaleLease, expireWorker, failWedged, redrive, sleepIdle, sleepProtected } from './actions';
 import { hintTime, verdictFor } from './policies';
 import { runBounded, type SweepRun } from './run';
 import { MIN_HINT_BACKOFF_MS, READ_CONCURRENCY } from './settings';

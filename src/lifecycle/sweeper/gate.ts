@@ -7,7 +7,7 @@
  */
 
 import type { WorkerBackend } from '../../backends/port';
-import { BackendRegistry, type LifecycleContext } from '../model/context';
+import { BackendRegistry, type LifecycleContext } from '../model';
 
 class Gate {
   private active = 0;

@@ -10,9 +10,9 @@
  */
 
 import { casUpdate, type Draft } from '../../store/cas';
-import { layout } from '../persistence/layout';
-import type { LifecycleContext } from '../model/context';
-import { iso } from '../model/record';
+import type { LifecycleContext } from '../model';
+import { iso } from '../model';
+import { layout } from '../persistence';
 import { LOCK_MARGIN_MS, type SweeperSettings } from './settings';
 
 /** A backend resource seen without a matching record (store clock, epoch ms). */

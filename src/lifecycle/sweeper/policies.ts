@@ -6,10 +6,17 @@
  * @module
  */
 
-import { idleDeadline, isAwake, isExpired, isLeaseLive, nextAction } from '../model/policy';
-import type { Beat, WorkerRecord } from '../model/record';
-import { TRANSITIONAL_PHASES } from '../model/record';
-import { type LifecycleSettings, retryBackoffMs } from '../model/settings';
+import type { Beat, WorkerRecord } from '../model';
+import {
+  idleDeadline,
+  isAwake,
+  isExpired,
+  isLeaseLive,
+  type LifecycleSettings,
+  nextAction,
+  retryBackoffMs,
+  TRANSITIONAL_PHASES,
+} from '../model';
 import { MIN_HINT_BACKOFF_MS } from './settings';
 
 export type Verdict =

@@ -18,9 +18,9 @@
 
 import type { BackendRef, InventoryItem } from '../../backends/port';
 import { readJson } from '../../store/cas';
-import { layout } from '../persistence/layout';
-import type { DeploymentMeta } from '../persistence/repository';
-import { isWorker } from '../model/record';
+import { isWorker } from '../model';
+import type { DeploymentMeta } from '../persistence';
+import { layout } from '../persistence';
 import type { OrphanMemo } from './lock';
 import { canRevive, revive } from './revive';
 import { type Roster, uidKey } from './roster';

@@ -13,12 +13,10 @@
  */
 
 import type { BackendStatus } from '../../backends/port';
-import { isLeaseLive } from '../model/policy';
-import type { WorkerRecord } from '../model/record';
-import { iso, isWorker } from '../model/record';
+import type { WorkerRecord } from '../model';
+import { bumpBoot, isLeaseLive, iso, isWorker, transition } from '../model';
 import { claim, driveUnder, refOf, releaseLease, stopThenRelease } from './actions';
 import type { SweepRun } from './run';
-import { bumpBoot, transition } from '../model/transitions';
 
 export type ReviveCause = 'unresponsive' | 'drift';
 export type ReviveOutcome = 'lost' | 'restarted' | 'failed' | 'present' | 'skipped';

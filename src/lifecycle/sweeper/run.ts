@@ -6,8 +6,8 @@
  */
 
 import { OrchestratorError } from '../../errors';
-import { redactKeys } from '../model/keys';
-import type { LifecycleContext } from '../model/context';
+import type { LifecycleContext } from '../model';
+import { redactKeys } from '../model';
 import type { SweeperState } from './lock';
 import { Roster } from './roster';
 import type { SweeperSettings } from './settings';

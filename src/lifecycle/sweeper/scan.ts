@@ -13,9 +13,9 @@
 
 import { PreconditionFailedError } from '../../errors';
 import type { Read } from '../../store/cas';
-import { layout } from '../persistence/layout';
-import { nextAction } from '../model/policy';
-import type { StoredWorker, Tombstone, WorkerRecord } from '../model/record';
+import type { StoredWorker, Tombstone, WorkerRecord } from '../model';
+import { nextAction } from '../model';
+import { layout } from '../persistence';
 import { hintTime } from './policies';
 import type { Roster, RosterEntry } from './roster';
 import { uidKey } from './roster';

@@ -15,13 +15,13 @@
  */
 
 import type { ObjectStore } from '../../store/port';
-import type { LifecycleContext } from '../model/context';
-import { reconcileSlice } from './reconcile';
-import { iso } from '../model/record';
+import type { LifecycleContext } from '../model';
+import { iso } from '../model';
 import { checkSilentWorkers } from './beats';
 import { processDueHints } from './due';
 import { withBackendLimit } from './gate';
 import { acquireSweeperLease } from './lock';
+import { reconcileSlice } from './reconcile';
 import { emptyReport, type SweepReport, SweepRun } from './run';
 import { scanSlice } from './scan';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';

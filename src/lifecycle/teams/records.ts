@@ -10,12 +10,9 @@
 
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
 import { casUpdate, readJson } from '../../store/cas';
-import { layout } from '../persistence/layout';
-import type { Actor } from '../model/actor';
-import { randomHex, sha256Hex, timingSafeEqualHex } from '../model/keys';
-import type { LifecycleContext } from '../model/context';
-import type { CreateInput, UpdateInput } from '../model/inputs';
-import { iso, isWorker } from '../model/record';
+import type { Actor, CreateInput, LifecycleContext, UpdateInput } from '../model';
+import { iso, isWorker, randomHex, sha256Hex, timingSafeEqualHex } from '../model';
+import { layout } from '../persistence';
 
 export interface TeamKey {
   id: string;

@@ -7,7 +7,6 @@ import {
   StoreUnavailableError,
   ValidationError,
 } from '../../errors';
-import { acquireFileLock } from './lock';
 import {
   clampListLimit,
   type DeleteOptions,
@@ -16,6 +15,7 @@ import {
   type ObjectStore,
   type PutOptions,
 } from '../port';
+import { acquireFileLock } from './lock';
 
 /**
  * The local default store: one file per key under a directory (e.g. `.data/state`), safe for several processes.

@@ -20,6 +20,8 @@
  * @module
  */
 import { ConfigError, PreconditionFailedError, StoreUnavailableError } from '../../errors';
+import type { DeleteOptions, ListOptions, ListPage, ObjectStore, PutOptions } from '../port';
+import type { RetryPolicy } from '../retry';
 import { OssBucket } from './bucket';
 import { createOssClient, type OssClient } from './client';
 import { highestListedSeq, listLogicalKeys, pruneVersions } from './list';
@@ -34,8 +36,6 @@ import {
   type Version,
   versionName,
 } from './versions';
-import type { DeleteOptions, ListOptions, ListPage, ObjectStore, PutOptions } from '../port';
-import type { RetryPolicy } from '../retry';
 
 export interface OssStoreOptions {
   bucket: string;

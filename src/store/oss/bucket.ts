@@ -1,4 +1,5 @@
 import { OrchestratorError, StoreUnavailableError } from '../../errors';
+import { DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, withRetry } from '../retry';
 import {
   classifyOssError,
   describeOssError,
@@ -7,7 +8,6 @@ import {
   type OssClient,
   type OssListedObject,
 } from './client';
-import { DEFAULT_RETRY_POLICY, RetriesExhausted, type RetryPolicy, withRetry } from '../retry';
 
 /**
  * The OSS primitives the versioned store is built from, each a single atomic request under the retry policy,

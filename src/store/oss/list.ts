@@ -1,3 +1,4 @@
+import { clampListLimit, type ListedKey, type ListOptions, type ListPage } from '../port';
 import type { OssBucket } from './bucket';
 import {
   afterAllVersionsOf,
@@ -8,7 +9,6 @@ import {
   parseVersionName,
   versionPrefix,
 } from './versions';
-import { clampListLimit, type ListedKey, type ListOptions, type ListPage } from '../port';
 
 /**
  * Listing and pruning for the versioned OSS store.

@@ -3,8 +3,8 @@
  * instance — never accept the previous one, never refuse the new one.
  */
 import { describe, expect, it } from 'vitest';
-import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { Driver } from '../../../src/lifecycle/driver/operation';
+import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { isWorker } from '../../../src/lifecycle/model/record';
 import { takeLeaseIfFree, transition } from '../../../src/lifecycle/model/transitions';
 import { createReady, eventsOf, makeHarness, recordOf } from '../../support/lifecycle-harness';

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
-import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import { layout } from '../../../src/lifecycle/persistence/layout';
+import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
   createReady,
   eventsOf,

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { WorkerSpec } from '../../../src/backends/port';
 import { resourceNameFor } from '../../../src/backends/port';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
-import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
-import type { SweeperSettings } from '../../../src/lifecycle/sweeper/settings';
 import { layout } from '../../../src/lifecycle/persistence/layout';
+import type { SweeperSettings } from '../../../src/lifecycle/sweeper/settings';
+import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import { createReady, type Harness, makeHarness } from '../../support/lifecycle-harness';
 
 const MIN = 60_000;

@@ -9,9 +9,15 @@ import type { BackendRef, WorkerBackend, WorkerSpec } from '../../../src/backend
 import { BackendError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
-import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import type { SweeperSettings } from '../../../src/lifecycle/sweeper/settings';
-import { createReady, type Harness, HookedStore, makeHarness, recordOf } from '../../support/lifecycle-harness';
+import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
+import {
+  createReady,
+  type Harness,
+  HookedStore,
+  makeHarness,
+  recordOf,
+} from '../../support/lifecycle-harness';
 
 const MIN = 60_000;
 

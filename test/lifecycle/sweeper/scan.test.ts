@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
-import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
-import { ROSTER_KEY } from '../../../src/lifecycle/sweeper/roster';
 import { layout } from '../../../src/lifecycle/persistence/layout';
+import { ROSTER_KEY } from '../../../src/lifecycle/sweeper/roster';
+import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
   createReady,
   eventsOf,

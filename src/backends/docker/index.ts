@@ -1,0 +1,2 @@
+export { DockerBackend, type DockerBackendOptions, type DockerFetch } from './adapter';
+export { createDockerSocketFetch, DEFAULT_DOCKER_SOCKET } from './socket';

@@ -1,0 +1,1 @@
+export { type DriveResult, Driver } from './operation';

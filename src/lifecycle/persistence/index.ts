@@ -1,0 +1,2 @@
+export { layout } from './layout';
+export { type DeploymentMeta, WorkerRepository } from './repository';

@@ -1,0 +1,2 @@
+export { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';
+export { runSweep } from './sweep';

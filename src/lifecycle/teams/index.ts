@@ -1,0 +1,16 @@
+export {
+  assertActorOwns,
+  checkTeamCreate,
+  checkTeamUpdate,
+  createTeam,
+  handOverName,
+  mintTeamKey,
+  parseTeamKey,
+  releaseName,
+  renderTeam,
+  requireTeam,
+  reserveName,
+  revokeTeamKey,
+  updateTeam,
+  verifyTeamKey,
+} from './records';

@@ -1,0 +1,1 @@
+export { OssStore, type OssStoreOptions } from './adapter';

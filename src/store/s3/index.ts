@@ -1,0 +1,1 @@
+export { S3Store, type S3StoreOptions } from './adapter';
