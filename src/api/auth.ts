@@ -9,8 +9,7 @@ import type { Context } from 'hono';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import type { WorkerService } from '../lifecycle';
 import { bearerToken, type Principal } from '../lifecycle';
-import type { AppEnv } from './context';
-import type { Access } from './route-table';
+import type { Access, AppEnv } from './context';
 
 export function makeAuthorizer(service: WorkerService) {
   return async (c: Context<AppEnv>, access: Access): Promise<Principal> => {

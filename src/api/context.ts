@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import type { Principal } from '../lifecycle';
-import type { Access } from './route-table';
 
 /** Hono variables every handler can use. */
 export type AppEnv = {
@@ -8,3 +7,16 @@ export type AppEnv = {
     authorize: (c: Context<AppEnv>, access: Access) => Promise<Principal>;
   };
 };
+
+/** Who may call a route. */
+export type Access =
+  /** Anyone, no key needed. */
+  | 'public'
+  /** A manager key, or a team key (scoped to its team's workers by the lifecycle). */
+  | 'manager'
+  /** A manager key only (team management). */
+  | 'admin'
+  /** The worker named in the path, with its own key. */
+  | 'worker-self'
+  /** Any worker, with its own key. */
+  | 'worker';

@@ -9,19 +9,9 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { Principal } from '../lifecycle';
 import { WORKER_NAME_PATTERN } from '../names';
-import type { AppEnv } from './context';
+import type { Access, AppEnv } from './context';
 
-export type Access =
-  /** Anyone, no key needed. */
-  | 'public'
-  /** A manager key, or a team key (scoped to its team's workers by the lifecycle). */
-  | 'manager'
-  /** A manager key only (team management). */
-  | 'admin'
-  /** The worker named in the path, with its own key. */
-  | 'worker-self'
-  /** Any worker, with its own key. */
-  | 'worker';
+export type { Access } from './context';
 
 export interface RouteSpec {
   method: 'get' | 'post' | 'patch' | 'delete';

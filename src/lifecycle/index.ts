@@ -1,13 +1,18 @@
+/**
+ * The lifecycle's front door: the domain (records, requests, the per-worker driver, teams, the sweeper) as the
+ * API and the composition roots use it. It imports no SDK and no platform code; it reaches the store only through
+ * `persistence/` and the store port.
+ *
+ * @module
+ */
+
+export { BackendRegistry, type LifecycleContext, type Logger, once } from './context';
 export {
-  BackendRegistry,
   type Clock,
   DEFAULT_SETTINGS,
   deadlineOf,
   HICLAW_STATUSES,
-  type LifecycleContext,
   type LifecycleSettings,
-  type Logger,
-  once,
   PHASES,
   redactKeys,
   resourceNameOf,

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../../infra/emulator/emulator';
-import { createDockerSocketFetch } from '../../src/backends/docker/socket';
+import { createDockerSocketFetch } from '../../src/backends/docker/node';
 import { dockerSocketPath, probeDockerEngine, WORKER_IMAGE } from '../support/docker-engine';
 
 const RUNS = 5;

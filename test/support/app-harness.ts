@@ -4,13 +4,8 @@
 
 import { createApp } from '../../src/api/app';
 import { FakeBackend } from '../../src/backends/fake';
+import { BackendRegistry, type LifecycleContext, once, silentLogger } from '../../src/lifecycle/context';
 import type { Clock } from '../../src/lifecycle/model/clock';
-import {
-  BackendRegistry,
-  type LifecycleContext,
-  once,
-  silentLogger,
-} from '../../src/lifecycle/model/context';
 import { sha256Hex } from '../../src/lifecycle/model/keys';
 import { deadlineOf } from '../../src/lifecycle/model/policy';
 import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/model/settings';

@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createDockerSocketFetch, DEFAULT_DOCKER_SOCKET } from '../../src/backends/docker/socket';
+import { createDockerSocketFetch, DEFAULT_DOCKER_SOCKET } from '../../src/backends/docker/node';
 
 export const WORKER_IMAGE = 'orchestrator-test-worker:latest';
 

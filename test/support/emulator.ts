@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../infra/emulator/emulator';
-import { createDockerSocketFetch } from '../../src/backends/docker/socket';
+import { createDockerSocketFetch } from '../../src/backends/docker/node';
 import { LABELS } from '../../src/backends/port';
 import { dockerRequired, dockerSocketPath, type EngineProbe, probeDockerEngine } from './docker-engine';
 

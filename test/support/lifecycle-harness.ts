@@ -11,15 +11,15 @@
 
 import { FakeBackend } from '../../src/backends/fake';
 import type { WorkerBackend } from '../../src/backends/port';
-import { MANAGER } from '../../src/lifecycle/model/actor';
-import { ManualClock } from '../../src/lifecycle/model/clock';
 import {
   BackendRegistry,
   type LifecycleContext,
   type Logger,
   once,
   silentLogger,
-} from '../../src/lifecycle/model/context';
+} from '../../src/lifecycle/context';
+import { MANAGER } from '../../src/lifecycle/model/actor';
+import { ManualClock } from '../../src/lifecycle/model/clock';
 import type { CreateInput, ReportInput } from '../../src/lifecycle/model/inputs';
 import { deadlineOf } from '../../src/lifecycle/model/policy';
 import type { WorkerEvent, WorkerRecord } from '../../src/lifecycle/model/record';

@@ -1,1 +1,7 @@
-export { type DriveResult, Driver } from './operation';
+/**
+ * The driver: the per-worker operation lease and the rounds that move a worker's backend toward `desired`.
+ *
+ * @module
+ */
+export { Driver } from './operation';
+export type { DriveOptions, DriveOutcome, DriveResult } from './types';

@@ -7,7 +7,8 @@
  */
 
 import type { BackendRef, BackendStatus, WorkerBackend } from '../../backends/port';
-import type { BackendRefRecord, Clock, LifecycleContext, Phase, Reason, WorkerRecord } from '../model';
+import type { LifecycleContext } from '../context';
+import type { BackendRefRecord, Clock, Phase, Reason, WorkerRecord } from '../model';
 import {
   BOOT_SKEW_MS,
   buildWorkerSpec,
@@ -18,7 +19,7 @@ import {
   resourceNameOf,
   sha256Hex,
 } from '../model';
-import type { DriveOptions } from './operation';
+import type { DriveOptions } from './types';
 
 /** What one round saw and did, merged into the record by `observe`. */
 export interface Observation {

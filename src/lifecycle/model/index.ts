@@ -1,6 +1,11 @@
+/**
+ * The model: the worker record and its phases, inputs, actors, settings, the idle/expiry policy, named
+ * transitions and keys.
+ *
+ * @module
+ */
 export { type Actor, actorLabel, MANAGER, SWEEPER } from './actor';
 export { type Clock, systemClock } from './clock';
-export { BackendRegistry, type LifecycleContext, type Logger, once } from './context';
 export type { CreateInput, ListQuery, ReportInput, UpdateInput } from './inputs';
 export {
   hmacHex,
@@ -11,11 +16,21 @@ export {
   sha256Hex,
   timingSafeEqualHex,
 } from './keys';
-export { deadlineOf, idleDeadline, isAwake, isExpired, isLeaseLive, nextAction } from './policy';
+export {
+  deadlineOf,
+  hiclawStatus,
+  idleDeadline,
+  isAwake,
+  isExpired,
+  isLeaseLive,
+  isStale,
+  nextAction,
+} from './policy';
 export {
   type BackendRefRecord,
   type Beat,
   HICLAW_STATUSES,
+  type HiclawStatus,
   iso,
   isWorker,
   PHASES,
@@ -30,5 +45,5 @@ export {
 } from './record';
 export { BOOT_SKEW_MS, DEFAULT_SETTINGS, type LifecycleSettings, retryBackoffMs } from './settings';
 export { buildWorkerSpec, INJECTED_ENV_NAMES, resourceNameOf } from './spec';
+export type { TeamKey, TeamRecord } from './team';
 export { bumpBoot, leaseExpiry, resetAttempts, takeLeaseIfFree, transition } from './transitions';
-export { renderWorker, type WorkerView } from './views';

@@ -1,2 +1,8 @@
+/**
+ * Persistence: every read and conditional write the lifecycle makes, and where each thing lives in the store.
+ *
+ * @module
+ */
+export type { Draft, Read } from '../../store/cas';
 export { layout } from './layout';
 export { type DeploymentMeta, WorkerRepository } from './repository';

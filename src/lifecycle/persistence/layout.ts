@@ -36,3 +36,9 @@ export const layout = {
   sweeperLock: 'locks/sweeper',
   team: (team: string) => `teams/${team}.json`,
 } as const;
+
+/** The body of `meta/deployment.json`: written once, create-only; its id tags every backend resource. */
+export interface DeploymentMeta {
+  deployment_id: string;
+  created_at: string;
+}

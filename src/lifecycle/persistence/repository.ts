@@ -13,13 +13,12 @@
 import { PreconditionFailedError } from '../../errors';
 import { type CasResult, casUpdate, type Draft, newWriteId, type Read, readJson } from '../../store/cas';
 import { clampListLimit, type ObjectStore } from '../../store/port';
-import type { Beat, StoredWorker, WorkerEvent, WorkerRecord } from '../model';
-import { layout } from './layout';
+import type { Beat, StoredWorker, TeamRecord, WorkerEvent, WorkerRecord } from '../model';
+import { CasDocument } from './document';
+import { type DeploymentMeta, layout } from './layout';
+import { SweeperStorage } from './sweeper-storage';
 
-export interface DeploymentMeta {
-  deployment_id: string;
-  created_at: string;
-}
+export type { DeploymentMeta } from './layout';
 
 /** One stored env value and when it was added. */
 interface SecretCandidate {
@@ -54,7 +53,17 @@ export class WorkerRepository {
   constructor(
     readonly store: ObjectStore,
     private readonly deadlineOf: DeadlineOf = () => undefined,
-  ) {}
+  ) {
+    this.sweeper = new SweeperStorage(store);
+  }
+
+  /** What only the sweeper reads and writes (its lease, tombstones, the hint index). */
+  readonly sweeper: SweeperStorage;
+
+  /** A team's record: settings, key hashes and quota reservations. */
+  team(team: string): CasDocument<TeamRecord> {
+    return new CasDocument<TeamRecord>(this.store, layout.team(team));
+  }
 
   read(name: string): Promise<Read<StoredWorker> | null> {
     return readJson<StoredWorker>(this.store, layout.worker(name));
@@ -273,11 +282,19 @@ export class WorkerRepository {
     });
   }
 
-  listBeats(options: { startAfter?: string; limit?: number } = {}) {
-    return this.store.list(layout.beatsPrefix, {
+  /** Beats in name order, each with the store's time of its last write; the cursor is opaque. */
+  async listBeats(options: { startAfter?: string; limit?: number } = {}) {
+    const page = await this.store.list(layout.beatsPrefix, {
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
       ...(options.limit ? { limit: options.limit } : {}),
     });
+    return {
+      beats: page.keys.map((k) => ({
+        name: k.key.slice(layout.beatsPrefix.length),
+        lastModified: k.lastModified,
+      })),
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+    };
   }
 
   // --- due hints -----------------------------------------------------------------------------------------

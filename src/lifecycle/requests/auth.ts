@@ -6,7 +6,8 @@
  */
 
 import { UnauthorizedError } from '../../errors';
-import type { Actor, LifecycleContext, WorkerRecord } from '../model';
+import type { LifecycleContext } from '../context';
+import type { Actor, WorkerRecord } from '../model';
 import { isExpired, isWorker, parseWorkerKey, sha256Hex, timingSafeEqualHex } from '../model';
 import { parseTeamKey, verifyTeamKey } from '../teams';
 

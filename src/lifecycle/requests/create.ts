@@ -15,8 +15,9 @@ import {
   OrchestratorError,
   ValidationError,
 } from '../../errors';
+import type { LifecycleContext } from '../context';
 import { Driver } from '../driver';
-import type { CreateInput, LifecycleContext, StoredSpec, WorkerRecord } from '../model';
+import type { CreateInput, StoredSpec, WorkerRecord } from '../model';
 import {
   type Actor,
   actorLabel,
@@ -26,11 +27,10 @@ import {
   isWorker,
   leaseExpiry,
   mintWorkerKey,
-  renderWorker,
   sha256Hex,
-  type WorkerView,
 } from '../model';
 import { assertActorOwns, checkTeamCreate, handOverName, releaseName, reserveName } from '../teams';
+import { renderWorker, type WorkerView } from './views';
 
 export interface CreateResult {
   created: boolean;

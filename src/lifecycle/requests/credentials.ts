@@ -10,7 +10,8 @@
 
 import type { CredentialIssuer, IssuedCredentials } from '../../credentials/port';
 import { BackendUnavailableError, ConflictError } from '../../errors';
-import type { LifecycleContext, WorkerRecord } from '../model';
+import type { LifecycleContext } from '../context';
+import type { WorkerRecord } from '../model';
 import { isAwake, iso } from '../model';
 
 /** STS refuses sessions shorter than 900 s. */

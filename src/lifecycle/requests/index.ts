@@ -1,3 +1,8 @@
+/**
+ * Requests: what the API asks of the lifecycle (create, intents, readiness, queries, auth, credentials).
+ *
+ * @module
+ */
 export { actorOf, bearerToken, type Principal } from './auth';
 export { issueCredentials } from './credentials';
 export { deleteBuild, requireWorker, sleepBuild } from './intents';

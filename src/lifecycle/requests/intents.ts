@@ -10,8 +10,9 @@
  */
 
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
+import type { LifecycleContext } from '../context';
 import { type DriveResult, Driver } from '../driver';
-import type { LifecycleContext, Phase, Reason, UpdateInput, WorkerRecord } from '../model';
+import type { Phase, Reason, UpdateInput, WorkerRecord } from '../model';
 import {
   type Actor,
   actorLabel,
@@ -23,15 +24,14 @@ import {
   iso,
   isWorker,
   mintWorkerKey,
-  renderWorker,
   resetAttempts,
   sha256Hex,
   takeLeaseIfFree,
   transition,
-  type WorkerView,
 } from '../model';
 import { assertActorOwns, checkTeamUpdate } from '../teams';
 import { assertNoInjectedEnv, resolveExpiry } from './create';
+import { renderWorker, type WorkerView } from './views';
 
 export interface IntentResult {
   /** True when this request changed something the backend must act on (202), false when already there (200). */

@@ -6,10 +6,12 @@
  */
 
 import { ValidationError } from '../../errors';
-import type { Actor, LifecycleContext, ListQuery, WorkerRecord } from '../model';
-import { iso, isWorker, renderWorker, resourceNameOf, type WorkerView } from '../model';
+import type { LifecycleContext } from '../context';
+import type { Actor, ListQuery, WorkerRecord } from '../model';
+import { iso, isWorker, resourceNameOf } from '../model';
 import { assertActorOwns } from '../teams';
 import { requireWorker } from './intents';
+import { renderWorker, type WorkerView } from './views';
 
 const REFRESH_MIN_INTERVAL_MS = 10_000;
 /** Records read in parallel while listing: enough to hide store latency, few enough not to trip throttling. */

@@ -10,8 +10,9 @@
  */
 
 import { ConflictError } from '../../errors';
+import type { LifecycleContext } from '../context';
 import { Driver } from '../driver';
-import type { Beat, LifecycleContext, ReportInput, WorkerRecord } from '../model';
+import type { Beat, ReportInput, WorkerRecord } from '../model';
 import {
   type Actor,
   actorLabel,
@@ -20,15 +21,14 @@ import {
   isLeaseLive,
   iso,
   isWorker,
-  renderWorker,
   resourceNameOf,
   TRANSITIONAL_PHASES,
   takeLeaseIfFree,
   transition,
-  type WorkerView,
 } from '../model';
 import { assertActorOwns } from '../teams';
 import { applyIntent, requireWorker, wakeBuild } from './intents';
+import { renderWorker, type WorkerView } from './views';
 
 /** Handles `POST /workers/{name}/ready` for an already authenticated worker record. */
 export async function reportReady(

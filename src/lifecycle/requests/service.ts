@@ -5,15 +5,8 @@
  * @module
  */
 
-import type {
-  Actor,
-  CreateInput,
-  LifecycleContext,
-  ListQuery,
-  ReportInput,
-  UpdateInput,
-  WorkerRecord,
-} from '../model';
+import type { LifecycleContext } from '../context';
+import type { Actor, CreateInput, ListQuery, ReportInput, UpdateInput, WorkerRecord } from '../model';
 import { type AuthConfig, authenticate } from './auth';
 import { createWorker } from './create';
 import { deleteWorker, recordActivity, rotateKey, sleep, updateWorker, wake } from './intents';

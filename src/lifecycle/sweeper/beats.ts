@@ -9,10 +9,7 @@
  * @module
  */
 
-import { PreconditionFailedError } from '../../errors';
-import type { Beat } from '../model';
 import { isWorker } from '../model';
-import { layout } from '../persistence';
 import { canRevive, lastSignOfLife, revive } from './revive';
 import { runBounded, type SweepRun } from './run';
 import { READ_CONCURRENCY } from './settings';
@@ -26,9 +23,7 @@ export async function checkSilentWorkers(run: SweepRun): Promise<void> {
   let startAfter: string | undefined;
   do {
     const page = await run.ctx.repo.listBeats({ limit: BEAT_PAGE, ...(startAfter ? { startAfter } : {}) });
-    for (const { key, lastModified } of page.keys) {
-      if (lastModified < threshold) silent.push(key.slice(layout.beatsPrefix.length));
-    }
+    for (const { name, lastModified } of page.beats) if (lastModified < threshold) silent.push(name);
     startAfter = page.cursor;
   } while (startAfter && run.hasTime());
   await runBounded(
@@ -61,17 +56,5 @@ async function checkOne(run: SweepRun, name: string, silentMs: number): Promise<
  * written a fresh beat, and that one must stay.
  */
 async function deleteStaleBeat(run: SweepRun, name: string, silentMs: number): Promise<boolean> {
-  const { store } = run.ctx.repo;
-  const key = layout.beat(name);
-  const object = await store.get(key);
-  if (!object) return false;
-  const beat = JSON.parse(object.body) as Beat;
-  if (Date.parse(beat.at) > run.now() - silentMs) return false;
-  try {
-    await store.delete(key, { ifMatch: object.etag });
-    return true;
-  } catch (error) {
-    if (error instanceof PreconditionFailedError) return false;
-    throw error;
-  }
+  return run.ctx.repo.sweeper.deleteBeatIfSilent(name, run.now() - silentMs);
 }

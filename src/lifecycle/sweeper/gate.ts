@@ -7,7 +7,7 @@
  */
 
 import type { WorkerBackend } from '../../backends/port';
-import { BackendRegistry, type LifecycleContext } from '../model';
+import { BackendRegistry, type LifecycleContext } from '../context';
 
 class Gate {
   private active = 0;

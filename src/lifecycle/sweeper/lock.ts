@@ -9,10 +9,9 @@
  * @module
  */
 
-import { casUpdate, type Draft } from '../../store/cas';
-import type { LifecycleContext } from '../model';
+import type { LifecycleContext } from '../context';
 import { iso } from '../model';
-import { layout } from '../persistence';
+import type { Draft } from '../persistence';
 import { LOCK_MARGIN_MS, type SweeperSettings } from './settings';
 
 /** A backend resource seen without a matching record (store clock, epoch ms). */
@@ -89,10 +88,10 @@ export async function acquireSweeperLease(
   owner: string,
   settings: SweeperSettings,
 ): Promise<SweeperLease | null> {
-  const { store } = ctx.repo;
+  const lock = ctx.repo.sweeper.lock<LockBody>();
   const runId = crypto.randomUUID();
   const now = ctx.clock.now();
-  const result = await casUpdate<LockBody>(store, layout.sweeperLock, (current) => {
+  const result = await lock.update((current) => {
     if (current && current.run_id !== runId && Date.parse(current.expires_at) > now) return undefined;
     const body: Draft<LockBody> = {
       owner,
@@ -105,14 +104,13 @@ export async function acquireSweeperLease(
   if (result.value?.run_id !== runId) return null;
   const state = result.value.state;
   // One listing tells the store's clock: beats and tombstones are aged by `lastModified`, which is that clock.
-  const listed = await store.list(layout.sweeperLock, { limit: 1 });
-  const own = listed.keys.find((k) => k.key === layout.sweeperLock);
+  const written = await lock.lastModified();
   return {
     runId,
     state,
-    storeNow: own?.lastModified ?? now,
+    storeNow: written ?? now,
     async release(next) {
-      const released = await casUpdate<LockBody>(store, layout.sweeperLock, (current) => {
+      const released = await lock.update((current) => {
         if (current?.run_id !== runId) return undefined;
         return { owner, run_id: runId, expires_at: iso(ctx.clock.now()), state: next };
       });

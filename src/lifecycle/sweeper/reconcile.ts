@@ -17,10 +17,7 @@
  */
 
 import type { BackendRef, InventoryItem } from '../../backends/port';
-import { readJson } from '../../store/cas';
 import { isWorker } from '../model';
-import type { DeploymentMeta } from '../persistence';
-import { layout } from '../persistence';
 import type { OrphanMemo } from './lock';
 import { canRevive, revive } from './revive';
 import { type Roster, uidKey } from './roster';
@@ -40,12 +37,12 @@ export async function reconcileSlice(run: SweepRun): Promise<void> {
     run.state.inventory.lost_candidates.length > 0 ||
     Object.values(run.state.orphans).some((memo) => orphanActionDue(run, memo));
   if (!pending) return;
-  const meta = await readJson<DeploymentMeta>(run.ctx.repo.store, layout.deployment);
+  const meta = await run.ctx.repo.sweeper.deploymentMeta();
   if (!meta) {
     run.report.problems.push('reconcile skipped: meta/deployment.json does not exist');
     return;
   }
-  await inventorySlice(run, meta.value.deployment_id);
+  await inventorySlice(run, meta.deployment_id);
   await checkLostCandidates(run);
   await actOnOrphans(run);
   run.report.orphans.candidates = Object.keys(run.state.orphans).length;
@@ -107,7 +104,7 @@ async function inventorySlice(run: SweepRun, deploymentId: string): Promise<void
 }
 
 async function storeHasNoWorkers(run: SweepRun): Promise<boolean> {
-  return (await run.ctx.repo.store.list(layout.workersPrefix, { limit: 1 })).keys.length === 0;
+  return run.ctx.repo.sweeper.hasNoWorkers();
 }
 
 async function classify(run: SweepRun, roster: Roster, backend: string, items: InventoryItem[]) {

@@ -6,7 +6,7 @@
  */
 
 import { OrchestratorError } from '../../errors';
-import type { LifecycleContext } from '../model';
+import type { LifecycleContext } from '../context';
 import { redactKeys } from '../model';
 import type { SweeperState } from './lock';
 import { Roster } from './roster';

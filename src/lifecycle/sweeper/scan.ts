@@ -11,11 +11,9 @@
  * @module
  */
 
-import { PreconditionFailedError } from '../../errors';
-import type { Read } from '../../store/cas';
 import type { StoredWorker, Tombstone, WorkerRecord } from '../model';
 import { nextAction } from '../model';
-import { layout } from '../persistence';
+import type { Read } from '../persistence';
 import { hintTime } from './policies';
 import type { Roster, RosterEntry } from './roster';
 import { uidKey } from './roster';
@@ -148,21 +146,7 @@ const wantsResource = (r: WorkerRecord): boolean =>
 
 async function repairHints(run: SweepRun, workers: WorkerRecord[]): Promise<void> {
   const { repo } = run.ctx;
-  const earliest = new Map<string, number>();
-  let startAfter: string | undefined;
-  do {
-    const page = await repo.store.list(layout.hintsPrefix, {
-      limit: 1000,
-      ...(startAfter ? { startAfter } : {}),
-    });
-    for (const { key } of page.keys) {
-      const hint = layout.parseHint(key);
-      if (hint && hint.atMs < (earliest.get(hint.name) ?? Number.POSITIVE_INFINITY)) {
-        earliest.set(hint.name, hint.atMs);
-      }
-    }
-    startAfter = page.cursor;
-  } while (startAfter);
+  const earliest = await repo.sweeper.earliestHints();
   const now = run.now();
   for (const record of workers) {
     const deadline = nextAction(record, run.ctx.settings)?.at;
@@ -190,29 +174,12 @@ async function removeTombstone(run: SweepRun, tombstone: Tombstone, etag: string
   const { repo } = run.ctx;
   // Where a conditional delete is only emulated, it could remove a record created over the tombstone between
   // its check and its delete. Keeping the tombstone costs one small object; losing a worker is not acceptable.
-  if (!repo.store.atomicConditionalDelete) return false;
-  try {
-    await repo.store.delete(layout.worker(tombstone.name), { ifMatch: etag });
-  } catch (error) {
-    if (error instanceof PreconditionFailedError) return false;
-    throw error;
-  }
+  if (!repo.sweeper.canDeleteTombstones) return false;
+  if (!(await repo.sweeper.deleteTombstone(tombstone.name, etag))) return false;
   run.report.tombstones_removed++;
-  await deleteIncarnationEvents(run, tombstone);
+  await repo.sweeper.deleteIncarnationEvents(tombstone.name, tombstone.uid);
   await repo.deleteSecrets(tombstone.name, tombstone.uid);
   const beat = await repo.readBeat(tombstone.name);
   if (beat?.uid === tombstone.uid) await repo.deleteBeat(tombstone.name);
   return true;
-}
-
-async function deleteIncarnationEvents(run: SweepRun, tombstone: Tombstone): Promise<void> {
-  const { store } = run.ctx.repo;
-  const prefix = layout.eventsPrefix(tombstone.name);
-  const marker = `-${tombstone.uid}-`;
-  let startAfter: string | undefined;
-  do {
-    const page = await store.list(prefix, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
-    for (const { key } of page.keys) if (key.includes(marker)) await store.delete(key);
-    startAfter = page.cursor;
-  } while (startAfter);
 }

@@ -15,7 +15,7 @@
  */
 
 import type { ObjectStore } from '../../store/port';
-import type { LifecycleContext } from '../model';
+import type { LifecycleContext } from '../context';
 import { iso } from '../model';
 import { checkSilentWorkers } from './beats';
 import { processDueHints } from './due';

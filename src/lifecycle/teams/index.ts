@@ -1,3 +1,8 @@
+/**
+ * Teams: team records and keys, quota reservations by name and incarnation, and what a team key may set.
+ *
+ * @module
+ */
 export {
   assertActorOwns,
   checkTeamCreate,

@@ -9,30 +9,9 @@
  */
 
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors';
-import { casUpdate, readJson } from '../../store/cas';
-import type { Actor, CreateInput, LifecycleContext, UpdateInput } from '../model';
+import type { LifecycleContext } from '../context';
+import type { Actor, CreateInput, TeamRecord, UpdateInput } from '../model';
 import { iso, isWorker, randomHex, sha256Hex, timingSafeEqualHex } from '../model';
-import { layout } from '../persistence';
-
-export interface TeamKey {
-  id: string;
-  hash: string;
-  created_at: string;
-}
-
-export interface TeamRecord {
-  name: string;
-  created_at: string;
-  max_workers: number;
-  /** Images a team key may use; an empty list allows none but the default image. */
-  allowed_images: string[];
-  /** Longest lifetime a team key may give a worker; absent = team workers need no lifetime. */
-  max_ttl_seconds?: number;
-  keys: TeamKey[];
-  /** Worker names holding (or reserving) a slot of the quota, with the incarnation that holds it. */
-  members: Record<string, { reserved_at: string; uid?: string }>;
-  write_id: string;
-}
 
 export interface TeamView {
   name: string;
@@ -68,7 +47,7 @@ export function parseTeamKey(key: string, workerKeyPrefix: string): { team: stri
 }
 
 export async function readTeam(ctx: LifecycleContext, team: string): Promise<TeamRecord | null> {
-  return (await readJson<TeamRecord>(ctx.repo.store, layout.team(team)))?.value ?? null;
+  return ctx.repo.team(team).read();
 }
 
 export async function requireTeam(ctx: LifecycleContext, team: string): Promise<TeamRecord> {
@@ -85,7 +64,7 @@ export interface TeamSettingsInput {
 
 export async function createTeam(ctx: LifecycleContext, name: string, input: TeamSettingsInput) {
   const now = ctx.clock.now();
-  const result = await casUpdate<TeamRecord>(ctx.repo.store, layout.team(name), (current) => {
+  const result = await ctx.repo.team(name).update((current) => {
     if (current) throw new ConflictError(`team ${name} already exists`, 'exists');
     return {
       name,
@@ -101,7 +80,7 @@ export async function createTeam(ctx: LifecycleContext, name: string, input: Tea
 }
 
 export async function updateTeam(ctx: LifecycleContext, name: string, input: TeamSettingsInput) {
-  const result = await casUpdate<TeamRecord>(ctx.repo.store, layout.team(name), (current) => {
+  const result = await ctx.repo.team(name).update((current) => {
     if (!current) throw new NotFoundError(`team ${name} not found`);
     const { max_ttl_seconds: _old, ...rest } = current;
     const ttl = input.max_ttl_seconds === undefined ? current.max_ttl_seconds : input.max_ttl_seconds;
@@ -121,7 +100,7 @@ export async function mintTeamKey(ctx: LifecycleContext, team: string) {
   const key = `${teamKeyPrefix(ctx.settings.keyPrefix)}_${team}_${id}${randomHex(24)}`;
   const hash = await sha256Hex(key);
   const now = ctx.clock.now();
-  await casUpdate<TeamRecord>(ctx.repo.store, layout.team(team), (current) => {
+  await ctx.repo.team(team).update((current) => {
     if (!current) throw new NotFoundError(`team ${team} not found`);
     return { ...current, keys: [...current.keys, { id, hash, created_at: iso(now) }] };
   });
@@ -129,7 +108,7 @@ export async function mintTeamKey(ctx: LifecycleContext, team: string) {
 }
 
 export async function revokeTeamKey(ctx: LifecycleContext, team: string, id: string) {
-  await casUpdate<TeamRecord>(ctx.repo.store, layout.team(team), (current) => {
+  await ctx.repo.team(team).update((current) => {
     if (!current) throw new NotFoundError(`team ${team} not found`);
     if (!current.keys.some((k) => k.id === id)) return undefined;
     return { ...current, keys: current.keys.filter((k) => k.id !== id) };
@@ -159,7 +138,7 @@ export async function reserveName(
   let stale: string[] = [];
   for (let pass = 0; pass < 2; pass++) {
     let full = false;
-    await casUpdate<TeamRecord>(ctx.repo.store, layout.team(team), (current) => {
+    await ctx.repo.team(team).update((current) => {
       full = false;
       if (!current)
         throw new ValidationError(`team ${team} does not exist; create it first (POST /teams)`, 'team');
@@ -202,14 +181,17 @@ export async function releaseName(
   name: string,
   uid: string,
 ): Promise<void> {
-  await casUpdate<TeamRecord>(ctx.repo.store, layout.team(team), (current) => {
-    if (!current || !holds(current, name)) return undefined;
-    const holder = current.members[name]!.uid;
-    if (holder !== undefined && holder !== uid) return undefined;
-    const members = new Map(Object.entries(current.members));
-    members.delete(name);
-    return { ...current, members: Object.fromEntries(members) };
-  }).catch(() => undefined);
+  await ctx.repo
+    .team(team)
+    .update((current) => {
+      if (!current || !holds(current, name)) return undefined;
+      const holder = current.members[name]!.uid;
+      if (holder !== undefined && holder !== uid) return undefined;
+      const members = new Map(Object.entries(current.members));
+      members.delete(name);
+      return { ...current, members: Object.fromEntries(members) };
+    })
+    .catch(() => undefined);
 }
 
 /** Two creates of one name raced: the slot (reserved by either) now belongs to the incarnation that won. */
@@ -219,12 +201,15 @@ export async function handOverName(
   name: string,
   uid: string,
 ): Promise<void> {
-  await casUpdate<TeamRecord>(ctx.repo.store, layout.team(team), (current) => {
-    if (!current || !holds(current, name) || current.members[name]!.uid === uid) return undefined;
-    const members = new Map(Object.entries(current.members));
-    members.set(name, { ...current.members[name]!, uid });
-    return { ...current, members: Object.fromEntries(members) };
-  }).catch(() => undefined);
+  await ctx.repo
+    .team(team)
+    .update((current) => {
+      if (!current || !holds(current, name) || current.members[name]!.uid === uid) return undefined;
+      const members = new Map(Object.entries(current.members));
+      members.set(name, { ...current.members[name]!, uid });
+      return { ...current, members: Object.fromEntries(members) };
+    })
+    .catch(() => undefined);
 }
 
 /** Fields a team key may set on create; every other given field is manager-only (403 naming it). */

@@ -4,11 +4,10 @@
  * @module
  */
 
-import type { WorkerBackend } from '../../backends/port';
-import { BackendUnavailableError, ValidationError } from '../../errors';
-import type { DeploymentMeta, WorkerRepository } from '../persistence';
-import type { Clock } from './clock';
-import type { LifecycleSettings } from './settings';
+import type { WorkerBackend } from '../backends/port';
+import { BackendUnavailableError, ValidationError } from '../errors';
+import type { Clock, LifecycleSettings } from './model';
+import type { DeploymentMeta, WorkerRepository } from './persistence';
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;

@@ -4,10 +4,9 @@
  * @module
  */
 
-import type { LifecycleContext } from './context';
-import { hiclawStatus, isStale, nextAction } from './policy';
-import type { Beat, HiclawStatus, Phase, WorkerRecord } from './record';
-import { iso } from './record';
+import type { LifecycleContext } from '../context';
+import type { Beat, HiclawStatus, Phase, WorkerRecord } from '../model';
+import { hiclawStatus, iso, isStale, nextAction } from '../model';
 
 export interface WorkerView {
   name: string;

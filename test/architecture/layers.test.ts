@@ -1,0 +1,137 @@
+/**
+ * The house rules, checked on every import of `src/`, `functions/` and `infra/`, so that a change that breaks a layer
+ * fails naming the file and the import instead of eroding the structure quietly:
+ * - the adapters (`store`, `backends`, `credentials`) never import the domain or the API;
+ * - `lifecycle` imports no SDK, no Node built-in and no platform code, and reaches the store only through its
+ *   `persistence/` folder (and the store port's types);
+ * - a folder with an `index.ts` is entered only through it (or through `node.ts`, the door of Node-only parts);
+ * - no two files import each other, even through a chain (type-only imports included).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '../..');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir)).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(join(root, path)).isDirectory()) return sourceFiles(path);
+    return /\.(ts|mjs)$/.test(entry) ? [path] : [];
+  });
+}
+
+interface Import {
+  from: string;
+  specifier: string;
+  /** The file it resolves to (repository-relative), for relative specifiers. */
+  target?: string;
+}
+
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\s[^'";]*?from\s*'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s+'([^']+)'/g;
+
+function resolveFile(from: string, specifier: string): string | undefined {
+  const base = normalize(join(dirname(from), specifier));
+  for (const candidate of [base, `${base}.ts`, join(base, 'index.ts')]) {
+    try {
+      if (statSync(join(root, candidate)).isFile()) return candidate;
+    } catch {}
+  }
+  return undefined;
+}
+
+function importsOf(file: string): Import[] {
+  const text = readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+  return [...text.matchAll(IMPORT)].map((m) => {
+    const specifier = (m[1] ?? m[2] ?? m[3])!;
+    return specifier.startsWith('.')
+      ? { from: file, specifier, target: resolveFile(file, specifier) }
+      : { from: file, specifier };
+  });
+}
+
+const files = ['src', 'functions', 'infra'].flatMap(sourceFiles);
+const imports = files.flatMap(importsOf);
+const inside = (file: string, dir: string) => file.startsWith(`${dir}/`);
+const describeImport = (i: Import) => `${i.from} imports '${i.specifier}'`;
+
+describe('the layers of the house', () => {
+  it('resolves every relative import (so the rules below see every arrow)', () => {
+    expect(imports.filter((i) => i.specifier.startsWith('.') && !i.target).map(describeImport)).toEqual([]);
+  });
+
+  it('keeps the store, backend and credential adapters free of the lifecycle and the API', () => {
+    const offending = imports.filter(
+      (i) =>
+        ['src/store', 'src/backends', 'src/credentials'].some((dir) => inside(i.from, dir)) &&
+        i.target !== undefined &&
+        (inside(i.target, 'src/lifecycle') || inside(i.target, 'src/api')),
+    );
+    expect(offending.map(describeImport)).toEqual([]);
+  });
+
+  it('keeps the lifecycle free of SDKs, Node built-ins and platform code', () => {
+    const allowed = [
+      'src/lifecycle',
+      'src/errors.ts',
+      'src/names.ts',
+      'src/store',
+      'src/backends/port.ts',
+      'src/credentials/port.ts',
+    ];
+    const offending = imports.filter(
+      (i) =>
+        inside(i.from, 'src/lifecycle') &&
+        (i.target === undefined || !allowed.some((a) => i.target === a || inside(i.target!, a))),
+    );
+    expect(offending.map(describeImport)).toEqual([]);
+  });
+
+  it('lets the lifecycle reach the store only through persistence/ (and the port for types)', () => {
+    const offending = imports.filter(
+      (i) =>
+        inside(i.from, 'src/lifecycle') &&
+        !inside(i.from, 'src/lifecycle/persistence') &&
+        i.target !== undefined &&
+        inside(i.target, 'src/store') &&
+        i.target !== 'src/store/port.ts',
+    );
+    expect(offending.map(describeImport)).toEqual([]);
+  });
+
+  it('enters a folder that has an index.ts only through its door', () => {
+    const doors = new Set(files.filter((f) => f.endsWith('/index.ts')).map((f) => dirname(f)));
+    const offending = imports.filter((i) => {
+      if (!i.target) return false;
+      // The outermost folder with a door that holds the target but not the importer.
+      let dir = dirname(i.target);
+      let door: string | undefined;
+      while (dir !== '.' && !inside(i.from, dir)) {
+        if (doors.has(dir)) door = dir;
+        dir = dirname(dir);
+      }
+      return door !== undefined && i.target !== `${door}/index.ts` && i.target !== `${door}/node.ts`;
+    });
+    expect(offending.map(describeImport)).toEqual([]);
+  });
+
+  it('has no import cycles, type-only ones included', () => {
+    const edges = new Map<string, string[]>();
+    for (const i of imports) if (i.target) edges.set(i.from, [...(edges.get(i.from) ?? []), i.target]);
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (file: string, path: string[]) => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'open') {
+        cycles.push([...path.slice(path.indexOf(file)), file].map((f) => relative('src', f)).join(' → '));
+        return;
+      }
+      state.set(file, 'open');
+      for (const next of edges.get(file) ?? []) visit(next, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of files) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+});
