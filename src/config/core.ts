@@ -8,6 +8,7 @@
  * @module
  */
 
+import { z } from 'zod';
 import { ConfigError } from '../errors';
 import {
   DEFAULT_SETTINGS,
@@ -15,7 +16,7 @@ import {
   type LifecycleSettings,
   type SweeperSettings,
 } from '../lifecycle';
-import { type Env, EnvReader } from './env';
+import { type Env, envInt, envList, envOneOf, envString, parseEnv } from './env';
 
 export const STORE_KINDS = ['memory', 'fs', 'r2', 's3', 'oss'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -35,12 +36,66 @@ export interface OrchestratorConfig {
 /** Worker data lives under these prefixes; the orchestrator's state must never share them. */
 const WORKER_DATA_PREFIXES = ['agents/', 'shared/'];
 
+const D = DEFAULT_SETTINGS;
+const S = DEFAULT_SWEEPER_SETTINGS;
+
+/** Where the state lives and which backends run workers. */
+const placementSchema = (defaults: { store?: StoreKind; backends?: BackendKind[] }) =>
+  z.object({
+    BACKENDS: envList(),
+    DEFAULT_BACKEND: envString(''),
+    STATE_STORE: envOneOf(STORE_KINDS, defaults.store ?? 'fs'),
+    STATE_PREFIX: envString('orchestrator/'),
+    STATE_DIR: envString('.data/state'),
+    DATA_ROOT: envString(''),
+  });
+
+/** Who may call: manager keys (a list, so they rotate without downtime) and the auth mode. */
+const authSchema = z.object({
+  MANAGER_API_KEYS: envList(),
+  HICLAW_ORCHESTRATOR_API_KEY: envList(),
+  AUTH_MODE: envOneOf(['keys', 'off'] as const, 'keys'),
+});
+
+/** The lifecycle's tunables. */
+const lifecycleSchema = z.object({
+  WORKER_KEY_PREFIX: envString(D.keyPrefix).refine((v) => /^[a-z][a-z0-9]{1,15}$/.test(v), {
+    message: 'must be 2-16 lowercase letters/digits starting with a letter',
+  }),
+  ORCHESTRATOR_URL: envString(D.orchestratorUrl),
+  DEFAULT_IMAGE: envString(D.defaultImage),
+  IDLE_TIMEOUT_SECONDS: envInt(D.defaultIdleTimeoutSeconds, { min: 0 }),
+  BEAT_WRITE_INTERVAL_SECONDS: envInt(D.beatWriteIntervalSeconds, { min: 1 }),
+  HEARTBEAT_INTERVAL_SECONDS: envInt(D.heartbeatIntervalSeconds, { min: 1 }),
+  FUNCTION_TIMEOUT_SECONDS: envInt(D.functionTimeoutSeconds, { min: 1, max: 900 }),
+  REQUEST_DRIVE_BUDGET_MS: envInt(D.requestDriveBudgetMs, { min: 0 }),
+  ENSURE_READY_MAX_SECONDS: envInt(D.ensureReadyMaxSeconds, { min: 0, max: 25 }),
+  MAX_ATTEMPTS: envInt(D.maxAttempts, { min: 1 }),
+  WEDGED_AFTER_SECONDS: envInt(D.wedgedAfterSeconds, { min: 60 }),
+  KEY_ROTATION_GRACE_SECONDS: envInt(D.rotationGraceSeconds, { min: 0, max: 900 }),
+  UNRESPONSIVE_AFTER_SECONDS: envInt(D.unresponsiveAfterSeconds, { min: 60 }),
+  EVENT_RETENTION_DAYS: envInt(D.eventRetentionDays, { min: 1 }),
+});
+
+/** The sweeper's tunables. */
+const sweeperSchema = z.object({
+  // 0 means "only on demand" for the emulator's timer; the schedule itself keeps its default period.
+  SWEEP_INTERVAL_SECONDS: envInt(S.runIntervalSeconds, { min: 0, max: 86_400 }),
+  SWEEP_FULL_SCAN_INTERVAL_SECONDS: envInt(S.fullScanIntervalSeconds, { min: 1 }),
+  ORPHAN_GRACE_SECONDS: envInt(S.orphanGraceSeconds, { min: 0 }),
+  ORPHAN_ACTION: envOneOf(['report', 'stop', 'delete'] as const, S.orphanAction),
+  MAX_ORPHAN_ACTIONS_PER_RUN: envInt(S.maxOrphanActionsPerRun, { min: 0, max: 1000 }),
+  SWEEP_BUDGET_MS: envInt(S.budgetMs, { min: 1000 }),
+  SWEEP_BACKEND_CONCURRENCY: envInt(S.backendConcurrency, { min: 1, max: 64 }),
+  TOMBSTONE_RETENTION_SECONDS: envInt(S.tombstoneRetentionSeconds, { min: 60 }),
+});
+
 export function loadConfig(
   env: Env,
   defaults: { store?: StoreKind; backends?: BackendKind[] } = {},
 ): OrchestratorConfig {
-  const read = new EnvReader(env);
-  const backends = (read.list('BACKENDS') ?? defaults.backends ?? ['docker']).map((name) => {
+  const placement = parseEnv(placementSchema(defaults), env);
+  const backends = (placement.BACKENDS ?? defaults.backends ?? ['docker']).map((name) => {
     if (!(BACKEND_KINDS as readonly string[]).includes(name)) {
       throw new ConfigError(
         `BACKENDS entries must be among ${BACKEND_KINDS.join(', ')}, got ${JSON.stringify(name)}`,
@@ -49,14 +104,14 @@ export function loadConfig(
     return name as BackendKind;
   });
   if (backends.length === 0) throw new ConfigError('BACKENDS must name at least one backend');
-  const defaultBackend = read.string('DEFAULT_BACKEND', backends[0]!);
+  const defaultBackend = placement.DEFAULT_BACKEND || backends[0]!;
   if (!(backends as string[]).includes(defaultBackend)) {
     throw new ConfigError(
       `DEFAULT_BACKEND (${defaultBackend}) must be one of BACKENDS (${backends.join(', ')})`,
     );
   }
-  const prefix = normalizePrefix(read.string('STATE_PREFIX', 'orchestrator/'));
-  const dataRoot = normalizePrefix(read.string('DATA_ROOT', ''));
+  const prefix = normalizePrefix(placement.STATE_PREFIX);
+  const dataRoot = normalizePrefix(placement.DATA_ROOT);
   for (const data of WORKER_DATA_PREFIXES) {
     const workerPrefix = dataRoot + data;
     if (prefix === '' || workerPrefix.startsWith(prefix) || prefix.startsWith(workerPrefix)) {
@@ -65,12 +120,9 @@ export function loadConfig(
       );
     }
   }
-  const managerKeys = [
-    ...(read.list('MANAGER_API_KEYS') ?? []),
-    ...(read.list('HICLAW_ORCHESTRATOR_API_KEY') ?? []),
-  ];
-  const authMode = read.oneOf('AUTH_MODE', ['keys', 'off'] as const, 'keys');
-  if (authMode === 'keys' && managerKeys.length === 0) {
+  const auth = parseEnv(authSchema, env);
+  const managerKeys = [...(auth.MANAGER_API_KEYS ?? []), ...(auth.HICLAW_ORCHESTRATOR_API_KEY ?? [])];
+  if (auth.AUTH_MODE === 'keys' && managerKeys.length === 0) {
     throw new ConfigError(
       'MANAGER_API_KEYS (or HICLAW_ORCHESTRATOR_API_KEY) is required: an empty manager key never disables auth',
     );
@@ -79,92 +131,46 @@ export function loadConfig(
     if (key.length < 16)
       throw new ConfigError('MANAGER_API_KEYS entries must be at least 16 characters long');
   }
+  const l = parseEnv(lifecycleSchema, env);
   const settings: LifecycleSettings = {
-    keyPrefix: read.string('WORKER_KEY_PREFIX', DEFAULT_SETTINGS.keyPrefix),
-    orchestratorUrl: read.string('ORCHESTRATOR_URL', DEFAULT_SETTINGS.orchestratorUrl),
-    defaultImage: read.string('DEFAULT_IMAGE', DEFAULT_SETTINGS.defaultImage),
+    keyPrefix: l.WORKER_KEY_PREFIX,
+    orchestratorUrl: l.ORCHESTRATOR_URL,
+    defaultImage: l.DEFAULT_IMAGE,
     defaultBackend,
-    defaultIdleTimeoutSeconds: read.int('IDLE_TIMEOUT_SECONDS', DEFAULT_SETTINGS.defaultIdleTimeoutSeconds, {
-      min: 0,
-    }),
-    beatWriteIntervalSeconds: read.int(
-      'BEAT_WRITE_INTERVAL_SECONDS',
-      DEFAULT_SETTINGS.beatWriteIntervalSeconds,
-      {
-        min: 1,
-      },
-    ),
-    heartbeatIntervalSeconds: read.int(
-      'HEARTBEAT_INTERVAL_SECONDS',
-      DEFAULT_SETTINGS.heartbeatIntervalSeconds,
-      {
-        min: 1,
-      },
-    ),
-    functionTimeoutSeconds: read.int('FUNCTION_TIMEOUT_SECONDS', DEFAULT_SETTINGS.functionTimeoutSeconds, {
-      min: 1,
-      max: 900,
-    }),
-    requestDriveBudgetMs: read.int('REQUEST_DRIVE_BUDGET_MS', DEFAULT_SETTINGS.requestDriveBudgetMs, {
-      min: 0,
-    }),
-    ensureReadyMaxSeconds: read.int('ENSURE_READY_MAX_SECONDS', DEFAULT_SETTINGS.ensureReadyMaxSeconds, {
-      min: 0,
-      max: 25,
-    }),
-    maxAttempts: read.int('MAX_ATTEMPTS', DEFAULT_SETTINGS.maxAttempts, { min: 1 }),
-    wedgedAfterSeconds: read.int('WEDGED_AFTER_SECONDS', DEFAULT_SETTINGS.wedgedAfterSeconds, { min: 60 }),
-    rotationGraceSeconds: read.int('KEY_ROTATION_GRACE_SECONDS', DEFAULT_SETTINGS.rotationGraceSeconds, {
-      min: 0,
-      max: 900,
-    }),
-    unresponsiveAfterSeconds: read.int(
-      'UNRESPONSIVE_AFTER_SECONDS',
-      DEFAULT_SETTINGS.unresponsiveAfterSeconds,
-      {
-        min: 60,
-      },
-    ),
-    eventRetentionDays: read.int('EVENT_RETENTION_DAYS', DEFAULT_SETTINGS.eventRetentionDays, { min: 1 }),
+    defaultIdleTimeoutSeconds: l.IDLE_TIMEOUT_SECONDS,
+    beatWriteIntervalSeconds: l.BEAT_WRITE_INTERVAL_SECONDS,
+    heartbeatIntervalSeconds: l.HEARTBEAT_INTERVAL_SECONDS,
+    functionTimeoutSeconds: l.FUNCTION_TIMEOUT_SECONDS,
+    requestDriveBudgetMs: l.REQUEST_DRIVE_BUDGET_MS,
+    ensureReadyMaxSeconds: l.ENSURE_READY_MAX_SECONDS,
+    maxAttempts: l.MAX_ATTEMPTS,
+    wedgedAfterSeconds: l.WEDGED_AFTER_SECONDS,
+    rotationGraceSeconds: l.KEY_ROTATION_GRACE_SECONDS,
+    unresponsiveAfterSeconds: l.UNRESPONSIVE_AFTER_SECONDS,
+    eventRetentionDays: l.EVENT_RETENTION_DAYS,
   };
-  if (!/^[a-z][a-z0-9]{1,15}$/.test(settings.keyPrefix)) {
-    throw new ConfigError('WORKER_KEY_PREFIX must be 2-16 lowercase letters/digits starting with a letter');
-  }
   return {
     settings,
-    auth: { mode: authMode, managerKeys },
-    state: {
-      kind: read.oneOf('STATE_STORE', STORE_KINDS, defaults.store ?? 'fs'),
-      prefix,
-      fsRoot: read.string('STATE_DIR', '.data/state'),
-    },
+    auth: { mode: auth.AUTH_MODE, managerKeys },
+    state: { kind: placement.STATE_STORE, prefix, fsRoot: placement.STATE_DIR },
     backends,
-    sweeper: readSweeperSettings(read),
+    sweeper: readSweeperSettings(env),
     dataRoot,
   };
 }
 
-function readSweeperSettings(read: EnvReader): SweeperSettings {
-  const d = DEFAULT_SWEEPER_SETTINGS;
+function readSweeperSettings(env: Env): SweeperSettings {
+  const s = parseEnv(sweeperSchema, env);
   return {
-    ...d,
-    runIntervalSeconds:
-      read.int('SWEEP_INTERVAL_SECONDS', d.runIntervalSeconds, { min: 0, max: 86_400 }) ||
-      d.runIntervalSeconds,
-    fullScanIntervalSeconds: read.int('SWEEP_FULL_SCAN_INTERVAL_SECONDS', d.fullScanIntervalSeconds, {
-      min: 1,
-    }),
-    orphanGraceSeconds: read.int('ORPHAN_GRACE_SECONDS', d.orphanGraceSeconds, { min: 0 }),
-    orphanAction: read.oneOf('ORPHAN_ACTION', ['report', 'stop', 'delete'] as const, d.orphanAction),
-    maxOrphanActionsPerRun: read.int('MAX_ORPHAN_ACTIONS_PER_RUN', d.maxOrphanActionsPerRun, {
-      min: 0,
-      max: 1000,
-    }),
-    budgetMs: read.int('SWEEP_BUDGET_MS', d.budgetMs, { min: 1000 }),
-    backendConcurrency: read.int('SWEEP_BACKEND_CONCURRENCY', d.backendConcurrency, { min: 1, max: 64 }),
-    tombstoneRetentionSeconds: read.int('TOMBSTONE_RETENTION_SECONDS', d.tombstoneRetentionSeconds, {
-      min: 60,
-    }),
+    ...S,
+    runIntervalSeconds: s.SWEEP_INTERVAL_SECONDS || S.runIntervalSeconds,
+    fullScanIntervalSeconds: s.SWEEP_FULL_SCAN_INTERVAL_SECONDS,
+    orphanGraceSeconds: s.ORPHAN_GRACE_SECONDS,
+    orphanAction: s.ORPHAN_ACTION,
+    maxOrphanActionsPerRun: s.MAX_ORPHAN_ACTIONS_PER_RUN,
+    budgetMs: s.SWEEP_BUDGET_MS,
+    backendConcurrency: s.SWEEP_BACKEND_CONCURRENCY,
+    tombstoneRetentionSeconds: s.TOMBSTONE_RETENTION_SECONDS,
   };
 }
 
