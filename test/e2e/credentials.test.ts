@@ -4,14 +4,7 @@
  * in the emulator's Node process and the functions reach it through a binding; signing keys never reach them.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureWorkerImage } from '../support/docker-engine';
-import {
-  describeWithDocker,
-  probeDockerEngine,
-  startTestEmulator,
-  type TestEmulator,
-  until,
-} from '../support/emulator';
+import { describeWithDocker, probeDockerEngine, until, useTestEmulator } from '../support/emulator';
 import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
 
 const probe = await probeDockerEngine();
@@ -21,29 +14,26 @@ describeWithDocker(
   'storage credentials for a real worker (Alibaba issuer, protocol-level STS fake)',
   probe,
   () => {
-    let emu: TestEmulator;
     let sts: FakeAliyunSts;
 
     beforeAll(async () => {
-      await ensureWorkerImage();
       sts = await startFakeAliyunSts({ keys: { [SIGNING.id]: { secret: SIGNING.secret } } });
-      emu = await startTestEmulator({
-        vars: {
-          STS_PROVIDER: 'aliyun',
-          STS_ROLE_ARN: 'acs:ram::1234567890123456:role/worker-data',
-          STS_ENDPOINT: sts.url,
-          STS_REGION: 'cn-hangzhou',
-          OSS_BUCKET: 'agent-data',
-          ALIBABA_CLOUD_ACCESS_KEY_ID: SIGNING.id,
-          ALIBABA_CLOUD_ACCESS_KEY_SECRET: SIGNING.secret,
-        },
-      });
-    }, 120_000);
-
+    });
     afterAll(async () => {
-      await emu?.stop();
       await sts?.close();
     });
+
+    const emu = useTestEmulator(() => ({
+      vars: {
+        STS_PROVIDER: 'aliyun',
+        STS_ROLE_ARN: 'acs:ram::1234567890123456:role/worker-data',
+        STS_ENDPOINT: sts.url,
+        STS_REGION: 'cn-hangzhou',
+        OSS_BUCKET: 'agent-data',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: SIGNING.id,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: SIGNING.secret,
+      },
+    }));
 
     it('the container fetches credentials scoped to its prefix and refreshes them by their expiration', async () => {
       const created = await emu.call('POST', '/workers', {

@@ -6,15 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureWorkerImage } from '../support/docker-engine';
+import { expect, it } from 'vitest';
 import {
   containersOf,
   describeWithDocker,
   probeDockerEngine,
-  startTestEmulator,
-  type TestEmulator,
   until,
+  useTestEmulator,
 } from '../support/emulator';
 
 const probe = await probeDockerEngine();
@@ -22,7 +20,7 @@ const run = promisify(execFile);
 const NAME = 'hiclaw-w1';
 
 describeWithDocker('the HiClaw manager flow with curl', probe, () => {
-  let emu: TestEmulator;
+  const emu = useTestEmulator();
 
   /** `curl -s` as the HiClaw client calls it; `-w` appends the status code on its own line. */
   const curl = async (method: string, path: string, body?: unknown) => {
@@ -69,15 +67,6 @@ describeWithDocker('the HiClaw manager flow with curl', probe, () => {
     }
     return status;
   };
-
-  beforeAll(async () => {
-    await ensureWorkerImage();
-    emu = await startTestEmulator();
-  }, 120_000);
-
-  afterAll(async () => {
-    await emu?.stop();
-  });
 
   it('creates, waits for ready, stops, starts and deletes a worker exactly as the shell client does', async () => {
     expect((await curl('GET', '/workers')).code).toBe(200);

@@ -5,32 +5,21 @@
  *
  * The full-scan interval is 1 s, so every explicitly triggered sweep runs an inventory pass.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureWorkerImage } from '../support/docker-engine';
+import { expect, it } from 'vitest';
 import {
   containersOf,
   describeWithDocker,
   engine,
   inspectContainer,
   probeDockerEngine,
-  startTestEmulator,
-  type TestEmulator,
   until,
+  useTestEmulator,
 } from '../support/emulator';
 
 const probe = await probeDockerEngine();
 
 describeWithDocker('drift on the emulator and a real Docker engine', probe, () => {
-  let emu: TestEmulator;
-
-  beforeAll(async () => {
-    await ensureWorkerImage();
-    emu = await startTestEmulator({ vars: { SWEEP_FULL_SCAN_INTERVAL_SECONDS: '1' } });
-  }, 120_000);
-
-  afterAll(async () => {
-    await emu?.stop();
-  });
+  const emu = useTestEmulator({ vars: { SWEEP_FULL_SCAN_INTERVAL_SECONDS: '1' } });
 
   it('recreates a container removed behind its back, and the new one reports ready again', async () => {
     const created = await emu.call('POST', '/workers', { body: { name: 'phoenix' } });

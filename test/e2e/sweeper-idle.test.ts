@@ -2,31 +2,20 @@
  * The scheduled function hosted by the emulator really sweeps: an idle worker is put to sleep and its container
  * stops, on a real Docker engine (DESIGN §5 idle clock, §6 sweeper).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureWorkerImage } from '../support/docker-engine';
+import { expect, it } from 'vitest';
 import {
   containersOf,
   describeWithDocker,
   probeDockerEngine,
-  startTestEmulator,
-  type TestEmulator,
   until,
+  useTestEmulator,
 } from '../support/emulator';
 
 const probe = await probeDockerEngine();
 const IDLE_SECONDS = 2;
 
 describeWithDocker('the sweeper on the emulator and a real Docker engine', probe, () => {
-  let emu: TestEmulator;
-
-  beforeAll(async () => {
-    await ensureWorkerImage();
-    emu = await startTestEmulator();
-  }, 120_000);
-
-  afterAll(async () => {
-    await emu?.stop();
-  });
+  const emu = useTestEmulator();
 
   it('puts a worker idle past its idle timeout to sleep and stops its container; heartbeats are not activity', async () => {
     const created = await emu.call('POST', '/workers', {

@@ -6,17 +6,16 @@
  *
  * The grace is a few seconds and the full-scan interval 1 s, so each triggered sweep runs an inventory pass.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { LABELS, resourceNameFor } from '../../src/backends/port';
-import { ensureWorkerImage, WORKER_IMAGE } from '../support/docker-engine';
+import { WORKER_IMAGE } from '../support/docker-engine';
 import {
   describeWithDocker,
   engine,
   inspectContainer,
   probeDockerEngine,
-  startTestEmulator,
-  type TestEmulator,
   until,
+  useTestEmulator,
 } from '../support/emulator';
 
 const probe = await probeDockerEngine();
@@ -48,20 +47,14 @@ const running = async (id: string) => (await inspectContainer(id))?.State.Runnin
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describeWithDocker('orphans on the emulator and a real Docker engine', probe, () => {
-  let emu: TestEmulator;
+  const emu = useTestEmulator({
+    vars: { ORPHAN_GRACE_SECONDS: String(GRACE_SECONDS), SWEEP_FULL_SCAN_INTERVAL_SECONDS: '1' },
+  });
   const foreign: string[] = [];
-
-  beforeAll(async () => {
-    await ensureWorkerImage();
-    emu = await startTestEmulator({
-      vars: { ORPHAN_GRACE_SECONDS: String(GRACE_SECONDS), SWEEP_FULL_SCAN_INTERVAL_SECONDS: '1' },
-    });
-  }, 120_000);
 
   afterAll(async () => {
     // The emulator removes its own deployment's containers; the other deployment's is ours to remove.
     for (const id of foreign) await engine(`/containers/${id}?force=1`, { method: 'DELETE' });
-    await emu?.stop();
   });
 
   it('stops a labelled container without a record only after the grace, never while the store is empty', async () => {

@@ -4,16 +4,14 @@
  * it to sleep instead with a `ttl_blocked` event. Sweeps are triggered explicitly, so each step is observed once
  * the sweeper has run; what it decided is read back from the API and from the engine itself.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureWorkerImage } from '../support/docker-engine';
+import { expect, it } from 'vitest';
 import {
   containersOf,
   describeWithDocker,
   inspectContainer,
   probeDockerEngine,
-  startTestEmulator,
-  type TestEmulator,
   until,
+  useTestEmulator,
 } from '../support/emulator';
 
 const probe = await probeDockerEngine();
@@ -21,16 +19,7 @@ const probe = await probeDockerEngine();
 const EXPIRES_IN_MS = 5_000;
 
 describeWithDocker('expiry on the emulator and a real Docker engine', probe, () => {
-  let emu: TestEmulator;
-
-  beforeAll(async () => {
-    await ensureWorkerImage();
-    emu = await startTestEmulator();
-  }, 120_000);
-
-  afterAll(async () => {
-    await emu?.stop();
-  });
+  const emu = useTestEmulator();
 
   /** Creates a worker, waits until it reports ready, then moves its `expires_at` a few seconds ahead. */
   async function readyThenExpiring(name: string, body: Record<string, unknown> = {}) {

@@ -2,33 +2,22 @@
  * The awkward moments of a worker's life, on the emulator and a real Docker engine (issue 3, item 6): an image
  * that does not exist, a delete that lands while the worker is starting, and two wakes at once.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureWorkerImage } from '../support/docker-engine';
+import { expect, it } from 'vitest';
 import {
   containersOf,
   describeWithDocker,
   engine,
   probeDockerEngine,
-  startTestEmulator,
-  type TestEmulator,
   until,
+  useTestEmulator,
 } from '../support/emulator';
 
 const probe = await probeDockerEngine();
 const FAST_BEATS = { HEARTBEAT_INTERVAL_SECONDS: '1' };
 
 describeWithDocker('worker edge cases on the emulator and a real Docker engine', probe, () => {
-  let emu: TestEmulator;
+  const emu = useTestEmulator();
   const get = async (name: string) => emu.call('GET', `/workers/${name}`);
-
-  beforeAll(async () => {
-    await ensureWorkerImage();
-    emu = await startTestEmulator();
-  }, 120_000);
-
-  afterAll(async () => {
-    await emu?.stop();
-  });
 
   it('a missing image is a 400 naming the image, and leaves no worker and no container behind', async () => {
     const image = `orchestrator-missing-${crypto.randomUUID().slice(0, 8)}:latest`;

@@ -3,7 +3,7 @@
  * engine (issue 3, item 6): every step the API claims is checked against the engine itself.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureWorkerImage, WORKER_IMAGE } from '../support/docker-engine';
+import { WORKER_IMAGE } from '../support/docker-engine';
 import {
   type ContainerFacts,
   containersOf,
@@ -11,9 +11,8 @@ import {
   engine,
   envOf,
   probeDockerEngine,
-  startTestEmulator,
-  type TestEmulator,
   until,
+  useTestEmulator,
 } from '../support/emulator';
 
 const probe = await probeDockerEngine();
@@ -24,7 +23,7 @@ const NEXT_IMAGE = `orchestrator-test-worker:${NEXT_TAG}`;
 const NAME = 'alice';
 
 describeWithDocker('a worker on the emulator and a real Docker engine', probe, () => {
-  let emu: TestEmulator;
+  const emu = useTestEmulator();
   let apiKey: string;
   let first: ContainerFacts;
 
@@ -36,16 +35,13 @@ describeWithDocker('a worker on the emulator and a real Docker engine', probe, (
   };
 
   beforeAll(async () => {
-    await ensureWorkerImage();
     const tagged = await engine(`/images/${WORKER_IMAGE}/tag?repo=orchestrator-test-worker&tag=${NEXT_TAG}`, {
       method: 'POST',
     });
     expect(tagged.status).toBe(201);
-    emu = await startTestEmulator();
   }, 120_000);
 
   afterAll(async () => {
-    await emu?.stop();
     await engine(`/images/${NEXT_IMAGE}`, { method: 'DELETE' });
   });
 

@@ -6,11 +6,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../infra/emulator/emulator';
 import { createDockerSocketFetch } from '../../src/backends/docker/node';
 import { LABELS } from '../../src/backends/port';
-import { dockerRequired, dockerSocketPath, type EngineProbe, probeDockerEngine } from './docker-engine';
+import {
+  dockerRequired,
+  dockerSocketPath,
+  type EngineProbe,
+  ensureWorkerImage,
+  probeDockerEngine,
+} from './docker-engine';
 
 export interface TestEmulatorOptions {
   /** Orchestrator configuration (bindings); the docker backend and the reference image by default. */
@@ -174,3 +180,28 @@ export function describeWithDocker(title: string, probe: EngineProbe, body: () =
 }
 
 export { probeDockerEngine };
+
+/**
+ * One emulator for a whole e2e file: the worker image is built (if missing) and the emulator started before the
+ * file's tests, and stopped (removing its containers) after them. The returned object stands for the running
+ * emulator, so tests call `emu.call(...)` as they would on the real one. `options` may be a function, for settings
+ * known only once an earlier `beforeAll` ran (a fake's URL).
+ */
+export function useTestEmulator(
+  options: TestEmulatorOptions | (() => TestEmulatorOptions) = {},
+): TestEmulator {
+  let running: TestEmulator | undefined;
+  beforeAll(async () => {
+    await ensureWorkerImage();
+    running = await startTestEmulator(typeof options === 'function' ? options() : options);
+  }, 120_000);
+  afterAll(async () => {
+    await running?.stop();
+  });
+  return new Proxy({} as TestEmulator, {
+    get(_, property) {
+      if (!running) throw new Error('the test emulator is used before its beforeAll started it');
+      return Reflect.get(running, property);
+    },
+  });
+}
