@@ -21,10 +21,12 @@ export type Access =
   /** The worker named in the path, with its own key. */
   | 'worker-self'
   /** Any worker, with its own key. */
-  | 'worker';
+  | 'worker'
+  /** Any known key; the handler applies its own rules (the HiClaw `/api/v1` authorization matrix). */
+  | 'token';
 
 export interface RouteSpec {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI-style path: `/workers/{name}`. */
   path: string;
   operationId: string;
