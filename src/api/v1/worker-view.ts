@@ -53,10 +53,12 @@ export function phaseWord(view: WorkerView): PhaseWord {
 
 type ContainerState = 'running' | 'starting' | 'stopped' | 'not_found' | 'unknown';
 
-/** The backend's state as last observed; a worker with no resource (never created, or removed) has none. */
+/**
+ * The backend's state as the record knows it (a just-created resource is `starting` until observed running); a
+ * worker with no resource (never created, or removed) has none.
+ */
 export function containerState(view: WorkerView): ContainerState {
   if (view.container_id === null && view.app_id === null) return 'not_found';
-  if (view.raw_status === null) return 'unknown';
   switch (view.status) {
     case 'running':
     case 'ready':
