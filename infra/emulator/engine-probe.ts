@@ -1,4 +1,4 @@
-import { createDockerSocketFetch } from '../../src/backends/docker/node';
+import { createDockerSocketFetch } from '../../src/backends/docker';
 
 export type EngineProbe =
   | {

@@ -14,7 +14,7 @@
  */
 
 import { type Request as MfRequest, Response as MfResponse, fetch as mfFetch } from 'miniflare';
-import { createDockerSocketFetch } from '../../src/backends/docker/node';
+import { createDockerSocketFetch } from '../../src/backends/docker';
 import { DOCKER_SOCKET_HOST } from '../../src/platforms/workerd';
 import { gateEngineCall } from './engine-gate';
 import { PROXY_REFUSAL, takeProxyToken } from './proxy-token';

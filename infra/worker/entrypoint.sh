@@ -17,6 +17,11 @@
 #   WORKER_CREDENTIALS_FILE           fetch storage credentials from /credentials/sts into this file (mode 600)
 #                                     and keep them fresh; unset = do not fetch
 #   CREDENTIALS_REFRESH_SECONDS       refresh when fewer than this many seconds remain (default 600)
+#   WORKER_REPORT_CONTRACT            `orchestrator` (POST /workers/<name>/ready with HICLAW_WORKER_API_KEY),
+#                                     `controller` (POST /api/v1/workers/<HICLAW_WORKER_CR_NAME>/ready with
+#                                     HICLAW_AUTH_TOKEN to HICLAW_CONTROLLER_URL, as `hiclaw worker report-ready`
+#                                     does), or `auto` (default: controller when HICLAW_WORKER_SPEC is set, i.e. the
+#                                     worker was created through /api/v1)
 # Arguments: a command to run as the worker's main process; the reporter then runs beside it.
 #
 # Unlike the original HiClaw entrypoint (which gave up after 120 s, defect 7 in the contract), this one never
@@ -35,7 +40,22 @@ INTERVAL=$(int_or "${HEARTBEAT_INTERVAL_SECONDS:-}" 60)
 BACKOFF_MAX=$(int_or "${READY_BACKOFF_MAX_SECONDS:-}" 30)
 REQUEST_TIMEOUT=$(int_or "${READY_REQUEST_TIMEOUT_SECONDS:-}" 15)
 HEALTH_CMD="${WORKER_HEALTH_CMD:-true}"
-KEY="${HICLAW_WORKER_API_KEY:-}"
+case "${WORKER_REPORT_CONTRACT:-auto}" in
+controller) CONTRACT=controller ;;
+orchestrator) CONTRACT=orchestrator ;;
+*) if [ -n "${HICLAW_WORKER_SPEC+set}" ]; then CONTRACT=controller; else CONTRACT=orchestrator; fi ;;
+esac
+if [ "$CONTRACT" = controller ]; then
+  BASE="${HICLAW_CONTROLLER_URL:-}"
+  KEY="${HICLAW_AUTH_TOKEN:-}"
+  READY_PATH="/api/v1/workers/${HICLAW_WORKER_CR_NAME:-${HICLAW_WORKER_NAME:-}}/ready"
+  STS_PATH=/api/v1/credentials/sts
+else
+  BASE="${HICLAW_ORCHESTRATOR_URL:-}"
+  KEY="${HICLAW_WORKER_API_KEY:-}"
+  READY_PATH="/workers/${HICLAW_WORKER_NAME:-}/ready"
+  STS_PATH=/credentials/sts
+fi
 console_pid=""
 
 # `sleep & wait` rather than a plain sleep: a signal interrupts `wait` at once, so `docker stop` is quick.
@@ -73,7 +93,7 @@ healthy() { bounded sh -c "$HEALTH_CMD" >/dev/null 2>&1; }
 # One report. On failure sets $report_error to wget's message, withheld if it could contain the key.
 report_error=""
 post_ready() {
-  url="${HICLAW_ORCHESTRATOR_URL%/}/workers/${HICLAW_WORKER_NAME}/ready"
+  url="${BASE%/}${READY_PATH}"
   if report_error=$(bounded wget -q -O /dev/null \
     --header "Authorization: Bearer ${KEY}" \
     --header 'Content-Type: application/json' \
@@ -105,7 +125,7 @@ refresh_credentials() {
   tmp="${CREDS_FILE}.tmp"
   if ! (umask 077 && bounded wget -q -O "$tmp" \
     --header "Authorization: Bearer ${KEY}" \
-    --post-data '' "${HICLAW_ORCHESTRATOR_URL%/}/credentials/sts" >/dev/null 2>&1); then
+    --post-data '' "${BASE%/}${STS_PATH}" >/dev/null 2>&1); then
     rm -f "$tmp"
     log "could not fetch storage credentials; keeping the current ones and retrying at the next heartbeat"
     return 0
@@ -129,8 +149,8 @@ next_delay() {
 }
 
 report_loop() {
-  if [ -z "${HICLAW_ORCHESTRATOR_URL:-}" ] || [ -z "${HICLAW_WORKER_NAME:-}" ]; then
-    log "HICLAW_ORCHESTRATOR_URL or HICLAW_WORKER_NAME is not set: not reporting readiness"
+  if [ -z "$BASE" ] || [ -z "${HICLAW_WORKER_NAME:-}" ]; then
+    log "no ${CONTRACT} URL or HICLAW_WORKER_NAME is set: not reporting readiness"
     while :; do nap 3600; done
   fi
 
@@ -173,7 +193,7 @@ report_loop() {
   done
 }
 
-log "starting (orchestrator: ${HICLAW_ORCHESTRATOR_URL:-none})"
+log "starting (${CONTRACT}: ${BASE:-none})"
 start_console
 
 if [ "$#" -gt 0 ]; then

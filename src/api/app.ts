@@ -21,6 +21,7 @@ import { registerReadinessRoutes } from './routes/readiness';
 import { registerTeamRoutes } from './routes/teams';
 import { registerWorkerActionRoutes } from './routes/worker-actions';
 import { registerWorkerRoutes } from './routes/workers';
+import { registerHiclawV1Routes } from './v1';
 
 export const API_VERSION = '0.1.0';
 
@@ -48,6 +49,7 @@ export function createApp(options: AppOptions) {
     registerWorkerActionRoutes(routes, service);
     registerReadinessRoutes(routes, service);
     registerTeamRoutes(routes, service);
+    registerHiclawV1Routes(routes, service, API_VERSION);
   }
   if (groups.has('extra')) options.extend?.(routes, service);
   if (groups.has('meta')) registerMetaRoutes(routes, service, API_VERSION);

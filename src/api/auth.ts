@@ -36,6 +36,8 @@ export function makeAuthorizer(service: WorkerService) {
       case 'worker':
         if (principal.kind !== 'worker') throw new ForbiddenError('this route is for workers');
         return principal;
+      case 'token':
+        return principal;
     }
   };
 }

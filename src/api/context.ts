@@ -19,4 +19,6 @@ export type Access =
   /** The worker named in the path, with its own key. */
   | 'worker-self'
   /** Any worker, with its own key. */
-  | 'worker';
+  | 'worker'
+  /** Any known key; the handler applies its own rules (the HiClaw `/api/v1` authorization matrix). */
+  | 'token';

@@ -14,7 +14,7 @@ import type { Access, AppEnv } from './context';
 export type { Access } from './context';
 
 export interface RouteSpec {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI-style path: `/workers/{name}`. */
   path: string;
   operationId: string;

@@ -8,7 +8,9 @@
 
 export { BackendRegistry, type LifecycleContext, type Logger, once } from './context';
 export {
+  type Actor,
   type Clock,
+  type CreateInput,
   DEFAULT_SETTINGS,
   deadlineOf,
   HICLAW_STATUSES,
@@ -18,6 +20,8 @@ export {
   resourceNameOf,
   sha256Hex,
   systemClock,
+  type TeamRecord,
+  type UpdateInput,
 } from './model';
 export { WorkerRepository } from './persistence';
 export {
@@ -27,11 +31,13 @@ export {
   type Principal,
   requireWorker,
   WorkerService,
+  type WorkerView,
 } from './requests';
 export { DEFAULT_SWEEPER_SETTINGS, runSweep, type SweeperSettings } from './sweeper';
 export {
   assertActorOwns,
   createTeam,
+  listTeams,
   mintTeamKey,
   renderTeam,
   requireTeam,

@@ -50,10 +50,24 @@ function keyFor(caller: Caller, keys: { alice: string; bob: string }, own: strin
   }
 }
 
+/** The hiclaw-controller matrix (`token` routes): a worker may read, report and check itself; a team key all but delete, on its team. */
+function expectedForV1(method: string, path: string, caller: Caller): 'allowed' | 403 {
+  if (caller === 'manager' || path === '/api/v1/status' || path === '/api/v1/version') return 'allowed';
+  const self = [
+    'GET /api/v1/workers/{name}',
+    'GET /api/v1/workers/{name}/status',
+    'POST /api/v1/workers/{name}/ready',
+  ];
+  if (caller === 'own') return self.includes(`${method} ${path}`) ? 'allowed' : 403;
+  if (caller === 'team') return path.includes('{name}') ? 403 : 'allowed';
+  return 403;
+}
+
 /** What each access rule allows; `allowed` means "past auth", whatever the route then answers. */
-function expectedFor(access: string, path: string, caller: Caller): 'allowed' | 401 | 403 {
+function expectedFor(access: string, path: string, caller: Caller, method = ''): 'allowed' | 401 | 403 {
   if (access === 'public') return 'allowed';
   if (caller === 'none' || caller === 'unknown') return 401;
+  if (access === 'token') return expectedForV1(method, path, caller);
   if (access === 'admin') return caller === 'manager' ? 'allowed' : 403;
   // A team key passes manager routes, but these workers are not its team's: only the collection routes admit it.
   if (access === 'manager' && caller === 'team') return path.includes('{name}') ? 403 : 'allowed';
@@ -83,13 +97,13 @@ describe('auth matrix', () => {
           key: keyFor(caller, keys, own),
           ...(spec.body ? { body: {} } : {}),
         });
-        const expected = expectedFor(spec.access, spec.path, caller);
+        const expected = expectedFor(spec.access, spec.path, caller, method);
         const label = `${method} ${spec.path} as ${caller} → ${res.status}`;
         seen.push(label);
         if (expected === 'allowed') expect([401, 403], label).not.toContain(res.status);
         else expect(res.status, label).toBe(expected);
         // Only the credentials route may be 503 here: no issuer is configured in this harness.
-        expect(res.status, label).toBeLessThan(path === '/credentials/sts' ? 504 : 500);
+        expect(res.status, label).toBeLessThan(path.endsWith('/credentials/sts') ? 504 : 500);
         if (res.status >= 400) expect(typeof res.json?.message, label).toBe('string');
       }
     }

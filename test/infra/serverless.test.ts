@@ -184,6 +184,7 @@ describe('serverless.yml packaged by osls', () => {
       }),
     );
     expected.set('POST /credentials/sts', 'Credentials');
+    expected.set('POST /api/v1/credentials/sts', 'Credentials');
     const integrations = Object.fromEntries(
       of('AWS::ApiGatewayV2::Integration').map(([id, r]) => [
         id,
@@ -336,6 +337,9 @@ describe('serverless.yml packaged by osls', () => {
     const routeKeys = new Set(of('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey));
     for (const key of Object.keys(stage.RouteSettings)) expect(routeKeys.has(key)).toBe(true);
     expect(Object.keys(stage.RouteSettings).sort()).toEqual([
+      'POST /api/v1/credentials/sts',
+      'POST /api/v1/workers/{name}/ensure-ready',
+      'POST /api/v1/workers/{name}/ready',
       'POST /credentials/sts',
       'POST /workers/{name}/ensure-ready',
       'POST /workers/{name}/ready',

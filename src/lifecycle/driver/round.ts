@@ -123,12 +123,14 @@ export class RoundRunner {
     }
     if (record.desired === 'sleeping') {
       if (!record.backend_ref) {
-        // Keep the reason of the sleep (idle, ttl_blocked, manual) on the transition that completes it.
+        // Keep the reason of the sleep (idle, ttl_blocked, manual) on the transition that completes it. A worker
+        // created asleep (`pending`) never had a resource and settles here too.
         return {
           settled: true,
-          move: { from: ['stopping'], to: 'sleeping', reason: record.last_transition.reason },
+          move: { from: ['stopping', 'pending'], to: 'sleeping', reason: record.last_transition.reason },
         };
       }
+      if (record.sleep_removes_resource) return this.removeWhileAsleep(backend, ref, record);
       let status = await backend.status(ref);
       if (status.instances.length > 0 || status.state === 'running' || status.state === 'starting') {
         await backend.stop(ref);
@@ -221,6 +223,23 @@ export class RoundRunner {
         to: 'starting',
         reason: record.last_transition.reason === 'ready' ? 'manual' : record.last_transition.reason,
       },
+    };
+  }
+
+  /** A sleep that removes the resource: like a delete, but the record stays and a wake creates a new one. */
+  private async removeWhileAsleep(
+    backend: WorkerBackend,
+    ref: BackendRef,
+    record: WorkerRecord,
+  ): Promise<Observation> {
+    await backend.delete(ref);
+    const status = await backend.status(ref);
+    if (status.state !== 'not_found') return { status, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
+    return {
+      status,
+      settled: true,
+      forgetResource: true,
+      move: { from: ['stopping'], to: 'sleeping', reason: record.last_transition.reason },
     };
   }
 

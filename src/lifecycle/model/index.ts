@@ -4,6 +4,7 @@
  *
  * @module
  */
+
 export { type Actor, actorLabel, MANAGER, SWEEPER } from './actor';
 export { type Clock, systemClock } from './clock';
 export type { CreateInput, ListQuery, ReportInput, UpdateInput } from './inputs';

@@ -26,6 +26,12 @@ export interface CreateInput {
   ttl_seconds?: number;
   expires_at?: string;
   deletion_protection?: boolean;
+  /** Opaque agent profile handed to the worker (see `StoredSpec.profile`). */
+  profile?: Record<string, unknown>;
+  /** Where the worker starts: `running` (default), asleep, or asleep with no resource (`stopped`). */
+  initial_state?: 'running' | 'sleeping' | 'stopped';
+  /** Record only: the resource is someone else's, never created, started or stopped (implies asleep). */
+  unmanaged?: boolean;
 }
 
 export interface UpdateInput {
@@ -41,6 +47,8 @@ export interface UpdateInput {
   ttl_seconds?: number;
   expires_at?: string | null;
   deletion_protection?: boolean;
+  /** Replaces the agent profile; `null` removes it. */
+  profile?: Record<string, unknown> | null;
 }
 
 export interface ReportInput {

@@ -87,6 +87,11 @@ export interface StoredSpec {
   working_dir?: string;
   resources?: { cpu_millicores?: number; memory_mb?: number };
   backend: string;
+  /**
+   * The agent's profile (HiClaw's agent fields: model, identity, soul, skills …). Opaque here: stored, returned,
+   * and handed to the worker as `HICLAW_WORKER_SPEC` (JSON); part of the template, so a change rolls the worker.
+   */
+  profile?: Record<string, unknown>;
 }
 
 export interface BackendRefRecord {
@@ -111,6 +116,13 @@ export interface WorkerRecord {
   deletion_protection: boolean;
 
   desired: Desired;
+  /**
+   * Set by a sleep that asked for the resource to be removed, not just stopped (HiClaw's `state: Stopped`): the
+   * record stays, and a later wake creates a new resource. Every sleep intent sets or clears it.
+   */
+  sleep_removes_resource?: true;
+  /** A worker whose resource is not ours to touch (HiClaw's `containerManaged: false`): it is never started. */
+  unmanaged?: true;
   phase: Phase;
   phase_since: string;
   /** Bumped by every change that needs the backend (desired state, image, env, resources, key rotation). */

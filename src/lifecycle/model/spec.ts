@@ -17,6 +17,11 @@ export const INJECTED_ENV_NAMES = [
   'HICLAW_WORKER_API_KEY',
   'HICLAW_ORCHESTRATOR_URL',
   'HICLAW_RUNTIME',
+  // Today's HiClaw names (its controller contract): the same identity, key and URL, for `hiclaw worker report-ready`.
+  'HICLAW_CONTROLLER_URL',
+  'HICLAW_AUTH_TOKEN',
+  'HICLAW_WORKER_CR_NAME',
+  'HICLAW_WORKER_SPEC',
 ] as const;
 
 export interface SpecInputs {
@@ -55,6 +60,10 @@ export async function buildWorkerSpec(inputs: SpecInputs): Promise<WorkerSpec> {
   env.set('HICLAW_WORKER_API_KEY', inputs.workerKey);
   env.set('HICLAW_ORCHESTRATOR_URL', inputs.orchestratorUrl);
   if (record.spec.runtime) env.set('HICLAW_RUNTIME', record.spec.runtime);
+  env.set('HICLAW_CONTROLLER_URL', inputs.orchestratorUrl);
+  env.set('HICLAW_AUTH_TOKEN', inputs.workerKey);
+  env.set('HICLAW_WORKER_CR_NAME', record.name);
+  if (record.spec.profile) env.set('HICLAW_WORKER_SPEC', JSON.stringify(record.spec.profile));
   const { spec } = record;
   return {
     name: record.name,

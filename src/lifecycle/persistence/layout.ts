@@ -35,6 +35,7 @@ export const layout = {
   },
   sweeperLock: 'locks/sweeper',
   team: (team: string) => `teams/${team}.json`,
+  teamsPrefix: 'teams/',
 } as const;
 
 /** The body of `meta/deployment.json`: written once, create-only; its id tags every backend resource. */

@@ -60,6 +60,21 @@ export class WorkerRepository {
   /** What only the sweeper reads and writes (its lease, tombstones, the hint index). */
   readonly sweeper: SweeperStorage;
 
+  /** The names of the stored teams, in name order, at most `max` of them. */
+  async listTeamNames(max: number): Promise<string[]> {
+    const prefix = layout.teamsPrefix;
+    const names: string[] = [];
+    let startAfter: string | undefined;
+    do {
+      const page = await this.store.list(prefix, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
+      for (const { key } of page.keys) {
+        if (key.endsWith('.json')) names.push(key.slice(prefix.length, -'.json'.length));
+      }
+      startAfter = page.cursor;
+    } while (startAfter && names.length < max);
+    return names.slice(0, max);
+  }
+
   /** A team's record: settings, key hashes and quota reservations. */
   team(team: string): CasDocument<TeamRecord> {
     return new CasDocument<TeamRecord>(this.store, layout.team(team));

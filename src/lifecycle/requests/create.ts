@@ -64,7 +64,7 @@ export function resolveExpiry(input: { ttl_seconds?: number; expires_at?: string
   return undefined;
 }
 
-const canonical = (value: unknown): string => {
+export const canonical = (value: unknown): string => {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
@@ -105,6 +105,7 @@ export async function createWorker(
     ...(input.extra_hosts ? { extra_hosts: input.extra_hosts } : {}),
     ...(input.working_dir ? { working_dir: input.working_dir } : {}),
     ...(input.resources ? { resources: input.resources } : {}),
+    ...(input.profile ? { profile: input.profile } : {}),
   };
   const fingerprint = await sha256Hex(
     canonical({ ...input, env: envHmac, image: spec.image, backend: backendName, runtime: spec.runtime }),
@@ -172,7 +173,10 @@ async function createReserved(
     idle_timeout_seconds: input.idle_timeout_seconds ?? settings.defaultIdleTimeoutSeconds,
     ...(expiresAt ? { expires_at: expiresAt } : {}),
     deletion_protection: input.deletion_protection ?? false,
-    desired: 'running',
+    // An asleep or unmanaged start creates no resource: the driver settles it as `sleeping` without a backend call.
+    desired: input.unmanaged || (input.initial_state ?? 'running') !== 'running' ? 'sleeping' : 'running',
+    ...(input.initial_state === 'stopped' ? { sleep_removes_resource: true as const } : {}),
+    ...(input.unmanaged ? { unmanaged: true as const } : {}),
     phase: 'pending',
     phase_since: iso(now),
     spec_generation: 1,

@@ -30,7 +30,7 @@ import {
   transition,
 } from '../model';
 import { assertActorOwns, checkTeamUpdate } from '../teams';
-import { assertNoInjectedEnv, resolveExpiry } from './create';
+import { assertNoInjectedEnv, canonical, resolveExpiry } from './create';
 import { renderWorker, type WorkerView } from './views';
 
 export interface IntentResult {
@@ -109,11 +109,19 @@ export function wakeBuild(actor: Actor, reason: Reason = 'manual'): Build {
   return (record, now) => {
     refuseWhenDeleting(record);
     if (isExpired(record, now)) throw new ConflictError(`worker ${record.name} has expired`, 'expired');
+    if (record.unmanaged) {
+      throw new ConflictError(
+        `worker ${record.name} is not managed here: its resource is never started`,
+        'unmanaged',
+      );
+    }
     const awake = record.desired === 'running' && record.phase !== 'failed';
     // Waking an awake worker changes nothing on the backend, but it is activity (DESIGN §5): it restarts the
     // idle clock, so a sweeper that decided to sleep the worker a moment earlier loses its conditional write.
     if (awake) return { ...record, last_activity_at: iso(now) };
-    const woken = bumpBoot(resetAttempts(bumpSpec(record)), now);
+    // Awake, the worker has a resource again: a removal asked for by the last sleep no longer describes it.
+    const { sleep_removes_resource: _removed, ...asleep } = record;
+    const woken = bumpBoot(resetAttempts(bumpSpec(asleep)), now);
     return transition(
       { ...woken, desired: 'running', woke_at: iso(now), last_activity_at: iso(now) },
       'starting',
@@ -126,13 +134,23 @@ export function wakeBuild(actor: Actor, reason: Reason = 'manual'): Build {
 export const wake = (ctx: LifecycleContext, name: string, actor: Actor) =>
   applyIntent(ctx, name, actor, wakeBuild(actor));
 
-/** The sleep intent; the sweeper uses it with reason `idle`. */
-export function sleepBuild(actor: Actor, reason: Reason = 'manual'): Build {
+/**
+ * The sleep intent; the sweeper uses it with reason `idle`. `removeResource` deletes the resource instead of
+ * stopping it (the record stays; a wake creates a new one). Each sleep sets or clears that choice, so an idle sleep
+ * after a wake never inherits an earlier removal.
+ */
+export function sleepBuild(actor: Actor, reason: Reason = 'manual', removeResource = false): Build {
   return (record, now) => {
     refuseWhenDeleting(record);
-    if (record.desired === 'sleeping') return undefined;
+    if (record.desired === 'sleeping' && (record.sleep_removes_resource ?? false) === removeResource)
+      return undefined;
+    const { sleep_removes_resource: _previous, ...rest } = record;
     return transition(
-      { ...resetAttempts(bumpSpec(record)), desired: 'sleeping' },
+      {
+        ...resetAttempts(bumpSpec(rest)),
+        desired: 'sleeping',
+        ...(removeResource ? { sleep_removes_resource: true as const } : {}),
+      },
       'stopping',
       { reason, actor: actorLabel(actor) },
       now,
@@ -140,8 +158,8 @@ export function sleepBuild(actor: Actor, reason: Reason = 'manual'): Build {
   };
 }
 
-export const sleep = (ctx: LifecycleContext, name: string, actor: Actor) =>
-  applyIntent(ctx, name, actor, sleepBuild(actor));
+export const sleep = (ctx: LifecycleContext, name: string, actor: Actor, removeResource = false) =>
+  applyIntent(ctx, name, actor, sleepBuild(actor, 'manual', removeResource));
 
 export function deleteBuild(actor: Actor, reason: Reason = 'manual', force = false): Build {
   return (record, now) => {
@@ -180,7 +198,15 @@ export async function deleteWorker(ctx: LifecycleContext, name: string, actor: A
 }
 
 /** Keys that change what runs: the instance is recreated for them. */
-const TEMPLATE_FIELDS = ['image', 'env', 'network', 'extra_hosts', 'working_dir', 'resources'] as const;
+const TEMPLATE_FIELDS = [
+  'image',
+  'env',
+  'network',
+  'extra_hosts',
+  'working_dir',
+  'resources',
+  'profile',
+] as const;
 
 export async function updateWorker(ctx: LifecycleContext, name: string, patch: UpdateInput, actor: Actor) {
   assertNoInjectedEnv(patch.env);
@@ -216,6 +242,7 @@ export async function updateWorker(ctx: LifecycleContext, name: string, patch: U
     applyNullable(next.spec, 'extra_hosts', patch.extra_hosts);
     applyNullable(next.spec, 'working_dir', patch.working_dir);
     applyNullable(next.spec, 'resources', patch.resources);
+    applyNullable(next.spec, 'profile', patch.profile);
     for (const [k, v] of Object.entries(patch.labels ?? {})) {
       if (v === null) delete next.labels[k];
       else next.labels[k] = v;
@@ -247,6 +274,8 @@ const canonicalTemplate = (spec: WorkerRecord['spec']) =>
     spec.extra_hosts ?? null,
     spec.working_dir ?? null,
     spec.resources ? [spec.resources.cpu_millicores ?? null, spec.resources.memory_mb ?? null] : null,
+    // Canonical: the same profile with its keys in another order is not a change.
+    spec.profile ? canonical(spec.profile) : null,
   ]);
 const sameTemplate = (a: WorkerRecord['spec'], b: WorkerRecord['spec']) =>
   canonicalTemplate(a) === canonicalTemplate(b);

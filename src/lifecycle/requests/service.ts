@@ -39,8 +39,9 @@ export class WorkerService {
     return wake(this.ctx, name, actor);
   }
 
-  sleep(name: string, actor: Actor) {
-    return sleep(this.ctx, name, actor);
+  /** `removeResource`: delete the resource rather than stop it; the record stays and a wake recreates it. */
+  sleep(name: string, actor: Actor, options: { removeResource?: boolean } = {}) {
+    return sleep(this.ctx, name, actor, options.removeResource ?? false);
   }
 
   ensureReady(name: string, actor: Actor, timeoutSeconds: number) {

@@ -40,6 +40,10 @@ export interface WorkerView {
   last_error: string | null;
   attempts: number;
   observed_at: string | null;
+  /** Present only when set: the agent profile, and a sleep that removed the resource. */
+  profile?: Record<string, unknown>;
+  sleep_removes_resource?: true;
+  unmanaged?: true;
 }
 
 export function renderWorker(ctx: LifecycleContext, record: WorkerRecord, beat: Beat | null): WorkerView {
@@ -83,6 +87,9 @@ export function renderWorker(ctx: LifecycleContext, record: WorkerRecord, beat: 
     last_error: record.last_error ?? null,
     attempts: record.attempts,
     observed_at: record.observed_at ?? null,
+    ...(record.spec.profile ? { profile: record.spec.profile } : {}),
+    ...(record.sleep_removes_resource ? { sleep_removes_resource: true as const } : {}),
+    ...(record.unmanaged ? { unmanaged: true as const } : {}),
   };
 }
 

@@ -3,6 +3,8 @@
  *
  * @module
  */
+
+export { listTeams } from './list';
 export {
   assertActorOwns,
   checkTeamCreate,

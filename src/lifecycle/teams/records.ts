@@ -223,6 +223,9 @@ const TEAM_CREATE_FIELDS = new Set([
   'ttl_seconds',
   'expires_at',
   'team',
+  // A team leader configures its members' agents and where they start (HiClaw's agent fields and `state`).
+  'profile',
+  'initial_state',
 ]);
 const TEAM_UPDATE_FIELDS = new Set([
   'image',
@@ -231,6 +234,7 @@ const TEAM_UPDATE_FIELDS = new Set([
   'idle_timeout_seconds',
   'ttl_seconds',
   'expires_at',
+  'profile',
 ]);
 
 function assertImageAllowed(team: TeamRecord, image: string | undefined, defaultImage: string) {

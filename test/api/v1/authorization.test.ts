@@ -1,0 +1,92 @@
+/**
+ * The hiclaw-controller authorization matrix over our keys (the manager key as admin/manager, a team key as a team
+ * leader, a worker key as a worker). `test/api/auth-matrix.test.ts` runs every route × caller; these are the rules
+ * that need a worker of the caller's own team, or a worker acting on itself.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type AppHarness, makeApp } from '../../support/app-harness';
+
+let h: AppHarness;
+let teamKey: string;
+beforeEach(async () => {
+  h = await makeApp();
+  await h.call('POST', '/teams', { body: { name: 'blue' } });
+  teamKey = (await h.call('POST', '/teams/blue/keys')).json.key;
+});
+
+const tokenOf = (name: string) =>
+  h.backend.allResources().find((r) => r.spec.name === name)!.spec.env.HICLAW_AUTH_TOKEN!;
+
+describe('a worker token', () => {
+  beforeEach(async () => {
+    await h.call('POST', '/api/v1/workers', { body: { name: 'alice' } });
+    await h.call('POST', '/api/v1/workers', { body: { name: 'bob' } });
+  });
+
+  it('may report, get and check the status of itself', async () => {
+    const key = tokenOf('alice');
+    expect((await h.call('POST', '/api/v1/workers/alice/ready', { key })).status).toBe(204);
+    expect((await h.call('GET', '/api/v1/workers/alice', { key })).status).toBe(200);
+    expect((await h.call('GET', '/api/v1/workers/alice/status', { key })).json.phase).toBe('Ready');
+    expect((await h.call('GET', '/api/v1/status', { key })).status).toBe(200);
+  });
+
+  it('is denied on another worker and on every manager action, with 403 {message}', async () => {
+    const key = tokenOf('alice');
+    for (const [method, path] of [
+      ['POST', '/api/v1/workers/bob/ready'],
+      ['GET', '/api/v1/workers/bob'],
+      ['GET', '/api/v1/workers/bob/status'],
+      ['GET', '/api/v1/workers'],
+      ['POST', '/api/v1/workers/alice/wake'],
+      ['POST', '/api/v1/workers/alice/sleep'],
+      ['DELETE', '/api/v1/workers/alice'],
+      ['GET', '/api/v1/teams'],
+    ] as const) {
+      const res = await h.call(method, path, { key });
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(res.json.message).toMatch(/^authorization denied: /);
+    }
+  });
+});
+
+describe('a team key (team leader)', () => {
+  it('creates workers into its team and wakes, sleeps, updates and reads them, but cannot delete them', async () => {
+    const created = await h.call('POST', '/api/v1/workers', {
+      key: teamKey,
+      body: { name: 'b1', model: 'm' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ team: 'blue', role: 'worker' });
+    expect((await h.call('POST', '/api/v1/workers/b1/sleep', { key: teamKey })).json.phase).toBe('Sleeping');
+    expect((await h.call('POST', '/api/v1/workers/b1/wake', { key: teamKey })).json.phase).toBe('Running');
+    expect(
+      (await h.call('PUT', '/api/v1/workers/b1', { key: teamKey, body: { model: 'n' } })).json.model,
+    ).toBe('n');
+    expect((await h.call('GET', '/api/v1/workers', { key: teamKey })).json.total).toBe(1);
+    expect((await h.call('GET', '/api/v1/teams/blue', { key: teamKey })).status).toBe(200);
+    const deleted = await h.call('DELETE', '/api/v1/workers/b1', { key: teamKey });
+    expect(deleted.status).toBe(403);
+    expect(deleted.json.message).toContain('authorization denied');
+  });
+
+  it("never reaches a worker outside its team, nor another team's record", async () => {
+    await h.call('POST', '/api/v1/workers', { body: { name: 'solo' } });
+    await h.call('POST', '/teams', { body: { name: 'red' } });
+    expect((await h.call('POST', '/api/v1/workers/solo/wake', { key: teamKey })).status).toBe(403);
+    expect((await h.call('GET', '/api/v1/workers/solo/status', { key: teamKey })).status).toBe(403);
+    expect((await h.call('GET', '/api/v1/workers', { key: teamKey })).json.total).toBe(0);
+    expect((await h.call('GET', '/api/v1/teams/red', { key: teamKey })).status).toBe(403);
+    expect((await h.call('GET', '/api/v1/teams', { key: teamKey })).json.total).toBe(1);
+  });
+});
+
+describe('no or an unknown token', () => {
+  it('is 401 {message} on /api/v1 routes', async () => {
+    for (const key of [null, 'not-a-known-key-at-all']) {
+      const res = await h.call('GET', '/api/v1/workers', { key });
+      expect(res.status).toBe(401);
+      expect(typeof res.json.message).toBe('string');
+    }
+  });
+});
