@@ -4,8 +4,8 @@
  * and readiness treat them like any sleeping worker.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MANAGER } from '../../src/lifecycle/model/actor';
-import { type AppHarness, makeApp, reportReady } from '../support/app-harness';
+import { MANAGER } from '../../../src/lifecycle/model/actor';
+import { type AppHarness, makeApp, reportReady } from '../../support/app-harness';
 
 let h: AppHarness;
 beforeEach(async () => {

@@ -3,13 +3,13 @@
  * (`test/support/fake-ecs-server.ts`: AWS JSON 1.1, SigV4, async rollouts, eventual consistency, a registry).
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { EcsBackend, type EcsBackendOptions } from '../../src/backends/ecs/adapter';
-import { parseImage } from '../../src/backends/ecs/registry-check';
-import { fargateSize } from '../../src/backends/ecs/task-definition';
-import { resourceNameFor, type WorkerSpec } from '../../src/backends/port';
-import { BackendRejectedError, BackendUnavailableError } from '../../src/errors';
-import { runBackendConformance } from '../conformance/backend.case';
-import { type FakeEcsOptions, FakeEcsServer } from '../support/fake-ecs-server';
+import { EcsBackend, type EcsBackendOptions } from '../../../src/backends/ecs/adapter';
+import { parseImage } from '../../../src/backends/ecs/registry-check';
+import { fargateSize } from '../../../src/backends/ecs/task-definition';
+import { resourceNameFor, type WorkerSpec } from '../../../src/backends/port';
+import { BackendRejectedError, BackendUnavailableError } from '../../../src/errors';
+import { runBackendConformance } from '../../conformance/backend.case';
+import { type FakeEcsOptions, FakeEcsServer } from '../../support/fake-ecs-server';
 
 const WORKER_KEY = 'hiclaw_wk_0123456789abcdef0123456789abcdef';
 

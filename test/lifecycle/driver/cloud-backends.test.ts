@@ -3,10 +3,10 @@
  * depend on how a backend treats run state, which the in-memory fake backend does not model.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { EcsBackend } from '../../src/backends/ecs/adapter';
-import { MANAGER } from '../../src/lifecycle/model/actor';
-import { FakeEcsServer } from '../support/fake-ecs-server';
-import { makeHarness, recordOf } from '../support/lifecycle-harness';
+import { EcsBackend } from '../../../src/backends/ecs/adapter';
+import { MANAGER } from '../../../src/lifecycle/model/actor';
+import { FakeEcsServer } from '../../support/fake-ecs-server';
+import { makeHarness, recordOf } from '../../support/lifecycle-harness';
 
 let fake: FakeEcsServer | undefined;
 afterAll(async () => {

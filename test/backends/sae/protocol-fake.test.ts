@@ -4,12 +4,12 @@
  * throttling, lingering instances). No real SAE account is reachable from here: every test says so in its name.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { resourceNameFor, type WorkerSpec } from '../../src/backends/port';
-import { SaeBackend, type SaeBackendOptions } from '../../src/backends/sae/adapter';
-import { saeInstanceSize } from '../../src/backends/sae/spec';
-import { BackendRejectedError, BackendUnavailableError } from '../../src/errors';
-import { runBackendConformance } from '../conformance/backend.case';
-import { type FakeSaeOptions, FakeSaeServer } from '../support/fake-sae-server';
+import { resourceNameFor, type WorkerSpec } from '../../../src/backends/port';
+import { SaeBackend, type SaeBackendOptions } from '../../../src/backends/sae/adapter';
+import { saeInstanceSize } from '../../../src/backends/sae/spec';
+import { BackendRejectedError, BackendUnavailableError } from '../../../src/errors';
+import { runBackendConformance } from '../../conformance/backend.case';
+import { type FakeSaeOptions, FakeSaeServer } from '../../support/fake-sae-server';
 
 const IMAGE = 'registry.cn-hangzhou.aliyuncs.com/agents/worker:1';
 const IMAGE_2 = 'registry.cn-hangzhou.aliyuncs.com/agents/worker:2';

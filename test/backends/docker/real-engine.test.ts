@@ -6,18 +6,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerBackend, type DockerFetch } from '../../src/backends/docker/adapter';
-import { createDockerSocketFetch } from '../../src/backends/docker/node';
-import { LABELS, resourceNameFor, type WorkerSpec } from '../../src/backends/port';
-import { BackendRejectedError, BackendUnavailableError, ValidationError } from '../../src/errors';
-import { type BackendFixture, runBackendConformance } from '../conformance/backend.case';
+import { DockerBackend, type DockerFetch } from '../../../src/backends/docker/adapter';
+import { createDockerSocketFetch } from '../../../src/backends/docker/node';
+import { LABELS, resourceNameFor, type WorkerSpec } from '../../../src/backends/port';
+import { BackendRejectedError, BackendUnavailableError, ValidationError } from '../../../src/errors';
+import { type BackendFixture, runBackendConformance } from '../../conformance/backend.case';
 import {
   dockerRequired,
   dockerSocketPath,
   ensureWorkerImage,
   probeDockerEngine,
   WORKER_IMAGE,
-} from '../support/docker-engine';
+} from '../../support/docker-engine';
 
 const engine = await probeDockerEngine();
 const socketFetch = createDockerSocketFetch({ socketPath: dockerSocketPath() });

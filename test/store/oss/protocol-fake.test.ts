@@ -5,13 +5,13 @@ import {
   PreconditionFailedError,
   StoreUnavailableError,
   ValidationError,
-} from '../../src/errors';
-import { casUpdate, readJson, type Versioned } from '../../src/store/cas';
-import { OssStore, type OssStoreOptions } from '../../src/store/oss/adapter';
-import { headName, PRUNE_AGE_MS, versionName } from '../../src/store/oss/versions';
-import type { RetryPolicy } from '../../src/store/retry';
-import { runStoreConformance } from '../conformance/store.case';
-import { FakeOssServer } from '../support/fake-oss-server';
+} from '../../../src/errors';
+import { casUpdate, readJson, type Versioned } from '../../../src/store/cas';
+import { OssStore, type OssStoreOptions } from '../../../src/store/oss/adapter';
+import { headName, PRUNE_AGE_MS, versionName } from '../../../src/store/oss/versions';
+import type { RetryPolicy } from '../../../src/store/retry';
+import { runStoreConformance } from '../../conformance/store.case';
+import { FakeOssServer } from '../../support/fake-oss-server';
 
 /**
  * The OSS adapter through the real `ali-oss` client against a protocol-level fake of OSS (a local HTTP server

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { StoreUnavailableError, ValidationError } from '../../src/errors';
-import { readJson } from '../../src/store/cas';
-import { FsStore } from '../../src/store/fs/adapter';
-import { acquireFileLock } from '../../src/store/fs/lock';
-import { runStoreConformance } from '../conformance/store.case';
+import { StoreUnavailableError, ValidationError } from '../../../src/errors';
+import { readJson } from '../../../src/store/cas';
+import { FsStore } from '../../../src/store/fs/adapter';
+import { acquireFileLock } from '../../../src/store/fs/lock';
+import { runStoreConformance } from '../../conformance/store.case';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const child = join(repoRoot, 'test/support/fs-increment-child.ts');

@@ -1,14 +1,14 @@
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withPrefix } from '../../src/store/prefixed';
-import { S3Store } from '../../src/store/s3/adapter';
-import { runStoreConformance } from '../conformance/store.case';
-import { CEPH_S3, rgwAvailability } from '../support/ceph';
+import { withPrefix } from '../../../src/store/prefixed';
+import { S3Store } from '../../../src/store/s3/adapter';
+import { runStoreConformance } from '../../conformance/store.case';
+import { CEPH_S3, rgwAvailability } from '../../support/ceph';
 
 /**
  * The S3 adapter against a real S3 implementation: Ceph RADOS Gateway 16 on 127.0.0.1 (`infra/ceph/start-rgw.sh`),
  * path-style, through the real SDK. This is where conditional writes and both races are proved on a server we do
- * not control; the fault cases live in `s3-fake.test.ts`, where faults can be injected.
+ * not control; the fault cases live in `protocol-fake.test.ts`, where faults can be injected.
  */
 
 const availability = await rgwAvailability();
