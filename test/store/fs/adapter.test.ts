@@ -10,7 +10,7 @@ import { FsStore } from '../../../src/store/fs/adapter';
 import { acquireFileLock } from '../../../src/store/fs/lock';
 import { runStoreConformance } from '../../conformance/store.case';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const child = join(repoRoot, 'test/support/fs-increment-child.ts');
 const dirs: string[] = [];
 const freshDir = () => {
