@@ -1,7 +1,8 @@
 /**
  * AliyunStsIssuer through the real `@alicloud/sts20150401` client against a protocol-level fake of Alibaba STS
  * (`test/support/fake-aliyun-sts-server.ts`) on 127.0.0.1: the fake verifies the V3 signature, so these tests
- * prove what goes over the wire, not what a mock was told to expect.
+ * prove what goes over the wire, not what a mock was told to expect. The issuer contract both vendors share is
+ * `test/conformance/issuer.case.ts`; what follows it is Alibaba's own: V3 signing, the RAM policy, OIDC (RRSA).
  */
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AliyunStsIssuer, type AliyunStsIssuerOptions } from '../../src/credentials/aliyun-sts';
-import { BackendError, BackendUnavailableError, ConfigError, ValidationError } from '../../src/errors';
+import type { SigningCredentials } from '../../src/credentials/port';
+import { BackendError, BackendUnavailableError, ConfigError } from '../../src/errors';
+import { runIssuerSuite } from '../conformance/issuer.case';
 import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
 import { caught, expectNoSecrets } from '../support/secret-checks';
 
@@ -50,27 +53,67 @@ const alicePolicy = (root = '') => ({
   ],
 });
 
+const issuerAt = (stsEndpoint: string, overrides: Partial<AliyunStsIssuerOptions> = {}) =>
+  new AliyunStsIssuer({
+    roleArn: ROLE,
+    bucket: 'agents-data',
+    ossEndpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
+    region: 'cn-hangzhou',
+    stsEndpoint,
+    credentials: SIGNING,
+    ...overrides,
+  });
+
+const startSts = (keys: SigningCredentials[], oidcTokens?: string[]) =>
+  startFakeAliyunSts({
+    keys: Object.fromEntries(
+      keys.map((key) => [key.accessKeyId, { secret: key.accessKeySecret, securityToken: key.securityToken }]),
+    ),
+    ...(oidcTokens ? { oidcTokens } : {}),
+  });
+
+const misconfigured = (setting: string, overrides: Partial<AliyunStsIssuerOptions>) => ({
+  setting,
+  make: (stsEndpoint: string) => issuerAt(stsEndpoint, overrides),
+});
+
+runIssuerSuite({
+  label: 'AliyunStsIssuer against a protocol-level fake of Alibaba STS',
+  provider: 'aliyun',
+  signing: SIGNING,
+  startSts: async (keys) => {
+    const sts = await startSts(keys);
+    return {
+      url: sts.url,
+      calls: sts.calls,
+      minted: () => [sts.lastIssued?.accessKeySecret, sts.lastIssued?.securityToken],
+      failNext: (failure) => sts.failNext(failure),
+      close: () => sts.close(),
+    };
+  },
+  issuer: ({ stsEndpoint, ...overrides }) => issuerAt(stsEndpoint, overrides),
+  misconfigured: [
+    misconfigured('roleArn', { roleArn: '' }),
+    misconfigured('bucket', { bucket: 'Bad_Bucket' }),
+    misconfigured('ossEndpoint', { ossEndpoint: '' }),
+    misconfigured('dataRoot', { dataRoot: 'a/*' }),
+    misconfigured('stsEndpoint', { stsEndpoint: 'http://sts.local/some/path' }),
+    misconfigured('credentials', { credentials: undefined }),
+    misconfigured('oidcTokenFile', { oidcProviderArn: 'acs:ram::1:oidc-provider/x' }),
+  ],
+  codes: { denied: 'NoPermission', throttled: 'Throttling.User', internal: 'InternalError' },
+  deniedMessage: /^aliyun STS AssumeRole failed: NoPermission \(HTTP 403, request id [0-9A-F]+\)$/,
+  throttledRetryAfterSeconds: 3,
+  healthMentions: ['AssumeRole via 127.0.0.1:'],
+});
+
 describe('AliyunStsIssuer against a protocol-level fake of Alibaba STS', () => {
   let sts: FakeAliyunSts;
   const oidcTokens = [OIDC_TOKEN];
-  const issuerWith = (overrides: Partial<AliyunStsIssuerOptions> = {}) =>
-    new AliyunStsIssuer({
-      roleArn: ROLE,
-      bucket: 'agents-data',
-      ossEndpoint: 'https://oss-cn-hangzhou.aliyuncs.com',
-      region: 'cn-hangzhou',
-      stsEndpoint: sts.url,
-      credentials: SIGNING,
-      ...overrides,
-    });
+  const issuerWith = (overrides: Partial<AliyunStsIssuerOptions> = {}) => issuerAt(sts.url, overrides);
 
   beforeEach(async () => {
-    sts = await startFakeAliyunSts({
-      keys: {
-        [SIGNING.accessKeyId]: { secret: SIGNING.accessKeySecret, securityToken: SIGNING.securityToken },
-      },
-      oidcTokens,
-    });
+    sts = await startSts([SIGNING], oidcTokens);
   });
   afterEach(() => sts.close());
 
@@ -112,115 +155,6 @@ describe('AliyunStsIssuer against a protocol-level fake of Alibaba STS', () => {
     expect(JSON.parse(sts.calls[0]!.params.Policy!)).toEqual(alicePolicy('team-1/'));
     expect(sts.calls[0]!.params.DurationSeconds).toBe('900');
     expect(issued.prefixes).toEqual(['team-1/agents/alice/', 'team-1/shared/']);
-  });
-
-  it('asks a credentials getter on every call, so rotated function credentials are used', async () => {
-    const second = {
-      accessKeyId: 'STS.NTrotated',
-      accessKeySecret: 'rotated-secret',
-      securityToken: 'rotated-token',
-    };
-    await sts.close();
-    sts = await startFakeAliyunSts({
-      keys: {
-        [SIGNING.accessKeyId]: { secret: SIGNING.accessKeySecret, securityToken: SIGNING.securityToken },
-        [second.accessKeyId]: { secret: second.accessKeySecret, securityToken: second.securityToken },
-      },
-    });
-    const rotation = [SIGNING, second];
-    const issuer = issuerWith({ credentials: async () => rotation.shift()! });
-    await issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 });
-    await issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 });
-    expect(sts.calls.map((c) => [c.accessKeyId, c.securityToken])).toEqual([
-      [SIGNING.accessKeyId, SIGNING.securityToken],
-      [second.accessKeyId, second.securityToken],
-    ]);
-  });
-
-  it('rejects names that try to escape their prefix before any request reaches STS', async () => {
-    const issuer = issuerWith();
-    for (const workerName of ['a/../b', '*', 'alice*', 'Alice', '../shared', 'a?', '', 'a'.repeat(64)]) {
-      const error = await caught(issuer.issue({ workerName, uid: UID, durationSeconds: 3600 }));
-      expect(error, workerName).toBeInstanceOf(ValidationError);
-      expect((error as ValidationError).field).toBe('name');
-    }
-    expect(sts.calls).toHaveLength(0);
-  });
-
-  it('rejects a duration STS would refuse before any request', async () => {
-    const error = await caught(issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 600 }));
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).field).toBe('duration_seconds');
-    expect(sts.calls).toHaveLength(0);
-  });
-
-  it('reports NoPermission as a 502 BackendError naming the provider and code, with no secret', async () => {
-    sts.failNext('denied');
-    const error = await caught(issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
-    expect(error).toBeInstanceOf(BackendError);
-    expect(error.status).toBe(502);
-    expect(error.message).toMatch(
-      /aliyun STS AssumeRole failed: NoPermission \(HTTP 403, request id [0-9A-F]+\)/,
-    );
-    expectNoSecrets(error, [SIGNING.accessKeySecret, SIGNING.securityToken, sts.lastIssued?.accessKeySecret]);
-  });
-
-  it('reports throttling as a 503 BackendUnavailableError with the Retry-After STS gave', async () => {
-    sts.failNext('throttled');
-    const error = await caught(issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
-    expect(error).toBeInstanceOf(BackendUnavailableError);
-    expect(error.status).toBe(503);
-    expect(error.retryAfterSeconds).toBe(3);
-    expect(error.message).toContain('Throttling.User');
-    expectNoSecrets(error, [SIGNING.accessKeySecret, SIGNING.securityToken]);
-  });
-
-  it('reports a 500 from STS as retryable (503)', async () => {
-    sts.failNext('internal');
-    const error = await caught(issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
-    expect(error).toBeInstanceOf(BackendUnavailableError);
-    expect(error.message).toContain('InternalError');
-  });
-
-  it.each(['garbage', 'incomplete', 'html'] as const)(
-    'reports a %s answer as a 502 BackendError that quotes nothing of it',
-    async (failure) => {
-      sts.failNext(failure);
-      const error = await caught(
-        issuerWith().issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }),
-      );
-      expect(error).toBeInstanceOf(BackendError);
-      expect(error.message).toMatch(/^aliyun STS AssumeRole /);
-      const minted = sts.lastIssued!;
-      expectNoSecrets(error, [
-        minted.accessKeySecret,
-        minted.securityToken,
-        SIGNING.accessKeySecret,
-        SIGNING.securityToken,
-      ]);
-    },
-  );
-
-  it('is refused by STS when signed with the wrong secret, reported without either secret', async () => {
-    const wrong = { ...SIGNING, accessKeySecret: 'not-the-right-secret' };
-    const error = await caught(
-      issuerWith({ credentials: wrong }).issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }),
-    );
-    expect(error).toBeInstanceOf(BackendError);
-    expect(error.message).toContain('SignatureDoesNotMatch');
-    expect(sts.calls[0]!.accessKeyId).toBeUndefined();
-    expectNoSecrets(error, [wrong.accessKeySecret, SIGNING.securityToken]);
-  });
-
-  it('reports an unreachable endpoint as a 503 BackendUnavailableError', async () => {
-    const closedUrl = sts.url;
-    await sts.close();
-    const error = await caught(
-      issuerWith({ stsEndpoint: closedUrl }).issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }),
-    );
-    expect(error).toBeInstanceOf(BackendUnavailableError);
-    expect(error.message).toContain('ECONNREFUSED');
-    sts = await startFakeAliyunSts({ keys: {} });
   });
 
   describe('with an OIDC token file (RRSA)', () => {
@@ -286,7 +220,7 @@ describe('AliyunStsIssuer against a protocol-level fake of Alibaba STS', () => {
       const error = await caught(issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
       expect(error).toBeInstanceOf(BackendUnavailableError);
       expectNoSecrets(error, [OIDC_TOKEN]);
-      sts = await startFakeAliyunSts({ keys: {} });
+      sts = await startSts([]);
     });
 
     it('treats a missing token file as a configuration error naming oidcTokenFile, making no call', async () => {
@@ -297,46 +231,6 @@ describe('AliyunStsIssuer against a protocol-level fake of Alibaba STS', () => {
       expect(error.message).toContain('oidcTokenFile');
       expect(sts.calls).toHaveLength(0);
       expect(await issuer.health()).toEqual({ ok: false, message: expect.stringContaining('oidcTokenFile') });
-    });
-  });
-
-  describe('configuration', () => {
-    it('names the missing or unusable setting', () => {
-      expect(() => issuerWith({ roleArn: '' })).toThrow(/roleArn/);
-      expect(() => issuerWith({ bucket: 'Bad_Bucket' })).toThrow(/bucket/);
-      expect(() => issuerWith({ ossEndpoint: '' })).toThrow(/ossEndpoint/);
-      expect(() => issuerWith({ dataRoot: 'a/*' })).toThrow(/dataRoot/);
-      expect(() => issuerWith({ stsEndpoint: 'http://sts.local/some/path' })).toThrow(/stsEndpoint/);
-      expect(() => issuerWith({ credentials: undefined })).toThrow(/credentials/);
-      expect(() => issuerWith({ oidcProviderArn: 'acs:ram::1:oidc-provider/x' })).toThrow(/oidcTokenFile/);
-      for (const make of [() => issuerWith({ roleArn: '' }), () => issuerWith({ credentials: undefined })]) {
-        expect(make).toThrow(ConfigError);
-      }
-    });
-
-    it('fails at start when the data root makes the policy exceed 2048 characters', () => {
-      expect(() => issuerWith({ dataRoot: `${'r'.repeat(120)}/`.repeat(4) })).toThrow(ConfigError);
-    });
-
-    it('reports a failing credentials getter as retryable (503), making no call', async () => {
-      const issuer = issuerWith({
-        credentials: async () => {
-          throw new Error(`context has no credentials ${SIGNING.accessKeySecret}`);
-        },
-      });
-      const error = await caught(issuer.issue({ workerName: 'alice', uid: UID, durationSeconds: 3600 }));
-      expect(error).toBeInstanceOf(BackendUnavailableError);
-      expectNoSecrets(error, [SIGNING.accessKeySecret]);
-      expect(sts.calls).toHaveLength(0);
-      expect((await issuer.health()).ok).toBe(false);
-    });
-
-    it('reports its health without calling STS and without secrets', async () => {
-      const health = await issuerWith().health();
-      expect(health.ok).toBe(true);
-      expect(health.message).toContain('agents-data');
-      expect(health.message).not.toContain(SIGNING.accessKeySecret);
-      expect(sts.calls).toHaveLength(0);
     });
   });
 });

@@ -29,7 +29,8 @@ export interface IssuedByAwsFake {
   sessionToken: string;
 }
 
-export type AwsFailure = 'denied' | 'throttled' | 'internal' | 'garbage' | 'incomplete';
+/** What the next calls answer instead of success, in order. */
+export type AwsFailure = 'denied' | 'throttled' | 'internal' | 'garbage' | 'incomplete' | 'html';
 
 export interface FakeAwsSts {
   /** `http://127.0.0.1:<port>`: pass as the issuer's `stsEndpoint`. */
@@ -181,6 +182,10 @@ export async function startFakeAwsSts(options: FakeAwsStsOptions): Promise<FakeA
         return xml(res, 200, success(true).replace(/<\/SecretAccessKey>[\s\S]*$/, ''));
       case 'incomplete':
         return xml(res, 200, success(false));
+      case 'html':
+        // A proxy's error page in place of STS's answer, echoing what it cut off.
+        res.writeHead(502, { 'content-type': 'text/html' });
+        return res.end(`<html><body>Bad gateway ${issued.secretAccessKey}</body></html>`);
       default:
         return xml(res, 200, success(true));
     }
