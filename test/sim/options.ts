@@ -12,6 +12,7 @@ export const INVARIANTS = [
   'team_quota',
   'hint_covers_deadline',
   'secret_has_record',
+  'spec_has_secrets',
   'busy_not_slept',
   'activity_on_awake_worker',
   'lifetime_not_extended',

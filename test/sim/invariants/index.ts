@@ -12,6 +12,7 @@ import {
   noForeignResource,
   SecretHasRecord,
   singleRunningResource,
+  specHasSecrets,
   teamQuota,
 } from './state';
 
@@ -42,6 +43,7 @@ export class Checker {
     if (on('team_quota')) found.push(...teamQuota(s, this.world));
     if (on('hint_covers_deadline')) found.push(...hintCoversDeadline(s, this.world));
     if (on('secret_has_record')) found.push(...this.secrets.check(s));
+    if (on('spec_has_secrets')) found.push(...specHasSecrets(s, this.world));
     return this.keep(found);
   }
 

@@ -2,6 +2,7 @@
  * Invariants of the current state, checked after every step (DESIGN §11). Each one is a small function of a
  * snapshot; each says why it matters.
  */
+import { createHmac } from 'node:crypto';
 import { nextAction } from '../../../src/lifecycle/policy';
 import type { Violation } from '../history';
 import { TEAM, type World } from '../world';
@@ -9,6 +10,11 @@ import type { Snapshot } from './snapshot';
 
 /** Hints carry whole seconds, and an overdue worker's hint may sit ahead by its backoff (≤ 15 min) plus a run. */
 const OVERDUE_HINT_SLACK_MS = 16 * 60_000;
+/**
+ * A sweeper run whose action failed moves the hint one minute ahead, even past a lease expiring sooner: that
+ * minute is tolerated here (and reported separately); a re-drive delayed by a backoff of minutes is not.
+ */
+const LEASE_HINT_SLACK_MS = 60_000;
 /** A secret may exist before its record (create writes it first) or after it (clean-up follows): this long. */
 export const SECRET_GRACE_MS = 10 * 60_000;
 
@@ -89,7 +95,11 @@ export function hintCoversDeadline(s: Snapshot, world: World): Violation[] {
         });
     }
     const leaseEnd = w.op ? Date.parse(w.op.expires_at) : undefined;
-    if (leaseEnd !== undefined && leaseEnd > s.now && (have === undefined || have > leaseEnd)) {
+    if (
+      leaseEnd !== undefined &&
+      leaseEnd > s.now &&
+      (have === undefined || have > leaseEnd + LEASE_HINT_SLACK_MS)
+    ) {
       out.push({
         invariant: 'hint_covers_deadline',
         message: `${w.name}: operation lease expires ${iso(leaseEnd)} but earliest hint ${have === undefined ? 'none' : iso(have)} (a dead driver is re-driven late)`,
@@ -129,3 +139,29 @@ export class SecretHasRecord {
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * A record names its env values by HMAC; the values live in `secrets/`. If a value the current spec names is gone,
+ * the next start of the worker fails for good (a stale round pruning under an old spec does exactly that).
+ */
+export function specHasSecrets(s: Snapshot, world: World): Violation[] {
+  const key = world.bucket.json<{ key: string }>('secrets/_deployment.json')?.key;
+  if (!key) return [];
+  const raw = Buffer.from(key, 'hex');
+  const out: Violation[] = [];
+  for (const w of s.workers) {
+    if (w.desired === 'deleted') continue;
+    const doc = world.bucket.json<{ env: Record<string, ({ value: string } | string)[]> }>(
+      `secrets/${w.name}/${w.uid}.json`,
+    );
+    for (const [name, hmac] of Object.entries(w.spec.env_hmac)) {
+      const values = (doc?.env[name] ?? []).map((c) => (typeof c === 'string' ? c : c.value));
+      if (!values.some((v) => createHmac('sha256', raw).update(v).digest('hex') === hmac))
+        out.push({
+          invariant: 'spec_has_secrets',
+          message: `${w.name} (${w.uid.slice(0, 8)}): env ${name} of its spec has no stored value`,
+        });
+    }
+  }
+  return out;
+}
