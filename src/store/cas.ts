@@ -95,6 +95,13 @@ export async function casUpdate<T extends Versioned>(
   throw new PreconditionFailedError(key, { cause: lastError });
 }
 
+/**
+ * How a CAS retry waits. Replaceable only so the deterministic simulator (test/sim) can run retries on virtual
+ * time; production code never touches it.
+ */
+export const casPause = {
+  wait: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
 /** Full-jitter backoff: 0..(10 ms × 2^attempt), capped at 200 ms, so racing writers spread out quickly. */
-const backoff = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 10 * 2 ** attempt)));
+const backoff = (attempt: number) => casPause.wait(Math.random() * Math.min(200, 10 * 2 ** attempt));

@@ -6,6 +6,7 @@ import { benchApiOnFs } from './api-fs';
 import { benchBundles } from './bundles';
 import { benchDockerLatency } from './docker-latency';
 import { printTable } from './measure';
+import { benchSim } from './sim';
 import { benchSweeper } from './sweeper';
 
 const report: Record<string, unknown> = { node: process.version, at: new Date().toISOString() };
@@ -54,6 +55,10 @@ printTable(
     import_max_ms: row.cold_import_ms.max,
   })),
 );
+
+const sim = await benchSim();
+report.sim = sim;
+printTable('Deterministic simulator (issue 11): schedules per second', [sim]);
 
 console.log('\nJSON');
 console.log(JSON.stringify(report, null, 2));

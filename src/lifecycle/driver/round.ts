@@ -50,15 +50,20 @@ export class DeadlineReached extends Error {}
 export class LeaseLost extends Error {}
 
 export async function withDeadline<T>(clock: Clock, work: Promise<T>, deadline: number): Promise<T> {
-  const remaining = deadline - clock.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const remaining = Math.max(0, deadline - clock.now());
+  let cancel = () => {};
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineReached()), Math.max(0, remaining));
+    const fire = () => reject(new DeadlineReached());
+    if (clock.setTimer) cancel = clock.setTimer(fire, remaining);
+    else {
+      const timer = setTimeout(fire, remaining);
+      cancel = () => clearTimeout(timer);
+    }
   });
   try {
     return await Promise.race([work, timeout]);
   } finally {
-    clearTimeout(timer);
+    cancel();
   }
 }
 

@@ -2,6 +2,11 @@
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
+  /**
+   * Calls `callback` once `ms` have passed on this clock; returns a cancel function. Optional: without it, deadlines
+   * use the platform's `setTimeout`. The deterministic simulator (test/sim) supplies one that runs on virtual time.
+   */
+  setTimer?(callback: () => void, ms: number): () => void;
 }
 
 export const systemClock: Clock = {
