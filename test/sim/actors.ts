@@ -7,10 +7,10 @@
 
 import type { CredentialIssuer } from '../../src/credentials/port';
 import { OrchestratorError } from '../../src/errors';
-import { MANAGER } from '../../src/lifecycle/actor';
-import { issueCredentials } from '../../src/lifecycle/credentials';
-import type { CreateInput, UpdateInput } from '../../src/lifecycle/inputs';
-import { AWAKE_PHASES, type Phase, type StoredWorker } from '../../src/lifecycle/record';
+import { MANAGER } from '../../src/lifecycle/model/actor';
+import type { CreateInput, UpdateInput } from '../../src/lifecycle/model/inputs';
+import { AWAKE_PHASES, type Phase, type StoredWorker } from '../../src/lifecycle/model/record';
+import { issueCredentials } from '../../src/lifecycle/requests/credentials';
 import { runSweep } from '../../src/lifecycle/sweeper';
 import type { ResourceView } from './backends/cloud';
 import type { ActorKind } from './options';

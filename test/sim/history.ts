@@ -3,7 +3,7 @@
  * every write of a worker record (observed at the store, so nothing the code does escapes it), the readiness
  * reports and activity calls that were answered, and the lifetimes the manager asked for.
  */
-import type { StoredWorker, WorkerRecord } from '../../src/lifecycle/record';
+import type { StoredWorker, WorkerRecord } from '../../src/lifecycle/model/record';
 
 export interface Violation {
   invariant: string;

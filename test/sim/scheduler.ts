@@ -8,7 +8,7 @@
  * No real timer, network or sleep is involved: between deliveries the scheduler yields one macrotask, which runs
  * every microtask the delivery released, so the state it sees next is fully determined by the seed.
  */
-import type { Clock } from '../../src/lifecycle/clock';
+import type { Clock } from '../../src/lifecycle/model/clock';
 import type { Random } from './random';
 
 /** One simulated function invocation (a request, a report, a sweeper run). */

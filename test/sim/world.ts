@@ -4,12 +4,12 @@
  * driver, sweeper and request code — only the store, the backends and the clock underneath are simulated.
  */
 import { BackendRegistry, type LifecycleContext, once, silentLogger } from '../../src/lifecycle/context';
-import { deadlineOf } from '../../src/lifecycle/policy';
-import type { StoredWorker } from '../../src/lifecycle/record';
-import { WorkerService } from '../../src/lifecycle/service';
-import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/settings';
+import { deadlineOf } from '../../src/lifecycle/model/policy';
+import type { StoredWorker } from '../../src/lifecycle/model/record';
+import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/model/settings';
+import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
+import { WorkerService } from '../../src/lifecycle/requests/service';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from '../../src/lifecycle/sweeper';
-import { WorkerRepository } from '../../src/store/repository';
 import { type SimBackend, SimCloud } from './backends/cloud';
 import { SimDocker } from './backends/docker';
 import { SimEcs } from './backends/ecs';

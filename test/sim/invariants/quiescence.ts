@@ -2,8 +2,8 @@
  * Invariants that only hold once the system had its chance to converge: faults off, every invocation finished,
  * the sweeper run until nothing is due. Each says why it matters.
  */
-import type { WorkerRecord } from '../../../src/lifecycle/record';
-import { layout } from '../../../src/store/layout';
+import type { WorkerRecord } from '../../../src/lifecycle/model/record';
+import { layout } from '../../../src/lifecycle/persistence/layout';
 import type { Violation } from '../history';
 import type { World } from '../world';
 import type { Snapshot } from './snapshot';

@@ -2,8 +2,8 @@
  * A read of the whole simulated world, taken without going through the scheduler (no faults, no time): the
  * records, hints, secrets and events in the bucket, and the resources in the backends.
  */
-import type { StoredWorker, WorkerRecord } from '../../../src/lifecycle/record';
-import { layout } from '../../../src/store/layout';
+import type { StoredWorker, WorkerRecord } from '../../../src/lifecycle/model/record';
+import { layout } from '../../../src/lifecycle/persistence/layout';
 import type { ResourceView } from '../backends/cloud';
 import type { World } from '../world';
 

@@ -3,7 +3,7 @@
  * snapshot; each says why it matters.
  */
 import { createHmac } from 'node:crypto';
-import { nextAction } from '../../../src/lifecycle/policy';
+import { nextAction } from '../../../src/lifecycle/model/policy';
 import type { Violation } from '../history';
 import { TEAM, type World } from '../world';
 import type { Snapshot } from './snapshot';
