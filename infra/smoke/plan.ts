@@ -88,7 +88,7 @@ export const STEPS: Record<Cloud, SmokeStep[]> = {
 
 export function describeSmokePlan(cloud: Cloud, run: string, settings: Record<string, string>): string {
   const lines = [
-    `Smoke plan for ${cloud} (run ${run}; everything created is tagged orchestrator.smoke=${run})`,
+    `Smoke plan for ${cloud} (run ${run}: everything it creates is named after the run, and tagged with it where the service takes tags)`,
   ];
   for (const [name, value] of Object.entries(settings)) lines.push(`  ${name}=${value}`);
   for (const step of STEPS[cloud]) {

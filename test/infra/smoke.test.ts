@@ -41,7 +41,7 @@ describe('npm run smoke', () => {
         0,
       );
       const text = output.join('\n');
-      expect(text).toContain(`Smoke plan for ${cloud} (run smoke-test;`);
+      expect(text).toContain(`Smoke plan for ${cloud} (run smoke-test:`);
       expect(text).toContain(cloud === 'aliyun' ? 'oss-create-race' : 'ecs-lifecycle');
       expect(text).toContain('sts-scope');
       expect(text).toContain('Dry run: nothing was sent.');
