@@ -29,7 +29,6 @@ const functionInput = async (f: FunctionPlan, orchestratorUrl?: string) => ({
   memorySize: f.memorySize,
   diskSize: f.diskSize,
   timeout: f.timeout,
-  instanceConcurrency: f.instanceConcurrency,
   role: f.roleArn,
   internetAccess: true,
   environmentVariables: withUrl(f, orchestratorUrl),

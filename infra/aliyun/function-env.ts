@@ -23,8 +23,9 @@ import {
 import type { FunctionName } from '../build/targets';
 
 /**
- * The deployed FC functions: one per bundle, plus `ensure-ready`, which runs the lifecycle bundle (same code, role
- * and environment) in a function of its own so its reserved concurrency caps the waits (DESIGN §3).
+ * The deployed FC functions: one per bundle, plus `ensure-ready`, which runs the lifecycle bundle (same code and
+ * role) in a function of its own: its reserved concurrency caps how many ensure-ready waits run at once, so a
+ * burst of waits can never take the instances that workers' `/ready` reports need.
  */
 export const FC_FUNCTIONS = ['lifecycle', 'ensure-ready', 'credentials', 'sweeper'] as const;
 export type FcFunctionName = (typeof FC_FUNCTIONS)[number];
@@ -36,21 +37,34 @@ export interface FunctionSize {
   cpu: number;
   memorySize: number;
   timeout: number;
-  instanceConcurrency: number;
 }
 
 /**
- * Sizes: 0.5 vCPU per 512 MB (FC 3.0 wants vCPU:GB between 1:1 and 1:4). Lifecycle and credentials are I/O
- * bound and serve many requests per instance; the sweeper runs alone (its store lease makes a second run idle).
- * Timeouts: ensure-ready waits at most 20 s; the sweeper's run budget is 40 s. ensure-ready serves one request
- * per instance: FC's reserved concurrency counts instances, so FC_ENSURE_READY_CONCURRENCY is then exactly the
- * number of waits at once (as ENSURE_READY_CONCURRENCY is on AWS).
+ * Sizes: 0.5 vCPU per 512 MB (FC 3.0 wants vCPU:GB between 1:1 and 1:4). Timeouts: ensure-ready waits at most
+ * 20 s; the sweeper's run budget is 40 s.
+ *
+ * No `instanceConcurrency`: FC 3.0's built-in runtimes (`nodejs20`) serve one request per instance and do not
+ * take the setting; only custom runtimes do. We stay on the built-in runtime (the handler is FC's event API, the
+ * cold start is the fastest FC has, and no HTTP server of ours has to run in the instance): FC scales out by
+ * instances instead, which costs more instances under load but nothing else. One request per instance is also
+ * what makes FC_ENSURE_READY_CONCURRENCY (instances) exactly the number of waits at once, as on AWS.
  */
 export const SIZES: Record<FcFunctionName, FunctionSize> = {
-  lifecycle: { cpu: 0.5, memorySize: 512, timeout: 30, instanceConcurrency: 20 },
-  'ensure-ready': { cpu: 0.5, memorySize: 512, timeout: 30, instanceConcurrency: 1 },
-  credentials: { cpu: 0.25, memorySize: 256, timeout: 10, instanceConcurrency: 20 },
-  sweeper: { cpu: 0.5, memorySize: 512, timeout: 60, instanceConcurrency: 1 },
+  lifecycle: { cpu: 0.5, memorySize: 512, timeout: 30 },
+  'ensure-ready': { cpu: 0.5, memorySize: 512, timeout: 30 },
+  credentials: { cpu: 0.25, memorySize: 256, timeout: 10 },
+  sweeper: { cpu: 0.5, memorySize: 512, timeout: 60 },
+};
+
+/**
+ * What a function is always given whatever the deployer set. The lifecycle function serves the HiClaw URL
+ * `POST /workers/{name}/ensure-ready` (the domain's `/*` route: FC routes only exact paths and trailing-`*`
+ * prefixes, so that URL cannot be routed by itself): there ensure-ready answers at once (200 ready, else 202 +
+ * Retry-After; HiClaw's own ensure-ready never blocks either), so it holds no lifecycle instance for a wait.
+ * Waiting is for `/ensure-ready/workers/{name}`, routed to the ensure-ready function and its reserved concurrency.
+ */
+const PINNED: Partial<Record<FcFunctionName, Record<string, string>>> = {
+  lifecycle: { ENSURE_READY_MAX_SECONDS: '0' },
 };
 
 const STATE = [...STATE_VARIABLES, 'OSS_BUCKET', 'OSS_REGION', 'OSS_ENDPOINT'];
@@ -94,6 +108,7 @@ export function functionEnvironment(
     STATE_STORE: 'oss',
     ...fixed,
     ...forwarded,
+    ...PINNED[fn],
     FUNCTION_TIMEOUT_SECONDS: String(SIZES[fn].timeout),
     ...(orchestratorUrl && fn !== 'credentials' ? { ORCHESTRATOR_URL: orchestratorUrl } : {}),
   };

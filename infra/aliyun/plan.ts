@@ -1,9 +1,17 @@
 /**
  * The deployment plan: the four FC 3.0 functions (built-in `nodejs20` runtime, one bundle zip each; ensure-ready
  * runs the lifecycle bundle with its own reserved concurrency), their HTTP triggers, the sweeper's timer, and
- * optionally a custom domain that routes `/credentials/sts` to the credentials function,
- * `/workers/{name}/ensure-ready` to ensure-ready and everything else to lifecycle (workers and the manager call all of
- * them under one `HICLAW_ORCHESTRATOR_URL`).
+ * optionally a custom domain (workers and the manager call all of them under one `HICLAW_ORCHESTRATOR_URL`).
+ *
+ * The domain's routes use only what FC documents for custom-domain routing ("Configure custom domain names":
+ * exact paths, and a path ending in `/*` matching by prefix, the longest prefix winning): `/credentials/sts`
+ * (exact) → credentials, `/ensure-ready/*` → ensure-ready, `/*` → lifecycle. A `*` inside a path
+ * (`/workers/{*}/ensure-ready`, braces added here) is not documented: FC might refuse it, or match it as the prefix `/workers/` and
+ * send every manager call to ensure-ready's few reserved instances. The waiting ensure-ready therefore has a path
+ * prefix of its own, `/ensure-ready/workers/{name}` (the FC HTTP adapter maps it to the API's route), and the
+ * HiClaw URL `/workers/{name}/ensure-ready` keeps working on lifecycle, answering without a wait
+ * (`function-env.ts`). A separate domain or trigger URL for ensure-ready would keep one path per route too, but
+ * would give clients a second base URL to know.
  *
  * Each function's environment (`function-env.ts`) is checked by the same readers its composition root runs at
  * cold start, so a misconfiguration fails the deploy, not the first request.
@@ -12,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { FC_ENSURE_READY_PREFIX } from '../../src/platforms/fc-http';
 import type { BuiltBundle } from '../build/bundle';
 import {
   checkFunctionEnvironment,
@@ -32,7 +41,6 @@ export interface FunctionPlan {
   memorySize: number;
   diskSize: number;
   timeout: number;
-  instanceConcurrency: number;
   /** FC `PutConcurrencyConfig`: instances kept for this function alone, and its ceiling (ensure-ready only). */
   reservedConcurrency?: number;
   roleArn: string;
@@ -83,7 +91,7 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
     warnings.push(
       'no FC_CUSTOM_DOMAIN: lifecycle and credentials get separate trigger URLs, and workers reach only the ' +
         "lifecycle one (HICLAW_ORCHESTRATOR_URL): their /credentials/sts calls need a custom domain's routing, " +
-        'and ensure-ready calls to that URL run on lifecycle, outside the reserved concurrency of ensure-ready',
+        'and ensure-ready calls to that URL run on lifecycle, without waiting (202 + Retry-After until ready)',
     );
   } else if (domain.protocol === 'HTTP') {
     warnings.push(
@@ -165,11 +173,11 @@ async function domainPlan(
   return {
     name: domain.name,
     protocol: cert ? 'HTTP,HTTPS' : 'HTTP',
-    // The more specific routes first: `/*` would otherwise take ensure-ready onto lifecycle.
+    // Exact paths and trailing-`*` prefixes only (the longest prefix wins on FC; listed most specific first).
     routes: [
       { path: '/credentials/sts', functionName: name('credentials'), methods: ['POST'], qualifier: 'LATEST' },
       {
-        path: '/workers/*/ensure-ready',
+        path: `${FC_ENSURE_READY_PREFIX}/*`,
         functionName: name('ensure-ready'),
         methods: ['POST'],
         qualifier: 'LATEST',
@@ -193,7 +201,7 @@ export function describePlan(plan: DeployPlan): string {
   for (const f of plan.functions) {
     lines.push(
       `  function ${f.name}: ${f.runtime} ${f.handler}, ${f.cpu} vCPU / ${f.memorySize} MB, timeout ${f.timeout} s, ` +
-        `instance concurrency ${f.instanceConcurrency}` +
+        'one request per instance' +
         (f.reservedConcurrency === undefined ? '' : `, reserved concurrency ${f.reservedConcurrency}`),
       `    role ${f.roleArn}`,
       `    logs ${f.logConfig ? `${f.logConfig.project}/${f.logConfig.logstore}` : 'none (set FC_LOG_PROJECT and FC_LOG_STORE)'}`,

@@ -22,6 +22,8 @@ export interface DeploySettings {
   roles: { lifecycle?: string; credentials?: string; sweeper?: string };
   /** Reserved concurrency of the ensure-ready function: how many waits run at once (FC_ENSURE_READY_CONCURRENCY). */
   ensureReadyConcurrency: number;
+  /** The account's instance quota in the region (FC_REGION_CONCURRENCY_QUOTA), which bounds the reservation. */
+  regionConcurrencyQuota: number;
   customDomain?: { name: string; certFile?: string; keyFile?: string };
   /** Simple Log Service project and Logstore every function logs to (FC `logConfig`); unset: no FC logging. */
   log?: { project: string; logstore: string };
@@ -75,11 +77,24 @@ export function readDeploySettings(env: Env, options: { dryRun: boolean }): Depl
   need(['OSS_BUCKET']);
   need(['MANAGER_API_KEYS', 'HICLAW_ORCHESTRATOR_API_KEY']);
   need(['STS_ROLE_ARN']);
-  // Reserved for ensure-ready alone, so a burst of waits can never take the instances /ready needs (DESIGN §3).
-  const concurrency = value(env, 'FC_ENSURE_READY_CONCURRENCY') ?? '5';
-  if (!/^[1-9]\d{0,3}$/.test(concurrency)) {
+  // Reserved for ensure-ready alone, so a burst of waits can never take the instances /ready needs. FC refuses a
+  // reservation above 90% of the region's instance quota (for one function, and for all together), and every
+  // reserved instance is one the lifecycle function cannot scale into: the bound is checked here, against the
+  // quota the account really has (FC_REGION_CONCURRENCY_QUOTA, 100 by default; see FC's quota page).
+  const quotaText = value(env, 'FC_REGION_CONCURRENCY_QUOTA') ?? '100';
+  const quota = /^[1-9]\d{0,6}$/.test(quotaText) ? Number(quotaText) : undefined;
+  if (quota === undefined) {
     missing.push(
-      `FC_ENSURE_READY_CONCURRENCY as a whole number from 1 to 9999 (got ${JSON.stringify(concurrency)})`,
+      `FC_REGION_CONCURRENCY_QUOTA as a whole number of instances (got ${JSON.stringify(quotaText)})`,
+    );
+  }
+  const ceiling = Math.floor((quota ?? 100) * 0.9);
+  const concurrency = value(env, 'FC_ENSURE_READY_CONCURRENCY') ?? '5';
+  const reserved = /^\d{1,7}$/.test(concurrency) ? Number(concurrency) : Number.NaN;
+  if (!(reserved >= 1 && reserved <= ceiling)) {
+    missing.push(
+      `FC_ENSURE_READY_CONCURRENCY as a whole number from 1 to ${ceiling} (90% of FC_REGION_CONCURRENCY_QUOTA ` +
+        `${quota ?? quotaText}; FC refuses more, and other functions' reservations count too) (got ${JSON.stringify(concurrency)})`,
     );
   }
   const domain = value(env, 'FC_CUSTOM_DOMAIN');
@@ -103,7 +118,8 @@ export function readDeploySettings(env: Env, options: { dryRun: boolean }): Depl
       : {}),
     functionPrefix: value(env, 'FC_FUNCTION_PREFIX') ?? 'worker-orchestrator',
     roles,
-    ensureReadyConcurrency: Number.parseInt(concurrency, 10) || 5,
+    ensureReadyConcurrency: Number.isNaN(reserved) ? 5 : reserved,
+    regionConcurrencyQuota: quota ?? 100,
     ...(domain
       ? {
           customDomain: {

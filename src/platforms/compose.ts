@@ -10,6 +10,7 @@ import { createApp } from '../api/app';
 import type { RouteTable } from '../api/route-table';
 import type { WorkerBackend } from '../backends/port';
 import type { BackendKind, OrchestratorConfig } from '../config/core';
+import { ConfigError } from '../errors';
 import {
   BackendRegistry,
   type Clock,
@@ -101,10 +102,21 @@ export function composeOrchestrator(input: ComposeInput): Orchestrator {
       try {
         return await (await app()).fetch(request);
       } catch (error) {
-        // Only reachable when composing failed (the store is unreachable at start); the app maps everything else.
+        // Only reachable when composing failed; the app maps everything else. A configuration the orchestrator
+        // refuses (e.g. a versioned OSS bucket) is no outage to retry: say so, and leave the details (bucket and
+        // setting names) to the log, which only the operator reads.
         log.error('orchestrator could not start', {
           error: error instanceof Error ? error.message : String(error),
         });
+        if (error instanceof ConfigError) {
+          return Response.json(
+            {
+              message: 'the orchestrator refuses to start with its configuration; its log says which setting',
+              code: 'misconfigured',
+            },
+            { status: 500 },
+          );
+        }
         return Response.json(
           { message: 'the orchestrator could not reach its state store', code: 'store_unavailable' },
           { status: 503, headers: { 'retry-after': '5' } },

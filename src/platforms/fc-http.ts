@@ -89,11 +89,26 @@ function decode(raw: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/**
+ * The custom domain's path prefix for the waiting ensure-ready. FC's custom-domain routes match exact paths or a
+ * trailing `*` prefix, so `/workers/{name}/ensure-ready` cannot get a route (and so a function with reserved
+ * concurrency) of its own; `/ensure-ready/*` can. FC passes the original path on, so the adapter maps
+ * `/ensure-ready/workers/{name}` back to the API's `/workers/{name}/ensure-ready`.
+ */
+export const FC_ENSURE_READY_PREFIX = '/ensure-ready';
+const ENSURE_READY_ALIAS = /^\/ensure-ready\/workers\/([^/]+)\/?$/;
+
+const apiPath = (rawPath: string): string => {
+  const path = rawPath.startsWith('/') ? rawPath : `/${rawPath}`;
+  const alias = ENSURE_READY_ALIAS.exec(path);
+  return alias ? `/workers/${alias[1]}/ensure-ready` : path;
+};
+
 export function fcEventToRequest(event: FcHttpEvent): Request {
   const method = event.requestContext.http.method.toUpperCase();
   const host = event.requestContext.domainName ?? event.headers?.host ?? 'localhost';
   const query = new URLSearchParams(event.queryParameters ?? {}).toString();
-  const url = `https://${host}${event.rawPath.startsWith('/') ? '' : '/'}${event.rawPath}${query ? `?${query}` : ''}`;
+  const url = `https://${host}${apiPath(event.rawPath)}${query ? `?${query}` : ''}`;
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (typeof value === 'string') headers.set(name, value);

@@ -88,7 +88,10 @@ const call: Call = async (fn, method, path, options = {}) => {
 };
 
 beforeAll(async () => {
-  oss = new FakeOssServer();
+  // FC's start-time credentials are valid too (FC hands out live ones): OSS accepts both key pairs' V4 signatures.
+  oss = new FakeOssServer({
+    credentials: { 'STS.fn-role-at-start': 'stale-secret', [ROLE_CREDENTIALS.accessKeyId]: 'fn-secret' },
+  });
   const ossUrl = await oss.start();
   sts = await startFakeAliyunSts({
     keys: { [ROLE_CREDENTIALS.accessKeyId]: { secret: 'fn-secret', securityToken: 'fn-token' } },

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../infra/aliyun/deploy';
+import { createFcApi } from '../../infra/aliyun/fc-api';
+import { readDeploySettings } from '../../infra/aliyun/settings';
 import { REPO_ROOT } from '../../infra/build/targets';
 import { FakeFcServer, zipEntryNames } from '../support/fake-fc-server';
 
@@ -130,10 +132,15 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
       runtime: 'nodejs20',
       handler: 'index.handler',
       role: env.FC_LIFECYCLE_ROLE_ARN,
-      instanceConcurrency: 1,
       timeout: lifecycle.timeout,
-      environmentVariables: lifecycle.environmentVariables,
     });
+    // The same settings, except that lifecycle answers the HiClaw ensure-ready URL without waiting.
+    const { ENSURE_READY_MAX_SECONDS, ...lifecycleEnv } = lifecycle.environmentVariables as Record<
+      string,
+      string
+    >;
+    expect(ENSURE_READY_MAX_SECONDS).toBe('0');
+    expect(ensureReady.environmentVariables).toEqual(lifecycleEnv);
     const upload = fc.calls.find(
       (c) => c.action === 'CreateFunction' && c.body?.functionName === 'worker-orchestrator-ensure-ready',
     )!;
@@ -161,15 +168,59 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     });
   });
 
-  it('sets FC_ENSURE_READY_CONCURRENCY as the reserved concurrency, and refuses one that is not a whole number', async () => {
+  it('sets FC_ENSURE_READY_CONCURRENCY as the reserved concurrency, bounded by 90% of the region quota, before sending anything', async () => {
     expect(await run([], { FC_ENSURE_READY_CONCURRENCY: '12' }), output.join('\n')).toBe(0);
     expect(fc.concurrency.get('worker-orchestrator-ensure-ready')).toMatchObject({ reservedConcurrency: 12 });
     const before = fc.calls.length;
-    expect(await run([], { FC_ENSURE_READY_CONCURRENCY: '0' })).toBe(1);
-    expect(output.join('\n')).toContain(
-      'FC_ENSURE_READY_CONCURRENCY as a whole number from 1 to 9999 (got "0")',
-    );
+    for (const [value, quota] of [
+      ['0', undefined],
+      ['91', undefined],
+      ['9999', undefined],
+      ['50', '50'],
+    ] as const) {
+      output.length = 0;
+      expect(await run([], { FC_ENSURE_READY_CONCURRENCY: value, FC_REGION_CONCURRENCY_QUOTA: quota })).toBe(
+        1,
+      );
+      const ceiling = quota ? Math.floor(Number(quota) * 0.9) : 90;
+      expect(output.join('\n')).toContain(
+        `FC_ENSURE_READY_CONCURRENCY as a whole number from 1 to ${ceiling} (90% of FC_REGION_CONCURRENCY_QUOTA`,
+      );
+    }
     expect(fc.calls.length).toBe(before);
+    // Exactly 90% of the (default) quota is planned, and FC (the fake, quota 100) accepts it.
+    expect(await run([], { FC_ENSURE_READY_CONCURRENCY: '90' }), output.join('\n')).toBe(0);
+    expect(fc.concurrency.get('worker-orchestrator-ensure-ready')).toMatchObject({ reservedConcurrency: 90 });
+  });
+
+  it('the fake refuses what FC refuses and the deploy never sends: instance concurrency on nodejs20, a mid-path *, > 90% reserved', async () => {
+    expect(await run(), output.join('\n')).toBe(0);
+    const sent = fc.calls.filter((c) => c.action === 'CreateFunction' || c.action === 'UpdateFunction');
+    expect(sent.every((c) => c.body?.instanceConcurrency === undefined)).toBe(true);
+
+    const api = createFcApi(readDeploySettings(env, { dryRun: false }));
+    const refusal = (call: Promise<unknown>) =>
+      call.then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      );
+    expect(
+      await refusal(api.updateFunction('worker-orchestrator-lifecycle', { instanceConcurrency: 20 })),
+    ).toContain('instanceConcurrency is not supported by the built-in runtime nodejs20');
+    expect(
+      await refusal(
+        api.updateCustomDomain('agents.example.com', {
+          routeConfig: {
+            routes: [{ path: '/workers/*/ensure-ready', functionName: 'worker-orchestrator-ensure-ready' }],
+          },
+        }),
+      ),
+    ).toMatch(
+      /400 InvalidArgument: route path '\/workers\/\*\/ensure-ready': '\*' is only allowed as the last/,
+    );
+    expect(await refusal(api.putConcurrencyConfig('worker-orchestrator-ensure-ready', 91))).toMatch(
+      /400 InvalidArgument: reservedConcurrency 91 .* exceeds 90% of the region quota \(90\)/,
+    );
   });
 
   it('stops with a clear message on a permission failure (403 AccessDenied), printing no secret', async () => {
@@ -189,7 +240,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     expect(fc.functions.size).toBe(0);
   });
 
-  it('routes /credentials/sts and /workers/*/ensure-ready to their functions ahead of /*, the domain URL the endpoint', async () => {
+  it('routes only exact paths and trailing-* prefixes: /credentials/sts, /ensure-ready/*, /* (the domain URL the endpoint)', async () => {
     expect(await run([], { FC_CUSTOM_DOMAIN: 'agents.example.com' })).toBe(0);
     const domain = fc.domains.get('agents.example.com')!;
     expect(domain.routeConfig).toEqual({
@@ -201,7 +252,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
           qualifier: 'LATEST',
         },
         {
-          path: '/workers/*/ensure-ready',
+          path: '/ensure-ready/*',
           functionName: 'worker-orchestrator-ensure-ready',
           methods: ['POST'],
           qualifier: 'LATEST',
@@ -229,7 +280,14 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
       (fc.domains.get('agents.example.com')!.routeConfig as { routes: { path: string }[] }).routes.map(
         (r) => r.path,
       ),
-    ).toEqual(['/credentials/sts', '/workers/*/ensure-ready', '/*']);
+    ).toEqual(['/credentials/sts', '/ensure-ready/*', '/*']);
+    // Resolved as FC documents it: the waiting path reaches ensure-ready, the HiClaw URLs reach lifecycle.
+    const to = (path: string) => fc.routeFor('agents.example.com', path);
+    expect(to('/ensure-ready/workers/alice')).toBe('worker-orchestrator-ensure-ready');
+    expect(to('/workers/alice/ensure-ready')).toBe('worker-orchestrator-lifecycle');
+    expect(to('/api/v1/workers/alice/ensure-ready')).toBe('worker-orchestrator-lifecycle');
+    expect(to('/workers/alice/ready')).toBe('worker-orchestrator-lifecycle');
+    expect(to('/credentials/sts')).toBe('worker-orchestrator-credentials');
   });
 
   it('needs no FC permission beyond the rendered deployer policy: every call it makes is allowed there', async () => {
@@ -334,11 +392,11 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     expect(text).toContain('Plan (dry run: nothing is sent)');
     expect(text).toContain('function worker-orchestrator-credentials');
     expect(text).toMatch(
-      /function worker-orchestrator-ensure-ready: .*instance concurrency 1, reserved concurrency 5\n {4}role acs:ram::\d+:role\/orchestrator-lifecycle\n/,
+      /function worker-orchestrator-ensure-ready: .*one request per instance, reserved concurrency 5\n {4}role acs:ram::\d+:role\/orchestrator-lifecycle\n/,
     );
     expect(text).toContain(
       '    /credentials/sts → worker-orchestrator-credentials\n' +
-        '    /workers/*/ensure-ready → worker-orchestrator-ensure-ready\n' +
+        '    /ensure-ready/* → worker-orchestrator-ensure-ready\n' +
         '    /* → worker-orchestrator-lifecycle',
     );
     expect(text).toContain('trigger worker-orchestrator-ensure-ready/http (http)');

@@ -61,6 +61,17 @@ describe('FC HTTP-trigger event ⇄ web Request/Response', () => {
     expect(request.body).toBeNull();
   });
 
+  it("maps the custom domain's ensure-ready prefix back to the API route, and leaves every other path alone", () => {
+    const path = (rawPath: string) =>
+      new URL(fcEventToRequest(http({ rawPath, queryParameters: { timeout_seconds: '20' } })).url);
+    const alias = path('/ensure-ready/workers/alice');
+    expect(alias.pathname).toBe('/workers/alice/ensure-ready');
+    expect(alias.searchParams.get('timeout_seconds')).toBe('20');
+    expect(path('/workers/alice/ensure-ready').pathname).toBe('/workers/alice/ensure-ready');
+    expect(path('/ensure-ready/workers/alice/extra').pathname).toBe('/ensure-ready/workers/alice/extra');
+    expect(path('/ensure-ready/other').pathname).toBe('/ensure-ready/other');
+  });
+
   it('decodes a base64 body and passes a plain one as is', async () => {
     const base64 = fcEventToRequest(
       http({

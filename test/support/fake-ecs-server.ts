@@ -14,7 +14,20 @@
  * - eventual consistency: a new service is MISSING from DescribeServices/ListServices for `visibilityDelayMs`;
  * - DeleteService: ACTIVE → DRAINING (tasks stop) → INACTIVE; a create with a DRAINING name is refused;
  * - an old task keeps running for `oldInstanceLingerMs` more after it was told to stop (update or sleep);
- * - injectable `ThrottlingException` (`throttle()`).
+ * - injectable `ThrottlingException` (`throttle()`);
+ * - RegisterTaskDefinition throttled by a token bucket of `registerBurst` (20) refilled at `registerPerSecond`
+ *   (1/s), answering 400 `ThrottlingException` "Rate exceeded" when empty;
+ * - task-definition revisions stay ACTIVE until DeregisterTaskDefinition marks them INACTIVE; an INACTIVE one
+ *   keeps its running services and tasks but cannot create or update a service; ListTaskDefinitions pages the
+ *   ARNs by `familyPrefix` and `status`.
+ *
+ * The documentation it follows: the Amazon ECS API Reference (https://docs.aws.amazon.com/AmazonECS/latest/
+ * APIReference/Welcome.html) for each action's shapes and errors, "Common Errors" for the JSON 1.1 error
+ * bodies, "Request throttling for the Amazon ECS API" (https://docs.aws.amazon.com/AmazonECS/latest/
+ * developerguide/request-throttling.html: token buckets per account and Region; RegisterTaskDefinition 20 burst,
+ * 1/s sustained, as also reported in aws-actions/amazon-ecs-deploy-task-definition#502), "DeregisterTaskDefinition"
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterTaskDefinition.html), "DeleteService"
+ * (ACTIVE → DRAINING → INACTIVE) and "Signature Version 4 signing process" for the Authorization header.
  */
 
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -34,10 +47,14 @@ export interface FakeEcsOptions {
   oldInstanceLingerMs?: number;
   visibilityDelayMs?: number;
   circuitBreakerThreshold?: number;
+  /** RegisterTaskDefinition's token bucket: capacity and refill per second (ECS: about 20 and 1). */
+  registerBurst?: number;
+  registerPerSecond?: number;
 }
 
 interface TaskDefinition {
   arn: string;
+  status: 'ACTIVE' | 'INACTIVE';
   family: string;
   revision: number;
   body: Record<string, unknown>;
@@ -128,6 +145,8 @@ export class FakeEcsServer {
   private throttles: { remaining: number; action?: string }[] = [];
   private drops: { remaining: number; action: string }[] = [];
   private stuck = false;
+  private registerTokens: number;
+  private registerRefilledAt = Date.now();
 
   private constructor(
     private readonly server: Server,
@@ -144,8 +163,11 @@ export class FakeEcsServer {
       oldInstanceLingerMs: 0,
       visibilityDelayMs: 60,
       circuitBreakerThreshold: 3,
+      registerBurst: 20,
+      registerPerSecond: 1,
       ...options,
     };
+    this.registerTokens = this.o.registerBurst;
     // A zero start time would let a failing task be relaunched and fail again at the same instant, forever.
     this.o.taskStartMs = Math.max(1, this.o.taskStartMs);
   }
@@ -205,6 +227,11 @@ export class FakeEcsServer {
   service(name: string): FakeEcsService | undefined {
     this.settle();
     return [...this.services.values()].find((s) => s.name === name);
+  }
+
+  /** ARNs of a family's revisions that are still ACTIVE. */
+  activeRevisions(family: string): string[] {
+    return (this.families.get(family) ?? []).filter((td) => td.status === 'ACTIVE').map((td) => td.arn);
   }
 
   requestsFor(action: string) {
@@ -351,12 +378,17 @@ export class FakeEcsServer {
   private dispatch(action: string, b: Record<string, unknown>): unknown {
     const now = Date.now();
     const cluster = typeof b.cluster === 'string' ? b.cluster : 'default';
-    if (action !== 'RegisterTaskDefinition' && !this.o.clusters.includes(cluster)) {
+    if (!action.includes('TaskDefinition') && !this.o.clusters.includes(cluster)) {
       throw new AwsError(400, 'ClusterNotFoundException', 'Cluster not found.');
     }
     switch (action) {
       case 'RegisterTaskDefinition':
+        this.takeRegisterToken(now);
         return this.register(b);
+      case 'DeregisterTaskDefinition':
+        return this.deregister(b);
+      case 'ListTaskDefinitions':
+        return this.listTaskDefinitions(b);
       case 'CreateService':
         return { service: this.shape(this.createService(cluster, b, now), true) };
       case 'UpdateService':
@@ -406,6 +438,7 @@ export class FakeEcsServer {
     const list = this.families.get(family) ?? [];
     const revision = list.length + 1;
     const td: TaskDefinition = {
+      status: 'ACTIVE',
       arn: `arn:aws:ecs:${this.o.region}:${this.o.accountId}:task-definition/${family}:${revision}`,
       family,
       revision,
@@ -419,14 +452,52 @@ export class FakeEcsServer {
     return { taskDefinition: { ...definition, taskDefinitionArn: td.arn, revision, status: 'ACTIVE' }, tags };
   }
 
-  private taskDefinition(ref: unknown): TaskDefinition {
+  private takeRegisterToken(now: number): void {
+    const refill = ((now - this.registerRefilledAt) / 1000) * this.o.registerPerSecond;
+    this.registerTokens = Math.min(this.o.registerBurst, this.registerTokens + refill);
+    this.registerRefilledAt = now;
+    if (this.registerTokens < 1) throw new AwsError(400, 'ThrottlingException', 'Rate exceeded');
+    this.registerTokens -= 1;
+  }
+
+  private deregister(b: Record<string, unknown>) {
+    const td = this.taskDefinition(b.taskDefinition, true);
+    if (!String(b.taskDefinition ?? '').includes(':')) {
+      throw new AwsError(400, 'ClientException', 'You must specify a revision.');
+    }
+    td.status = 'INACTIVE';
+    return {
+      taskDefinition: { ...td.body, taskDefinitionArn: td.arn, revision: td.revision, status: td.status },
+    };
+  }
+
+  private listTaskDefinitions(b: Record<string, unknown>) {
+    const prefix = String(b.familyPrefix ?? '');
+    const status = String(b.status ?? 'ACTIVE');
+    const all = [...this.families.entries()]
+      .filter(([family]) => family.startsWith(prefix))
+      .flatMap(([, list]) => list.filter((td) => td.status === status).map((td) => td.arn));
+    const start = Number(b.nextToken ?? 0);
+    const size = Math.min(Number(b.maxResults ?? 100), 100);
+    const page = all.slice(start, start + size);
+    return {
+      taskDefinitionArns: page,
+      ...(start + size < all.length ? { nextToken: String(start + size) } : {}),
+    };
+  }
+
+  /** A revision by ARN or `family[:revision]`; only an ACTIVE one can start services unless `anyStatus`. */
+  private taskDefinition(ref: unknown, anyStatus = false): TaskDefinition {
     const text = String(ref ?? '');
     const [family, revision] = (
       text.includes('task-definition/') ? text.split('task-definition/')[1]! : text
     ).split(':');
     const list = this.families.get(family ?? '') ?? [];
-    const td = revision ? list[Number(revision) - 1] : list.at(-1);
+    const td = revision ? list[Number(revision) - 1] : list.filter((t) => t.status === 'ACTIVE').at(-1);
     if (!td) throw new AwsError(400, 'InvalidParameterException', 'TaskDefinition not found.');
+    if (!anyStatus && td.status === 'INACTIVE') {
+      throw new AwsError(400, 'ClientException', `TaskDefinition is inactive: ${td.arn}`);
+    }
     return td;
   }
 

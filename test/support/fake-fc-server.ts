@@ -14,6 +14,20 @@
  * update; `httpTrigger` URLs for `http` triggers), custom domains (create, get, update; each route must name an
  * existing function with an HTTP trigger and a path starting with `/`, as FC requires). `denyAll()` makes every
  * call a 403 (a RAM user without FC permissions).
+ *
+ * Stricter where FC's documentation is, and refusing what it does not document:
+ * - "Configure custom domain names" (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/
+ *   configure-custom-domain-names): a route path is exact, or ends in `*` to match by prefix (longest prefix
+ *   wins). A `*` anywhere else is refused with 400 `InvalidArgument` (`routeFor()` resolves a request path the
+ *   documented way, for tests of the layout).
+ * - "Comparison and compatibility between Function Compute 3.0 and Function Compute 2.0"
+ *   (https://www.alibabacloud.com/help/en/functioncompute/feature-updates-in-function-compute-3) and "Configure
+ *   instance concurrency": built-in runtimes no longer support instance concurrency, custom runtimes do; an
+ *   `instanceConcurrency` above 1 on a built-in runtime is refused with 400 `InvalidArgument`.
+ * - "PutConcurrencyConfig" (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/developer-reference/
+ *   api-fc-2023-03-30-putconcurrencyconfig) and "Configure instance scaling limits": one function's reserved
+ *   concurrency, and all functions' together, may not exceed 90% of the region's instance quota (`regionQuota`,
+ *   default 100); more is 400 `InvalidArgument`.
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -67,8 +81,27 @@ export class FakeFcServer {
   private server: Server | undefined;
 
   constructor(
-    private readonly options: { keys: Record<string, string>; accountId: string; region: string },
+    private readonly options: {
+      keys: Record<string, string>;
+      accountId: string;
+      region: string;
+      /** The account's instance quota in the region (default 100). */
+      regionQuota?: number;
+    },
   ) {}
+
+  /** The function a custom domain sends `path` to, resolved as FC documents: exact first, then longest prefix. */
+  routeFor(domain: string, path: string): string | undefined {
+    const routes = ((this.domains.get(domain)?.routeConfig as { routes?: Model[] } | undefined)?.routes ??
+      []) as Model[];
+    const exact = routes.find((r) => r.path === path);
+    if (exact) return String(exact.functionName);
+    const prefixes = routes
+      .map((r) => String(r.path))
+      .filter((p) => p.endsWith('*') && path.startsWith(p.slice(0, -1)))
+      .sort((a, b) => b.length - a.length);
+    return prefixes[0] ? String(routes.find((r) => r.path === prefixes[0])!.functionName) : undefined;
+  }
 
   denyAll(): void {
     this.denied = true;
@@ -171,18 +204,23 @@ export class FakeFcServer {
     if (!existing) return this.fail(res, 404, 'FunctionNotFound', `function '${name}' does not exist`);
     if (method === 'GET') return this.reply(res, 200, existing);
     if (method === 'PUT') {
-      const invalid = this.invalidFunction(body, false);
+      const invalid = this.invalidFunction(body, false, existing);
       if (invalid) return this.fail(res, 400, 'InvalidArgument', invalid);
       return this.reply(res, 200, this.storeFunction(name!, { ...existing, ...body }));
     }
     return this.fail(res, 400, 'PathNotSupported', `${method} on a function is not modelled`);
   }
 
-  private invalidFunction(body: Model | undefined, creating: boolean): string | undefined {
+  private invalidFunction(body: Model | undefined, creating: boolean, existing?: Model): string | undefined {
     if (creating && !/^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$/.test(String(body?.functionName ?? ''))) {
       return 'functionName is invalid';
     }
     if (creating && !body?.runtime) return 'runtime is required';
+    const runtime = String(body?.runtime ?? existing?.runtime ?? '');
+    const concurrency = body?.instanceConcurrency;
+    if (typeof concurrency === 'number' && concurrency > 1 && !runtime.startsWith('custom')) {
+      return `instanceConcurrency is not supported by the built-in runtime ${runtime}: only custom runtimes take it`;
+    }
     const log = body?.logConfig as { project?: unknown; logstore?: unknown } | undefined;
     if (
       log !== undefined &&
@@ -274,6 +312,18 @@ export class FakeFcServer {
     if (typeof reserved !== 'number' || !Number.isInteger(reserved) || reserved < 0) {
       return this.fail(res, 400, 'InvalidArgument', 'reservedConcurrency must be a whole number');
     }
+    const ceiling = Math.floor((this.options.regionQuota ?? 100) * 0.9);
+    const others = [...this.concurrency.entries()]
+      .filter(([name]) => name !== fn)
+      .reduce((sum, [, c]) => sum + Number(c.reservedConcurrency ?? 0), 0);
+    if (reserved > ceiling || others + reserved > ceiling) {
+      return this.fail(
+        res,
+        400,
+        'InvalidArgument',
+        `reservedConcurrency ${reserved} (with ${others} reserved elsewhere) exceeds 90% of the region quota (${ceiling})`,
+      );
+    }
     const config = {
       functionArn: `acs:fc:${this.options.region}:${this.options.accountId}:functions/${fn}`,
       functionName: fn,
@@ -288,7 +338,11 @@ export class FakeFcServer {
     const routes = ((body?.routeConfig as { routes?: Model[] } | undefined)?.routes ?? []) as Model[];
     for (const route of routes) {
       const fn = String(route.functionName ?? '');
-      if (!String(route.path ?? '').startsWith('/')) return `route path '${String(route.path)}' is invalid`;
+      const path = String(route.path ?? '');
+      if (!path.startsWith('/')) return `route path '${path}' is invalid`;
+      if (path.slice(0, -1).includes('*')) {
+        return `route path '${path}': '*' is only allowed as the last character (a prefix match)`;
+      }
       if (!this.functions.has(fn)) return `route ${String(route.path)}: function '${fn}' does not exist`;
       const http = [...this.triggers.entries()].some(
         ([key, t]) => key.startsWith(`${fn}/`) && t.triggerType === 'http',

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkOssV4Signature } from './oss-v4-signature';
 
 /**
  * A protocol-level fake of Alibaba Cloud OSS: a real HTTP server on 127.0.0.1 speaking the subset of the OSS
@@ -8,10 +9,20 @@ import type { AddressInfo } from 'node:net';
  * `ali-oss` client talks to it unchanged. Point ali-oss at it with `endpoint: 'http://127.0.0.1:<port>'`: for an
  * IP endpoint ali-oss puts the object name straight in the path and the bucket in the `Host` header.
  *
- * Modelled: PutObject (with `x-oss-forbid-overwrite` → 409 `FileAlreadyExists`; any `If-*` precondition →
- * 400 `NotImplemented`, as OSS documents), GetObject / HeadObject (404 `NoSuchKey`; HEAD without a body),
- * DeleteObject, DeleteMultipleObjects, ListObjectsV2 (`list-type=2`). Signatures are not verified, but an
- * `Authorization` header must be present (403 otherwise).
+ * The documentation it follows (Alibaba Cloud OSS API reference and error centre):
+ * - "Include a V4 signature in the Authorization header (recommended)"
+ *   (https://www.alibabacloud.com/help/en/oss/developer-reference/recommend-to-use-signature-version-4): only
+ *   `OSS4-HMAC-SHA256` is accepted, and the signature is recomputed (`oss-v4-signature.ts`) with the registered
+ *   secrets and the fake's region: V1 (`OSS <ak>:<sig>`) is refused with 403 `AccessDenied`, as OSS does for new
+ *   accounts since 2025-03-01 and new buckets since 2025-09-01 ("OSS V1 signature retirement" notice).
+ * - "PutObject" (https://www.alibabacloud.com/help/en/oss/developer-reference/putobject): `x-oss-forbid-overwrite:
+ *   true` → 409 `FileAlreadyExists` (error 0026-00000201), only `true`/`false` allowed; the header has no effect
+ *   on a bucket whose versioning is Enabled or Suspended (the write becomes a new version), so there the fake
+ *   overwrites. `If-Match` and the other `If-*` preconditions → 400 `NotImplemented` (error 0017-00000245).
+ * - "GetBucketVersioning" (https://www.alibabacloud.com/help/en/oss/developer-reference/getbucketversioning):
+ *   `GET /?versioning` → `<VersioningConfiguration>` with `<Status>` only once versioning was ever set.
+ * - GetObject / HeadObject (404 `NoSuchKey`; HEAD without a body), DeleteObject, DeleteMultipleObjects,
+ *   ListObjectsV2 (`list-type=2`).
  *
  * Faults are injected per request: 503, 500, 409 `FileImmutable` (a write refused by a retention policy: a 409
  * that is not `FileAlreadyExists`), a reset before anything is applied, a hang past the client's timeout, and a
@@ -34,6 +45,9 @@ const MESSAGES: Record<string, string> = {
   ServiceUnavailable: 'Please reduce your request rate.',
   InternalError: 'We encountered an internal error. Please try again.',
   AccessDenied: 'You have no right to access this object.',
+  InvalidAccessKeyId: 'The OSS Access Key Id you provided does not exist in our records.',
+  SignatureDoesNotMatch: 'The request signature we calculated does not match the signature you provided.',
+  RequestTimeTooSkewed: 'The difference between the request time and the current time is too large.',
   MethodNotAllowed: 'The specified method is not allowed against this resource.',
 };
 
@@ -58,12 +72,25 @@ const xmlUnescape = (text: string) =>
 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
+export type BucketVersioning = 'Off' | 'Enabled' | 'Suspended';
+
+export interface FakeOssOptions {
+  /** Access key id → secret: the keys whose V4 signatures the fake accepts. */
+  credentials: Record<string, string>;
+  /** The region in the signature's scope, without `oss-` (default `cn-hangzhou`). */
+  region?: string;
+}
+
 export class FakeOssServer {
   /** Stored objects by name: what tests inspect, and may edit to stage a lagging or pruned state. */
   readonly objects = new Map<string, FakeOssObject>();
   readonly requests: { method: string; name: string; query: string }[] = [];
   private readonly faults: { fault: OssFault; method: string | undefined; name: RegExp | undefined }[] = [];
   private server: Server | undefined;
+  /** The bucket's versioning state; once set it can be Suspended but never Off again, as on OSS. */
+  versioning: BucketVersioning = 'Off';
+
+  constructor(private readonly options: FakeOssOptions) {}
 
   /** The next `count` requests (of `method` and for an object matching `name`, when given) fail with `fault`. */
   injectFault(fault: OssFault, count = 1, method?: string, name?: RegExp): void {
@@ -110,8 +137,18 @@ export class FakeOssServer {
     const name = decodeURIComponent(url.pathname.slice(1));
     this.requests.push({ method, name, query: url.search });
 
-    if (!/^OSS4?(-HMAC-SHA256)? \S/.test(req.headers.authorization ?? '')) {
-      return this.error(res, method, 403, 'AccessDenied');
+    const signed = checkOssV4Signature(
+      req,
+      {
+        bucket: String(req.headers.host ?? '').split('.')[0] ?? '',
+        objectName: name,
+        rawQuery: (req.url ?? '').split('?')[1] ?? '',
+      },
+      { region: this.options.region ?? 'cn-hangzhou', secrets: this.options.credentials },
+    );
+    if (signed.code) {
+      // Every signature failure is a 403 on OSS, whatever its code.
+      return this.error(res, method, 403, signed.code, `<Reason>${xmlEscape(signed.reason ?? '')}</Reason>`);
     }
     const fault = this.takeFault(method, name);
     if (fault === 'reset') return void req.socket.destroy();
@@ -125,6 +162,7 @@ export class FakeOssServer {
       if (method === 'GET' && url.searchParams.get('list-type') === '2')
         return this.list(res, url.searchParams);
       if (method === 'POST' && url.searchParams.has('delete')) return this.deleteMulti(req, res, body, lose);
+      if (method === 'GET' && url.searchParams.has('versioning')) return this.versioningConfig(res);
       return this.error(res, method, 405, 'MethodNotAllowed');
     }
 
@@ -137,7 +175,10 @@ export class FakeOssServer {
       if (forbid !== undefined && forbid !== 'true' && forbid !== 'false') {
         return this.error(res, method, 400, 'InvalidArgument');
       }
-      if (forbid === 'true' && current) return this.error(res, method, 409, 'FileAlreadyExists');
+      // Ignored on a versioned bucket: the put becomes the newest version, and the old one is kept behind it.
+      if (forbid === 'true' && current && this.versioning === 'Off') {
+        return this.error(res, method, 409, 'FileAlreadyExists');
+      }
       this.setObject(name, body);
       if (lose) return void req.socket.destroy();
       const etag = this.objects.get(name)!.etag;
@@ -161,6 +202,15 @@ export class FakeOssServer {
       return void res.end(method === 'HEAD' ? undefined : current.body);
     }
     return this.error(res, method, 405, 'MethodNotAllowed');
+  }
+
+  private versioningConfig(res: ServerResponse): void {
+    const status = this.versioning === 'Off' ? '' : `<Status>${this.versioning}</Status>`;
+    res
+      .writeHead(200, { 'Content-Type': 'application/xml', 'x-oss-request-id': randomUUID() })
+      .end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration>${status}</VersioningConfiguration>`,
+      );
   }
 
   /** ListObjectsV2; the continuation token is the last key returned, base64-encoded (opaque to clients). */

@@ -10,11 +10,22 @@
  * - eventual consistency: a created app is invisible to describe/list/tag calls for `visibilityDelayMs`, while
  *   its name is already taken (a duplicate CreateApplication fails with `InvalidParameter.WithMessage {AppName}`);
  * - an old instance keeps running (`Terminating`) for `oldInstanceLingerMs` after a stop or a deploy;
+ * - DeployApplication and RestartApplication keep `MinReadyInstances` old instances (default 1) serving until
+ *   the new one is ready: unless the request says `MinReadyInstances=0`, the new instance starts beside the old
+ *   one and both run until the order ends (`maxRunning` records the most that ever ran at once). With 0, the old
+ *   one is stopped when the order starts and the new one boots when it ends ("DeployApplication",
+ *   https://www.alibabacloud.com/help/en/sae/api-sae-2019-05-06-deployapplication, and "RestartApplication",
+ *   https://www.alibabacloud.com/help/en/sae/api-sae-2019-05-06-restartapplication: MinReadyInstances, the
+ *   minimum number of ready instances kept during the change);
  * - injectable throttling (`throttle()`: `Throttling.User` 400 by default, or 503);
  * - images: only pushed images can be pulled. Modelling choice: with `imagePullFailure: 'reject'` (default)
  *   Create/DeployApplication refuse an unknown image up front with 400 `InvalidParameter.WithMessage`
  *   "{ImageUrl}"; with `'change-order'` the order is accepted and then FAILs with an `ErrImagePull` instance.
  * Time is evaluated lazily on each request (no timers), so the fake is deterministic given the clock.
+ *
+ * Other documentation it follows: the SAE 2019-05-06 API reference (https://www.alibabacloud.com/help/en/sae/
+ * developer-reference/api-sae-2019-05-06-dir) for the ROA paths, parameters and error codes, and "Request
+ * signatures" for V3 (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature).
  */
 
 import { createHash, createHmac, randomUUID } from 'node:crypto';
@@ -64,6 +75,8 @@ export interface FakeSaeApp {
   lastOrder?: Order;
   instances: FakeSaeInstance[];
   lingering: FakeSaeInstance[];
+  /** The most instances ever in state Running at once: 2 means two copies of one worker ran together. */
+  maxRunning: number;
 }
 
 export interface RecordedSaeRequest {
@@ -238,7 +251,7 @@ export class FakeSaeServer {
     }
   }
 
-  /** ACS3-HMAC-SHA256, recomputed from what arrived (cloud-apis §1.1: the client's default signature). */
+  /** ACS3-HMAC-SHA256 (V3), recomputed from what arrived: the signature @alicloud/openapi-client sends by default. */
   private authenticate(req: IncomingMessage, url: URL, body: Buffer): void {
     const auth = String(req.headers.authorization ?? '');
     const m = /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]+),Signature=([0-9a-f]+)$/.exec(auth);
@@ -371,6 +384,7 @@ export class FakeSaeServer {
       deleting: false,
       instances: [],
       lingering: [],
+      maxRunning: 0,
     };
     this.apps.set(app.AppId, app);
     const order = this.order(app, 'CoCreateApp', (at) => this.boot(app, at));
@@ -421,7 +435,7 @@ export class FakeSaeServer {
           'Application.InvalidStatus',
           'The application status is abnormal. Please try again later.',
         );
-      return { ChangeOrderId: this.order(app, 'CoRestartApplication', (at) => this.boot(app, at)).id };
+      return { ChangeOrderId: this.replace(app, 'CoRestartApplication', p).id };
     }
     if (action === 'StartApplication')
       return { ChangeOrderId: this.order(app, 'CoStart', (at) => this.boot(app, at)).id };
@@ -438,11 +452,64 @@ export class FakeSaeServer {
       return { ChangeOrderId: order.id };
     }
     this.validateConfig({ ...app.config, ...p });
-    const order = this.order(app, 'CoDeploy', (at) => {
-      app.config = { ...app.config, ...p };
-      return app.status === 'STOPPED' ? 'SUCCESS' : this.boot(app, at);
-    });
+    const { MinReadyInstances: _, MinReadyInstanceRatio: __, AppId: ___, ...config } = p;
+    if (app.status === 'STOPPED') {
+      const order = this.order(app, 'CoDeploy', () => {
+        app.config = { ...app.config, ...config };
+        return 'SUCCESS';
+      });
+      return { AppId: app.AppId, ChangeOrderId: order.id, IsNeedApproval: false };
+    }
+    const order = this.replace(app, 'CoDeploy', p, config);
     return { AppId: app.AppId, ChangeOrderId: order.id, IsNeedApproval: false };
+  }
+
+  /**
+   * A rolling replacement of a running app (deploy, restart). SAE keeps MinReadyInstances old instances ready
+   * until the new ones are (default 1): the new instance starts at once beside the old, which is stopped only
+   * when the order ends. With MinReadyInstances=0 the old one stops first and the new one boots at the end.
+   */
+  private replace(app: FakeSaeApp, type: string, p: Record<string, string>, config = {}): Order {
+    const next = { ...app.config, ...config };
+    if (p.MinReadyInstances === '0') {
+      this.halt(app, Date.now(), 'RUNNING');
+      return this.order(app, type, (at) => {
+        app.config = next;
+        return this.boot(app, at);
+      });
+    }
+    const surge = this.instance(app, Date.now(), next);
+    app.instances.push(surge);
+    this.countRunning(app);
+    return this.order(app, type, (at) => {
+      app.config = next;
+      app.instances = app.instances.filter((i) => i !== surge);
+      this.halt(app, at, 'RUNNING');
+      app.instances = [surge];
+      return surge.InstanceContainerStatus === 'Running' ? 'SUCCESS' : 'FAIL';
+    });
+  }
+
+  private instance(app: FakeSaeApp, at: number, config: Record<string, string>, forced?: string) {
+    const pulled = this.images.has(config.ImageUrl ?? '');
+    const env = Object.fromEntries(
+      (JSON.parse(config.Envs ?? '[]') as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+    );
+    return {
+      InstanceId: `${app.AppName}-${(++this.seq).toString(36)}-${randomUUID().slice(0, 5)}`,
+      GroupId: `${app.AppId}-default-group`,
+      CreateTimeStamp: at,
+      InstanceContainerStatus: forced ?? (pulled ? 'Running' : 'ErrImagePull'),
+      ImageUrl: config.ImageUrl ?? '',
+      env,
+    };
+  }
+
+  private countRunning(app: FakeSaeApp): void {
+    const running = [...app.instances, ...app.lingering].filter(
+      (i) => i.InstanceContainerStatus === 'Running',
+    );
+    app.maxRunning = Math.max(app.maxRunning, running.length);
   }
 
   private order(app: FakeSaeApp, type: string, apply: Order['apply']): Order {
@@ -467,25 +534,10 @@ export class FakeSaeServer {
   /** Replace the running instance with a new one (the old one lingers); FAIL when the image cannot be pulled. */
   private boot(app: FakeSaeApp, at: number, forced?: string): 'SUCCESS' | 'FAIL' {
     this.halt(app, at, 'RUNNING');
-    const pulled = this.images.has(app.config.ImageUrl ?? '');
-    const state = forced ?? (pulled ? 'Running' : 'ErrImagePull');
-    const env = Object.fromEntries(
-      (JSON.parse(app.config.Envs ?? '[]') as { name: string; value: string }[]).map((e) => [
-        e.name,
-        e.value,
-      ]),
-    );
-    app.instances = [
-      {
-        InstanceId: `${app.AppName}-${(++this.seq).toString(36)}-${randomUUID().slice(0, 5)}`,
-        GroupId: `${app.AppId}-default-group`,
-        CreateTimeStamp: at,
-        InstanceContainerStatus: state,
-        ImageUrl: app.config.ImageUrl ?? '',
-        env,
-      },
-    ];
-    return state === 'Running' ? 'SUCCESS' : 'FAIL';
+    const fresh = this.instance(app, at, app.config, forced);
+    app.instances = [fresh];
+    this.countRunning(app);
+    return fresh.InstanceContainerStatus === 'Running' ? 'SUCCESS' : 'FAIL';
   }
 
   private halt(app: FakeSaeApp, at: number, status: FakeSaeApp['status']): 'SUCCESS' {

@@ -23,7 +23,6 @@ import {
   DescribeServicesCommand,
   ECSClient,
   type ECSClientConfig,
-  RegisterTaskDefinitionCommand,
   type Service,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -40,6 +39,7 @@ import type {
 import { LABELS } from '../port';
 import { errorName, isServiceGone, translateEcsError } from './errors';
 import { listEcsInventory } from './inventory';
+import { DEFAULT_PACING, type RegistrationPacing, TaskDefinitionRegistrar } from './registration';
 import { assertImageExists } from './registry-check';
 import { createServiceInput } from './service-input';
 import { serviceTasks, statusOf } from './status';
@@ -78,6 +78,8 @@ export interface EcsBackendOptions {
   imageCheckTimeoutMs?: number;
   /** How long create waits for a service that exists but is not yet described (default 5000 ms). */
   visibilityWaitMs?: number;
+  /** RegisterTaskDefinition's local token bucket and throttling retries (see `registration.ts`). */
+  registrationPacing?: Partial<RegistrationPacing>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -87,6 +89,7 @@ export class EcsBackend implements WorkerBackend {
   readonly deploymentMode = 'cloud' as const;
   readonly capabilities = { logs: false };
   private readonly client: ECSClient;
+  private readonly registrar: TaskDefinitionRegistrar;
 
   constructor(private readonly options: EcsBackendOptions) {
     this.client = new ECSClient({
@@ -96,6 +99,10 @@ export class EcsBackend implements WorkerBackend {
       requestHandler: { requestTimeout: 15_000, connectionTimeout: 5_000, throwOnRequestTimeout: true },
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
+    });
+    this.registrar = new TaskDefinitionRegistrar(this.client, {
+      ...DEFAULT_PACING,
+      ...options.registrationPacing,
     });
   }
 
@@ -156,7 +163,10 @@ export class EcsBackend implements WorkerBackend {
     }
   }
 
-  /** New revision + forced deployment. desiredCount is untouched: a sleeping worker runs it at its next wake. */
+  /**
+   * New revision + forced deployment. desiredCount is untouched: a sleeping worker runs it at its next wake.
+   * Once ECS took the update, the family's older revisions are deregistered (the rollout keeps its old tasks).
+   */
   async update(ref: BackendRef, spec: WorkerSpec): Promise<CreatedResource> {
     const definition = this.taskDefinition(spec);
     await this.verifyImage(spec.image);
@@ -170,6 +180,7 @@ export class EcsBackend implements WorkerBackend {
           forceNewDeployment: true,
         }),
       );
+      await this.registrar.retireOthers(spec.resourceName, taskDefinition);
       return {
         ref: { resourceName: ref.resourceName, id: service?.serviceArn ?? ref.id ?? ref.resourceName },
       };
@@ -246,8 +257,7 @@ export class EcsBackend implements WorkerBackend {
     spec: WorkerSpec,
   ): Promise<string> {
     try {
-      const { taskDefinition } = await this.client.send(new RegisterTaskDefinitionCommand(definition));
-      return taskDefinition?.taskDefinitionArn ?? spec.resourceName;
+      return (await this.registrar.register(definition)) ?? spec.resourceName;
     } catch (error) {
       throw translateEcsError(error, 'RegisterTaskDefinition', spec.resourceName, spec.env);
     }

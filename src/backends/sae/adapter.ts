@@ -73,6 +73,13 @@ const STARTING = new Set([
   'CoScaleOut',
 ]);
 const FAILED = new Set(['FAIL', 'SYSTEM_FAIL', 'ABORT']);
+/**
+ * Sent with every DeployApplication and RestartApplication. SAE otherwise keeps MinReadyInstances (default 1)
+ * old instances serving until the new ones are ready, so a one-instance worker would run twice at once: two
+ * copies heartbeating, taking work and writing its data. Zero stops the old one first; the worker is briefly
+ * down instead, which the lifecycle already treats as a restart.
+ */
+const ONE_COPY = { MinReadyInstances: 0 };
 
 export class SaeBackend implements WorkerBackend {
   readonly name = 'sae';
@@ -143,7 +150,9 @@ export class SaeBackend implements WorkerBackend {
     if (settledRunning && !FAILED.has(status.LastChangeOrderStatus ?? '')) return;
     // Running after a failed change (a crash loop, an image that would not pull): a wake tries again.
     const outcome = settledRunning
-      ? await this.change(ref, appId, 'RestartApplication', 'restartApplication', STARTING)
+      ? await this.change(ref, appId, 'RestartApplication', 'restartApplication', STARTING, {
+          query: ONE_COPY,
+        })
       : await this.change(ref, appId, 'StartApplication', 'startApplication', STARTING);
     if (outcome === 'not_found') throw new BackendError(`SAE application ${ref.resourceName} not found`);
   }
@@ -163,7 +172,7 @@ export class SaeBackend implements WorkerBackend {
     // A deploy already in flight carries an older spec, so this one queues behind it (bounded).
     const outcome = appId
       ? await this.change(ref, appId, 'DeployApplication', 'deployApplication', new Set(), {
-          query: params,
+          query: { ...params, ...ONE_COPY },
           form: { AcrInstanceId: this.options.acrInstanceId },
           image: spec.image,
         })

@@ -14,6 +14,7 @@
  *
  * Provider assumptions this rests on (stated in the README):
  * 1. `x-oss-forbid-overwrite: true` is atomic between concurrent creators of one new object: exactly one wins.
+ *    OSS documents that the header has no effect on a versioned bucket, so the store refuses one (`ready`).
  * 2. No request stalls longer than the prune age (1 h): old versions are deleted, and a writer that read version
  *    n more than 10 s ago re-reads first, so a create of n+1 can never land on a pruned slot above a newer one.
  *
@@ -25,6 +26,7 @@ import type { RetryPolicy } from '../retry';
 import { OssBucket } from './bucket';
 import { createOssClient, type OssClient } from './client';
 import { highestListedSeq, listLogicalKeys, pruneVersions } from './list';
+import { checkNeverVersioned } from './versioning';
 import {
   assertLogicalKey,
   decodeVersion,
@@ -39,7 +41,7 @@ import {
 
 export interface OssStoreOptions {
   bucket: string;
-  /** `oss-cn-hangzhou` style; ignored when `endpoint` is set. */
+  /** `oss-cn-hangzhou` style; required with or without `endpoint` (the V4 signature's scope names it). */
   region?: string;
   endpoint?: string;
   cname?: boolean;
@@ -88,6 +90,13 @@ export class OssStore implements ObjectStore {
   private readonly now: () => number;
   /** What this instance last saw as current per key, and when: lets a fresh read skip re-reading. */
   private readonly observed = new Map<string, Observation>();
+  private readonly client: OssClient;
+  private readonly bucketName: string;
+  private readonly retryPolicy: RetryPolicy | undefined;
+  /** The bucket's versioning check: run on first use, kept once it passed. */
+  private unversioned: Promise<void> | undefined;
+  /** A bucket found versioned stays refused: versioning can never be switched off. */
+  private refusal: ConfigError | undefined;
 
   constructor(options: OssStoreOptions) {
     this.root = options.prefix ? options.prefix.replace(/\/*$/, '/') : '';
@@ -97,11 +106,19 @@ export class OssStore implements ObjectStore {
         '[orchestrator] [state:oss] OSS credentials are required (an access key id and secret)',
       );
     }
-    const client =
+    if (!options.client && !options.region) {
+      throw new ConfigError(
+        '[orchestrator] [state:oss] OSS_REGION is required (e.g. oss-cn-hangzhou), also with OSS_ENDPOINT: ' +
+          'V4 signatures name the region',
+      );
+    }
+    this.bucketName = options.bucket;
+    this.retryPolicy = options.retry;
+    this.client =
       options.client ??
       createOssClient({
         bucket: options.bucket,
-        ...(options.region ? { region: options.region } : {}),
+        region: options.region!,
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         ...(options.cname ? { cname: true } : {}),
         ...(options.secure === undefined ? {} : { secure: options.secure }),
@@ -111,17 +128,40 @@ export class OssStore implements ObjectStore {
         ...(options.refreshCredentials ? { refreshCredentials: options.refreshCredentials } : {}),
         timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       });
-    this.bucket = new OssBucket(client, options.retry);
+    this.bucket = new OssBucket(this.client, options.retry);
+  }
+
+  /**
+   * Every operation waits for the bucket check (one GetBucketVersioning per instance, at its first store call,
+   * i.e. at cold start): a versioned bucket refuses every call with a ConfigError naming the bucket, before
+   * anything is written to it.
+   */
+  private ready(): Promise<void> {
+    if (this.refusal) return Promise.reject(this.refusal);
+    this.unversioned ??= checkNeverVersioned(this.client, this.bucketName, this.retryPolicy).then(
+      (verdict) => {
+        if (verdict.ok) return;
+        this.refusal = verdict.refusal;
+        throw verdict.refusal;
+      },
+      (error: unknown) => {
+        this.unversioned = undefined; // unknown is not a verdict: ask again next time
+        throw error;
+      },
+    );
+    return this.unversioned;
   }
 
   async get(key: string) {
     assertLogicalKey(key);
+    await this.ready();
     const current = await this.locate(key);
     return current.body === null ? null : { body: current.body, etag: String(current.seq) };
   }
 
   async put(key: string, body: string, options: PutOptions = {}) {
     assertLogicalKey(key);
+    await this.ready();
     const content = encodeVersion(body);
     if (options.ifMatch !== undefined) {
       const seq = await this.expectCurrent(key, options.ifMatch);
@@ -134,6 +174,7 @@ export class OssStore implements ObjectStore {
 
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     assertLogicalKey(key);
+    await this.ready();
     if (options.ifMatch !== undefined) {
       const seq = await this.expectCurrent(key, options.ifMatch);
       if (!(await this.createVersion(key, seq + 1, TOMBSTONE))) throw new PreconditionFailedError(key);
@@ -145,6 +186,7 @@ export class OssStore implements ObjectStore {
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     assertLogicalKey(prefix, 'prefix', true);
     if (options.startAfter !== undefined) assertLogicalKey(options.startAfter, 'startAfter', true);
+    await this.ready();
     return listLogicalKeys(this.bucket, this.root, prefix, options, this.now());
   }
 

@@ -32,6 +32,8 @@ export interface OssClient {
   get(name: string): Promise<{ content: Buffer; res: OssResponse }>;
   head(name: string): Promise<{ status: number; res: OssResponse }>;
   deleteMulti(names: string[], options?: { quiet?: boolean }): Promise<unknown>;
+  /** `GET /?versioning`: `versionStatus` is `Enabled`, `Suspended`, or absent for a bucket never versioned. */
+  getBucketVersioning(bucket: string): Promise<{ versionStatus?: string; res: OssResponse }>;
   listV2(
     query: Record<string, string | number | undefined>,
     options?: Record<string, unknown>,
@@ -44,8 +46,11 @@ export interface OssClient {
 
 export interface OssClientOptions {
   bucket: string;
-  /** `oss-cn-hangzhou` style; ignored when `endpoint` is set. */
-  region?: string;
+  /**
+   * `oss-cn-hangzhou` style. Needed even with an `endpoint`: the V4 signature's scope names the region, and
+   * ali-oss cannot derive it from an endpoint.
+   */
+  region: string;
   /** e.g. `https://oss-cn-hangzhou-internal.aliyuncs.com`; an IP endpoint is addressed path-style by ali-oss. */
   endpoint?: string;
   cname?: boolean;
@@ -69,7 +74,11 @@ export function createOssClient(options: OssClientOptions): OssClient {
   const OSS = resolveConstructor();
   return new OSS({
     bucket: options.bucket,
-    ...(options.endpoint ? { endpoint: options.endpoint } : { region: options.region ?? 'oss-cn-hangzhou' }),
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    // V4 (OSS4-HMAC-SHA256): OSS no longer accepts V1 from accounts opened since 2025-03-01 or buckets created
+    // since 2025-09-01, and ali-oss 6 still signs V1 unless told otherwise.
+    authorizationV4: true,
     ...(options.cname ? { cname: true } : {}),
     secure: options.secure ?? !options.endpoint?.startsWith('http://'),
     accessKeyId: options.accessKeyId,

@@ -365,6 +365,64 @@ describe('ECS adapter specifics, against a protocol-level ECS fake', () => {
     expect(fake.requestsFor('DescribeServices').length - before).toBe(2);
   });
 
+  it('deregisters the older revisions of a family once an update succeeded; the running service keeps its tasks (protocol-level fake)', async () => {
+    const fake = await startFake();
+    const deploymentId = newDeployment();
+    const backend = backendFor(fake, deploymentId);
+    const spec = specFor(fake, deploymentId);
+    const { ref } = await backend.create(spec);
+    await eventually(
+      () => backend.status(ref),
+      (s) => s.state === 'running',
+    );
+    await backend.update(ref, { ...spec, image: fake.image('agents/worker:2') });
+    await backend.update(ref, { ...spec, env: { ...spec.env, GREETING: 'three' } });
+    const family = spec.resourceName;
+    expect(fake.activeRevisions(family)).toEqual([
+      `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:3`,
+    ]);
+    await eventually(
+      () => backend.status(ref),
+      (s) => s.state === 'running' && s.instances.length === 1,
+    );
+    // Sleep and wake still work on the service (scaling never needs a new revision).
+    await backend.stop(ref);
+    await backend.start(ref);
+    await eventually(
+      () => backend.status(ref),
+      (s) => s.state === 'running' && s.instances.length === 1,
+    );
+  });
+
+  it('registrations beyond what ECS admits (about 1/s sustained) are retried with backoff until they pass (protocol-level fake)', async () => {
+    // ECS's bucket here: 1 token, 2 per second; the SDK's own retries (within a fraction of a second) cannot wait
+    // that out for four registrations at once.
+    const fake = await startFake({ registerBurst: 1, registerPerSecond: 2 });
+    const deploymentId = newDeployment();
+    const backend = backendFor(fake, deploymentId, {
+      registrationPacing: { burst: 10, perSecond: 100, retryForMs: 10_000 },
+    });
+    const specs = [1, 2, 3, 4].map(() => specFor(fake, deploymentId));
+    const created = await Promise.all(specs.map((spec) => backend.create(spec)));
+    expect(created).toHaveLength(4);
+    const registrations = fake.requestsFor('RegisterTaskDefinition');
+    expect(registrations.filter((r) => r.type === 'ThrottlingException').length).toBeGreaterThan(0);
+    expect(registrations.filter((r) => r.status === 200)).toHaveLength(4);
+  });
+
+  it('paces its own registrations so a burst from one instance does not drain the account (protocol-level fake)', async () => {
+    const fake = await startFake({ registerBurst: 1, registerPerSecond: 4 });
+    const deploymentId = newDeployment();
+    const backend = backendFor(fake, deploymentId, {
+      // Slower than the fake refills, so the scheduler's jitter on a loaded machine cannot make this flaky; without
+      // pacing, the second of three back-to-back registrations would be throttled.
+      registrationPacing: { burst: 1, perSecond: 2, retryForMs: 0 },
+    });
+    for (let i = 0; i < 3; i++) await backend.create(specFor(fake, deploymentId));
+    const registrations = fake.requestsFor('RegisterTaskDefinition');
+    expect(registrations.map((r) => r.status)).toEqual([200, 200, 200]);
+  });
+
   it('never puts the secret key, the session token or env values into an error (protocol-level fake)', async () => {
     const fake = await startFake({ sessionToken: 'session-token-that-must-not-leak' });
     const deploymentId = newDeployment();

@@ -328,6 +328,36 @@ describe('SAE adapter specifics, against a protocol-level SAE fake', () => {
     );
   });
 
+  it('deploys and restarts with MinReadyInstances 0, so two copies of one worker never run at once (protocol-level fake)', async () => {
+    const fake = await startFake();
+    const deploymentId = newDeployment();
+    const backend = backendFor(fake, deploymentId);
+    const spec = specFor(deploymentId);
+    const { ref } = await backend.create(spec);
+    const settled = () =>
+      eventually(
+        () => backend.status(ref),
+        (s) => s.state !== 'starting',
+      );
+    expect((await settled()).state).toBe('running');
+    await backend.update(ref, { ...spec, image: IMAGE_2 });
+    expect((await settled()).state).toBe('running');
+    // A deploy whose new instance crash-loops; the next wake restarts the application.
+    fake.failNextChangeOrder();
+    await backend.update(ref, { ...spec, env: { ...spec.env, GREETING: 'two' } });
+    expect((await settled()).state).toBe('unknown');
+    await backend.start(ref);
+    expect((await settled()).state).toBe('running');
+
+    expect(fake.app(spec.resourceName)?.maxRunning).toBe(1);
+    const changes = [...fake.requestsFor('DeployApplication'), ...fake.requestsFor('RestartApplication')];
+    expect(changes.map((r) => [r.action, r.query.MinReadyInstances])).toEqual([
+      ['DeployApplication', '0'],
+      ['DeployApplication', '0'],
+      ['RestartApplication', '0'],
+    ]);
+  });
+
   it('lists an old instance that keeps running after a deploy or a stop until it is gone (protocol-level fake)', async () => {
     const fake = await startFake({ oldInstanceLingerMs: 400 });
     const deploymentId = newDeployment();

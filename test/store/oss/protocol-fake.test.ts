@@ -24,7 +24,7 @@ const ACCESS_KEY = 'LTAIfakeAccessKeyId01';
 const SECRET = 'fake-oss-secret-never-in-errors-42';
 const FAST_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 };
 
-const server = new FakeOssServer();
+const server = new FakeOssServer({ credentials: { [ACCESS_KEY]: SECRET } });
 let endpoint = '';
 let prefixes = 0;
 
@@ -36,6 +36,7 @@ afterAll(() => server.close());
 const makeOss = (extra: Partial<OssStoreOptions> = {}) =>
   new OssStore({
     bucket: 'state-bucket',
+    region: 'oss-cn-hangzhou',
     endpoint,
     credentials: { accessKeyId: ACCESS_KEY, accessKeySecret: SECRET },
     prefix: `t-${++prefixes}/`,
