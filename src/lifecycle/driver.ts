@@ -80,7 +80,7 @@ export class Driver {
         if (failure === 'again') continue;
         return failure;
       }
-      const outcome = await this.observe(name, leaseId, record.spec_generation, observation);
+      const outcome = await this.observe(name, leaseId, record, observation);
       if (outcome !== 'again') return { outcome };
     }
     return { outcome: 'in_progress' };
@@ -99,20 +99,23 @@ export class Driver {
   }
 
   /**
-   * Merges an observation. Backend facts (ref, raw status) are always recorded, even when the intent moved on
-   * (an observation for an older generation is still true). The phase moves, and the lease is released, only if
-   * the intent is the one this round acted on.
+   * Merges an observation. Backend facts (ref, raw status) are recorded even when the intent moved on (an
+   * observation for an older generation is still true), but only while this round still holds the lease on the
+   * incarnation it acted for: a holder that stalled past its lease may find the worker re-created (another uid)
+   * or driven by someone else, and its facts (the old incarnation's resource) would then be false. The phase
+   * moves, and the lease is released, only if the intent is the one this round acted on.
    */
   private async observe(
     name: string,
     leaseId: string,
-    generation: number,
+    acted: WorkerRecord,
     observation: Observation,
   ): Promise<DriveOutcome | 'again'> {
     const now = this.ctx.clock.now();
+    const generation = acted.spec_generation;
     let outcome = 'again' as DriveOutcome | 'again';
     const result = await this.ctx.repo.mutate(name, (current) => {
-      if (!isWorker(current)) {
+      if (!isWorker(current) || current.uid !== acted.uid || current.op?.id !== leaseId) {
         outcome = 'lost_lease';
         return undefined;
       }
@@ -135,17 +138,13 @@ export class Driver {
         );
       }
       next.observed_generation = Math.max(next.observed_generation, generation);
-      if (observation.bootSince !== undefined && current.op?.id === leaseId) {
+      if (observation.bootSince !== undefined) {
         // A boot that already bound an instance is over: this start is a new boot. One still waiting for its
         // first report (an intent just bumped it) keeps its epoch and only learns when its instance started.
         const epoch = current.boot.instance_id ? current.boot.epoch + 1 : current.boot.epoch;
         next.boot = { epoch, since: iso(observation.bootSince) };
       }
       const intentUnchanged = current.spec_generation === generation;
-      if (current.op?.id !== leaseId) {
-        outcome = 'lost_lease';
-        return next;
-      }
       if (intentUnchanged && observation.move?.from.includes(current.phase)) {
         if (observation.move.to !== current.phase) {
           next = transition(

@@ -4,10 +4,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../src/lifecycle/actor';
+import { createWorker } from '../../src/lifecycle/create';
 import { Driver } from '../../src/lifecycle/driver';
+import { deleteWorker } from '../../src/lifecycle/intents';
 import { isWorker } from '../../src/lifecycle/record';
 import { takeLeaseIfFree, transition } from '../../src/lifecycle/transitions';
-import { createReady, eventsOf, makeHarness, recordOf } from '../support/lifecycle-harness';
+import { layout } from '../../src/store/layout';
+import {
+  createReady,
+  eventsOf,
+  HookedStore,
+  makeHarness,
+  recordOf,
+  sibling,
+} from '../support/lifecycle-harness';
 
 describe('driver boots', () => {
   it('a wake that overtook a sleep before its stop reached the backend restarts the old instance and becomes ready', async () => {
@@ -106,5 +116,36 @@ describe('abandoned rounds', () => {
     h.backend.release();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(h.backend.calls.filter((c) => c.step === 'start').length).toBe(startsBefore);
+  });
+
+  it("a holder that stalls past its lease never writes the old incarnation's resource into a re-created worker", async () => {
+    // The bug: observe merged backend_ref before checking the lease and the uid. A create's driver stalled after
+    // its backend call; meanwhile its lease expired, the worker was deleted and re-created (a new uid). When
+    // the stalled holder resumed, it wrote the old incarnation's container into the new record, and deleting
+    // that worker then removed the wrong (already gone) container and leaked the real one.
+    let hooked: HookedStore | undefined;
+    const h = makeHarness({ wrapStore: (store) => (hooked = new HookedStore(store)) });
+    const other = sibling(h, 'other');
+    let armed = true;
+    hooked!.hook = async (op, key) => {
+      const created = h.backend.calls.some((call) => call.step === 'create');
+      if (!armed || !created || op !== 'get' || key !== layout.worker('w1')) return;
+      armed = false;
+      // The first holder made its container and is about to record it: it stalls past its lease.
+      h.clock.advance(10 * 60_000);
+      await deleteWorker(other, 'w1', MANAGER, false);
+      await createWorker(other, { name: 'w1' }, MANAGER);
+    };
+
+    await h.service.create({ name: 'w1' }, MANAGER);
+
+    expect(armed).toBe(false);
+    const reborn = await recordOf(h, 'w1');
+    const live = h.backend.allResources().filter((resource) => resource.spec.uid === reborn.uid);
+    expect(live).toHaveLength(1);
+    expect(reborn.backend_ref).toEqual({
+      resource_name: live[0]!.ref.resourceName,
+      id: live[0]!.ref.id,
+    });
   });
 });
