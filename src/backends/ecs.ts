@@ -99,7 +99,7 @@ export class EcsBackend implements WorkerBackend {
     });
   }
 
-  async create(spec: WorkerSpec): Promise<CreatedResource> {
+  async create(spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
     const definition = this.taskDefinition(spec); // validates locally first
     const existing = await this.describe(spec.resourceName);
     // An INACTIVE service is a deleted one whose name is free again.
@@ -109,6 +109,7 @@ export class EcsBackend implements WorkerBackend {
     try {
       const { service } = await this.client.send(
         new CreateServiceCommand(createServiceInput(spec, this.options, taskDefinition)),
+        { abortSignal: signal },
       );
       return { ref: { resourceName: spec.resourceName, id: service?.serviceArn ?? spec.resourceName } };
     } catch (error) {
@@ -121,7 +122,7 @@ export class EcsBackend implements WorkerBackend {
     }
   }
 
-  async start(ref: BackendRef): Promise<void> {
+  async start(ref: BackendRef, signal?: AbortSignal): Promise<void> {
     const service = await this.describe(ref.resourceName);
     if (service?.status !== 'ACTIVE') throw new BackendError(`ECS service ${ref.resourceName} not found`);
     const failed = service.deployments?.some((d) => d.status === 'PRIMARY' && d.rolloutState === 'FAILED');
@@ -135,6 +136,7 @@ export class EcsBackend implements WorkerBackend {
           desiredCount: 1,
           ...(failed ? { forceNewDeployment: true } : {}),
         }),
+        { abortSignal: signal },
       );
     } catch (error) {
       if (isServiceGone(error)) throw new BackendError(`ECS service ${ref.resourceName} not found`);
@@ -142,7 +144,7 @@ export class EcsBackend implements WorkerBackend {
     }
   }
 
-  async stop(ref: BackendRef): Promise<void> {
+  async stop(ref: BackendRef, signal?: AbortSignal): Promise<void> {
     try {
       await this.client.send(
         new UpdateServiceCommand({
@@ -150,6 +152,7 @@ export class EcsBackend implements WorkerBackend {
           service: ref.resourceName,
           desiredCount: 0,
         }),
+        { abortSignal: signal },
       );
     } catch (error) {
       if (!isServiceGone(error)) throw translateEcsError(error, 'UpdateService', ref.resourceName);
@@ -157,7 +160,7 @@ export class EcsBackend implements WorkerBackend {
   }
 
   /** New revision + forced deployment. desiredCount is untouched: a sleeping worker runs it at its next wake. */
-  async update(ref: BackendRef, spec: WorkerSpec): Promise<CreatedResource> {
+  async update(ref: BackendRef, spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
     const definition = this.taskDefinition(spec);
     await this.verifyImage(spec.image);
     const taskDefinition = await this.register(definition, spec);
@@ -169,6 +172,7 @@ export class EcsBackend implements WorkerBackend {
           taskDefinition,
           forceNewDeployment: true,
         }),
+        { abortSignal: signal },
       );
       return {
         ref: { resourceName: ref.resourceName, id: service?.serviceArn ?? ref.id ?? ref.resourceName },
@@ -179,10 +183,11 @@ export class EcsBackend implements WorkerBackend {
     }
   }
 
-  async delete(ref: BackendRef): Promise<void> {
+  async delete(ref: BackendRef, signal?: AbortSignal): Promise<void> {
     try {
       await this.client.send(
         new DeleteServiceCommand({ cluster: this.options.cluster, service: ref.resourceName, force: true }),
+        { abortSignal: signal },
       );
     } catch (error) {
       if (!isServiceGone(error)) throw translateEcsError(error, 'DeleteService', ref.resourceName);
