@@ -43,6 +43,8 @@ export interface DriveOptions {
 export interface DriveResult {
   outcome: DriveOutcome;
   error?: OrchestratorError | Error;
+  /** False only when no change this drive asked of the backend can have been carried out. */
+  changeMayHaveLanded?: boolean;
 }
 
 const MAX_ROUNDS = 6;
@@ -67,11 +69,13 @@ export class Driver {
       const record = read?.value;
       if (!isWorker(record) || record.op?.id !== leaseId) return { outcome: 'lost_lease' };
       let observation: Observation;
+      const abort = new AbortController();
       try {
         observation = await withDeadline(
           this.ctx.clock,
-          this.rounds.step(record, leaseId, options),
+          this.rounds.step(record, leaseId, options, abort.signal),
           options.deadline,
+          abort,
         );
       } catch (error) {
         if (error instanceof DeadlineReached) return { outcome: 'in_progress' };
@@ -217,11 +221,11 @@ export class Driver {
         current.attempts + 1 >= this.ctx.settings.maxAttempts ||
         now - Date.parse(current.phase_since) >= this.ctx.settings.wedgedAfterSeconds * 1000);
     if (givesUp(record) && record.backend_ref) {
-      // A failed worker must not keep running (and costing) unobserved. Stopped while we still hold the lease,
-      // so no other driver can be starting it at the same moment.
+      // A failed worker must not keep running (and costing) unobserved. Stopped while we still hold the lease
+      // (checked again right before), so no other driver can be starting it at the same moment.
       await this.rounds
         .refOf(record)
-        .then((ref) => this.rounds.backendFor(record).stop(ref))
+        .then((ref) => this.rounds.underLease(record, leaseId, (backend) => backend.stop(ref)))
         .catch(() => undefined);
     }
     let failed = false;
@@ -245,7 +249,11 @@ export class Driver {
         return { ...rest, attempts, last_error: message, next_check_at: iso(now + retryBackoffMs(attempts)) };
       })
       .catch(() => undefined);
-    return { outcome: failed ? 'failed' : 'in_progress', error };
+    return {
+      outcome: failed ? 'failed' : 'in_progress',
+      error,
+      changeMayHaveLanded: this.rounds.changeMayHaveLanded,
+    };
   }
 }
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../src/lifecycle/actor';
 import { createWorker } from '../../src/lifecycle/create';
 import { Driver } from '../../src/lifecycle/driver';
-import { deleteWorker } from '../../src/lifecycle/intents';
+import { deleteWorker, sleep } from '../../src/lifecycle/intents';
 import { isWorker } from '../../src/lifecycle/record';
 import { takeLeaseIfFree, transition } from '../../src/lifecycle/transitions';
 import { layout } from '../../src/store/layout';
@@ -147,5 +147,79 @@ describe('abandoned rounds', () => {
       resource_name: live[0]!.ref.resourceName,
       id: live[0]!.ref.id,
     });
+  });
+
+  it('a round frozen between stopping an old boot and starting the new one never starts a worker another holder slept', async () => {
+    // The bug: the start that completes "stop the old boot, start a new one" bypassed the deadline guard. A
+    // function frozen inside the stop (answered, then suspended) resumed after its lease had expired and another
+    // holder had slept the worker, and started the container: record sleeping, container running, sweeper blind.
+    const h = makeHarness({ settings: { requestDriveBudgetMs: 50 } });
+    await createReady(h, { name: 'w1' });
+    await h.repo.mutate('w1', (current) => {
+      if (!isWorker(current)) return undefined;
+      const slept = {
+        ...current,
+        desired: 'sleeping' as const,
+        spec_generation: current.spec_generation + 1,
+      };
+      return transition(slept, 'stopping', { reason: 'manual', actor: 'manager' }, h.clock.now());
+    });
+    h.clock.advance(60_000);
+    // The wake finds the old boot's instance still running: it stops it, and freezes inside that stop.
+    h.backend.behave('stop', { freeze: true, times: 1 });
+    const woke = await new Promise<Awaited<ReturnType<typeof h.service.wake>>>((resolve) => {
+      void h.service.wake('w1', MANAGER).then(resolve);
+      setTimeout(() => h.clock.advance(1_000), 10);
+    });
+    expect(woke.drive?.outcome).toBe('in_progress');
+
+    h.clock.advance(10 * 60_000);
+    await sleep(sibling(h, 'other'), 'w1', MANAGER);
+    expect(await recordOf(h, 'w1')).toMatchObject({ phase: 'sleeping' });
+    h.backend.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(await recordOf(h, 'w1')).toMatchObject({ phase: 'sleeping' });
+    expect(h.backend.allResources()[0]!.running).toBe(false);
+  });
+
+  it("a round frozen inside an update never prunes the env value the worker's current spec names", async () => {
+    // The bug: the round pruned secrets with the spec it read, without checking its lease. Frozen inside its
+    // backend update and resumed long after, it kept only the old value and dropped the one a later PATCH had
+    // stored, which the current spec names: the worker's next start could not build its environment.
+    const h = makeHarness({ settings: { requestDriveBudgetMs: 50 } });
+    const ready = await createReady(h, { name: 'w1', env: { TOKEN: 'old-token-value' } });
+    h.backend.behave('update', { freeze: true, times: 1 });
+    const patched = await new Promise<Awaited<ReturnType<typeof h.service.update>>>((resolve) => {
+      void h.service.update('w1', { image: 'img:two' }, MANAGER).then(resolve);
+      setTimeout(() => h.clock.advance(1_000), 10);
+    });
+    expect(patched.drive?.outcome).toBe('in_progress');
+
+    h.clock.advance(2 * 60_000);
+    await h.service.update('w1', { env: { TOKEN: 'new-token-value' } }, MANAGER);
+    h.clock.advance(15 * 60_000);
+    h.backend.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const stored = await h.repo.readSecretCandidates('w1', ready.uid);
+    expect(stored.TOKEN).toContain('new-token-value');
+  });
+
+  it('a round abandoned at its deadline aborts the backend call it has in flight', async () => {
+    // Backend calls take the round's AbortSignal: a call still hanging when the caller answers is cancelled,
+    // so it cannot land later, after another driver has taken the worker over.
+    const h = makeHarness({ settings: { requestDriveBudgetMs: 50 } });
+    await createReady(h, { name: 'w1' });
+    h.backend.behave('update', { hang: true, times: 1 });
+    const patched = await new Promise<Awaited<ReturnType<typeof h.service.update>>>((resolve) => {
+      void h.service.update('w1', { image: 'img:two' }, MANAGER).then(resolve);
+      setTimeout(() => h.clock.advance(1_000), 10);
+    });
+    expect(patched.drive?.outcome).toBe('in_progress');
+    h.backend.release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(h.backend.allResources()[0]!.spec.image).not.toBe('img:two');
   });
 });
