@@ -20,7 +20,15 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export interface DockerReply {
   status: number;
   body: Uint8Array;
+  /** A proxy in front of the engine (the emulator's outbound service) says it never reached the engine. */
+  notSent?: boolean;
 }
+
+/**
+ * Set by a proxy between the adapter and the engine on the 503 it answers when it could not connect, so the
+ * adapter can tell "nothing was sent" from an engine that failed partway. The engine itself never sets it.
+ */
+export const NOT_SENT_HEADER = 'x-orchestrator-engine-not-sent';
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'DELETE';
@@ -84,7 +92,8 @@ export const engineError = (reply: DockerReply, what: string, field?: string): E
   if (reply.status === 400) return new BackendRejectedError(message, field);
   // 429 is a refusal before acting; a 503 may come from an engine that got part of the way.
   if (reply.status === 429) return new BackendUnavailableError(message, { nothingSent: true });
-  if (reply.status === 503) return new BackendUnavailableError(message);
+  if (reply.status === 503)
+    return new BackendUnavailableError(message, { nothingSent: reply.notSent === true });
   return new BackendError(message);
 };
 
@@ -129,7 +138,11 @@ export class DockerApi {
     }
     try {
       const response = await this.fetch(url, init);
-      return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
+      return {
+        status: response.status,
+        body: new Uint8Array(await response.arrayBuffer()),
+        ...(response.headers.get(NOT_SENT_HEADER) === '1' ? { notSent: true } : {}),
+      };
     } catch (error) {
       const name = (error as { name?: string } | null)?.name;
       if (this.signal?.aborted) {
