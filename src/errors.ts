@@ -115,13 +115,23 @@ export class StoreUnavailableError extends OrchestratorError {
   }
 }
 
-/** The compute backend is not configured, unreachable or throttling. Retryable. */
+/**
+ * The compute backend is not configured, unreachable or throttling. Retryable.
+ *
+ * By itself it does NOT say the backend did nothing: a timeout or a reset connection may follow a request the
+ * backend carried out. An adapter sets `nothingSent` only where it knows the request never reached the backend
+ * (connection refused, checks before the call, a throttle answered before acting); only then may a caller treat
+ * the call as never made (a create rolls back only on such failures).
+ */
 export class BackendUnavailableError extends OrchestratorError {
   override readonly name = 'BackendUnavailableError';
   override readonly status = 503;
   override readonly code = 'backend_unavailable';
-  constructor(message: string, options: ErrorOptions = {}) {
-    super(message, { retryAfterSeconds: 5, ...options });
+  readonly nothingSent: boolean;
+  constructor(message: string, options: ErrorOptions & { nothingSent?: boolean } = {}) {
+    const { nothingSent, ...rest } = options;
+    super(message, { retryAfterSeconds: 5, ...rest });
+    this.nothingSent = nothingSent ?? false;
   }
 }
 
@@ -153,6 +163,13 @@ export class ConfigError extends OrchestratorError {
   override readonly name = 'ConfigError';
   override readonly code = 'config';
 }
+
+/**
+ * True only when a failed backend call provably changed nothing: the backend refused the spec, or the request
+ * never left (see `BackendUnavailableError.nothingSent`). Anything else may have been carried out.
+ */
+export const provablyNotApplied = (error: unknown): boolean =>
+  error instanceof BackendRejectedError || (error instanceof BackendUnavailableError && error.nothingSent);
 
 export const isRetryable = (error: unknown): boolean =>
   error instanceof StoreUnavailableError ||

@@ -1,4 +1,4 @@
-import { createDockerSocketFetch } from '../../src/backends/docker';
+import { createDockerSocketFetch } from '../../src/backends/docker/node';
 
 export type EngineProbe =
   | {

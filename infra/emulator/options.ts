@@ -6,7 +6,7 @@
  * @module
  */
 import { isIP } from 'node:net';
-import { DEFAULT_DOCKER_SOCKET } from '../../src/backends/docker';
+import { DEFAULT_DOCKER_SOCKET } from '../../src/backends/docker/node';
 import {
   LIFECYCLE_VARIABLES,
   STATE_VARIABLES,

@@ -14,7 +14,9 @@
  */
 
 import { type Request as MfRequest, Response as MfResponse, fetch as mfFetch } from 'miniflare';
-import { createDockerSocketFetch } from '../../src/backends/docker';
+import { NOT_SENT_HEADER } from '../../src/backends/docker';
+import { createDockerSocketFetch } from '../../src/backends/docker/node';
+import { NOT_CONNECTED } from '../../src/backends/port';
 import { DOCKER_SOCKET_HOST } from '../../src/platforms/workerd';
 import { gateEngineCall } from './engine-gate';
 import { PROXY_REFUSAL, takeProxyToken } from './proxy-token';
@@ -74,11 +76,14 @@ export function createOutboundService(options: OutboundOptions): OutboundService
       // A transport failure becomes a 503 in the engine's own error shape, so the adapter reports it as
       // "backend unavailable" (retryable, 503 to the caller) and the message says why.
       const detail = error instanceof Error ? error.message : String(error);
+      // No connection to the socket means the engine never saw the call: the adapter may treat it as not made.
+      const code = (error as { code?: unknown } | null)?.code;
+      const notSent = typeof code === 'string' && NOT_CONNECTED.has(code);
       return MfResponse.json(
         {
           message: `the Docker engine is not reachable at ${options.socketPath} (${detail}); start it with infra/docker/start-engine.sh`,
         },
-        { status: 503 },
+        { status: 503, ...(notSent ? { headers: { [NOT_SENT_HEADER]: '1' } } : {}) },
       );
     }
   };

@@ -1,4 +1,4 @@
-import { BackendError, BackendRejectedError } from '../errors';
+import { BackendError, BackendRejectedError, BackendUnavailableError } from '../errors';
 import type {
   BackendRef,
   BackendStatus,
@@ -8,16 +8,27 @@ import type {
   WorkerSpec,
 } from './port';
 
+/** An aborted call did nothing, so it says so: a create may then be rolled back. */
+const abortedCall = (signal: AbortSignal | undefined) =>
+  new BackendUnavailableError('fake backend call aborted', { cause: signal?.reason, nothingSent: true });
+
 type Step = 'create' | 'start' | 'stop' | 'update' | 'delete' | 'status' | 'list';
 
 /** How one backend step behaves. Default: succeed at once. */
 export interface StepBehaviour {
-  /** Throw this error (every call, or `times` calls). */
+  /** Throw this error before acting (every call, or `times` calls). */
   fail?: Error;
-  /** Wait this long before acting (a slow backend). */
+  /** Act, then throw this error: the call was carried out but its answer was lost ("sent, outcome unknown"). */
+  failAfterApplying?: Error;
+  /** Wait this long before acting (a slow backend); an abort ends the wait and nothing is done. */
   delayMs?: number;
-  /** Never answer until `release()` (a hung backend). */
+  /** Never answer until `release()` (a hung backend); an abort ends the wait and nothing is done. */
   hang?: boolean;
+  /**
+   * The calling function is frozen inside this call until `release()`: nothing wakes it earlier, not even its
+   * abort signal (a frozen instance runs no timers). On release it acts and goes on as if no time had passed.
+   */
+  freeze?: boolean;
   /** Apply the behaviour this many times, then go back to succeeding. */
   times?: number;
 }
@@ -88,7 +99,7 @@ export class FakeBackend implements WorkerBackend {
     return [...this.resources.values()];
   }
 
-  private async step<T>(step: Step, resourceName: string, act: () => T): Promise<T> {
+  private async step<T>(step: Step, resourceName: string, act: () => T, signal?: AbortSignal): Promise<T> {
     this.calls.push({ step, resourceName, at: this.now() });
     const tracked = step !== 'status' && step !== 'list';
     if (tracked) {
@@ -100,14 +111,33 @@ export class FakeBackend implements WorkerBackend {
       const behaviour = this.behaviours.get(step);
       if (behaviour) {
         if (behaviour.times !== undefined && --behaviour.times <= 0) this.behaviours.delete(step);
-        if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
-        if (behaviour.hang) await new Promise<void>((resolve) => this.hung.add(resolve));
+        if (behaviour.delayMs) await this.wait(signal, (resume) => setTimeout(resume, behaviour.delayMs));
+        if (behaviour.hang) await this.wait(signal, (resume) => this.hung.add(resume));
+        if (behaviour.freeze) await new Promise<void>((resolve) => this.hung.add(resolve));
         if (behaviour.fail) throw behaviour.fail;
+        if (behaviour.failAfterApplying) {
+          act();
+          throw behaviour.failAfterApplying;
+        }
       }
+      if (signal?.aborted) throw abortedCall(signal);
       return act();
     } finally {
       if (tracked) this.inFlight.set(resourceName, (this.inFlight.get(resourceName) ?? 1) - 1);
     }
+  }
+
+  /** Waits for `arm` to resume us, or for the signal to abort the call (then nothing is done). */
+  private wait(signal: AbortSignal | undefined, arm: (resume: () => void) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const aborted = () => reject(abortedCall(signal));
+      if (signal?.aborted) return aborted();
+      signal?.addEventListener('abort', aborted, { once: true });
+      arm(() => {
+        signal?.removeEventListener('abort', aborted);
+        resolve();
+      });
+    });
   }
 
   private boot(resource: FakeResource): void {
@@ -129,34 +159,39 @@ export class FakeBackend implements WorkerBackend {
     resource.running = false;
   }
 
-  create(spec: WorkerSpec): Promise<CreatedResource> {
-    return this.step('create', spec.resourceName, () => {
-      const existing = this.resources.get(spec.resourceName);
-      if (existing) {
-        if (existing.spec.uid !== spec.uid) {
-          throw new BackendRejectedError(
-            `resource ${spec.resourceName} belongs to another worker`,
-            'name',
-            'name_taken',
-          );
+  create(spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
+    return this.step(
+      'create',
+      spec.resourceName,
+      () => {
+        const existing = this.resources.get(spec.resourceName);
+        if (existing) {
+          if (existing.spec.uid !== spec.uid) {
+            throw new BackendRejectedError(
+              `resource ${spec.resourceName} belongs to another worker`,
+              'name',
+              'name_taken',
+            );
+          }
+          if (!existing.running) this.boot(existing);
+          return { ref: existing.ref };
         }
-        if (!existing.running) this.boot(existing);
-        return { ref: existing.ref };
-      }
-      if (spec.image.includes('missing')) {
-        throw new BackendRejectedError(`image ${spec.image} not found`, 'image', 'image_not_found');
-      }
-      const resource: FakeResource = {
-        ref: { resourceName: spec.resourceName, id: `fake-${++this.seq}` },
-        spec,
-        running: false,
-        instanceSeq: 0,
-        instances: [],
-      };
-      this.resources.set(spec.resourceName, resource);
-      this.boot(resource);
-      return { ref: resource.ref };
-    });
+        if (spec.image.includes('missing')) {
+          throw new BackendRejectedError(`image ${spec.image} not found`, 'image', 'image_not_found');
+        }
+        const resource: FakeResource = {
+          ref: { resourceName: spec.resourceName, id: `fake-${++this.seq}` },
+          spec,
+          running: false,
+          instanceSeq: 0,
+          instances: [],
+        };
+        this.resources.set(spec.resourceName, resource);
+        this.boot(resource);
+        return { ref: resource.ref };
+      },
+      signal,
+    );
   }
 
   private find(ref: BackendRef): FakeResource {
@@ -165,53 +200,78 @@ export class FakeBackend implements WorkerBackend {
     return resource;
   }
 
-  start(ref: BackendRef): Promise<void> {
-    return this.step('start', ref.resourceName, () => {
-      const resource = this.find(ref);
-      if (!resource.running) this.boot(resource);
-    });
+  start(ref: BackendRef, signal?: AbortSignal): Promise<void> {
+    return this.step(
+      'start',
+      ref.resourceName,
+      () => {
+        const resource = this.find(ref);
+        if (!resource.running) this.boot(resource);
+      },
+      signal,
+    );
   }
 
-  stop(ref: BackendRef): Promise<void> {
-    return this.step('stop', ref.resourceName, () => {
-      const resource = this.resources.get(ref.resourceName);
-      if (resource?.running) this.halt(resource);
-    });
+  stop(ref: BackendRef, signal?: AbortSignal): Promise<void> {
+    return this.step(
+      'stop',
+      ref.resourceName,
+      () => {
+        const resource = this.resources.get(ref.resourceName);
+        if (resource?.running) this.halt(resource);
+      },
+      signal,
+    );
   }
 
-  update(ref: BackendRef, spec: WorkerSpec): Promise<CreatedResource> {
-    return this.step('update', ref.resourceName, () => {
-      const resource = this.find(ref);
-      if (spec.image.includes('missing')) {
-        throw new BackendRejectedError(`image ${spec.image} not found`, 'image', 'image_not_found');
-      }
-      resource.spec = spec;
-      this.halt(resource);
-      this.boot(resource);
-      return { ref: resource.ref };
-    });
+  update(ref: BackendRef, spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
+    return this.step(
+      'update',
+      ref.resourceName,
+      () => {
+        const resource = this.find(ref);
+        if (spec.image.includes('missing')) {
+          throw new BackendRejectedError(`image ${spec.image} not found`, 'image', 'image_not_found');
+        }
+        resource.spec = spec;
+        this.halt(resource);
+        this.boot(resource);
+        return { ref: resource.ref };
+      },
+      signal,
+    );
   }
 
-  delete(ref: BackendRef): Promise<void> {
-    return this.step('delete', ref.resourceName, () => {
-      const resource = this.resources.get(ref.resourceName);
-      if (resource) this.halt(resource);
-      this.resources.delete(ref.resourceName);
-    });
+  delete(ref: BackendRef, signal?: AbortSignal): Promise<void> {
+    return this.step(
+      'delete',
+      ref.resourceName,
+      () => {
+        const resource = this.resources.get(ref.resourceName);
+        if (resource) this.halt(resource);
+        this.resources.delete(ref.resourceName);
+      },
+      signal,
+    );
   }
 
-  status(ref: BackendRef): Promise<BackendStatus> {
-    return this.step('status', ref.resourceName, (): BackendStatus => {
-      const resource = this.resources.get(ref.resourceName);
-      const zombies = this.zombies.get(ref.resourceName) ?? [];
-      if (!resource) return { state: 'not_found', instances: zombies, raw: 'missing' };
-      return {
-        state: resource.running ? 'running' : 'stopped',
-        instances: [...zombies, ...resource.instances],
-        raw: resource.running ? 'running' : 'exited',
-        ref: resource.ref,
-      };
-    });
+  status(ref: BackendRef, signal?: AbortSignal): Promise<BackendStatus> {
+    return this.step(
+      'status',
+      ref.resourceName,
+      (): BackendStatus => {
+        const resource = this.resources.get(ref.resourceName);
+        const zombies = this.zombies.get(ref.resourceName) ?? [];
+        if (!resource) return { state: 'not_found', instances: zombies, raw: 'missing' };
+        return {
+          state: resource.running ? 'running' : 'stopped',
+          instances: [...zombies, ...resource.instances],
+          raw: resource.running ? 'running' : 'exited',
+          ref: resource.ref,
+        };
+      },
+      signal,
+    );
   }
 
   /** Stop every zombie instance left behind by `keepOldInstances`. */

@@ -10,7 +10,10 @@
  * - `delete` is idempotent: deleting a missing resource succeeds.
  * - `status` of a missing resource is `{ state: 'not_found' }`, never an exception.
  * - Failures are `BackendRejectedError` (the spec will never work), `BackendUnavailableError` (throttled,
- *   unreachable: retry later) or `BackendError` (anything else).
+ *   unreachable: retry later; `nothingSent` where the adapter knows the request never reached the backend) or
+ *   `BackendError` (anything else).
+ * - Every call takes an optional `AbortSignal`: a round abandoned at its deadline aborts it, and the adapter
+ *   cancels what it has in flight (and sends nothing more) as soon as it can.
  *
  * @module
  */
@@ -88,17 +91,28 @@ export interface WorkerBackend {
   readonly name: string;
   readonly deploymentMode: 'local' | 'cloud';
   readonly capabilities: { logs: boolean };
-  create(spec: WorkerSpec): Promise<CreatedResource>;
-  start(ref: BackendRef): Promise<void>;
-  stop(ref: BackendRef): Promise<void>;
-  update(ref: BackendRef, spec: WorkerSpec): Promise<CreatedResource>;
-  delete(ref: BackendRef): Promise<void>;
-  status(ref: BackendRef): Promise<BackendStatus>;
+  create(spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource>;
+  start(ref: BackendRef, signal?: AbortSignal): Promise<void>;
+  stop(ref: BackendRef, signal?: AbortSignal): Promise<void>;
+  update(ref: BackendRef, spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource>;
+  delete(ref: BackendRef, signal?: AbortSignal): Promise<void>;
+  status(ref: BackendRef, signal?: AbortSignal): Promise<BackendStatus>;
   /** The resources labelled with this deployment, one page at a time. */
   list(options?: { cursor?: string; limit?: number }): Promise<InventoryPage>;
   logs?(ref: BackendRef, options: { tail: number }): Promise<string>;
   health(): Promise<BackendHealth>;
 }
+
+/**
+ * Transport error codes that mean no connection was made, so no request reached the backend: adapters mark
+ * such failures `nothingSent`. A timeout or a reset connection is not among them (the request may have landed).
+ */
+export const NOT_CONNECTED: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** Label/tag keys every adapter puts on its resources. */
 export const LABELS = {

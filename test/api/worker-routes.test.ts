@@ -227,7 +227,9 @@ describe('failures leave nothing half-made', () => {
 
   it('an unreachable backend is a 503 with Retry-After and a message saying why, and nothing is kept', async () => {
     const h = await makeApp();
-    h.backend.behave('create', { fail: new BackendUnavailableError('the Docker engine is not reachable') });
+    h.backend.behave('create', {
+      fail: new BackendUnavailableError('the Docker engine is not reachable', { nothingSent: true }),
+    });
     const res = await h.call('POST', '/workers', { body: { name: 'later' } });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).not.toBeNull();

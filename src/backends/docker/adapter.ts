@@ -47,6 +47,7 @@ import {
   decodeCursor,
   type EngineFacts,
   encodeCursor,
+  instanceOf,
   isPortConflictMessage,
   stateOf,
 } from './container';
@@ -78,7 +79,11 @@ export interface DockerBackendOptions extends DockerPolicy {
 const CONSOLE_PORT_ATTEMPTS = 5;
 const MAX_LOG_LINES = 10_000;
 
-const randomSuffix = (): string => Math.random().toString(36).slice(2, 8);
+/**
+ * The name an update builds the new container under before it takes the worker's name. Deterministic, so a
+ * re-drive after a function died mid-update finds (and removes) what the dead one left, instead of adding another.
+ */
+export const nextNameOf = (resourceName: string): string => `${resourceName}-next`;
 
 export class DockerBackend implements WorkerBackend {
   readonly name = 'docker';
@@ -91,62 +96,85 @@ export class DockerBackend implements WorkerBackend {
     this.api = new DockerApi(options.fetch, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
 
-  async create(spec: WorkerSpec): Promise<CreatedResource> {
+  async create(spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
+    const api = this.api.withSignal(signal);
     const extraHosts = checkSpec(spec, this.options);
-    const existing = await this.api.inspectContainer(spec.resourceName);
-    if (existing) return this.adopt(existing, spec);
-    await ensureImage(this.api, spec.image, this.options.pullTimeoutMs);
-    return this.createContainer(spec, spec.resourceName, extraHosts, true);
+    // A recreate after a function died mid-update: its half-made successor must not run beside this one.
+    await this.removeLeftoverNext(api, spec.resourceName, spec);
+    const existing = await api.inspectContainer(spec.resourceName);
+    if (existing) return this.adopt(api, existing, spec);
+    await ensureImage(api, spec.image, this.options.pullTimeoutMs);
+    return this.createContainer(api, spec, spec.resourceName, extraHosts, true);
   }
 
-  async start(ref: BackendRef): Promise<void> {
-    await this.startContainer(ref.resourceName);
+  async start(ref: BackendRef, signal?: AbortSignal): Promise<void> {
+    await this.startContainer(this.api.withSignal(signal), ref.resourceName);
   }
 
-  async stop(ref: BackendRef): Promise<void> {
+  /** Stops the worker's container and any successor an interrupted update left, so nothing of it keeps running. */
+  async stop(ref: BackendRef, signal?: AbortSignal): Promise<void> {
+    const api = this.api.withSignal(signal);
+    await this.stopContainer(api, nextNameOf(ref.resourceName));
+    await this.stopContainer(api, ref.resourceName);
+  }
+
+  private async stopContainer(api: DockerApi, nameOrId: string): Promise<void> {
     const seconds = this.options.stopTimeoutSeconds ?? 5;
-    const reply = await this.api.request(`/containers/${encodeURIComponent(ref.resourceName)}/stop`, {
+    const reply = await api.request(`/containers/${encodeURIComponent(nameOrId)}/stop`, {
       method: 'POST',
       query: { t: seconds },
       timeoutMs: (seconds + 10) * 1000,
     });
     // 304: already stopped; 404: nothing to stop. Both leave the worker stopped, which is what was asked.
     if (reply.status === 204 || reply.status === 304 || reply.status === 404) return;
-    throw engineError(reply, `stopping container ${ref.resourceName}`);
+    throw engineError(reply, `stopping container ${nameOrId}`);
   }
 
   /**
-   * Recreates the container with the new spec under the same name. The new container is made (not started) first,
-   * so a spec the engine refuses leaves the old one untouched; then the old one is stopped (freeing its console
-   * port) and the new one started. Only once the new one runs is the old one removed and the new one renamed: a
-   * start-time failure (a port conflict, a runtime error) puts the old container back as it was.
+   * Removes `<name>-next` if an interrupted update left it (created, started, or already the only one). It is
+   * never adopted: it may carry a key or a template the record no longer has.
    */
-  async update(ref: BackendRef, spec: WorkerSpec): Promise<CreatedResource> {
-    const extraHosts = checkSpec(spec, this.options);
-    const existing = await this.api.inspectContainer(ref.resourceName);
-    if (existing) this.assertOwned(existing, spec);
-    await ensureImage(this.api, spec.image, this.options.pullTimeoutMs);
-    if (!existing) return this.createContainer(spec, ref.resourceName, extraHosts, true);
+  private async removeLeftoverNext(api: DockerApi, resourceName: string, spec: WorkerSpec): Promise<void> {
+    const leftover = await api.inspectContainer(nextNameOf(resourceName));
+    if (!leftover) return;
+    this.assertOwned(leftover, spec);
+    await api.removeContainer(leftover.Id);
+  }
 
-    const next = await this.createContainer(
-      spec,
-      `${ref.resourceName}-next-${randomSuffix()}`,
-      extraHosts,
-      false,
-    );
+  /**
+   * Recreates the container with the new spec under the same name, crash-safe at every await: at most one
+   * container of the worker runs at any moment, and a re-drive after a function died anywhere in here converges.
+   * 1. A successor an earlier, interrupted update left under the deterministic `<name>-next` is removed first.
+   * 2. The successor is created stopped, so a spec the engine refuses leaves the old container untouched.
+   * 3. The old one is stopped (freeing its console port) BEFORE the successor starts: never two running.
+   * 4. The old one is removed and the successor renamed. A start-time failure (a port conflict) puts the old
+   *    container back as it was.
+   * Killed after 3, the successor runs alone under `-next` (reported by `status` and `list`); killed after the
+   * removal in 4, only `-next` is left, and the re-drive removes it and creates the container afresh.
+   */
+  async update(ref: BackendRef, spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
+    const api = this.api.withSignal(signal);
+    const extraHosts = checkSpec(spec, this.options);
+    await this.removeLeftoverNext(api, ref.resourceName, spec);
+    const existing = await api.inspectContainer(ref.resourceName);
+    if (existing) this.assertOwned(existing, spec);
+    await ensureImage(api, spec.image, this.options.pullTimeoutMs);
+    if (!existing) return this.createContainer(api, spec, ref.resourceName, extraHosts, true);
+
+    const next = await this.createContainer(api, spec, nextNameOf(ref.resourceName), extraHosts, false);
     const id = next.ref.id!;
     const wasRunning = existing.State.Running || existing.State.Restarting;
     try {
-      if (wasRunning) await this.stop({ resourceName: existing.Id });
-      await this.startContainer(id);
+      if (wasRunning) await this.stopContainer(api, existing.Id);
+      await this.startContainer(api, id);
     } catch (error) {
       await this.api.removeContainer(id).catch(() => undefined);
-      if (wasRunning) await this.startContainer(existing.Id).catch(() => undefined);
+      if (wasRunning) await this.startContainer(this.api, existing.Id).catch(() => undefined);
       throw error;
     }
     try {
-      await this.api.removeContainer(existing.Id);
-      const renamed = await this.api.request(`/containers/${id}/rename`, {
+      await api.removeContainer(existing.Id);
+      const renamed = await api.request(`/containers/${id}/rename`, {
         method: 'POST',
         query: { name: ref.resourceName },
       });
@@ -156,28 +184,37 @@ export class DockerBackend implements WorkerBackend {
       // Never two containers for one worker: drop the new one; the old one (if still there) runs again, and the
       // next round recreates whatever is missing.
       await this.api.removeContainer(id).catch(() => undefined);
-      if (wasRunning) await this.startContainer(existing.Id).catch(() => undefined);
+      if (wasRunning) await this.startContainer(this.api, existing.Id).catch(() => undefined);
       throw error;
     }
     return { ref: { resourceName: ref.resourceName, id }, consoleHostPort: next.consoleHostPort };
   }
 
-  async delete(ref: BackendRef): Promise<void> {
-    await this.api.removeContainer(ref.resourceName);
+  async delete(ref: BackendRef, signal?: AbortSignal): Promise<void> {
+    const api = this.api.withSignal(signal);
+    await api.removeContainer(nextNameOf(ref.resourceName));
+    await api.removeContainer(ref.resourceName);
   }
 
-  async status(ref: BackendRef): Promise<BackendStatus> {
-    const container = await this.api.inspectContainer(ref.resourceName);
-    if (!container) return { state: 'not_found', instances: [], raw: 'missing' };
+  /**
+   * The worker's container; a successor an interrupted update left running is reported among the instances,
+   * so "exactly one running instance" checks see it rather than trusting the named container alone.
+   */
+  async status(ref: BackendRef, signal?: AbortSignal): Promise<BackendStatus> {
+    const api = this.api.withSignal(signal);
+    const [container, leftover] = await Promise.all([
+      api.inspectContainer(ref.resourceName),
+      api.inspectContainer(nextNameOf(ref.resourceName)),
+    ]);
+    const extra = leftover?.State.Running ? [instanceOf(leftover)] : [];
+    if (!container)
+      return { state: 'not_found', instances: extra, raw: extra.length ? 'missing+next' : 'missing' };
     const raw = container.State.Status;
     const consoleHostPort = consoleHostPortOf(container, this.options.consolePort);
     return {
       state: stateOf(raw),
-      instances:
-        raw === 'running'
-          ? [{ id: container.Id.slice(0, 12), startedAt: parseDockerTime(container.State.StartedAt) }]
-          : [],
-      raw,
+      instances: [...(raw === 'running' ? [instanceOf(container)] : []), ...extra],
+      raw: extra.length ? `${raw}+next` : raw,
       ref: { resourceName: ref.resourceName, id: container.Id },
       ...(consoleHostPort === undefined ? {} : { consoleHostPort }),
     };
@@ -249,9 +286,13 @@ export class DockerBackend implements WorkerBackend {
   }
 
   /** An existing container of this uid is ours (a re-driven create): start it if it is not running. */
-  private async adopt(container: ContainerInspect, spec: WorkerSpec): Promise<CreatedResource> {
+  private async adopt(
+    api: DockerApi,
+    container: ContainerInspect,
+    spec: WorkerSpec,
+  ): Promise<CreatedResource> {
     this.assertOwned(container, spec);
-    if (!container.State.Running) await this.startContainer(container.Id);
+    if (!container.State.Running) await this.startContainer(api, container.Id);
     const consoleHostPort = consoleHostPortOf(container, this.options.consolePort);
     return {
       ref: { resourceName: spec.resourceName, id: container.Id },
@@ -260,6 +301,7 @@ export class DockerBackend implements WorkerBackend {
   }
 
   private async createContainer(
+    api: DockerApi,
     spec: WorkerSpec,
     name: string,
     extraHosts: string[],
@@ -273,17 +315,18 @@ export class DockerBackend implements WorkerBackend {
       const hostPort =
         consolePort === undefined
           ? undefined
-          : await chooseConsolePort(this.api, this.options.consolePortRange ?? DEFAULT_CONSOLE_RANGE);
+          : await chooseConsolePort(api, this.options.consolePortRange ?? DEFAULT_CONSOLE_RANGE);
       const body = containerBody({ spec, network, extraHosts, facts, consolePort, hostPort });
-      const reply = await this.api.request('/containers/create', {
+      const reply = await api.request('/containers/create', {
         method: 'POST',
         query: { name },
         json: body,
       });
-      if (reply.status === 409) {
-        // A concurrent create took the name between our inspect and this call: adopt it if it is ours.
-        const existing = await this.api.inspectContainer(name);
-        if (existing) return this.adopt(existing, spec);
+      if (reply.status === 409 && start) {
+        // A concurrent create took the name between our inspect and this call: adopt it if it is ours. (An
+        // update's successor is never adopted: its leftover was removed first, so a 409 there is an error.)
+        const existing = await api.inspectContainer(name);
+        if (existing) return this.adopt(api, existing, spec);
       }
       if (reply.status === 404) {
         const message = engineMessage(reply);
@@ -306,26 +349,26 @@ export class DockerBackend implements WorkerBackend {
         if (
           hostPort !== undefined &&
           network === 'host' &&
-          (await consolePortTakenByOther(this.api, hostPort, id))
+          (await consolePortTakenByOther(api, hostPort, id))
         ) {
           throw new ConsolePortConflict(`console port ${hostPort} was taken by another container`);
         }
-        if (start) await this.startContainer(id);
+        if (start) await this.startContainer(api, id);
         return {
           ref: { resourceName: name, id },
           ...(hostPort === undefined ? {} : { consoleHostPort: hostPort }),
         };
       } catch (error) {
         // Never leave a half-made container behind.
-        await this.api.removeContainer(id).catch(() => undefined);
+        await api.removeContainer(id).catch(() => undefined);
         if (error instanceof ConsolePortConflict && attempt < CONSOLE_PORT_ATTEMPTS) continue;
         throw error;
       }
     }
   }
 
-  private async startContainer(nameOrId: string): Promise<void> {
-    const reply = await this.api.request(`/containers/${encodeURIComponent(nameOrId)}/start`, {
+  private async startContainer(api: DockerApi, nameOrId: string): Promise<void> {
+    const reply = await api.request(`/containers/${encodeURIComponent(nameOrId)}/start`, {
       method: 'POST',
     });
     if (reply.status === 204 || reply.status === 304) return;

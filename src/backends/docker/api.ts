@@ -9,6 +9,7 @@
  * @module
  */
 import { BackendError, BackendRejectedError, BackendUnavailableError } from '../../errors';
+import { NOT_CONNECTED } from '../port';
 
 /** Sends one Engine API request, e.g. `fetch('/containers/json?all=1')`; web-standard so it runs in workerd. */
 export type DockerFetch = (path: string, init?: RequestInit) => Promise<Response>;
@@ -19,7 +20,15 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export interface DockerReply {
   status: number;
   body: Uint8Array;
+  /** A proxy in front of the engine (the emulator's outbound service) says it never reached the engine. */
+  notSent?: boolean;
 }
+
+/**
+ * Set by a proxy between the adapter and the engine on the 503 it answers when it could not connect, so the
+ * adapter can tell "nothing was sent" from an engine that failed partway. The engine itself never sets it.
+ */
+export const NOT_SENT_HEADER = 'x-orchestrator-engine-not-sent';
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'DELETE';
@@ -70,11 +79,21 @@ export const engineMessage = (reply: DockerReply): string => {
   return text.slice(0, 500) || `HTTP ${reply.status}`;
 };
 
+/** The errno-style code of a transport failure (Node puts it on the error, fetch on its `cause`). */
+const transportCode = (error: unknown): string | undefined => {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
 /** Maps an engine error status to our classes; `what` says which call failed, in the caller's words. */
 export const engineError = (reply: DockerReply, what: string, field?: string): Error => {
   const message = `${what}: ${engineMessage(reply)}`;
   if (reply.status === 400) return new BackendRejectedError(message, field);
-  if (reply.status === 503 || reply.status === 429) return new BackendUnavailableError(message);
+  // 429 is a refusal before acting; a 503 may come from an engine that got part of the way.
+  if (reply.status === 429) return new BackendUnavailableError(message, { nothingSent: true });
+  if (reply.status === 503)
+    return new BackendUnavailableError(message, { nothingSent: reply.notSent === true });
   return new BackendError(message);
 };
 
@@ -82,7 +101,13 @@ export class DockerApi {
   constructor(
     private readonly fetch: DockerFetch,
     private readonly timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    private readonly signal?: AbortSignal,
   ) {}
+
+  /** The same client whose every request is also cancelled by `signal` (an abandoned round). */
+  withSignal(signal: AbortSignal | undefined): DockerApi {
+    return signal ? new DockerApi(this.fetch, this.timeoutMs, signal) : this;
+  }
 
   /**
    * Sends a request and returns any HTTP answer (callers decide what a 404 or 409 means); only a transport
@@ -97,16 +122,35 @@ export class DockerApi {
     const search = query.toString();
     const url = search ? `${path}?${search}` : path;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const init: RequestInit = { method, signal: AbortSignal.timeout(timeoutMs) };
+    if (this.signal?.aborted) {
+      throw new BackendUnavailableError(`${method} ${path} was not sent: the operation was abandoned`, {
+        nothingSent: true,
+      });
+    }
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const init: RequestInit = {
+      method,
+      signal: this.signal ? AbortSignal.any([timeout, this.signal]) : timeout,
+    };
     if (options.json !== undefined) {
       init.body = JSON.stringify(options.json);
       init.headers = { 'content-type': 'application/json' };
     }
     try {
       const response = await this.fetch(url, init);
-      return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
+      return {
+        status: response.status,
+        body: new Uint8Array(await response.arrayBuffer()),
+        ...(response.headers.get(NOT_SENT_HEADER) === '1' ? { notSent: true } : {}),
+      };
     } catch (error) {
       const name = (error as { name?: string } | null)?.name;
+      if (this.signal?.aborted) {
+        // Cancelled in flight: the engine may or may not have acted on it.
+        throw new BackendUnavailableError(`${method} ${path} was abandoned before the engine answered`, {
+          cause: error,
+        });
+      }
       if (name === 'TimeoutError' || name === 'AbortError') {
         throw new BackendUnavailableError(
           `the Docker engine did not answer ${method} ${path} within ${timeoutMs / 1000}s`,
@@ -114,7 +158,11 @@ export class DockerApi {
         );
       }
       const detail = error instanceof Error ? error.message : String(error);
-      throw new BackendUnavailableError(`the Docker engine is not reachable: ${detail}`, { cause: error });
+      // No connection (socket missing, refused): the request never reached the engine.
+      throw new BackendUnavailableError(`the Docker engine is not reachable: ${detail}`, {
+        cause: error,
+        nothingSent: NOT_CONNECTED.has(transportCode(error) ?? ''),
+      });
     }
   }
 

@@ -6,7 +6,7 @@
  */
 import { ValidationError } from '../../errors';
 import { type BackendState, LABELS, type WorkerSpec } from '../port';
-import type { ContainerInspect } from './api';
+import { type ContainerInspect, parseDockerTime } from './api';
 
 /** Host port given to the worker console; read back by `status` and used to avoid handing a port out twice. */
 export const CONSOLE_PORT_LABEL = 'orchestrator.console-port';
@@ -122,3 +122,9 @@ export const decodeCursor = (cursor: string): string => {
     throw new ValidationError('cursor is not a cursor this backend issued', 'cursor');
   return decoded.slice(3);
 };
+
+/** A running container as a backend instance (the short id, as `docker ps` and the worker itself show it). */
+export const instanceOf = (container: ContainerInspect) => ({
+  id: container.Id.slice(0, 12),
+  startedAt: parseDockerTime(container.State.StartedAt),
+});

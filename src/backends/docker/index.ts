@@ -4,4 +4,4 @@
  * @module
  */
 export { DockerBackend, type DockerBackendOptions, type DockerFetch } from './adapter';
-export { createDockerSocketFetch, DEFAULT_DOCKER_SOCKET } from './node';
+export { NOT_SENT_HEADER } from './api';

@@ -106,7 +106,7 @@ export class EcsBackend implements WorkerBackend {
     });
   }
 
-  async create(spec: WorkerSpec): Promise<CreatedResource> {
+  async create(spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
     const definition = this.taskDefinition(spec); // validates locally first
     const existing = await this.describe(spec.resourceName);
     // An INACTIVE service is a deleted one whose name is free again.
@@ -116,6 +116,7 @@ export class EcsBackend implements WorkerBackend {
     try {
       const { service } = await this.client.send(
         new CreateServiceCommand(createServiceInput(spec, this.options, taskDefinition)),
+        { abortSignal: signal },
       );
       return { ref: { resourceName: spec.resourceName, id: service?.serviceArn ?? spec.resourceName } };
     } catch (error) {
@@ -128,7 +129,7 @@ export class EcsBackend implements WorkerBackend {
     }
   }
 
-  async start(ref: BackendRef): Promise<void> {
+  async start(ref: BackendRef, signal?: AbortSignal): Promise<void> {
     const service = await this.describe(ref.resourceName);
     if (service?.status !== 'ACTIVE') throw new BackendError(`ECS service ${ref.resourceName} not found`);
     const failed = service.deployments?.some((d) => d.status === 'PRIMARY' && d.rolloutState === 'FAILED');
@@ -142,6 +143,7 @@ export class EcsBackend implements WorkerBackend {
           desiredCount: 1,
           ...(failed ? { forceNewDeployment: true } : {}),
         }),
+        { abortSignal: signal },
       );
     } catch (error) {
       if (isServiceGone(error)) throw new BackendError(`ECS service ${ref.resourceName} not found`);
@@ -149,7 +151,7 @@ export class EcsBackend implements WorkerBackend {
     }
   }
 
-  async stop(ref: BackendRef): Promise<void> {
+  async stop(ref: BackendRef, signal?: AbortSignal): Promise<void> {
     try {
       await this.client.send(
         new UpdateServiceCommand({
@@ -157,6 +159,7 @@ export class EcsBackend implements WorkerBackend {
           service: ref.resourceName,
           desiredCount: 0,
         }),
+        { abortSignal: signal },
       );
     } catch (error) {
       if (!isServiceGone(error)) throw translateEcsError(error, 'UpdateService', ref.resourceName);
@@ -167,7 +170,7 @@ export class EcsBackend implements WorkerBackend {
    * New revision + forced deployment. desiredCount is untouched: a sleeping worker runs it at its next wake.
    * Once ECS took the update, the family's older revisions are deregistered (the rollout keeps its old tasks).
    */
-  async update(ref: BackendRef, spec: WorkerSpec): Promise<CreatedResource> {
+  async update(ref: BackendRef, spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
     const definition = this.taskDefinition(spec);
     await this.verifyImage(spec.image);
     const taskDefinition = await this.register(definition, spec);
@@ -179,6 +182,7 @@ export class EcsBackend implements WorkerBackend {
           taskDefinition,
           forceNewDeployment: true,
         }),
+        { abortSignal: signal },
       );
       await this.registrar.retireOthers(spec.resourceName, taskDefinition);
       return {
@@ -190,10 +194,11 @@ export class EcsBackend implements WorkerBackend {
     }
   }
 
-  async delete(ref: BackendRef): Promise<void> {
+  async delete(ref: BackendRef, signal?: AbortSignal): Promise<void> {
     try {
       await this.client.send(
         new DeleteServiceCommand({ cluster: this.options.cluster, service: ref.resourceName, force: true }),
+        { abortSignal: signal },
       );
     } catch (error) {
       if (!isServiceGone(error)) throw translateEcsError(error, 'DeleteService', ref.resourceName);

@@ -6,6 +6,7 @@
  */
 
 import { BackendError, BackendRejectedError, BackendUnavailableError, OrchestratorError } from '../../errors';
+import { NOT_CONNECTED } from '../port';
 
 const THROTTLED = new Set([
   'ThrottlingException',
@@ -48,26 +49,34 @@ export function translateEcsError(
   const name = errorName(error) ?? 'Error';
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const cause = { cause: { name, status } };
-  if (THROTTLED.has(name) || (status ?? 0) >= 500) {
-    return new BackendUnavailableError(
-      `ECS is throttling or failing ${action} (${name}); retry later`,
-      cause,
-    );
+  // Refused before acting (throttled, bad credentials, no such cluster): ECS did nothing. A 5xx may follow work.
+  const refused = { ...cause, nothingSent: true };
+  if (THROTTLED.has(name)) {
+    return new BackendUnavailableError(`ECS is throttling ${action} (${name}); retry later`, refused);
+  }
+  if ((status ?? 0) >= 500) {
+    return new BackendUnavailableError(`ECS is failing ${action} (${name}); retry later`, cause);
   }
   if (CREDENTIALS.has(name)) {
     return new BackendUnavailableError(
       `ECS refused the configured credentials or permissions (${name})`,
-      cause,
+      refused,
     );
   }
   if (name === 'ClusterNotFoundException') {
     return new BackendUnavailableError(
       'the configured ECS cluster does not exist (ClusterNotFoundException)',
-      cause,
+      refused,
     );
   }
   if (status === undefined) {
-    return new BackendUnavailableError(`ECS could not be reached for ${action}; retry later`, cause);
+    // No HTTP answer: only a connection that was never made proves the request did not reach ECS.
+    const code = (error as { code?: unknown }).code;
+    const notConnected = typeof code === 'string' && NOT_CONNECTED.has(code);
+    return new BackendUnavailableError(`ECS could not be reached for ${action}; retry later`, {
+      ...cause,
+      nothingSent: notConnected,
+    });
   }
   const message = redact(String((error as Error).message ?? ''), env);
   if (REJECTED.has(name)) {

@@ -106,29 +106,32 @@ export class SaeBackend implements WorkerBackend {
     );
   }
 
-  async create(spec: WorkerSpec): Promise<CreatedResource> {
+  async create(spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
     const params = this.appParams(spec); // validates locally: nothing is created for a spec SAE would refuse
     const existing = await this.read.findByName(spec.resourceName);
     if (existing) return this.adopt(existing, spec);
     let appId: string;
     try {
-      const { data } = await this.api.call<{ AppId: string }>({
-        action: 'CreateApplication',
-        method: 'POST',
-        pathname: `${APP_PATH}/createApplication`,
-        query: {
-          ...params,
-          AppName: spec.resourceName,
-          AppDescription: `orchestrator worker ${spec.name}`,
-          NamespaceId: this.options.namespaceId,
-          VpcId: this.options.vpcId,
-          VSwitchId: this.options.vSwitchId,
-          SecurityGroupId: this.options.securityGroupId,
-          Replicas: 1,
-          Deploy: true,
+      const { data } = await this.api.call<{ AppId: string }>(
+        {
+          action: 'CreateApplication',
+          method: 'POST',
+          pathname: `${APP_PATH}/createApplication`,
+          query: {
+            ...params,
+            AppName: spec.resourceName,
+            AppDescription: `orchestrator worker ${spec.name}`,
+            NamespaceId: this.options.namespaceId,
+            VpcId: this.options.vpcId,
+            VSwitchId: this.options.vSwitchId,
+            SecurityGroupId: this.options.securityGroupId,
+            Replicas: 1,
+            Deploy: true,
+          },
+          form: { AcrInstanceId: this.options.acrInstanceId },
         },
-        form: { AcrInstanceId: this.options.acrInstanceId },
-      });
+        signal,
+      );
       appId = data.AppId;
     } catch (error) {
       // The name exists but the lookup did not see it (listings lag creates): wait for it, then apply the uid rule.
@@ -142,7 +145,7 @@ export class SaeBackend implements WorkerBackend {
     return { ref: { resourceName: spec.resourceName, id: appId } };
   }
 
-  async start(ref: BackendRef): Promise<void> {
+  async start(ref: BackendRef, signal?: AbortSignal): Promise<void> {
     const appId = await this.appIdOf(ref);
     const status = appId ? await this.read.status(appId, ref.resourceName) : undefined;
     if (!appId || !status) throw new BackendError(`SAE application ${ref.resourceName} not found`);
@@ -152,21 +155,22 @@ export class SaeBackend implements WorkerBackend {
     const outcome = settledRunning
       ? await this.change(ref, appId, 'RestartApplication', 'restartApplication', STARTING, {
           query: ONE_COPY,
+          signal,
         })
-      : await this.change(ref, appId, 'StartApplication', 'startApplication', STARTING);
+      : await this.change(ref, appId, 'StartApplication', 'startApplication', STARTING, { signal });
     if (outcome === 'not_found') throw new BackendError(`SAE application ${ref.resourceName} not found`);
   }
 
-  async stop(ref: BackendRef): Promise<void> {
+  async stop(ref: BackendRef, signal?: AbortSignal): Promise<void> {
     const appId = await this.appIdOf(ref);
     const status = appId ? await this.read.status(appId, ref.resourceName) : undefined;
     if (!appId || !status) return;
     if (status.CurrentStatus === 'STOPPED' && !status.LastChangeOrderRunning) return;
-    await this.change(ref, appId, 'StopApplication', 'stopApplication', new Set(['CoStop']));
+    await this.change(ref, appId, 'StopApplication', 'stopApplication', new Set(['CoStop']), { signal });
   }
 
   /** Deploys the new spec. A stopped application stays stopped and runs the new spec at its next start. */
-  async update(ref: BackendRef, spec: WorkerSpec): Promise<CreatedResource> {
+  async update(ref: BackendRef, spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
     const params = this.appParams(spec);
     const appId = await this.appIdOf(ref);
     // A deploy already in flight carries an older spec, so this one queues behind it (bounded).
@@ -175,16 +179,19 @@ export class SaeBackend implements WorkerBackend {
           query: { ...params, ...ONE_COPY },
           form: { AcrInstanceId: this.options.acrInstanceId },
           image: spec.image,
+          ...(signal ? { signal } : {}),
         })
       : 'not_found';
     if (outcome === 'not_found') throw new BackendError(`SAE application ${ref.resourceName} not found`);
     return { ref: { resourceName: ref.resourceName, id: appId! } };
   }
 
-  async delete(ref: BackendRef): Promise<void> {
+  async delete(ref: BackendRef, signal?: AbortSignal): Promise<void> {
     const appId = await this.appIdOf(ref);
     if (appId)
-      await this.change(ref, appId, 'DeleteApplication', 'deleteApplication', new Set(['CoDeleteApp']));
+      await this.change(ref, appId, 'DeleteApplication', 'deleteApplication', new Set(['CoDeleteApp']), {
+        signal,
+      });
   }
 
   async status(ref: BackendRef): Promise<BackendStatus> {
@@ -286,10 +293,11 @@ export class SaeBackend implements WorkerBackend {
     action: ChangeRequest['action'],
     path: string,
     satisfiedBy: ReadonlySet<string>,
-    extra: Pick<ChangeRequest, 'query' | 'form' | 'image'> = {},
+    extra: Pick<ChangeRequest, 'query' | 'form' | 'image'> & { signal?: AbortSignal | undefined } = {},
   ) {
     const method =
       action === 'DeleteApplication' ? 'DELETE' : action === 'DeployApplication' ? 'POST' : 'PUT';
+    const { signal, ...rest } = extra;
     return this.changes.submit({
       action,
       method,
@@ -297,7 +305,8 @@ export class SaeBackend implements WorkerBackend {
       appId,
       resourceName: ref.resourceName,
       satisfiedBy,
-      ...extra,
+      ...rest,
+      ...(signal ? { signal } : {}),
     });
   }
 }

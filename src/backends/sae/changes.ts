@@ -30,6 +30,8 @@ export interface ChangeRequest {
   form?: Record<string, string | undefined>;
   /** For error messages only. */
   image?: string;
+  /** Aborted when the caller abandoned the operation: nothing more is sent, no more waiting. */
+  signal?: AbortSignal;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -51,13 +53,16 @@ export class SaeChanges {
     let refusal: unknown;
     const outcome = await this.retry(async () => {
       try {
-        await this.api.call({
-          action: change.action,
-          method: change.method,
-          pathname: `${APP_PATH}/${change.path}`,
-          query: { ...change.query, AppId: change.appId } as Record<string, string>,
-          ...(change.form ? { form: change.form } : {}),
-        });
+        await this.api.call(
+          {
+            action: change.action,
+            method: change.method,
+            pathname: `${APP_PATH}/${change.path}`,
+            query: { ...change.query, AppId: change.appId } as Record<string, string>,
+            ...(change.form ? { form: change.form } : {}),
+          },
+          change.signal,
+        );
         return 'done' as const;
       } catch (error) {
         if (isNotFound(error)) return 'not_found' as const;
@@ -66,7 +71,7 @@ export class SaeChanges {
         const order = await this.read.runningOrder(await this.read.status(change.appId, change.resourceName));
         return order && change.satisfiedBy.has(order) ? ('done' as const) : undefined;
       }
-    });
+    }, change.signal);
     // Still refused at the bound: the lifecycle retries later (BackendUnavailableError carries Retry-After).
     if (!outcome) throw translateSaeError(refusal, change.resourceName);
     return outcome;
@@ -101,11 +106,11 @@ export class SaeChanges {
   }
 
   /** Run `attempt` until it returns a value, with doubling backoff, for at most `waitMs`. */
-  async retry<T>(attempt: () => Promise<T | undefined>): Promise<T | undefined> {
+  async retry<T>(attempt: () => Promise<T | undefined>, signal?: AbortSignal): Promise<T | undefined> {
     const deadline = Date.now() + this.waitMs;
     for (let delay = this.retryMs; ; delay = Math.min(delay * 2, 2_000)) {
       const value = await attempt();
-      if (value !== undefined || Date.now() + delay > deadline) return value;
+      if (value !== undefined || Date.now() + delay > deadline || signal?.aborted) return value;
       await sleep(delay);
     }
   }

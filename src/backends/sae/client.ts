@@ -9,6 +9,7 @@
 
 import OpenApiModule, * as $OpenApi from '@alicloud/openapi-client';
 import { BackendUnavailableError } from '../../errors';
+import { NOT_CONNECTED } from '../port';
 
 // CJS with `exports.default`: in native ESM (tsx, vitest) the default import is the exports object, with a
 // bundler or CJS output it is the class itself (cloud-apis §1.1).
@@ -108,15 +109,20 @@ export class SaeClient {
   /** Calls one action and returns the envelope's `Data` (and the whole body for paged listings). */
   async call<T = Record<string, unknown>>(
     req: SaeRequest,
+    signal?: AbortSignal,
   ): Promise<{ data: T; body: Record<string, unknown> }> {
     for (let attempt = 1; ; attempt++) {
+      // The SDK takes no signal, so an abandoned round is honoured between requests: nothing new is sent.
+      if (signal?.aborted) throw notSentAborted(req.action, signal);
       try {
         return await this.once<T>(req);
       } catch (error) {
         if (!(error instanceof SaeApiError) || !isThrottling(error)) throw error;
         if (attempt >= this.maxAttempts) {
+          // Every attempt was refused as throttled: SAE did nothing.
           throw new BackendUnavailableError(`SAE is throttling ${req.action} (${error.code}); retry later`, {
             cause: error,
+            nothingSent: true,
           });
         }
         await sleep(Math.min(this.retryBaseMs * 2 ** (attempt - 1), 4_000));
@@ -172,6 +178,13 @@ function credentialModel(c: SaeCredentials) {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
+/** A round abandoned at its deadline: the request was not sent. */
+export const notSentAborted = (action: string, signal: AbortSignal) =>
+  new BackendUnavailableError(`SAE ${action} was not sent: the operation was abandoned`, {
+    cause: signal.reason,
+    nothingSent: true,
+  });
+
 /** `The parameter is invalid {ImageUrl}: ...` → `ImageUrl`: SAE's documented InvalidParameter message format. */
 const parameterOf = (message: unknown): string | undefined =>
   typeof message === 'string' ? /\{([A-Za-z][A-Za-z0-9]*)\}/.exec(message)?.[1] : undefined;
@@ -186,7 +199,10 @@ function sanitize(action: string, error: unknown): Error {
     typeof e?.data?.statusCode === 'number' ? e.data.statusCode : Number(e?.statusCode) || undefined;
   if (status === undefined) {
     const code = typeof e?.code === 'string' ? e.code : 'network error';
-    return new BackendUnavailableError(`SAE ${action} could not be reached (${code}); retry later`);
+    // Refused or unresolvable: the request never reached SAE. A timeout or a reset may follow one that did.
+    return new BackendUnavailableError(`SAE ${action} could not be reached (${code}); retry later`, {
+      nothingSent: NOT_CONNECTED.has(code),
+    });
   }
   return new SaeApiError(
     action,

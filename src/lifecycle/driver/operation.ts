@@ -42,11 +42,13 @@ export class Driver {
       const record = read?.value;
       if (!isWorker(record) || record.op?.id !== leaseId) return { outcome: 'lost_lease' };
       let observation: Observation;
+      const abort = new AbortController();
       try {
         observation = await withDeadline(
           this.ctx.clock,
-          this.rounds.step(record, leaseId, options),
+          this.rounds.step(record, leaseId, options, abort.signal),
           options.deadline,
+          abort,
         );
       } catch (error) {
         if (error instanceof DeadlineReached) return { outcome: 'in_progress' };
@@ -55,7 +57,7 @@ export class Driver {
         if (failure === 'again') continue;
         return failure;
       }
-      const outcome = await this.observe(name, leaseId, record.spec_generation, observation);
+      const outcome = await this.observe(name, leaseId, record, observation);
       if (outcome !== 'again') return { outcome };
     }
     return { outcome: 'in_progress' };
@@ -74,20 +76,23 @@ export class Driver {
   }
 
   /**
-   * Merges an observation. Backend facts (ref, raw status) are always recorded, even when the intent moved on
-   * (an observation for an older generation is still true). The phase moves, and the lease is released, only if
-   * the intent is the one this round acted on.
+   * Merges an observation. Backend facts (ref, raw status) are recorded even when the intent moved on (an
+   * observation for an older generation is still true), but only while this round still holds the lease on the
+   * incarnation it acted for: a holder that stalled past its lease may find the worker re-created (another uid)
+   * or driven by someone else, and its facts (the old incarnation's resource) would then be false. The phase
+   * moves, and the lease is released, only if the intent is the one this round acted on.
    */
   private async observe(
     name: string,
     leaseId: string,
-    generation: number,
+    acted: WorkerRecord,
     observation: Observation,
   ): Promise<DriveOutcome | 'again'> {
     const now = this.ctx.clock.now();
+    const generation = acted.spec_generation;
     let outcome = 'again' as DriveOutcome | 'again';
     const result = await this.ctx.repo.mutate(name, (current) => {
-      if (!isWorker(current)) {
+      if (!isWorker(current) || current.uid !== acted.uid || current.op?.id !== leaseId) {
         outcome = 'lost_lease';
         return undefined;
       }
@@ -110,17 +115,13 @@ export class Driver {
         );
       }
       next.observed_generation = Math.max(next.observed_generation, generation);
-      if (observation.bootSince !== undefined && current.op?.id === leaseId) {
+      if (observation.bootSince !== undefined) {
         // A boot that already bound an instance is over: this start is a new boot. One still waiting for its
         // first report (an intent just bumped it) keeps its epoch and only learns when its instance started.
         const epoch = current.boot.instance_id ? current.boot.epoch + 1 : current.boot.epoch;
         next.boot = { epoch, since: iso(observation.bootSince) };
       }
       const intentUnchanged = current.spec_generation === generation;
-      if (current.op?.id !== leaseId) {
-        outcome = 'lost_lease';
-        return next;
-      }
       if (intentUnchanged && observation.move?.from.includes(current.phase)) {
         if (observation.move.to !== current.phase) {
           next = transition(
@@ -193,11 +194,11 @@ export class Driver {
         current.attempts + 1 >= this.ctx.settings.maxAttempts ||
         now - Date.parse(current.phase_since) >= this.ctx.settings.wedgedAfterSeconds * 1000);
     if (givesUp(record) && record.backend_ref) {
-      // A failed worker must not keep running (and costing) unobserved. Stopped while we still hold the lease,
-      // so no other driver can be starting it at the same moment.
+      // A failed worker must not keep running (and costing) unobserved. Stopped while we still hold the lease
+      // (checked again right before), so no other driver can be starting it at the same moment.
       await this.rounds
         .refOf(record)
-        .then((ref) => this.rounds.backendFor(record).stop(ref))
+        .then((ref) => this.rounds.underLease(record, leaseId, (backend) => backend.stop(ref)))
         .catch(() => undefined);
     }
     let failed = false;
@@ -221,7 +222,11 @@ export class Driver {
         return { ...rest, attempts, last_error: message, next_check_at: iso(now + retryBackoffMs(attempts)) };
       })
       .catch(() => undefined);
-    return { outcome: failed ? 'failed' : 'in_progress', error };
+    return {
+      outcome: failed ? 'failed' : 'in_progress',
+      error,
+      changeMayHaveLanded: this.rounds.changeMayHaveLanded,
+    };
   }
 }
 

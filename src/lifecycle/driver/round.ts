@@ -7,6 +7,7 @@
  */
 
 import type { BackendRef, BackendStatus, WorkerBackend } from '../../backends/port';
+import { provablyNotApplied } from '../../errors';
 import type { LifecycleContext } from '../context';
 import type { BackendRefRecord, Clock, Phase, Reason, WorkerRecord } from '../model';
 import {
@@ -49,11 +50,24 @@ export class DeadlineReached extends Error {}
 /** The worker's operation lease is no longer ours. */
 export class LeaseLost extends Error {}
 
-export async function withDeadline<T>(clock: Clock, work: Promise<T>, deadline: number): Promise<T> {
+/**
+ * Races `work` against the deadline. When the deadline wins, `abort` (the round's controller) is aborted too, so
+ * backend calls still in flight are cancelled rather than left to land after the caller has answered. The timer
+ * is the clock's own where it has one (the simulator's virtual time), else a real one.
+ */
+export async function withDeadline<T>(
+  clock: Clock,
+  work: Promise<T>,
+  deadline: number,
+  abort?: AbortController,
+): Promise<T> {
   const remaining = Math.max(0, deadline - clock.now());
   let cancel = () => {};
   const timeout = new Promise<never>((_, reject) => {
-    const fire = () => reject(new DeadlineReached());
+    const fire = () => {
+      abort?.abort(new DeadlineReached());
+      reject(new DeadlineReached());
+    };
     if (clock.setTimer) cancel = clock.setTimer(fire, remaining);
     else {
       const timer = setTimeout(fire, remaining);
@@ -75,6 +89,12 @@ function predatesBoot(status: BackendStatus, record: WorkerRecord): boolean {
 
 /** Runs rounds for one driver; it remembers the values it handed a backend, to keep them out of error text. */
 export class RoundRunner {
+  /**
+   * True once any change this driver asked of the backend may have been carried out: it succeeded, or failed in
+   * a way that does not prove it was never sent. A create rolls back only while this is false.
+   */
+  changeMayHaveLanded = false;
+
   constructor(private readonly ctx: LifecycleContext) {}
 
   backendFor(record: WorkerRecord): WorkerBackend {
@@ -83,28 +103,64 @@ export class RoundRunner {
 
   /**
    * The backend as one round may use it: once the round's deadline has passed, its caller has answered and may
-   * have been frozen (Lambda, FC) or overtaken by the next driver, so no further change is sent. A call already in
-   * flight finishes (every adapter bounds its calls well inside the lease), but the round starts no new one.
+   * have been frozen (Lambda, FC) or overtaken by the next driver, so no further change is sent, and the round's
+   * signal (aborted at the deadline) cancels calls still in flight where the adapter can.
    */
-  private guarded(backend: WorkerBackend, deadline: number): WorkerBackend {
+  private guarded(backend: WorkerBackend, deadline: number, signal: AbortSignal): WorkerBackend {
     const clock = this.ctx.clock;
-    /** Runs a change only while the round is still within its deadline. */
-    const unlessLate = <T>(change: () => Promise<T>): Promise<T> =>
-      clock.now() > deadline ? Promise.reject(new DeadlineReached()) : change();
+    /** Runs a change only while the round is still within its deadline, and notes whether it may have landed. */
+    const unlessLate = async <T>(change: () => Promise<T>): Promise<T> => {
+      if (clock.now() > deadline || signal.aborted) throw new DeadlineReached();
+      return this.tracked(change);
+    };
     return {
       ...backend,
       name: backend.name,
       deploymentMode: backend.deploymentMode,
       capabilities: backend.capabilities,
-      status: (ref) => backend.status(ref),
+      status: (ref) => backend.status(ref, signal),
       list: (options) => backend.list(options),
       health: () => backend.health(),
-      create: (spec) => unlessLate(() => backend.create(spec)),
-      update: (ref, spec) => unlessLate(() => backend.update(ref, spec)),
-      start: (ref) => unlessLate(() => backend.start(ref)),
-      stop: (ref) => unlessLate(() => backend.stop(ref)),
-      delete: (ref) => unlessLate(() => backend.delete(ref)),
+      create: (spec) => unlessLate(() => backend.create(spec, signal)),
+      update: (ref, spec) => unlessLate(() => backend.update(ref, spec, signal)),
+      start: (ref) => unlessLate(() => backend.start(ref, signal)),
+      stop: (ref) => unlessLate(() => backend.stop(ref, signal)),
+      delete: (ref) => unlessLate(() => backend.delete(ref, signal)),
     };
+  }
+
+  private async tracked<T>(change: () => Promise<T>): Promise<T> {
+    try {
+      const result = await change();
+      this.changeMayHaveLanded = true;
+      return result;
+    } catch (error) {
+      if (!provablyNotApplied(error)) this.changeMayHaveLanded = true;
+      throw error;
+    }
+  }
+
+  /**
+   * Re-reads the record and throws `LeaseLost` unless this driver still holds a live lease on the same
+   * incarnation. Called right before every change that is not bounded by the round's deadline (the start that
+   * completes an update or a restart, the stop of a worker being failed) and before pruning secrets: a round
+   * frozen past its lease and resumed must find out here, before it starts a worker someone else slept or drops
+   * a value someone else's spec names.
+   */
+  async assertLease(record: WorkerRecord, leaseId: string): Promise<void> {
+    const current = (await this.ctx.repo.read(record.name))?.value;
+    const live =
+      isWorker(current) &&
+      current.uid === record.uid &&
+      current.op?.id === leaseId &&
+      Date.parse(current.op.expires_at) > this.ctx.clock.now();
+    if (!live) throw new LeaseLost();
+  }
+
+  /** A change that must follow another even past the round's deadline, sent only while the lease is still ours. */
+  async underLease(record: WorkerRecord, leaseId: string, change: (backend: WorkerBackend) => Promise<void>) {
+    await this.assertLease(record, leaseId);
+    await this.tracked(() => change(this.backendFor(record)));
   }
 
   async refOf(record: WorkerRecord): Promise<BackendRef> {
@@ -116,8 +172,13 @@ export class RoundRunner {
   }
 
   /** One idempotent backend step toward `desired`. */
-  async step(record: WorkerRecord, leaseId: string, options: DriveOptions): Promise<Observation> {
-    const backend = this.guarded(this.backendFor(record), options.deadline);
+  async step(
+    record: WorkerRecord,
+    leaseId: string,
+    options: DriveOptions,
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<Observation> {
+    const backend = this.guarded(this.backendFor(record), options.deadline, signal);
     const ref = await this.refOf(record);
     if (record.desired === 'deleted') {
       await backend.delete(ref);
@@ -170,12 +231,12 @@ export class RoundRunner {
         existing.state === 'not_found'
           ? await backend.create(spec)
           : await backend.update(existing.ref ?? ref, spec);
-      await this.pruneSupersededSecrets(key.record, spec.env);
+      await this.pruneSupersededSecrets(key.record, leaseId, spec.env);
       // Some backends apply a new template to a stopped resource without starting it (SAE, ECS keep the run
       // state); the worker is wanted running, so start it.
-      // Part of the same change as the update, so not subject to the round's deadline.
+      // Part of the same change as the update, so not subject to the round's deadline, but to the lease.
       if ((await backend.status(created.ref)).state === 'stopped')
-        await this.backendFor(record).start(created.ref);
+        await this.underLease(record, leaseId, (b) => b.start(created.ref));
       return {
         ref: {
           resource_name: created.ref.resourceName,
@@ -214,9 +275,10 @@ export class RoundRunner {
       // A wake that overtook a sleep before its stop reached the backend: the instance still running belongs to
       // the previous boot (and may be shutting down). Restart it so this boot has an instance of its own.
       bootSince = this.ctx.clock.now();
-      // One change: once the stop is sent, the start that completes it must follow even past the deadline.
+      // One change: once the stop is sent, the start that completes it must follow even past the deadline, but
+      // only while the lease is ours (a holder that took over may have slept the worker meanwhile).
       await backend.stop(ref);
-      await this.backendFor(record).start(ref);
+      await this.underLease(record, leaseId, (b) => b.start(ref));
       status = await backend.status(ref);
     }
     return {
@@ -274,15 +336,25 @@ export class RoundRunner {
 
   /**
    * Once a template is running, values it replaced (a rotated token) are dropped from `secrets/`. Values added in
-   * the last few minutes stay: they may belong to an update whose record write has not landed yet.
+   * the last few minutes stay: they may belong to an update whose record write has not landed yet. Only under a
+   * live lease (checked first), and the grace is measured from that check: a round that is frozen after it and
+   * resumed later keeps every value added meanwhile, which the current spec may name.
    */
-  private async pruneSupersededSecrets(record: WorkerRecord, env: Record<string, string>): Promise<void> {
+  private async pruneSupersededSecrets(
+    record: WorkerRecord,
+    leaseId: string,
+    env: Record<string, string>,
+  ): Promise<void> {
     const inUse = Object.fromEntries(
       Object.entries(env).filter(([name]) => !(INJECTED_ENV_NAMES as readonly string[]).includes(name)),
     );
-    await this.ctx.repo
-      .pruneSecrets(record.name, record.uid, inUse, this.ctx.clock.now() - SECRET_PRUNE_GRACE_MS)
-      .catch(() => undefined);
+    try {
+      await this.assertLease(record, leaseId);
+    } catch {
+      return;
+    }
+    const addedBefore = this.ctx.clock.now() - SECRET_PRUNE_GRACE_MS;
+    await this.ctx.repo.pruneSecrets(record.name, record.uid, inUse, addedBefore).catch(() => undefined);
   }
 
   /** Env values and keys this driver handed a backend: never echoed back through an error message. */

@@ -28,4 +28,6 @@ export interface DriveOptions {
 export interface DriveResult {
   outcome: DriveOutcome;
   error?: OrchestratorError | Error;
+  /** False only when no change this drive asked of the backend can have been carried out. */
+  changeMayHaveLanded?: boolean;
 }

@@ -17,22 +17,46 @@ export interface NextAction {
   at: number;
 }
 
-/** `idle_since = max(last_activity_at, activity-lease end, busy_at, woke_at)`; a plain heartbeat is not activity. */
-export function idleSince(record: WorkerRecord, beat: Beat | null = null): number {
+/** A beat older than this (`beat_write_interval + 3 × heartbeat interval`) no longer says anything current. */
+export const beatStaleAfterMs = (settings: LifecycleSettings): number =>
+  (settings.beatWriteIntervalSeconds + 3 * settings.heartbeatIntervalSeconds) * 1000;
+
+/**
+ * Until when a beat vouches that the worker is busy. A beat is rewritten only every `beat_write_interval` (or
+ * when `busy` flips), so its `busy_at` lags a worker that keeps reporting busy by up to that interval; a beat
+ * that still says `busy: true` means the worker said so at its last heartbeat. It counts as busy for as long as
+ * the beat would count as fresh, which needs no write per heartbeat; a worker that stops heartbeating stops
+ * vouching once the beat goes stale.
+ */
+export function busyUntil(record: WorkerRecord, beat: Beat | null, settings: LifecycleSettings): number {
+  if (!beat || beat.uid !== record.uid) return 0;
+  const lastSaidBusy = ms(beat.busy_at) ?? 0;
+  return beat.busy ? Math.max(lastSaidBusy, Date.parse(beat.at) + beatStaleAfterMs(settings)) : lastSaidBusy;
+}
+
+/**
+ * `idle_since = max(last_activity_at, activity-lease end, busy until, woke_at)`; a plain heartbeat is not
+ * activity, a busy one is (see `busyUntil`).
+ */
+export function idleSince(record: WorkerRecord, beat: Beat | null, settings: LifecycleSettings): number {
   return Math.max(
     ms(record.created_at) ?? 0,
     ms(record.woke_at) ?? 0,
     ms(record.last_activity_at) ?? 0,
     ms(record.activity_lease_until) ?? 0,
-    beat && beat.uid === record.uid ? (ms(beat.busy_at) ?? 0) : 0,
+    busyUntil(record, beat, settings),
   );
 }
 
 export const isAwake = (record: WorkerRecord): boolean => AWAKE_PHASES.has(record.phase);
 
-export function idleDeadline(record: WorkerRecord, beat: Beat | null = null): number | undefined {
+export function idleDeadline(
+  record: WorkerRecord,
+  beat: Beat | null,
+  settings: LifecycleSettings,
+): number | undefined {
   if (record.idle_timeout_seconds <= 0 || !isAwake(record) || record.desired !== 'running') return undefined;
-  return idleSince(record, beat) + record.idle_timeout_seconds * 1000;
+  return idleSince(record, beat, settings) + record.idle_timeout_seconds * 1000;
 }
 
 export const isExpired = (record: WorkerRecord, now: number): boolean =>
@@ -66,7 +90,7 @@ export function nextAction(
       at: Date.parse(record.phase_since) + settings.wedgedAfterSeconds * 1000,
     });
   }
-  const idle = idleDeadline(record, beat);
+  const idle = idleDeadline(record, beat, settings);
   if (idle !== undefined) candidates.push({ kind: 'sleep', at: idle });
   if (candidates.length === 0) return null;
   return candidates.reduce((a, b) => (b.at < a.at ? b : a));
@@ -87,7 +111,7 @@ export function isStale(
     ms(beat && beat.uid === record.uid ? beat.at : undefined) ?? 0,
     ms(record.ready_at) ?? 0,
   );
-  return now - last > (settings.beatWriteIntervalSeconds + 3 * settings.heartbeatIntervalSeconds) * 1000;
+  return now - last > beatStaleAfterMs(settings);
 }
 
 /** The HiClaw status word for a phase (DESIGN §2 table). */

@@ -112,10 +112,17 @@ export class WorkerRepository {
   private async fileHintIfEarlier(next: StoredWorker, previous: StoredWorker | null): Promise<void> {
     if (next.kind !== 'worker') return;
     const nextAt = this.deadlineOf(next);
-    if (nextAt === undefined) return;
     const previousAt = previous?.kind === 'worker' ? this.deadlineOf(previous) : undefined;
-    if (previousAt !== undefined && previousAt <= nextAt) return;
-    await this.putHint(nextAt, next.name, next.write_id);
+    if (nextAt !== undefined && (previousAt === undefined || nextAt < previousAt)) {
+      await this.putHint(nextAt, next.name, next.write_id);
+      return;
+    }
+    // A write that takes a new lease always files a hint at its expiry. The comparison above trusts a hint at
+    // the previous deadline, but when that deadline is already past its hint may have been processed and
+    // re-filed later by the sweeper's backoff; the re-drive after this holder dies must not wait for it.
+    const leaseTaken =
+      next.op !== undefined && (previous?.kind !== 'worker' || previous.op?.id !== next.op.id);
+    if (leaseTaken) await this.putHint(Date.parse(next.op!.expires_at), next.name, next.write_id);
   }
 
   /** Writes the event for the record's `last_transition`; idempotent (create-only key per transition). */

@@ -13,6 +13,7 @@ import {
   BackendUnavailableError,
   ConflictError,
   OrchestratorError,
+  provablyNotApplied,
   ValidationError,
 } from '../../errors';
 import type { LifecycleContext } from '../context';
@@ -222,10 +223,10 @@ async function createReserved(
     deadline: now + settings.requestDriveBudgetMs,
     actor: actorLabel(actor),
   });
-  if (
-    result.error &&
-    (result.error instanceof BackendRejectedError || result.error instanceof BackendUnavailableError)
-  ) {
+  // Rolled back only when the backend provably did nothing: a timeout or a lost answer may hide a resource
+  // that exists, and a tombstone over it would leave it unowned (untagged on SAE, where tags are a second call).
+  // Otherwise the record stays with its error, and the re-drive adopts whatever the backend made (by uid).
+  if (result.error && provablyNotApplied(result.error) && result.changeMayHaveLanded === false) {
     await rollBack(ctx, input.name, uid);
     throw result.error;
   }

@@ -343,28 +343,30 @@ export async function rotateKey(ctx: LifecycleContext, name: string, actor: Acto
   return { ...result, ...(delivered ? { apiKey } : {}) };
 }
 
-/** Work was assigned: the idle clock restarts (and an optional lease holds it off). Moves deadlines later only. */
+/**
+ * Work was assigned: the idle clock restarts (and an optional lease holds it off). Moves deadlines later only.
+ * Whether the worker is awake is decided inside the conditional write, on the record it replaces: a sleep that
+ * lands between a first read and this write must turn the answer into 409, not assign work to a stopping worker.
+ */
 export async function recordActivity(
   ctx: LifecycleContext,
   name: string,
   actor: Actor,
   options: { leaseSeconds?: number; wake?: boolean },
 ): Promise<IntentResult> {
-  const current = await requireWorker(ctx, name);
-  assertActorOwns(actor, current);
-  const awake = current.desired === 'running' && isAwake(current);
-  if (!awake && !options.wake) {
-    throw new ConflictError(
-      `worker ${name} is not awake (phase ${current.phase}); add ?wake=true to wake it`,
-      'not_awake',
-    );
+  if (options.leaseSeconds !== undefined && options.leaseSeconds < 0) {
+    throw new ValidationError('lease_seconds must be >= 0', 'lease_seconds');
   }
   const wakeIt = wakeBuild(actor);
   return applyIntent(ctx, name, actor, (record, now) => {
-    const base = awake ? record : (wakeIt(record, now) ?? record);
-    if (options.leaseSeconds !== undefined && options.leaseSeconds < 0) {
-      throw new ValidationError('lease_seconds must be >= 0', 'lease_seconds');
+    const awake = record.desired === 'running' && isAwake(record);
+    if (!awake && !options.wake) {
+      throw new ConflictError(
+        `worker ${name} is not awake (phase ${record.phase}); add ?wake=true to wake it`,
+        'not_awake',
+      );
     }
+    const base = awake ? record : (wakeIt(record, now) ?? record);
     const leaseEnd = options.leaseSeconds ? now + options.leaseSeconds * 1000 : undefined;
     const previousLease = record.activity_lease_until ? Date.parse(record.activity_lease_until) : 0;
     return {

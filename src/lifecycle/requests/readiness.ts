@@ -132,7 +132,10 @@ async function writeBeat(
   last: Beat | null,
 ) {
   const busy = report.busy ?? false;
-  const previousBusyAt = last && last.uid === record.uid ? last.busy_at : undefined;
+  const own = last && last.uid === record.uid ? last : null;
+  // A worker that was busy at its previous report was busy until about now: turning idle starts the idle clock
+  // here, not at the last time the busy beat happened to be rewritten.
+  const previousBusyAt = own?.busy ? iso(now) : own?.busy_at;
   await ctx.repo.writeBeat(record.name, {
     at: iso(now),
     uid: record.uid,

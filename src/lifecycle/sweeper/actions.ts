@@ -181,19 +181,20 @@ export async function sleepIdle(
   run: SweepRun,
   record: WorkerRecord,
 ): Promise<{ acted: boolean; beat: Beat | null }> {
-  const { repo } = run.ctx;
+  const { repo, settings } = run.ctx;
   const beat = await repo.readBeat(record.name);
-  if (!isIdle(record, beat, run.now())) return { acted: false, beat };
+  if (!isIdle(record, beat, run.now(), settings)) return { acted: false, beat };
   const claimed = await claim(
     run,
     record,
-    (current, now) => current.desired === 'running' && isAwake(current) && isIdle(current, beat, now),
+    (current, now) =>
+      current.desired === 'running' && isAwake(current) && isIdle(current, beat, now, settings),
     sleepBuild(SWEEPER, 'idle'),
     'required',
   );
   if (!claimed.leaseId || !claimed.before) return { acted: false, beat };
   const after = await repo.readBeat(record.name);
-  if (!isIdle(claimed.before, after, run.now())) {
+  if (!isIdle(claimed.before, after, run.now(), settings)) {
     const withdrawn = await withdrawSleep(run, claimed.before, claimed.leaseId);
     if (withdrawn) return { acted: true, beat: after };
   }

@@ -66,8 +66,13 @@ export function needsDriving(r: WorkerRecord, now: number): boolean {
 }
 
 /** Idle with the beat taken into account (a busy beat postpones sleep; a beat of another uid is ignored). */
-export function isIdle(r: WorkerRecord, beat: Beat | null, now: number): boolean {
-  const at = idleDeadline(r, beat);
+export function isIdle(
+  r: WorkerRecord,
+  beat: Beat | null,
+  now: number,
+  settings: LifecycleSettings,
+): boolean {
+  const at = idleDeadline(r, beat, settings);
   return at !== undefined && at <= now;
 }
 
@@ -78,7 +83,7 @@ export function verdictFor(r: WorkerRecord, now: number, settings: LifecycleSett
   if (needsDriving(r, now)) return { kind: 'redrive' };
   if (r.phase === 'failed' && r.op && !isLeaseLive(r, now)) return { kind: 'release' };
   // Sleeping needs the lease free: a live driver is mid-operation, and its hint comes back at the lease's end.
-  if (!isLeaseLive(r, now) && isIdle(r, null, now)) return { kind: 'idle' };
+  if (!isLeaseLive(r, now) && isIdle(r, null, now, settings)) return { kind: 'idle' };
   return { kind: 'none' };
 }
 

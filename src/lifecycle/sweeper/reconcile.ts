@@ -16,8 +16,9 @@
  * @module
  */
 
-import type { BackendRef, InventoryItem } from '../../backends/port';
-import { isWorker } from '../model';
+import { type BackendRef, type InventoryItem, resourceNameFor } from '../../backends/port';
+import { isLeaseLive, isWorker, type WorkerRecord } from '../model';
+import type { DeploymentMeta } from '../persistence';
 import type { OrphanMemo } from './lock';
 import { canRevive, revive } from './revive';
 import { type Roster, uidKey } from './roster';
@@ -83,7 +84,7 @@ async function inventorySlice(run: SweepRun, deploymentId: string): Promise<void
         );
         return;
       }
-      await classify(run, roster, backend.name, ours);
+      await classify(run, roster, backend.name, ours, deploymentId);
       if (page.cursor) {
         inv.cursor = page.cursor;
         return;
@@ -107,29 +108,67 @@ async function storeHasNoWorkers(run: SweepRun): Promise<boolean> {
   return run.ctx.repo.sweeper.hasNoWorkers();
 }
 
-async function classify(run: SweepRun, roster: Roster, backend: string, items: InventoryItem[]) {
+async function classify(
+  run: SweepRun,
+  roster: Roster,
+  backend: string,
+  items: InventoryItem[],
+  deploymentId: string,
+) {
   const pass = run.state.inventory.pass;
   const unknown: InventoryItem[] = [];
+  // A running resource whose record does not say it should run: read that record (only those) to tell a
+  // transition in flight from drift.
+  const suspects: InventoryItem[] = [];
   for (const item of items) {
     const known = roster.get(item.workerName);
     if (known?.k === 'w' && known.u === uidKey(item.uid)) {
       if (known.s !== pass) roster.set(item.workerName, { ...known, s: pass });
+      flagMisnamed(run, deploymentId, item);
+      if (item.state === 'running' && known.r !== 1) suspects.push(item);
     } else {
       unknown.push(item);
     }
   }
-  await runBounded(unknown, READ_CONCURRENCY, async (item) => {
+  await runBounded([...unknown, ...suspects], READ_CONCURRENCY, async (item) => {
     try {
       const current = (await run.ctx.repo.read(item.workerName))?.value;
       if (isWorker(current) && current.uid === item.uid) {
-        // Created after the roster saw the name: known now; `m: 0` makes the next scan verify it fully.
-        roster.set(item.workerName, { u: uidKey(item.uid), k: 'w', m: 0, s: pass });
+        if (unknown.includes(item)) {
+          // Created after the roster saw the name: known now; `m: 0` makes the next scan verify it fully.
+          roster.set(item.workerName, { u: uidKey(item.uid), k: 'w', m: 0, s: pass });
+          flagMisnamed(run, deploymentId, item);
+        }
+        flagRunningNotAwake(run, current, item);
         return;
       }
-      noteOrphan(run, backend, item);
+      if (unknown.includes(item)) noteOrphan(run, backend, item);
     } catch (error) {
       run.fail('inventory', item.ref.resourceName, error);
     }
+  });
+}
+
+/** The worker's uid under a name that is not the record's: a second resource of one incarnation. */
+function flagMisnamed(run: SweepRun, deploymentId: string, item: InventoryItem): void {
+  if (item.ref.resourceName === resourceNameFor(deploymentId, item.workerName, item.uid)) return;
+  run.report.drift.misnamed++;
+  run.ctx.log.warn('a resource carries a worker uid under a name that is not its record’s', {
+    worker: item.workerName,
+    resource: item.ref.resourceName,
+  });
+}
+
+/** Running while its record is settled asleep or failed, with no operation in flight that could explain it. */
+function flagRunningNotAwake(run: SweepRun, record: WorkerRecord, item: InventoryItem): void {
+  if (item.state !== 'running' || isLeaseLive(record, run.now())) return;
+  // Only settled phases: a `stopping` worker may be waiting for an asynchronous stop it already sent.
+  if (record.phase !== 'sleeping' && record.phase !== 'failed') return;
+  run.report.drift.running_not_awake++;
+  run.ctx.log.warn('a resource runs while its record is not awake', {
+    worker: item.workerName,
+    resource: item.ref.resourceName,
+    phase: record.phase,
   });
 }
 

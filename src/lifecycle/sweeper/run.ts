@@ -37,6 +37,12 @@ export interface SweepReport {
   tombstones_removed: number;
   beats_removed: number;
   orphans: { candidates: number; reported: number; stopped: number; deleted: number };
+  /**
+   * Resources of a known worker that should not be as they are: running while the record is settled asleep (or
+   * failed), or carrying the worker's uid under a name that is not the record's (a leftover of an interrupted
+   * update). Both should stay at zero; each is logged with the resource name.
+   */
+  drift: { running_not_awake: number; misnamed: number };
   errors: number;
   /** The first few errors, one line each (messages carry names, never env values or keys). */
   problems: string[];
@@ -65,6 +71,7 @@ export const emptyReport = (startedAt: string): SweepReport => ({
   tombstones_removed: 0,
   beats_removed: 0,
   orphans: { candidates: 0, reported: 0, stopped: 0, deleted: 0 },
+  drift: { running_not_awake: 0, misnamed: 0 },
   errors: 0,
   problems: [],
 });

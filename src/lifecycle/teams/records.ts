@@ -127,7 +127,13 @@ export async function verifyTeamKey(ctx: LifecycleContext, key: string, team: st
 
 const holds = (team: TeamRecord, name: string) => Object.hasOwn(team.members, name);
 
-/** Takes a quota slot for `name` (idempotent for a name that already holds one). */
+/**
+ * Takes a quota slot for incarnation `uid` of `name` (idempotent for that uid). The slot belongs to a uid, not to
+ * the name: a create calls this only once no live record holds the name, so a slot still bound to another uid is
+ * a finished incarnation's (a tombstone whose clean-up has not released it yet, or a create that died). It is
+ * re-bound to the new uid rather than shared, or that old incarnation's late release would free the slot the new
+ * one lives in and let the team exceed its quota.
+ */
 export async function reserveName(
   ctx: LifecycleContext,
   team: string,
@@ -142,7 +148,11 @@ export async function reserveName(
       full = false;
       if (!current)
         throw new ValidationError(`team ${team} does not exist; create it first (POST /teams)`, 'team');
-      if (holds(current, name)) return undefined;
+      if (holds(current, name)) {
+        if (current.members[name]!.uid === uid) return undefined;
+        const members = { ...current.members, [name]: { reserved_at: iso(now), uid } };
+        return { ...current, members };
+      }
       const members = new Map(Object.entries(current.members));
       for (const dead of stale) members.delete(dead);
       if (members.size >= current.max_workers) {

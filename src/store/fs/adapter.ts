@@ -92,9 +92,14 @@ export class FsStore implements ObjectStore {
 
   async delete(key: string, options: DeleteOptions = {}) {
     const path = this.objectPath(key);
-    await this.locked(key, 'delete', async () => {
+    await this.locked(key, 'delete', async (stillHeld) => {
       if (options.ifMatch !== undefined && (await readObject(path))?.etag !== options.ifMatch) {
         throw new PreconditionFailedError(key);
+      }
+      // Fenced like a put: a deleter stalled past the stale timeout may have had its lock broken and a newer
+      // object written under the new holder's lock; its late unlink must not remove that object.
+      if (!(await stillHeld())) {
+        throw new StoreUnavailableError(`${PREFIX} the key lock was broken while held; retry`);
       }
       await unlink(path).catch(ignoreMissing);
       // Prune emptied directories (hint trees like `due/<epoch>/` would otherwise pile up); a non-empty one stops it.

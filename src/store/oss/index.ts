@@ -4,5 +4,4 @@
  * @module
  */
 export { OssStore, type OssStoreOptions } from './adapter';
-/** The raw client, for the opt-in smoke run that checks OSS's own behaviour. */
 export { createOssClient, isFileAlreadyExists, type OssClient } from './client';

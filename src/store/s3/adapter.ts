@@ -153,9 +153,11 @@ export class S3Store implements ObjectStore {
     // Whether the DELETE itself carries If-Match: an emulated one checked the ETag by HEAD and sends none.
     const conditional = options.ifMatch !== undefined && !emulated;
     if (options.ifMatch !== undefined && emulated) await this.assertCurrentEtag(key, options.ifMatch);
+    let attempts = 0;
     try {
-      await this.send((signal) =>
-        this.client.send(
+      await this.send((signal) => {
+        attempts++;
+        return this.client.send(
           new DeleteObjectCommand({
             Bucket: this.bucket,
             Key: this.prefix + key,
@@ -163,10 +165,19 @@ export class S3Store implements ObjectStore {
             ...(conditional ? { IfMatch: this.condition(options.ifMatch!) } : {}),
           }),
           { abortSignal: signal },
-        ),
-      );
+        );
+      });
     } catch (error) {
-      if (options.ifMatch !== undefined && isNoSuchKey(error)) throw new PreconditionFailedError(key);
+      if (options.ifMatch !== undefined && isNoSuchKey(error)) {
+        // A 404 to a conditional delete means "no object is stored under this key now". On the first attempt the
+        // caller's version was already gone: a lost precondition. On a retry, an earlier attempt (whose answer
+        // was lost to a reset, a 5xx or a timeout) may have deleted exactly that version; whether it did, or
+        // another deleter did, the version the caller named is gone and nothing replaced it (a newer object
+        // would answer 412, not 404), so the delete's goal holds and reporting a lost precondition would make
+        // the caller skip its clean-up for a delete that landed.
+        if (conditional && attempts > 1) return;
+        throw new PreconditionFailedError(key);
+      }
       if (conditional && isNotImplemented(error)) {
         this.emulateConditionalDelete = true;
         return this.delete(key, options);

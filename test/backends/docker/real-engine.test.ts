@@ -273,6 +273,45 @@ describe.skipIf(!engine.reachable)(`DockerBackend on a real engine${skipNote}`, 
       expect(items.filter((item) => item.workerName === 'roller')).toHaveLength(1);
     });
 
+    it('an update killed after starting the new container leaves one running container of the uid once re-driven', async () => {
+      // The bug: update started `<name>-next-<random>` and only then removed the old container and renamed the
+      // new one. A function killed in that window left the random-named successor running; the re-drive made
+      // another successor (a new random name), so two containers of one uid ran and nothing ever noticed.
+      const spec = specFor(deploymentId, 'crashed', { env: { GREETING: 'one' } });
+      const { ref } = await backend.create(spec);
+      let killed = false;
+      let started = false;
+      // The function dies at its first request after the new container was started (removing the old one).
+      const dying: DockerFetch = async (path, init) => {
+        if (killed) throw new Error('the function was killed');
+        if (init?.method === 'DELETE' && started) {
+          killed = true;
+          throw new Error('the function was killed');
+        }
+        const response = await socketFetch(path, init);
+        if (init?.method === 'POST' && /\/containers\/[0-9a-f]{64}\/start$/.test(path)) started = true;
+        return response;
+      };
+      const doomed = new DockerBackend({ fetch: dying, deploymentId, stopTimeoutSeconds: 2 });
+      await expect(doomed.update(ref, { ...spec, env: { GREETING: 'two' } })).rejects.toThrow();
+      expect(killed).toBe(true);
+
+      // The re-drive (another function) updates again, and the old incarnation's leftovers are accounted for.
+      await backend.update(ref, { ...spec, env: { GREETING: 'three' } });
+
+      const mine = async () =>
+        (await (
+          await socketFetch(
+            `/containers/json?all=1&filters=${encodeURIComponent(
+              JSON.stringify({ label: [`${LABELS.uid}=${spec.uid}`] }),
+            )}`,
+          )
+        ).json()) as { Names: string[]; State: string }[];
+      const running = (await mine()).filter((c) => c.State === 'running');
+      expect(running.map((c) => c.Names[0])).toEqual([`/${spec.resourceName}`]);
+      expect((await inspect(spec.resourceName)).Config.Env).toContain('GREETING=three');
+    });
+
     it('the worker reports ready with its bearer key, retries through orchestrator errors, and never logs the key', async () => {
       const name = 'reporter';
       const key = `hc_${name}_${'ab12'.repeat(16)}`;

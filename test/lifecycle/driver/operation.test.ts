@@ -7,7 +7,17 @@ import { Driver } from '../../../src/lifecycle/driver/operation';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { isWorker } from '../../../src/lifecycle/model/record';
 import { takeLeaseIfFree, transition } from '../../../src/lifecycle/model/transitions';
-import { createReady, eventsOf, makeHarness, recordOf } from '../../support/lifecycle-harness';
+import { layout } from '../../../src/lifecycle/persistence/layout';
+import { createWorker } from '../../../src/lifecycle/requests/create';
+import { deleteWorker, sleep } from '../../../src/lifecycle/requests/intents';
+import {
+  createReady,
+  eventsOf,
+  HookedStore,
+  makeHarness,
+  recordOf,
+  sibling,
+} from '../../support/lifecycle-harness';
 
 describe('driver boots', () => {
   it('a wake that overtook a sleep before its stop reached the backend restarts the old instance and becomes ready', async () => {
@@ -106,5 +116,110 @@ describe('abandoned rounds', () => {
     h.backend.release();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(h.backend.calls.filter((c) => c.step === 'start').length).toBe(startsBefore);
+  });
+
+  it("a holder that stalls past its lease never writes the old incarnation's resource into a re-created worker", async () => {
+    // The bug: observe merged backend_ref before checking the lease and the uid. A create's driver stalled after
+    // its backend call; meanwhile its lease expired, the worker was deleted and re-created (a new uid). When
+    // the stalled holder resumed, it wrote the old incarnation's container into the new record, and deleting
+    // that worker then removed the wrong (already gone) container and leaked the real one.
+    let hooked: HookedStore | undefined;
+    const h = makeHarness({ wrapStore: (store) => (hooked = new HookedStore(store)) });
+    const other = sibling(h, 'other');
+    let armed = true;
+    hooked!.hook = async (op, key) => {
+      const created = h.backend.calls.some((call) => call.step === 'create');
+      if (!armed || !created || op !== 'get' || key !== layout.worker('w1')) return;
+      armed = false;
+      // The first holder made its container and is about to record it: it stalls past its lease.
+      h.clock.advance(10 * 60_000);
+      await deleteWorker(other, 'w1', MANAGER, false);
+      await createWorker(other, { name: 'w1' }, MANAGER);
+    };
+
+    await h.service.create({ name: 'w1' }, MANAGER);
+
+    expect(armed).toBe(false);
+    const reborn = await recordOf(h, 'w1');
+    const live = h.backend.allResources().filter((resource) => resource.spec.uid === reborn.uid);
+    expect(live).toHaveLength(1);
+    expect(reborn.backend_ref).toEqual({
+      resource_name: live[0]!.ref.resourceName,
+      id: live[0]!.ref.id,
+    });
+  });
+
+  it('a round frozen between stopping an old boot and starting the new one never starts a worker another holder slept', async () => {
+    // The bug: the start that completes "stop the old boot, start a new one" bypassed the deadline guard. A
+    // function frozen inside the stop (answered, then suspended) resumed after its lease had expired and another
+    // holder had slept the worker, and started the container: record sleeping, container running, sweeper blind.
+    const h = makeHarness({ settings: { requestDriveBudgetMs: 50 } });
+    await createReady(h, { name: 'w1' });
+    await h.repo.mutate('w1', (current) => {
+      if (!isWorker(current)) return undefined;
+      const slept = {
+        ...current,
+        desired: 'sleeping' as const,
+        spec_generation: current.spec_generation + 1,
+      };
+      return transition(slept, 'stopping', { reason: 'manual', actor: 'manager' }, h.clock.now());
+    });
+    h.clock.advance(60_000);
+    // The wake finds the old boot's instance still running: it stops it, and freezes inside that stop.
+    h.backend.behave('stop', { freeze: true, times: 1 });
+    const woke = await new Promise<Awaited<ReturnType<typeof h.service.wake>>>((resolve) => {
+      void h.service.wake('w1', MANAGER).then(resolve);
+      setTimeout(() => h.clock.advance(1_000), 10);
+    });
+    expect(woke.drive?.outcome).toBe('in_progress');
+
+    h.clock.advance(10 * 60_000);
+    await sleep(sibling(h, 'other'), 'w1', MANAGER);
+    expect(await recordOf(h, 'w1')).toMatchObject({ phase: 'sleeping' });
+    h.backend.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(await recordOf(h, 'w1')).toMatchObject({ phase: 'sleeping' });
+    expect(h.backend.allResources()[0]!.running).toBe(false);
+  });
+
+  it("a round frozen inside an update never prunes the env value the worker's current spec names", async () => {
+    // The bug: the round pruned secrets with the spec it read, without checking its lease. Frozen inside its
+    // backend update and resumed long after, it kept only the old value and dropped the one a later PATCH had
+    // stored, which the current spec names: the worker's next start could not build its environment.
+    const h = makeHarness({ settings: { requestDriveBudgetMs: 50 } });
+    const ready = await createReady(h, { name: 'w1', env: { TOKEN: 'old-token-value' } });
+    h.backend.behave('update', { freeze: true, times: 1 });
+    const patched = await new Promise<Awaited<ReturnType<typeof h.service.update>>>((resolve) => {
+      void h.service.update('w1', { image: 'img:two' }, MANAGER).then(resolve);
+      setTimeout(() => h.clock.advance(1_000), 10);
+    });
+    expect(patched.drive?.outcome).toBe('in_progress');
+
+    h.clock.advance(2 * 60_000);
+    await h.service.update('w1', { env: { TOKEN: 'new-token-value' } }, MANAGER);
+    h.clock.advance(15 * 60_000);
+    h.backend.release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const stored = await h.repo.readSecretCandidates('w1', ready.uid);
+    expect(stored.TOKEN).toContain('new-token-value');
+  });
+
+  it('a round abandoned at its deadline aborts the backend call it has in flight', async () => {
+    // Backend calls take the round's AbortSignal: a call still hanging when the caller answers is cancelled,
+    // so it cannot land later, after another driver has taken the worker over.
+    const h = makeHarness({ settings: { requestDriveBudgetMs: 50 } });
+    await createReady(h, { name: 'w1' });
+    h.backend.behave('update', { hang: true, times: 1 });
+    const patched = await new Promise<Awaited<ReturnType<typeof h.service.update>>>((resolve) => {
+      void h.service.update('w1', { image: 'img:two' }, MANAGER).then(resolve);
+      setTimeout(() => h.clock.advance(1_000), 10);
+    });
+    expect(patched.drive?.outcome).toBe('in_progress');
+    h.backend.release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(h.backend.allResources()[0]!.spec.image).not.toBe('img:two');
   });
 });

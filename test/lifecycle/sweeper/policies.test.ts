@@ -44,6 +44,27 @@ describe('sweeper policies', () => {
     expect(resourceOf(h, 'w1')?.running).toBe(false);
   });
 
+  it('never sleeps a worker that keeps reporting busy, even with an idle timeout shorter than the beat write interval', async () => {
+    // The bug: only busy_at counted, and it moves only when the beat is rewritten (every 300 s, or when busy
+    // flips). A worker with idle_timeout_seconds 240 reporting busy:true every minute looked idle 240 s after
+    // each rewrite and was slept mid-work.
+    const h = makeHarness({ settings: QUIET });
+    const ready = await createReady(h, { name: 'w1', idle_timeout_seconds: 240 }, { busy: true });
+    for (let minute = 1; minute <= 30; minute++) {
+      h.clock.advance(MIN);
+      await h.service.report(ready, { busy: true });
+      expect((await runSweep(h.ctx)).slept).toBe(0);
+    }
+    expect(await recordOf(h, 'w1')).toMatchObject({ desired: 'running', phase: 'ready' });
+
+    // Once it reports idle, the idle clock starts then: slept after its 240 s, not before.
+    await h.service.report(ready, { busy: false });
+    h.clock.advance(3 * MIN);
+    expect((await runSweep(h.ctx)).slept).toBe(0);
+    h.clock.advance(2 * MIN);
+    expect((await runSweep(h.ctx)).slept).toBe(1);
+  });
+
   it('never sleeps a worker whose idle_timeout_seconds is 0', async () => {
     const h = makeHarness({ settings: QUIET });
     await createReady(h, { name: 'w1', idle_timeout_seconds: 0 });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkerSpec } from '../../../src/backends/port';
 import { resourceNameFor } from '../../../src/backends/port';
+import { MANAGER } from '../../../src/lifecycle/model/actor';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { layout } from '../../../src/lifecycle/persistence/layout';
 import type { SweeperSettings } from '../../../src/lifecycle/sweeper/settings';
@@ -123,6 +124,36 @@ describe('orphans', () => {
 
     expect(report.orphans).toMatchObject({ candidates: 0, stopped: 0 });
     expect(running(h, resourceName)).toBe(true);
+  });
+});
+
+describe('drift of known workers', () => {
+  it('flags a resource that runs while its record sleeps', async () => {
+    // The failure this catches: an abandoned round (or anything else) started a worker's container after the
+    // worker was slept. The record matched the resource's uid, so the inventory saw nothing wrong.
+    const h = makeHarness({ settings: QUIET });
+    await createReady(h, { name: 'w1' });
+    await h.service.sleep('w1', MANAGER);
+    const resource = h.backend.allResources()[0]!;
+    expect(resource.running).toBe(false);
+    await h.backend.start(resource.ref);
+
+    const report = await runSweep(h.ctx);
+
+    expect(report.drift).toEqual({ running_not_awake: 1, misnamed: 0 });
+  });
+
+  it("flags a resource that carries a worker's uid under a name that is not the record's", async () => {
+    // The failure this catches: an update killed midway left a second container of the worker under its
+    // successor's name; matched by uid alone, it looked like the worker's own resource.
+    const h = makeHarness({ settings: QUIET });
+    const record = await createReady(h, { name: 'w1' });
+    const own = h.backend.allResources()[0]!;
+    await h.backend.create({ ...own.spec, resourceName: `${own.ref.resourceName}-next`, uid: record.uid });
+
+    const report = await runSweep(h.ctx);
+
+    expect(report.drift).toEqual({ running_not_awake: 0, misnamed: 1 });
   });
 });
 

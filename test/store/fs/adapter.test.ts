@@ -3,12 +3,31 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError, ValidationError } from '../../../src/errors';
 import { readJson } from '../../../src/store/cas';
-import { FsStore } from '../../../src/store/fs/adapter';
+import { FsStore } from '../../../src/store/fs';
 import { acquireFileLock } from '../../../src/store/fs/lock';
 import { runStoreConformance } from '../../conformance/store.case';
+
+/**
+ * A pass-through `readFile` with one optional hook, so a test can stall a store operation right after it read an
+ * object (between its precondition check and its commit) and let another writer act in that gap.
+ */
+const fsHook = vi.hoisted(() => ({ afterRead: undefined as ((path: string) => Promise<void>) | undefined }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const original = await importOriginal<typeof import('node:fs/promises')>();
+  const readFile = (async (...args: Parameters<typeof original.readFile>) => {
+    const result = await original.readFile(...args);
+    const hook = fsHook.afterRead;
+    if (hook && String(args[0]).endsWith('@')) {
+      fsHook.afterRead = undefined;
+      await hook(String(args[0]));
+    }
+    return result;
+  }) as typeof original.readFile;
+  return { ...original, readFile, default: { ...original, readFile } };
+});
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const child = join(repoRoot, 'test/support/fs-increment-child.ts');
@@ -92,6 +111,30 @@ describe('FsStore lock fencing', () => {
     await second!();
     expect(existsSync(lock)).toBe(false);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('FsStore delete fencing', () => {
+  it('a deleter whose lock was broken while it stalled does not unlink the object the new holder wrote', async () => {
+    // The bug: put checked that it still held the key lock before committing, delete did not. A deleter that
+    // read the etag, then stalled past the stale timeout, had its lock broken; another writer stored v2 under the
+    // new lock, and the stalled deleter's unlink then removed v2 although its precondition was about v1.
+    const dir = freshDir();
+    const deleter = new FsStore(dir);
+    const other = new FsStore(dir, { staleLockMs: 50 });
+    const key = 'workers/a.json';
+    const { etag } = await deleter.put(key, 'v1');
+    fsHook.afterRead = async () => {
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(deleter.lockFileFor(key), old, old);
+      await other.put(key, 'v2');
+    };
+
+    const outcome = await deleter.delete(key, { ifMatch: etag }).catch((error: unknown) => error);
+
+    expect(fsHook.afterRead).toBeUndefined();
+    expect(outcome).toBeInstanceOf(StoreUnavailableError);
+    expect((await deleter.get(key))?.body).toBe('v2');
   });
 });
 

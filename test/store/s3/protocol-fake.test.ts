@@ -125,6 +125,24 @@ describe('S3Store fault handling against a protocol-level fake S3 server', () =>
     expect((await readJson<Counter>(store, 'faults/lost.json'))?.value).toEqual(updated.value);
   });
 
+  it('a conditional delete that landed but lost its response succeeds when the retry finds the key gone', async () => {
+    // The bug: the first DELETE (If-Match) removed the object, the connection died before the answer, and the
+    // retry got 404 NoSuchKey, which the adapter reported as a lost precondition. Callers (tombstone removal)
+    // then skipped cleaning the incarnation's secrets and events although the delete had landed.
+    const store = makeS3();
+    const { etag } = await store.put('faults/lost-delete.json', 'v1');
+    server.injectFault('lost-response', 1, 'DELETE');
+
+    await store.delete('faults/lost-delete.json', { ifMatch: etag });
+
+    expect(requestsFor('faults/lost-delete.json', 'DELETE')).toBe(2);
+    expect(await store.get('faults/lost-delete.json')).toBeNull();
+    // A first attempt that finds the key missing is still a lost precondition: that version was gone already.
+    await expect(store.delete('faults/lost-delete.json', { ifMatch: etag })).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
+  });
+
   it('retries 409 ConditionalRequestConflict, and reports a lost precondition when it persists', async () => {
     const store = makeS3();
     const { etag } = await store.put('faults/conflict.json', 'v1');
