@@ -7,7 +7,8 @@
  */
 
 import type { BackendRef, BackendStatus, WorkerBackend } from '../backends/port';
-import { mintWorkerKey, redactKeys, sha256Hex } from './api-keys';
+import { markSensitive, redactSecrets } from '../redaction';
+import { mintWorkerKey, sha256Hex } from './api-keys';
 import type { Clock } from './clock';
 import type { LifecycleContext } from './context';
 import type { DriveOptions } from './driver';
@@ -260,10 +261,12 @@ export class RoundRunner {
   private readonly sensitive = new Set<string>();
 
   redact(message: string): string {
-    let safe = redactKeys(message);
-    // Short values (a "1", a "true") would shred any message and reveal little; longer ones are masked.
-    for (const value of this.sensitive) if (value.length >= 6) safe = safe.split(value).join('[redacted]');
-    return safe;
+    return redactSecrets(message, this.sensitive);
+  }
+
+  /** Marks an error with those values, so whatever answers with it masks them too. */
+  markSensitive(error: unknown): void {
+    markSensitive(error, this.sensitive);
   }
 
   private async specFor(record: WorkerRecord, workerKey: string) {
