@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackendRejectedError } from '../../src/errors';
 import { redactKeys } from '../../src/lifecycle/api-keys';
-import { makeApp, reportReady } from '../support/app-harness';
+import { MANAGER_KEY, makeApp, reportReady } from '../support/app-harness';
 
 const HEX = 'ab'.repeat(32);
 
@@ -45,5 +45,30 @@ describe('secrets in error answers', () => {
     expect(seen.text).not.toContain(secret);
     const events = await h.call('GET', '/workers/leak/events', { key: teamKey });
     expect(events.text).not.toContain(secret);
+  });
+});
+
+describe('streamed request bodies', () => {
+  it('stops reading a body without content-length as soon as it passes the limit, and answers 413', async () => {
+    // Bug: the whole stream was buffered before its size was checked, so an endless body held the function.
+    const h = await makeApp();
+    let pulled = 0;
+    const chunk = new TextEncoder().encode(`{"name":"x","labels":{"a":"${'b'.repeat(16 * 1024)}`);
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        if (pulled > 10_000) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const res = await h.app.request('/workers', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MANAGER_KEY}`, 'content-type': 'application/json' },
+      body: endless,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    // 64 KiB is four or five chunks; a few more may be queued ahead of the reader, never the whole stream.
+    expect(pulled).toBeLessThan(20);
   });
 });
