@@ -22,7 +22,7 @@ import { Driver } from './driver';
 import type { CreateInput } from './inputs';
 import type { StoredSpec, WorkerRecord } from './record';
 import { iso, isWorker } from './record';
-import { assertActorOwns, checkTeamCreate, handOverName, releaseName, reserveName } from './teams';
+import { assertActorMayClaim, checkTeamCreate, handOverName, releaseName, reserveName } from './teams';
 import { leaseExpiry } from './transitions';
 import { renderWorker, type WorkerView } from './views';
 import { INJECTED_ENV_NAMES } from './worker-spec';
@@ -107,7 +107,7 @@ export async function createWorker(
 
   const existing = (await repo.read(input.name))?.value;
   if (isWorker(existing)) {
-    assertActorOwns(actor, existing);
+    assertActorMayClaim(actor, existing);
     return answerExisting(ctx, existing, fingerprint);
   }
   // Only now that the name is free: a 400/503 for an unknown or unavailable backend writes nothing.
@@ -204,7 +204,7 @@ async function createReserved(
     if (input.team && written.raced.team === input.team)
       await handOverName(ctx, input.team, input.name, written.raced.uid);
     else if (input.team) await releaseName(ctx, input.team, input.name, uid);
-    assertActorOwns(actor, written.raced);
+    assertActorMayClaim(actor, written.raced);
     return answerExisting(ctx, written.raced, fingerprint);
   }
 

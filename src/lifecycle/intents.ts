@@ -19,7 +19,7 @@ import type { UpdateInput } from './inputs';
 import { isAwake, isExpired, isLeaseLive } from './policy';
 import type { Phase, Reason, WorkerRecord } from './record';
 import { iso, isWorker } from './record';
-import { assertActorOwns, checkTeamUpdate } from './teams';
+import { actorOwns, assertActorOwns, checkTeamUpdate } from './teams';
 import { bumpBoot, resetAttempts, takeLeaseIfFree, transition } from './transitions';
 import { renderWorker, type WorkerView } from './views';
 
@@ -154,8 +154,8 @@ export function deleteBuild(actor: Actor, reason: Reason = 'manual', force = fal
 /** DELETE: 204 whether it existed or not, from every phase. */
 export async function deleteWorker(ctx: LifecycleContext, name: string, actor: Actor, force: boolean) {
   const current = (await ctx.repo.read(name))?.value;
-  if (!isWorker(current)) return;
-  assertActorOwns(actor, current);
+  // Another team's worker answers as one that is not there: 204, and nothing done.
+  if (!isWorker(current) || !actorOwns(actor, current)) return;
   if (current.desired === 'deleted' && current.op && Date.parse(current.op.expires_at) > ctx.clock.now())
     return;
   if (force && actor.kind === 'team') {

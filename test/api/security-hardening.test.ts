@@ -72,3 +72,124 @@ describe('streamed request bodies', () => {
     expect(pulled).toBeLessThan(20);
   });
 });
+
+/** Every plausible decoding of a cursor, so a test can say a name is nowhere in it. */
+function decodings(cursor: string): string {
+  const out = [cursor];
+  for (const text of [cursor, cursor.replace(/-/g, '+').replace(/_/g, '/')]) {
+    try {
+      out.push(atob(text.padEnd(Math.ceil(text.length / 4) * 4, '=')));
+    } catch {
+      // not base64
+    }
+  }
+  return out.join('\n');
+}
+
+describe('events across incarnations', () => {
+  it('a name created again lists only its own history, never the previous incarnation owner', async () => {
+    // Bug: events were listed by name, so the team that re-created a name read the previous owner's history.
+    const h = await makeApp();
+    const red = await teamWithKey(h, 'red');
+    const blue = await teamWithKey(h, 'blue');
+    const first = await h.call('POST', '/workers', { key: red, body: { name: 'reuse' } });
+    await reportReady(h, 'reuse', first.json.api_key);
+    await h.call('POST', '/workers/reuse/stop', { key: red });
+    expect((await h.call('DELETE', '/workers/reuse', { key: red })).status).toBe(204);
+    const again = await h.call('POST', '/workers', { key: blue, body: { name: 'reuse' } });
+    expect(again.status).toBe(201);
+    expect(again.json.uid).not.toBe(first.json.uid);
+    for (const key of [blue, undefined]) {
+      const page = await h.call('GET', '/workers/reuse/events?limit=100', key ? { key } : {});
+      expect(page.status).toBe(200);
+      expect(page.json.events.length).toBeGreaterThan(0);
+      for (const event of page.json.events) expect(event.uid).toBe(again.json.uid);
+      expect(page.text).not.toContain('team:red');
+    }
+    // The previous owner's key now sees nothing of the name.
+    expect((await h.call('GET', '/workers/reuse/events', { key: red })).status).toBe(404);
+  });
+});
+
+describe('names across tenants', () => {
+  it("a team key's cursor is opaque: it decodes to no other tenant's worker name", async () => {
+    // Bug: next_cursor was base64 JSON of the last listed name, whoever's it was.
+    const h = await makeApp();
+    const red = await teamWithKey(h, 'red');
+    await h.call('POST', '/workers', { body: { name: 'aaa-private-name' } });
+    await h.call('POST', '/workers', { body: { name: 'mmm-private-name' } });
+    for (const name of ['r1', 'r2', 'r3']) await h.call('POST', '/workers', { key: red, body: { name } });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await h.call(
+        'GET',
+        `/workers?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        {
+          key: red,
+        },
+      );
+      expect(page.status).toBe(200);
+      seen.push(...page.json.workers.map((w: { name: string }) => w.name));
+      cursor = page.json.next_cursor;
+      if (cursor) expect(decodings(cursor)).not.toMatch(/private-name/);
+    } while (cursor);
+    expect(seen).toEqual(['r1', 'r2', 'r3']);
+  });
+
+  it('a cursor made for one caller is refused for another, like any cursor the API never returned', async () => {
+    const h = await makeApp();
+    const red = await teamWithKey(h, 'red');
+    const blue = await teamWithKey(h, 'blue');
+    for (const name of ['r1', 'r2']) await h.call('POST', '/workers', { key: red, body: { name } });
+    const cursor = (await h.call('GET', '/workers?limit=1', { key: red })).json.next_cursor as string;
+    expect(cursor).toBeDefined();
+    for (const other of [blue, undefined]) {
+      const res = await h.call(
+        'GET',
+        `/workers?limit=1&cursor=${encodeURIComponent(cursor)}`,
+        other ? { key: other } : {},
+      );
+      expect(res.status).toBe(400);
+      expect(res.json.field).toBe('cursor');
+    }
+    const forged = btoa(JSON.stringify({ a: 'r1' })).replace(/=+$/, '');
+    expect((await h.call('GET', `/workers?cursor=${forged}`, { key: red })).status).toBe(400);
+  });
+
+  it("another tenant's worker answers a team key exactly as an unknown one: 404 with the same body", async () => {
+    // Bug: 403 for "not yours" and 404 for "not there" let a team key probe which names other tenants use.
+    const h = await makeApp();
+    const red = await teamWithKey(h, 'red');
+    await h.call('POST', '/workers', { body: { name: 'mine-not' } });
+    const theirs = await h.call('GET', '/workers/mine-not', { key: red });
+    const unknown = await h.call('GET', '/workers/nothere', { key: red });
+    expect(theirs.status).toBe(404);
+    expect(theirs.text.replace('mine-not', 'X').replace('mine-not', 'X')).toBe(
+      unknown.text.replace('nothere', 'X').replace('nothere', 'X'),
+    );
+  });
+});
+
+describe('team listings', () => {
+  it("a team key's listing sorted by last activity reads its team's records, not the whole fleet's", async () => {
+    // Bug: a sorted listing read every record (up to 10,000 store reads) whoever asked, even a team with none.
+    const h = await makeApp();
+    const red = await teamWithKey(h, 'red');
+    for (let i = 0; i < 60; i++) await h.call('POST', '/workers', { body: { name: `fleet-${i}` } });
+    await h.call('POST', '/workers', { key: red, body: { name: 'r1' } });
+    await h.call('POST', '/workers', { key: red, body: { name: 'r2' } });
+    for (const sort of ['-last_activity_at', 'last_activity_at', undefined]) {
+      h.store.resetCounts();
+      const res = await h.call('GET', `/workers?limit=100${sort ? `&sort=${sort}` : ''}`, { key: red });
+      expect(res.json.workers.map((w: { name: string }) => w.name).sort()).toEqual(['r1', 'r2']);
+      // Auth, the team record, two worker records, their beats and the cursor key: a handful, not ~60.
+      expect(h.store.operations(), String(sort)).toBeLessThan(15);
+    }
+    const empty = await teamWithKey(h, 'empty');
+    h.store.resetCounts();
+    const none = await h.call('GET', '/workers?sort=-last_activity_at', { key: empty });
+    expect(none.json.workers).toEqual([]);
+    expect(h.store.operations()).toBeLessThan(6);
+  });
+});
