@@ -193,3 +193,28 @@ describe('team listings', () => {
     expect(h.store.operations()).toBeLessThan(6);
   });
 });
+
+describe('/healthz under a crowd', () => {
+  it('fifty concurrent anonymous requests write nothing and share one store read', async () => {
+    // Bug: each anonymous request with a stale probe wrote a clock probe and listed it: 50 writes, 50 listings.
+    const h = await makeApp();
+    h.store.resetCounts();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => h.call('GET', '/healthz', { key: null })),
+    );
+    for (const answer of answers) expect(answer.status).toBe(200);
+    expect(h.store.counts.put).toBe(0);
+    expect(h.store.counts.delete).toBe(0);
+    expect(h.store.counts.list).toBe(0);
+    expect(h.store.counts.get).toBeLessThanOrEqual(1);
+  });
+
+  it("concurrent managers' requests share one clock-skew probe", async () => {
+    const h = await makeApp();
+    h.store.resetCounts();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => h.call('GET', '/healthz')));
+    for (const answer of answers) expect(typeof answer.json.clock_skew_ms).toBe('number');
+    expect(h.store.counts.put).toBe(1);
+    expect(h.store.counts.list).toBe(1);
+  });
+});
