@@ -196,6 +196,7 @@ async function createReserved(
     })
     .catch(async (error) => {
       if (error instanceof RaceLost) return { value: null, raced: error.current };
+      await dropSecretsUnlessRecorded(ctx, input.name, uid);
       throw error;
     });
   if ('raced' in written) {
@@ -228,6 +229,18 @@ async function createReserved(
     worker: renderWorker(ctx, current, null),
     ...(keyStillValid ? { apiKey } : {}),
   };
+}
+
+/**
+ * The record write failed, so the env values written for it belong to nothing: they go, unless the write landed
+ * after all (its answer was lost) — a record of this uid is there — or that cannot be told (the read fails too).
+ */
+async function dropSecretsUnlessRecorded(ctx: LifecycleContext, name: string, uid: string): Promise<void> {
+  const landed = await ctx.repo.read(name).then(
+    (read) => isWorker(read?.value) && read.value.uid === uid,
+    () => true,
+  );
+  if (!landed) await ctx.repo.deleteSecrets(name, uid).catch(() => undefined);
 }
 
 class RaceLost extends Error {

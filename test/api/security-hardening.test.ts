@@ -3,8 +3,9 @@
  * before its fix.
  */
 import { describe, expect, it } from 'vitest';
-import { BackendRejectedError } from '../../src/errors';
+import { BackendRejectedError, StoreUnavailableError } from '../../src/errors';
 import { redactKeys } from '../../src/lifecycle/api-keys';
+import { MemoryStore } from '../../src/store/memory';
 import { MANAGER_KEY, makeApp, reportReady } from '../support/app-harness';
 
 const HEX = 'ab'.repeat(32);
@@ -216,5 +217,24 @@ describe('/healthz under a crowd', () => {
     for (const answer of answers) expect(typeof answer.json.clock_skew_ms).toBe('number');
     expect(h.store.counts.put).toBe(1);
     expect(h.store.counts.list).toBe(1);
+  });
+});
+
+describe('secrets of a create whose record write failed', () => {
+  it('leaves no plaintext env values behind when the record cannot be written', async () => {
+    // Bug: secrets/<name>/<uid>.json was written first and stayed forever when the record write then failed.
+    class RecordWriteFails extends MemoryStore {
+      override async put(key: string, body: string, options?: Parameters<MemoryStore['put']>[2]) {
+        if (key.startsWith('workers/')) throw new StoreUnavailableError('the store refused the write');
+        return super.put(key, body, options);
+      }
+    }
+    const h = await makeApp({ store: new RecordWriteFails() });
+    const res = await h.call('POST', '/workers', {
+      body: { name: 'orphan', env: { TOKEN: 'plaintext-value-123' } },
+    });
+    expect(res.status).toBe(503);
+    const secrets = (await h.store.list('secrets/')).keys.map((k) => k.key);
+    expect(secrets.filter((key) => key.startsWith('secrets/orphan/'))).toEqual([]);
   });
 });
