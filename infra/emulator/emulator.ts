@@ -14,7 +14,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../src/config/config';
-import { dockerOptionsFromEnv } from '../../src/config/workerd-root';
+import { ALLOWED_HOSTS_BINDING, dockerOptionsFromEnv } from '../../src/config/workerd-root';
+import { emulatorAllowedHosts } from './allowed-hosts';
 import { bundleWorker } from './bundle';
 import { type EngineProbe, probeEngine } from './engine-probe';
 import { type FrontDoor, openFrontDoor } from './front-door';
@@ -90,6 +91,7 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
   const network = planWorkerNetwork({ vars, url, port: door.port, host: options.host, engine: docker });
   const workerUrl = usesDocker ? network.workerUrl : (vars.ORCHESTRATOR_URL ?? url);
   vars.ORCHESTRATOR_URL = workerUrl;
+  vars[ALLOWED_HOSTS_BINDING] = emulatorAllowedHosts({ host: options.host, workerUrl }).join(',');
   if (usesDocker) vars.DOCKER_DEFAULT_NETWORK = network.defaultNetwork;
   if (usesDocker && config.auth.mode === 'off') checkAuthOffBesideWorkers(vars, docker);
 

@@ -3,6 +3,7 @@
  * before its fix.
  */
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app';
 import { BackendRejectedError, StoreUnavailableError } from '../../src/errors';
 import { redactKeys } from '../../src/lifecycle/api-keys';
 import { MemoryStore } from '../../src/store/memory';
@@ -236,5 +237,76 @@ describe('secrets of a create whose record write failed', () => {
     expect(res.status).toBe(503);
     const secrets = (await h.store.list('secrets/')).keys.map((k) => k.key);
     expect(secrets.filter((key) => key.startsWith('secrets/orphan/'))).toEqual([]);
+  });
+});
+
+describe('cross-site requests and DNS rebinding', () => {
+  async function guarded() {
+    const h = await makeApp();
+    const app = createApp({ service: h.service, allowedHosts: ['127.0.0.1', 'localhost'] });
+    const send = (path: string, init: { method?: string; headers?: Record<string, string>; body?: string }) =>
+      app.request(`http://127.0.0.1:8787${path}`, { method: init.method ?? 'POST', ...init });
+    return { h, send };
+  }
+
+  it.each(['keys', 'off'] as const)(
+    'refuses a body that is not JSON (a form, text/plain) with 415 and creates nothing, auth %s',
+    async (mode) => {
+      // Bug: with AUTH_MODE=off a web page's "simple" POST (text/plain, no preflight) created a worker.
+      const { h, send } = await guarded();
+      (h.service.auth as { mode: 'keys' | 'off' }).mode = mode;
+      const auth: Record<string, string> = mode === 'keys' ? { authorization: `Bearer ${MANAGER_KEY}` } : {};
+      for (const type of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+      ]) {
+        const res = await send('/workers', {
+          headers: { ...auth, 'content-type': type },
+          body: JSON.stringify({ name: 'csrf', image: 'evil:latest' }),
+        });
+        expect(res.status, type).toBe(415);
+      }
+      const none = await send('/workers', { headers: auth, body: '{"name":"csrf"}' });
+      expect(none.status).toBe(415);
+      expect((await h.call('GET', '/workers/csrf')).status).toBe(404);
+      // A bodyless POST with a form type and no key (an HTML form against auth off) is refused too.
+      const form = await send('/workers/csrf/stop', { headers: { 'content-type': 'text/plain' } });
+      expect(form.status).toBe(415);
+    },
+  );
+
+  it.each(['keys', 'off'] as const)('refuses a foreign or null Origin, auth %s', async (mode) => {
+    const { h, send } = await guarded();
+    (h.service.auth as { mode: 'keys' | 'off' }).mode = mode;
+    const headers = { authorization: `Bearer ${MANAGER_KEY}`, 'content-type': 'application/json' };
+    for (const origin of ['https://evil.example', 'null', 'http://127.0.0.1:9999']) {
+      const res = await send('/workers', { headers: { ...headers, origin }, body: '{"name":"xs"}' });
+      expect(res.status, origin).toBe(403);
+    }
+    const crossSite = await send('/workers', {
+      headers: { ...headers, 'sec-fetch-site': 'cross-site' },
+      body: '{"name":"xs"}',
+    });
+    expect(crossSite.status).toBe(403);
+    expect((await h.call('GET', '/workers/xs')).status).toBe(404);
+    const same = await send('/workers', {
+      headers: { ...headers, origin: 'http://127.0.0.1:8787' },
+      body: '{"name":"xs"}',
+    });
+    expect(same.status).toBe(201);
+  });
+
+  it('refuses a Host it does not answer to (a rebound DNS name), even for a GET', async () => {
+    const { h } = await guarded();
+    const app = createApp({ service: h.service, allowedHosts: ['127.0.0.1', 'localhost'] });
+    const rebound = await app.request('http://attacker.example:8787/workers', {
+      headers: { authorization: `Bearer ${MANAGER_KEY}` },
+    });
+    expect(rebound.status).toBe(403);
+    const local = await app.request('http://localhost:8787/workers', {
+      headers: { authorization: `Bearer ${MANAGER_KEY}` },
+    });
+    expect(local.status).toBe(200);
   });
 });
