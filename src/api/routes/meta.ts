@@ -85,6 +85,14 @@ export function registerMetaRoutes(routes: RouteTable, service: WorkerService, v
       const store = reached.ok
         ? { kind: ctx.repo.store.kind, ok: true, message: 'reachable' }
         : { kind: ctx.repo.store.kind, ok: false, message: 'unreachable or refusing requests' };
+      // A manager's request may make the deployment record (once per store); an anonymous one only reads it.
+      const deploymentId =
+        reached.ok && detailed
+          ? await ctx.deployment().then(
+              (meta) => meta.deployment_id,
+              () => reached.deploymentId,
+            )
+          : reached.deploymentId;
       // Measuring skew writes to the store: only a manager's request may cause it, never an anonymous one.
       if (reached.ok && detailed && (!skew || now - skew.measuredAt > SKEW_PROBE_INTERVAL_MS)) {
         skewProbe ??= measureSkew(service, now)
@@ -116,7 +124,7 @@ export function registerMetaRoutes(routes: RouteTable, service: WorkerService, v
           backends,
           auth: service.auth.mode,
           clock_skew_ms: store.ok && skew ? skew.ms : null,
-          deployment_id: reached.deploymentId,
+          deployment_id: deploymentId,
         },
         ok ? 200 : 503,
       );
