@@ -11,12 +11,12 @@
  *
  * @module
  */
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { ALLOWED_HOSTS_BINDING, dockerOptionsFromEnv } from '../../src/config/workerd-root';
 import { emulatorAllowedHosts } from './allowed-hosts';
 import { bundleWorker } from './bundle';
+import { preparePrivateDataDir, withPrivateUmask } from './data-dir';
 import { type EngineProbe, probeEngine } from './engine-probe';
 import { type FrontDoor, openFrontDoor } from './front-door';
 import { issuerFromVars, withoutSigningVars } from './issuer';
@@ -58,7 +58,7 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   checkEmulatorOptions(options);
   const dataDir = resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await preparePrivateDataDir(dataDir);
   // The front door listens first: its port is part of the URL workers are given, one of the functions' bindings.
   const door = await openFrontDoor(options.host, options.port);
   try {
@@ -98,16 +98,18 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
   const issuer = issuerFromVars(vars, config);
 
   const log = options.onLog ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const scriptPath = await bundleWorker(join(dataDir, 'build'));
-  const mf = await startRuntime({
-    scriptPath,
-    dataDir,
-    socketPath: options.socketPath,
-    vars: withoutSigningVars(vars),
-    log,
-    proxyToken: newProxyToken(),
-    ...(issuer ? { issuer: issuer.binding } : {}),
-  });
+  // Under umask 077: the bundle, and everything workerd writes (R2 blobs), are for the owner only.
+  const mf = await withPrivateUmask(async () =>
+    startRuntime({
+      scriptPath: await bundleWorker(join(dataDir, 'build')),
+      dataDir,
+      socketPath: options.socketPath,
+      vars: withoutSigningVars(vars),
+      log,
+      proxyToken: newProxyToken(),
+      ...(issuer ? { issuer: issuer.binding } : {}),
+    }),
+  );
   door.dispatch = (input, init) => mf.dispatchFetch(input, init);
   const sweeps = new SweepTimer(
     () => fireScheduled(mf),
