@@ -23,7 +23,7 @@ import { issuerFromVars, withoutSigningVars } from './issuer';
 import { loadOrCreateManagerKey } from './manager-key';
 import { checkEmulatorOptions, type EmulatorOptions, isLoopback } from './options';
 import { newProxyToken } from './proxy-token';
-import { fireScheduled, startRuntime } from './runtime';
+import { fireScheduled, startGuardedRuntime } from './runtime';
 import { SweepTimer } from './sweep-timer';
 import { checkAuthOffBesideWorkers, planWorkerNetwork } from './worker-network';
 
@@ -100,7 +100,7 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
   const log = options.onLog ?? ((line: string) => process.stdout.write(`${line}\n`));
   // Under umask 077: the bundle, and everything workerd writes (R2 blobs), are for the owner only.
   const mf = await withPrivateUmask(async () =>
-    startRuntime({
+    startGuardedRuntime({
       scriptPath: await bundleWorker(join(dataDir, 'build')),
       dataDir,
       socketPath: options.socketPath,
