@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app';
 import { BackendRejectedError, StoreUnavailableError } from '../../src/errors';
 import { redactKeys } from '../../src/lifecycle/api-keys';
+import { markSensitive, redactError } from '../../src/redaction';
 import { MemoryStore } from '../../src/store/memory';
 import { MANAGER_KEY, makeApp, reportReady } from '../support/app-harness';
 
@@ -22,6 +23,17 @@ describe('secrets in error answers', () => {
     for (const text of [`%22wok_alice_${HEX}%22`, `token%3Dwok_alice_${HEX}`, `xwokteam_red_${HEX}`]) {
       expect(redactKeys(text)).not.toContain(HEX);
     }
+  });
+
+  it('masks the values marked on an error, or on its cause, in every form a log line could show them', () => {
+    const cause = new Error('engine said: TOKEN=super-secret-value quoted"value-123');
+    markSensitive(cause, ['super-secret-value', 'quoted"value-123', 'no']);
+    const wrapped = new BackendRejectedError('create failed', 'env', 'backend_rejected', { cause });
+    const text = redactError(wrapped, `${cause.message} ${JSON.stringify(cause.message)}`);
+    expect(text).not.toContain('super-secret-value');
+    expect(text).not.toContain('value-123');
+    // Values too short to mean anything are left, or every "no" in a message would vanish.
+    expect(redactError(wrapped, 'no such image')).toBe('no such image');
   });
 
   it('a backend error quoting an env value the manager set never reaches a team key, in the answer or the record', async () => {
