@@ -53,6 +53,13 @@ export class PayloadTooLargeError extends OrchestratorError {
   override readonly code = 'payload_too_large';
 }
 
+/** A request body in a format the API does not read (only JSON is). */
+export class UnsupportedMediaTypeError extends OrchestratorError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  override readonly status = 415;
+  override readonly code = 'unsupported_media_type';
+}
+
 export class UnauthorizedError extends OrchestratorError {
   override readonly name = 'UnauthorizedError';
   override readonly status = 401;

@@ -11,18 +11,19 @@
  *
  * @module
  */
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../src/config/core';
-import { dockerOptionsFromEnv } from '../../src/platforms/workerd';
+import { ALLOWED_HOSTS_BINDING, dockerOptionsFromEnv } from '../../src/platforms/workerd';
+import { emulatorAllowedHosts } from './allowed-hosts';
 import { bundleWorker } from './bundle';
+import { preparePrivateDataDir, withPrivateUmask } from './data-dir';
 import { type EngineProbe, probeEngine } from './engine-probe';
 import { type FrontDoor, openFrontDoor } from './front-door';
 import { issuerFromVars, withoutSigningVars } from './issuer';
 import { loadOrCreateManagerKey } from './manager-key';
 import { checkEmulatorOptions, type EmulatorOptions, isLoopback } from './options';
 import { newProxyToken } from './proxy-token';
-import { fireScheduled, startRuntime } from './runtime';
+import { fireScheduled, startGuardedRuntime } from './runtime';
 import { SweepTimer } from './sweep-timer';
 import { checkAuthOffBesideWorkers, planWorkerNetwork } from './worker-network';
 
@@ -57,7 +58,7 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   checkEmulatorOptions(options);
   const dataDir = resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await preparePrivateDataDir(dataDir);
   // The front door listens first: its port is part of the URL workers are given, one of the functions' bindings.
   const door = await openFrontDoor(options.host, options.port);
   try {
@@ -90,22 +91,25 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
   const network = planWorkerNetwork({ vars, url, port: door.port, host: options.host, engine: docker });
   const workerUrl = usesDocker ? network.workerUrl : (vars.ORCHESTRATOR_URL ?? url);
   vars.ORCHESTRATOR_URL = workerUrl;
+  vars[ALLOWED_HOSTS_BINDING] = emulatorAllowedHosts({ host: options.host, workerUrl }).join(',');
   if (usesDocker) vars.DOCKER_DEFAULT_NETWORK = network.defaultNetwork;
   if (usesDocker && config.auth.mode === 'off') checkAuthOffBesideWorkers(vars, docker);
 
   const issuer = issuerFromVars(vars, config);
 
   const log = options.onLog ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const scriptPath = await bundleWorker(join(dataDir, 'build'));
-  const mf = await startRuntime({
-    scriptPath,
-    dataDir,
-    socketPath: options.socketPath,
-    vars: withoutSigningVars(vars),
-    log,
-    proxyToken: newProxyToken(),
-    ...(issuer ? { issuer: issuer.binding } : {}),
-  });
+  // Under umask 077: the bundle, and everything workerd writes (R2 blobs), are for the owner only.
+  const mf = await withPrivateUmask(async () =>
+    startGuardedRuntime({
+      scriptPath: await bundleWorker(join(dataDir, 'build')),
+      dataDir,
+      socketPath: options.socketPath,
+      vars: withoutSigningVars(vars),
+      log,
+      proxyToken: newProxyToken(),
+      ...(issuer ? { issuer: issuer.binding } : {}),
+    }),
+  );
   door.dispatch = (input, init) => mf.dispatchFetch(input, init);
   const sweeps = new SweepTimer(
     () => fireScheduled(mf),

@@ -1,7 +1,7 @@
 /**
  * What the outbound service lets through to the Docker engine, behind the proxy token: the Engine API calls the
  * Docker adapter (`src/backends/docker*.ts`) makes, with the query parameters it sends, and a container-create body
- * that asks for nothing that escapes the container (DESIGN §7: never privileged, no host binds).
+ * that asks for nothing that escapes the container (never privileged, no host binds).
  *
  * A second layer: were the token ever to leak, or the functions be tricked into an odd engine call, the engine
  * still answers only these. A new adapter call must be added here; until then the outbound refuses it, by name.
@@ -80,80 +80,90 @@ export function gateEngineCall(method: string, url: URL, body: Uint8Array | null
 }
 
 /**
- * Fields that would let a container reach the host. They are looked for at the top level too: the engine still
- * reads host settings placed there (the deprecated embedded HostConfig) when the body has no `HostConfig`.
+ * The create body is checked against what the Docker adapter builds (`containerBody`), field by field: an
+ * allow-list, not a list of known-dangerous fields, so a setting nobody thought of (`PidMode: container:<id>`,
+ * `Sysctls`, `PortBindings` on 0.0.0.0, `CgroupParent`, `Runtime` …) is refused because the adapter never sends it.
+ * Names must be spelled exactly as the adapter spells them: Go's JSON decoder matches names case-insensitively
+ * (with Unicode folding, `ſ` is an `s`), so any other spelling could set a field behind the check's back.
  */
-const MUST_BE_FALSE = ['Privileged'];
-const MUST_BE_EMPTY = [
-  'Binds',
-  'Mounts',
-  'VolumesFrom',
-  'CapAdd',
-  'Capabilities',
-  'Devices',
-  'DeviceRequests',
-  'DeviceCgroupRules',
-];
-const MUST_NOT_BE_HOST = ['PidMode', 'IpcMode', 'UsernsMode', 'UTSMode', 'CgroupnsMode'];
-// Present at all, these replace the engine's defaults (an empty list unmasks /proc).
-const MUST_BE_ABSENT = ['MaskedPaths', 'ReadonlyPaths'];
-
-/** Why this create body is refused, or undefined when it asks for nothing that escapes the container. */
-export function createBodyRefusal(body: unknown): string | undefined {
-  if (!isObject(body)) return 'a container-create body must be one JSON object';
-  const scopes: Record<string, unknown>[] = [body];
-  for (const hostConfig of fieldValues(body, 'HostConfig')) {
-    if (hostConfig === null) continue;
-    if (!isObject(hostConfig)) return 'HostConfig must be an object';
-    scopes.push(hostConfig);
-  }
-  for (const scope of scopes) {
-    for (const field of MUST_BE_FALSE) {
-      if (fieldValues(scope, field).some((value) => value !== false && value !== null)) {
-        return `${field} containers are refused`;
-      }
-    }
-    for (const field of MUST_BE_EMPTY) {
-      const filled = fieldValues(scope, field).some(
-        (value) => value !== null && !(Array.isArray(value) && value.length === 0),
-      );
-      if (filled) return `${field} must be empty: containers get nothing from the host`;
-    }
-    for (const field of MUST_NOT_BE_HOST) {
-      if (fieldValues(scope, field).some((value) => value !== null && isHostMode(value))) {
-        return `${field} host is refused`;
-      }
-    }
-    for (const field of MUST_BE_ABSENT) {
-      if (fieldValues(scope, field).length > 0) return `${field} is refused`;
-    }
-    for (const options of fieldValues(scope, 'SecurityOpt')) {
-      if (options === null) continue;
-      if (!Array.isArray(options)) return 'SecurityOpt must be a list';
-      if (
-        options.some((option) => typeof option !== 'string' || /unconfined|label[=:]disable/i.test(option))
-      ) {
-        return 'SecurityOpt entries that turn confinement off are refused';
-      }
-    }
-  }
-  return undefined;
-}
+type Check = (value: unknown) => boolean;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isHostMode = (value: unknown): boolean => typeof value !== 'string' || /^host(:|$)/i.test(value.trim());
+const isString = (value: unknown): value is string => typeof value === 'string';
+const stringList: Check = (value) => Array.isArray(value) && value.every(isString);
+const emptyList: Check = (value) => Array.isArray(value) && value.length === 0;
+const positiveInt: Check = (value) => Number.isSafeInteger(value) && (value as number) > 0;
+// Network names as the adapter's policy admits them: no `container:<id>` (another container's namespaces).
+const NETWORK = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const PORT = /^[0-9]{1,5}\/tcp$/;
+const HOST_PORT = /^[0-9]{1,5}$/;
+const EXTRA_HOST =
+  /^[A-Za-z0-9][A-Za-z0-9.-]{0,252}:[0-9A-Fa-f.:]+$|^[A-Za-z0-9][A-Za-z0-9.-]{0,252}:host-gateway$/;
 
-/**
- * Go's JSON decoder matches field names case-insensitively, with Unicode simple folding (`ſ` is an `s`, the
- * Kelvin sign a `k`), so `privileged` or `Bindſ` set the field too: every such spelling is looked at.
- */
-const fold = (name: string): string => name.toUpperCase().toLowerCase();
+/** The console port, published on loopback only (the one binding the adapter makes). */
+const portBindings: Check = (value) =>
+  isObject(value) &&
+  Object.entries(value).every(
+    ([port, bindings]) =>
+      PORT.test(port) &&
+      Array.isArray(bindings) &&
+      bindings.length === 1 &&
+      isObject(bindings[0]) &&
+      Object.keys(bindings[0]).every((key) => key === 'HostIp' || key === 'HostPort') &&
+      bindings[0].HostIp === '127.0.0.1' &&
+      isString(bindings[0].HostPort) &&
+      HOST_PORT.test(bindings[0].HostPort),
+  );
 
-function fieldValues(scope: Record<string, unknown>, field: string): unknown[] {
-  const wanted = fold(field);
-  return Object.entries(scope)
-    .filter(([name]) => fold(name) === wanted)
-    .map(([, value]) => value);
+const HOST_CONFIG: Record<string, Check> = {
+  NetworkMode: (value) => isString(value) && NETWORK.test(value),
+  RestartPolicy: (value) =>
+    isObject(value) && Object.keys(value).length === 1 && value.Name === 'unless-stopped',
+  ExtraHosts: (value) => stringList(value) && (value as string[]).every((entry) => EXTRA_HOST.test(entry)),
+  Privileged: (value) => value === false,
+  CapAdd: emptyList,
+  Binds: emptyList,
+  Mounts: emptyList,
+  PublishAllPorts: (value) => value === false,
+  PortBindings: portBindings,
+  Memory: positiveInt,
+  NanoCpus: positiveInt,
+};
+
+const TOP_LEVEL: Record<string, Check> = {
+  Image: (value) => isString(value) && new RegExp(`^${IMAGE}$`).test(value),
+  Labels: (value) => isObject(value) && Object.values(value).every(isString),
+  HostConfig: isObject,
+  ExposedPorts: (value) =>
+    isObject(value) &&
+    Object.entries(value).every(
+      ([port, empty]) => PORT.test(port) && isObject(empty) && !Object.keys(empty).length,
+    ),
+  Env: stringList,
+  WorkingDir: (value) => isString(value) && value.startsWith('/'),
+};
+
+/** Why this create body is refused, or undefined when it asks only for what the Docker adapter asks for. */
+export function createBodyRefusal(body: unknown): string | undefined {
+  if (!isObject(body)) return 'a container-create body must be one JSON object';
+  const refusal = refusalAgainst(body, TOP_LEVEL, '');
+  if (refusal) return refusal;
+  return body.HostConfig === undefined
+    ? undefined
+    : refusalAgainst(body.HostConfig as Record<string, unknown>, HOST_CONFIG, 'HostConfig.');
+}
+
+function refusalAgainst(
+  scope: Record<string, unknown>,
+  allowed: Record<string, Check>,
+  path: string,
+): string | undefined {
+  for (const [field, value] of Object.entries(scope)) {
+    const check = Object.hasOwn(allowed, field) ? allowed[field] : undefined;
+    if (!check) return `${path}${field} is not a setting the emulator's Docker adapter sends`;
+    if (!check(value)) return `${path}${field} has a value the emulator's Docker adapter never sends`;
+  }
+  return undefined;
 }

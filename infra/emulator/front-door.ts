@@ -19,6 +19,9 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 // Connection-level headers describe this hop only; the body is handed over whole.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length']);
 
+/** A host name or address with an optional port, nothing more. */
+const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?$/;
+
 export type Dispatch = (url: string, init: MfRequestInit) => Promise<MfResponse>;
 
 export interface FrontDoor {
@@ -66,8 +69,14 @@ async function serve(door: FrontDoor, host: string, req: IncomingMessage, res: S
   }
   const method = req.method ?? 'GET';
   const hasBody = method !== 'GET' && method !== 'HEAD' && size > 0;
-  const authority = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  const response = await door.dispatch(`http://${authority}:${door.port}${req.url ?? '/'}`, {
+  // The functions see the Host the caller asked for (they refuse names they do not answer to: DNS rebinding);
+  // only a well-formed one is passed on, and only an origin-form target (`/path?query`).
+  const listener = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const asked = req.headers.host ?? `${listener}:${door.port}`;
+  if (!HOST_HEADER.test(asked)) return reply(res, 400, 'the Host header is not a host name');
+  const target = req.url ?? '/';
+  if (!target.startsWith('/')) return reply(res, 400, 'the request target must be a path');
+  const response = await door.dispatch(`http://${asked}${target}`, {
     method,
     headers,
     ...(hasBody ? { body: Buffer.concat(chunks) } : {}),

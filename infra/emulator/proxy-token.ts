@@ -27,8 +27,12 @@ export function takeProxyToken(
 ): boolean {
   const presented = headers.get(PROXY_TOKEN_HEADER);
   headers.delete(PROXY_TOKEN_HEADER);
-  return presented !== null && timingSafeEqual(digest(presented), digest(token));
+  return tokenMatches(presented, token);
 }
+
+/** Whether a presented value is the token, compared in constant time over digests. */
+export const tokenMatches = (presented: string | null, token: string): boolean =>
+  presented !== null && timingSafeEqual(digest(presented), digest(token));
 
 export const PROXY_REFUSAL = "this service answers the emulator's own functions only";
 

@@ -1,7 +1,8 @@
 /**
  * The miniflare instance that hosts the functions: the bundled workerd module, the R2 bucket persisted on disk,
- * config as plain-text bindings, and the outbound service that reaches the Docker socket. The outbound service and
- * the issuer binding answer only requests carrying the per-process proxy token (`proxy-token.ts`).
+ * config as plain-text bindings, and the outbound service that reaches the Docker socket. miniflare's loopback
+ * server, through which both are reached, answers only requests carrying the per-process proxy token
+ * (`loopback-guard.ts`), and the outbound service and the issuer binding check it again (`proxy-token.ts`).
  *
  * @module
  */
@@ -10,6 +11,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { PROXY_TOKEN_BINDING } from '../../src/platforms/workerd';
+import { withGuardedLoopback } from './loopback-guard';
 import { createOutboundService } from './outbound';
 import { requireProxyToken } from './proxy-token';
 
@@ -72,6 +74,20 @@ export async function startRuntime(input: RuntimeInput): Promise<Miniflare> {
     throw error;
   }
   return mf;
+}
+
+/** `startRuntime`, with miniflare's loopback server answering only requests that carry the proxy token. */
+export async function startGuardedRuntime(input: RuntimeInput): Promise<Miniflare> {
+  let started: Miniflare | undefined;
+  try {
+    return await withGuardedLoopback(input.proxyToken, async () => {
+      started = await startRuntime(input);
+      return started;
+    });
+  } catch (error) {
+    await started?.dispose().catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Fires the scheduled handler once, as the platform's cron would, and resolves when it is over. */

@@ -1,12 +1,12 @@
 #!/bin/sh
 # Reference worker entrypoint: reports readiness to the orchestrator and keeps heartbeating.
 #
-# POSIX sh + busybox applets only (sh, wget, httpd, timeout, sleep): no bash, no curl. See README.md beside it.
+# POSIX sh + busybox applets only (sh, nc, httpd, timeout, sleep; curl when the image has it). See README.md beside it.
 #
 # Env (the HiClaw names, injected by the orchestrator):
 #   HICLAW_ORCHESTRATOR_URL   base URL; unset = do not report (the worker just runs)
 #   HICLAW_WORKER_NAME        this worker's name
-#   HICLAW_WORKER_API_KEY     this worker's key; sent as a Bearer token, never printed
+#   HICLAW_WORKER_API_KEY     this worker's key; sent as a Bearer token, never printed nor put in a command line
 # Optional:
 #   WORKER_HEALTH_CMD                 shell command that succeeds when the worker is healthy (default: true)
 #   HEARTBEAT_INTERVAL_SECONDS        seconds between heartbeats (default 60)
@@ -64,7 +64,7 @@ nap() {
   wait $!
 }
 
-# busybox wget has no timeout option; `timeout` (busybox or coreutils) bounds every call when present.
+# busybox nc and wget have no overall timeout; `timeout` (busybox or coreutils) bounds every call when present.
 bounded() {
   if command -v timeout >/dev/null 2>&1; then timeout "$REQUEST_TIMEOUT" "$@"; else "$@"; fi
 }
@@ -90,14 +90,58 @@ start_console() {
 
 healthy() { bounded sh -c "$HEALTH_CMD" >/dev/null 2>&1; }
 
-# One report. On failure sets $report_error to wget's message, withheld if it could contain the key.
+# POST $2 to $1 with the key as a Bearer token, the answer's body into file $3; 0 on a 2xx answer.
+# The key never goes on a command line (where the host's `ps` shows it): shell builtins write it to a child's
+# stdin, read by `curl -H @-` where curl exists, else by busybox `nc` carrying a plain HTTP/1.0 request.
+# Without curl only http:// URLs can be reached this way, and https:// is refused rather than leak the key.
+post_with_key() {
+  url=$1 body=$2 out=$3
+  if command -v curl >/dev/null 2>&1; then
+    printf 'Authorization: Bearer %s\n' "$KEY" |
+      bounded curl -sS -f -o "$out" -H @- -H 'Content-Type: application/json' --data-binary "$body" "$url" 2>&1
+    return
+  fi
+  case "$url" in
+  http://*) ;;
+  *)
+    echo "${url%%://*} needs curl in the image: busybox wget would put the key on its command line"
+    return 1
+    ;;
+  esac
+  rest=${url#http://}
+  hostport=${rest%%/*}
+  path=${rest#"$hostport"}
+  path=/${path#/}
+  case "$hostport" in
+  \[*\]:*) host=${hostport%]:*} host=${host#[} port=${hostport##*]:} ;;
+  \[*\]) host=${hostport#[} host=${host%]} port=80 ;;
+  *:*) host=${hostport%:*} port=${hostport##*:} ;;
+  *) host=$hostport port=80 ;;
+  esac
+  answer="${out}.http"
+  if ! printf 'POST %s HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
+    "$path" "$hostport" "$KEY" "${#body}" "$body" | bounded nc "$host" "$port" >"$answer" 2>/dev/null; then
+    rm -f "$answer"
+    echo "no answer from ${hostport}"
+    return 1
+  fi
+  status=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$answer")
+  # The body is everything after the first empty line.
+  sed '1,/^\r\{0,1\}$/d' "$answer" >"$out"
+  rm -f "$answer"
+  case "$status" in
+  2??) return 0 ;;
+  '') echo "no HTTP answer from ${hostport}" ;;
+  *) echo "the orchestrator answered ${status}" ;;
+  esac
+  return 1
+}
+
+# One report. On failure sets $report_error to the reason, withheld if it could contain the key.
 report_error=""
 post_ready() {
   url="${BASE%/}${READY_PATH}"
-  if report_error=$(bounded wget -q -O /dev/null \
-    --header "Authorization: Bearer ${KEY}" \
-    --header 'Content-Type: application/json' \
-    --post-data '{}' "$url" 2>&1); then
+  if report_error=$(post_with_key "$url" '{}' /dev/null); then
     return 0
   fi
   [ -n "$report_error" ] || report_error="no answer within ${REQUEST_TIMEOUT}s"
@@ -123,9 +167,7 @@ refresh_credentials() {
   now=$(date -u +%s)
   [ "$now" -ge "$creds_refresh_at" ] || return 0
   tmp="${CREDS_FILE}.tmp"
-  if ! (umask 077 && bounded wget -q -O "$tmp" \
-    --header "Authorization: Bearer ${KEY}" \
-    --post-data '' "${BASE%/}${STS_PATH}" >/dev/null 2>&1); then
+  if ! (umask 077 && post_with_key "${BASE%/}${STS_PATH}" '' "$tmp" >/dev/null 2>&1); then
     rm -f "$tmp"
     log "could not fetch storage credentials; keeping the current ones and retrying at the next heartbeat"
     return 0

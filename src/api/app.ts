@@ -15,6 +15,7 @@ import type { Logger, WorkerService } from '../lifecycle';
 import { makeAuthorizer } from './auth';
 import type { AppEnv } from './context';
 import { errorResponse } from './error-handler';
+import { requestGuard } from './request-guard';
 import { RouteTable } from './route-table';
 import { registerMetaRoutes } from './routes/meta';
 import { registerReadinessRoutes } from './routes/readiness';
@@ -31,6 +32,8 @@ export interface AppOptions {
   extend?: (routes: RouteTable, service: WorkerService) => void;
   /** Which route groups this function serves; default all. */
   only?: ('lifecycle' | 'meta' | 'extra')[];
+  /** Host names this API answers to (DNS-rebinding guard); unset = any. */
+  allowedHosts?: readonly string[];
 }
 
 export function createApp(options: AppOptions) {
@@ -38,6 +41,7 @@ export function createApp(options: AppOptions) {
   const log: Logger = service.ctx.log;
   const app = new Hono<AppEnv>();
   const authorize = makeAuthorizer(service);
+  app.use(requestGuard(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}));
   app.use(async (c, next) => {
     c.set('authorize', authorize);
     await next();

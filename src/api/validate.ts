@@ -37,9 +37,7 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S): 
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES)
     throw new PayloadTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
-  const buffer = await c.req.arrayBuffer();
-  if (buffer.byteLength > MAX_BODY_BYTES)
-    throw new PayloadTooLargeError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+  const buffer = await readAtMost(c.req.raw, MAX_BODY_BYTES);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buffer);
@@ -61,6 +59,34 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S): 
   // zod silently drops `__proto__` keys; a name the caller set must not vanish without a word.
   if (poisoned !== undefined) throw new ValidationError(`${poisoned} is not an allowed name`, poisoned);
   return parseWith(schema, value, 'body');
+}
+
+/**
+ * The body, read chunk by chunk and given up on as soon as it passes `limit`: a streamed body without a
+ * content-length is never buffered whole before the 413.
+ */
+async function readAtMost(request: Request, limit: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new PayloadTooLargeError(`request body exceeds ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
 }
 
 /** Query parameters: `label` may repeat; any other parameter given twice is ambiguous and refused. */

@@ -24,6 +24,7 @@ export {
   type UpdateInput,
 } from './model';
 export { WorkerRepository } from './persistence';
+export { layout } from './persistence/layout';
 export {
   actorOf,
   bearerToken,

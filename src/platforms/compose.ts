@@ -39,6 +39,8 @@ export interface ComposeInput {
   owner?: string;
   extendRoutes?: (routes: RouteTable, service: WorkerService) => void;
   routeGroups?: ('lifecycle' | 'meta' | 'extra')[];
+  /** Host names the API answers to (the emulator knows its own); unset = any. */
+  allowedHosts?: readonly string[];
 }
 
 export interface Orchestrator {
@@ -92,6 +94,7 @@ export function composeOrchestrator(input: ComposeInput): Orchestrator {
       service: await service(),
       ...(input.extendRoutes ? { extend: input.extendRoutes } : {}),
       ...(input.routeGroups ? { only: input.routeGroups } : {}),
+      ...(input.allowedHosts ? { allowedHosts: input.allowedHosts } : {}),
     }),
   );
 

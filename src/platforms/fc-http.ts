@@ -104,11 +104,28 @@ const apiPath = (rawPath: string): string => {
   return alias ? `/workers/${alias[1]}/ensure-ready` : path;
 };
 
+/** A host name or address with an optional port: nothing that could carry a path, a query or credentials. */
+const HOST_SHAPE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?$/;
+
+/** An event the API cannot make sense of (a malformed path or Host): answered 400, never a TypeError. */
+export class FcBadRequestError extends FcEventError {}
+
+/**
+ * The web Request for an HTTP event. The route is the event's raw path, never anything derived from the Host
+ * header: a Host such as `evil.com/healthz?x=` must not turn `/workers/alice` into `/healthz`. The host only names
+ * the URL's authority (for the app's Host check), and a malformed one is refused.
+ */
 export function fcEventToRequest(event: FcHttpEvent): Request {
   const method = event.requestContext.http.method.toUpperCase();
-  const host = event.requestContext.domainName ?? event.headers?.host ?? 'localhost';
-  const query = new URLSearchParams(event.queryParameters ?? {}).toString();
-  const url = `https://${host}${apiPath(event.rawPath)}${query ? `?${query}` : ''}`;
+  const host = event.requestContext.domainName ?? event.headers?.host ?? event.headers?.Host ?? 'localhost';
+  if (!HOST_SHAPE.test(host)) throw new FcBadRequestError('the Host header is not a host name');
+  if (!event.rawPath.startsWith('/') || /[?#\s]/.test(event.rawPath)) {
+    throw new FcBadRequestError('the request path is malformed');
+  }
+  if (!/^[A-Z]{1,16}$/.test(method)) throw new FcBadRequestError('the request method is malformed');
+  const url = new URL(`https://${host}`);
+  url.pathname = apiPath(event.rawPath);
+  url.search = new URLSearchParams(event.queryParameters ?? {}).toString();
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (typeof value === 'string') headers.set(name, value);
@@ -158,6 +175,14 @@ export function fcHandler(targets: FcTargets) {
         Response.json({ message: 'this function serves no HTTP routes', code: 'not_found' }, { status: 404 }),
       );
     }
-    return responseToFcResult(await targets.fetch(fcEventToRequest(event.http)));
+    let request: Request;
+    try {
+      request = fcEventToRequest(event.http);
+    } catch (error) {
+      if (!(error instanceof FcBadRequestError) && !(error instanceof TypeError)) throw error;
+      const message = error instanceof FcBadRequestError ? error.message : 'the request is malformed';
+      return responseToFcResult(Response.json({ message, code: 'invalid_request' }, { status: 400 }));
+    }
+    return responseToFcResult(await targets.fetch(request));
   };
 }

@@ -53,8 +53,14 @@ export const PROXY_TOKEN_HEADER = 'x-emulator-proxy-token';
  */
 export const LOOPBACK_ONLY_BINDING = 'EMULATOR_LOOPBACK_ONLY';
 
+/**
+ * Set by the emulator runner: the host names (comma-separated) its listener answers to. A request for any other
+ * Host is refused, so a page that re-points its own name at 127.0.0.1 (DNS rebinding) cannot use the API.
+ */
+export const ALLOWED_HOSTS_BINDING = 'EMULATOR_ALLOWED_HOSTS';
+
 /** Bindings that configure the emulator's plumbing, not the orchestrator: kept out of `loadConfig`. */
-const RUNNER_BINDINGS = new Set<string>([PROXY_TOKEN_BINDING, LOOPBACK_ONLY_BINDING]);
+const RUNNER_BINDINGS = new Set<string>([PROXY_TOKEN_BINDING, LOOPBACK_ONLY_BINDING, ALLOWED_HOSTS_BINDING]);
 
 /** The given headers plus the proxy token. */
 const withToken = (token: string, headers?: HeadersInit): Headers => {
@@ -143,8 +149,13 @@ export function createWorkerdOrchestrator(
           binding.fetch(new Request(request, { headers: withToken(token, request.headers) })),
         )
       : undefined;
+  const allowedHosts = stringBinding(env, ALLOWED_HOSTS_BINDING)
+    ?.split(',')
+    .map((host) => host.trim())
+    .filter(Boolean);
   return composeOrchestrator({
     ...extras,
+    ...(allowedHosts ? { allowedHosts } : {}),
     extendRoutes: (routes, service) => {
       // Without an issuer the route still exists and answers 503 saying so.
       registerCredentialRoutes(routes, service, issuer, sts.durationSeconds);

@@ -64,13 +64,14 @@ function expectedForV1(method: string, path: string, caller: Caller): 'allowed' 
 }
 
 /** What each access rule allows; `allowed` means "past auth", whatever the route then answers. */
-function expectedFor(access: string, path: string, caller: Caller, method = ''): 'allowed' | 401 | 403 {
+function expectedFor(access: string, path: string, caller: Caller, method = ''): 'allowed' | 401 | 403 | 404 {
   if (access === 'public') return 'allowed';
   if (caller === 'none' || caller === 'unknown') return 401;
   if (access === 'token') return expectedForV1(method, path, caller);
   if (access === 'admin') return caller === 'manager' ? 'allowed' : 403;
-  // A team key passes manager routes, but these workers are not its team's: only the collection routes admit it.
-  if (access === 'manager' && caller === 'team') return path.includes('{name}') ? 403 : 'allowed';
+  // A team key passes manager routes, but these workers are not its team's: they answer as unknown workers (404;
+  // a DELETE of an unknown worker is 204), so a team cannot tell another tenant's name from a free one.
+  if (access === 'manager' && caller === 'team') return path.includes('{name}') ? 404 : 'allowed';
   if (access === 'manager') return caller === 'manager' ? 'allowed' : 403;
   if (access === 'worker-self') return caller === 'own' ? 'allowed' : 403;
   return caller === 'own' || caller === 'other' ? 'allowed' : 403;
@@ -101,6 +102,7 @@ describe('auth matrix', () => {
         const label = `${method} ${spec.path} as ${caller} → ${res.status}`;
         seen.push(label);
         if (expected === 'allowed') expect([401, 403], label).not.toContain(res.status);
+        else if (expected === 404 && method === 'DELETE') expect(res.status, label).toBe(204);
         else expect(res.status, label).toBe(expected);
         // Only the credentials route may be 503 here: no issuer is configured in this harness.
         expect(res.status, label).toBeLessThan(path.endsWith('/credentials/sts') ? 504 : 500);

@@ -36,7 +36,8 @@ describe('team keys', () => {
     expect((await h.call('GET', '/workers')).json.workers).toHaveLength(2);
   });
 
-  it("get 403 on another team's or the manager's workers, on every per-worker route", async () => {
+  it("get the answer for an unknown worker on another team's or the manager's workers, on every per-worker route", async () => {
+    // A 403 told a team key which names other tenants use; now "not yours" and "not there" answer alike.
     await h.call('POST', '/workers', { body: { name: 'other' } });
     for (const [method, path] of [
       ['GET', '/workers/other'],
@@ -52,7 +53,13 @@ describe('team keys', () => {
         key: teamKey,
         ...(method === 'PATCH' ? { body: { labels: {} } } : {}),
       });
-      expect(res.status, `${method} ${path}`).toBe(403);
+      const unknown = await h.call(method, path.replace('other', 'nobody'), {
+        key: teamKey,
+        ...(method === 'PATCH' ? { body: { labels: {} } } : {}),
+      });
+      expect(res.status, `${method} ${path}`).toBe(unknown.status);
+      expect(res.status, `${method} ${path}`).toBe(method === 'DELETE' ? 204 : 404);
+      expect(res.text.replaceAll('other', 'nobody'), `${method} ${path}`).toBe(unknown.text);
     }
     expect((await h.call('GET', '/workers/other')).json.phase).not.toBe('deleting');
   });

@@ -5,6 +5,7 @@
 import { benchApiOnFs } from './api-fs';
 import { benchBundles } from './bundles';
 import { benchDockerLatency } from './docker-latency';
+import { benchFuzz } from './fuzz';
 import { printTable } from './measure';
 import { benchSim } from './sim';
 import { benchSweeper } from './sweeper';
@@ -59,6 +60,11 @@ printTable(
 const sim = await benchSim();
 report.sim = sim;
 printTable('Deterministic simulator (issue 11): schedules per second', [sim]);
+const fuzz = await benchFuzz();
+report.api_fuzz = fuzz;
+printTable('API fuzz: generated requests and their answers (no 5xx allowed)', [
+  { runs: fuzz.runs, routes: fuzz.routes, ms: fuzz.ms, ...fuzz.by_class },
+]);
 
 console.log('\nJSON');
 console.log(JSON.stringify(report, null, 2));

@@ -125,6 +125,35 @@ describe('the engine gate of the emulator outbound service', () => {
     expect(create({ Image: 'worker', ...hostile }).allowed).toBe(false);
   });
 
+  it.each([
+    // Another container's namespaces: a worker could watch or signal the processes of any container.
+    ['PidMode container:<id>', { HostConfig: { PidMode: 'container:abc' } }],
+    ['IpcMode container:<id>', { HostConfig: { IpcMode: 'container:abc' } }],
+    ['NetworkMode container:<id>', { HostConfig: { NetworkMode: 'container:abc' } }],
+    ['Sysctls', { HostConfig: { Sysctls: { 'net.ipv4.ip_forward': '1' } } }],
+    [
+      'PortBindings on 0.0.0.0',
+      { HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '0.0.0.0', HostPort: '80' }] } } },
+    ],
+    ['PortBindings without HostIp', { HostConfig: { PortBindings: { '8080/tcp': [{ HostPort: '80' }] } } }],
+    ['PublishAllPorts', { HostConfig: { PublishAllPorts: true } }],
+    ['CgroupParent', { HostConfig: { CgroupParent: '/' } }],
+    ['Runtime', { HostConfig: { Runtime: 'runc-unsafe' } }],
+    ['OomKillDisable', { HostConfig: { OomKillDisable: true } }],
+    [
+      'a restart policy the adapter never sets',
+      { HostConfig: { RestartPolicy: { Name: 'always', MaximumRetryCount: 0 } } },
+    ],
+    ['top-level User root', { User: '0:0' }],
+    ['top-level Entrypoint', { Entrypoint: ['/bin/sh', '-c', 'id'] }],
+    ['top-level Volumes', { Volumes: { '/host': {} } }],
+    ['top-level HostConfig spelled otherwise', { Hostconfig: { Sysctls: {} } }],
+    ['an exposed port that is not tcp', { ExposedPorts: { '53/udp': {} } }],
+  ])('refuses a create body with %s, which the Docker adapter never sends', (_what, hostile) => {
+    expect(createBodyRefusal({ Image: 'worker', ...hostile })).toBeDefined();
+    expect(create({ Image: 'worker', ...hostile }).allowed).toBe(false);
+  });
+
   it('forwards the body it checked, so duplicate keys and trailing data the engine would read never get past', () => {
     // JSON.parse keeps the last duplicate; the engine's decoder merges both into one HostConfig.
     const merged = create(

@@ -3,10 +3,16 @@
  * through an unauthenticated HTTP server on a random loopback port. Any local process can call it, worker
  * containers on the host network included, so these tests do exactly that: they find the port as an attacker
  * would (the listening sockets of the emulator's process) and prove that without the emulator's per-process token
- * neither the engine nor the issuer is reached, that even with the token the outbound refuses a create body that
- * would escape the container, and that the emulator's own calls still get through.
+ * neither the engine nor the issuer is reached, that no port of the emulator (or of its workerd) writes a file for
+ * them — miniflare's own `/core/store-temp-file` would, anywhere — from this machine or from a worker container on
+ * the host network, that even with the token the outbound refuses a create body that would escape the container,
+ * and that the emulator's own calls still get through.
  */
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Request as MfRequest } from 'miniflare';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundService } from '../../infra/emulator/outbound';
@@ -31,13 +37,38 @@ const probe = await probeDockerEngine();
 const SIGNING = { id: 'LTAI-security-test', secret: 'security-test-signing-secret' };
 const MARKER = `security-${crypto.randomUUID().slice(0, 8)}`;
 
-/** TCP ports this process listens on, from /proc: what `ss -ltnp` shows for it. */
-async function listeningPortsOfThisProcess(): Promise<number[]> {
+/** This process and every process it started (workerd), from /proc. */
+async function thisProcessTree(): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid …; comm may hold spaces, so read after its closing parenthesis.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parents.set(Number(entry), ppid);
+  }
+  const tree = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents) {
+      if (tree.has(ppid) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree];
+}
+
+/** TCP ports the given processes listen on, from /proc: what `ss -ltnp` shows for them. */
+async function listeningPortsOf(pids: number[]): Promise<number[]> {
   const inodes = new Set<string>();
-  for (const fd of await readdir('/proc/self/fd')) {
-    const link = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
-    const socket = /^socket:\[(\d+)\]$/.exec(link);
-    if (socket) inodes.add(socket[1]!);
+  for (const pid of pids) {
+    for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
+      const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+      const socket = /^socket:\[(\d+)\]$/.exec(link);
+      if (socket) inodes.add(socket[1]!);
+    }
   }
   const ports = new Set<number>();
   for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
@@ -52,12 +83,20 @@ async function listeningPortsOfThisProcess(): Promise<number[]> {
   return [...ports];
 }
 
-/** miniflare's loopback server: the one listening port of this process that answers its `/core/public-url`. */
+const listeningPortsOfThisProcess = async () => listeningPortsOf([process.pid]);
+
+/**
+ * miniflare's loopback server: the one listening port of this process that answers its `/core/public-url` with
+ * the loopback guard's refusal (without the token, that is all it answers), or with its URL were it unguarded.
+ */
 async function findMiniflareLoopback(): Promise<number> {
   const found: number[] = [];
   for (const port of await listeningPortsOfThisProcess()) {
     const reply = await fetch(`http://127.0.0.1:${port}/core/public-url`).catch(() => undefined);
-    if (reply?.status === 200 && (await reply.text()).startsWith('"http')) found.push(port);
+    const text = reply ? await reply.text() : '';
+    // Unguarded (an older emulator), it would answer its URL: still the port an attacker would find.
+    const refused = reply?.status === 403 && text === JSON.stringify({ message: PROXY_REFUSAL });
+    if (refused || (reply?.status === 200 && text.startsWith('"http'))) found.push(port);
   }
   expect(found, 'exactly one miniflare loopback server in this process').toHaveLength(1);
   return found[0]!;
@@ -108,6 +147,12 @@ describe("miniflare's loopback server, called directly by a local process", () =
     await sts?.close();
   });
 
+  /** Every port the emulator and its workerd listen on (the test's fake STS server aside). */
+  const emulatorPorts = async () =>
+    (await listeningPortsOf(await thisProcessTree())).filter(
+      (port) => String(port) !== new URL(sts.url).port,
+    );
+
   it('refuses a docker.sock call without the token, or with a wrong one, before it reaches the engine', async () => {
     const version = await viaLoopback(loopback, OUTBOUND, 'http://docker.sock/version');
     expect(version.status).toBe(403);
@@ -146,6 +191,97 @@ describe("miniflare's loopback server, called directly by a local process", () =
     expect(guessed.status).toBe(403);
     expect(sts.calls.length).toBe(before);
   });
+
+  it('no port of the emulator or its workerd writes a file for a caller without the token, from this machine', async () => {
+    // Bug: miniflare's loopback answered POST /core/store-temp-file without a token and joined `extension` into
+    // the path unchecked, so any local process could write any file the emulator's user may write.
+    const target = await mkdtemp(join(tmpdir(), 'loopback-target-'));
+    const escapingPath = `/${'../'.repeat(24)}${target.slice(1)}/written-by-a-stranger`;
+    const ports = await emulatorPorts();
+    expect(ports).toContain(loopback);
+    const query = `prefix=x&extension=${encodeURIComponent(escapingPath)}`;
+    const answers: string[] = [];
+    for (const port of ports) {
+      for (const headers of [
+        {} as Record<string, string>,
+        { 'MF-Original-URL': `http://localhost/core/store-temp-file?${query}` },
+      ]) {
+        const reply = await fetch(`http://127.0.0.1:${port}/core/store-temp-file?${query}`, {
+          method: 'POST',
+          body: 'owned',
+          headers,
+        }).catch(() => undefined);
+        if (reply) answers.push(`${port} ${reply.status} ${(await reply.text()).slice(0, 80)}`);
+      }
+      // The other file handlers behind the same server: reading and deleting storage.
+      for (const path of ['/core/workflow-storage/x', '/core/do-storage/x', '/core/dev-registry']) {
+        const reply = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'DELETE' }).catch(
+          () => undefined,
+        );
+        if (reply && port === loopback) expect(reply.status, `${port} ${path}`).toBe(403);
+      }
+    }
+    expect(await readdir(target), answers.join('\n')).toEqual([]);
+    expect(answers.filter((line) => / 200 /.test(line))).toEqual([]);
+    await rm(target, { recursive: true, force: true });
+  });
+
+  it.skipIf(!probe.reachable)(
+    'a worker container on the host network reaches neither a file write, the engine nor the issuer through any emulator port',
+    async () => {
+      // Host-network workers share the host's loopback: they can scan for these ports as any local process can.
+      await ensureWorkerImage();
+      const target = await mkdtemp(join(tmpdir(), 'loopback-target-'));
+      await chmod(target, 0o777);
+      const escapingPath = `/${'../'.repeat(24)}${target.slice(1)}/written-by-a-worker`;
+      const ports = await emulatorPorts();
+      const front = new URL(emu.url).port;
+      const name = `${MARKER}-from-worker`;
+      const before = sts.calls.length;
+      const script = [
+        'wget -q -O /dev/null "http://127.0.0.1:$FRONT/healthz" && echo reached-front-door',
+        'for p in $PORTS; do',
+        '  wget -q -O /dev/null --post-data owned "http://127.0.0.1:$p/core/store-temp-file?prefix=x&extension=$ESCAPE" && echo "wrote via $p"',
+        '  wget -q -O /dev/null --header "MF-Custom-Fetch-Service: $OUTBOUND" --header "MF-Original-URL: http://docker.sock/containers/create?name=$NAME" --header "content-type: application/json" --post-data "{\\"Image\\":\\"$IMAGE\\"}" "http://127.0.0.1:$p/containers/create" && echo "engine via $p"',
+        '  wget -q -O /dev/null --header "MF-Custom-Fetch-Service: $ISSUER" --header "MF-Original-URL: http://issuer/issue" --post-data "{\\"workerName\\":\\"victim\\",\\"uid\\":\\"0123456789abcdef\\",\\"durationSeconds\\":3600}" "http://127.0.0.1:$p/issue" && echo "issuer via $p"',
+        'done',
+        'echo finished',
+      ].join('\n');
+      const env = {
+        PORTS: ports.join(' '),
+        FRONT: front,
+        ESCAPE: encodeURIComponent(escapingPath),
+        OUTBOUND,
+        ISSUER,
+        NAME: name,
+        IMAGE: WORKER_IMAGE,
+      };
+      const { stdout } = await promisify(execFile)(
+        'docker',
+        [
+          'run',
+          '--rm',
+          '--network',
+          'host',
+          '--entrypoint',
+          '/bin/sh',
+          ...Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
+          WORKER_IMAGE,
+          '-c',
+          script,
+        ],
+        { timeout: 60_000 },
+      );
+      expect(stdout).toContain('reached-front-door');
+      expect(stdout).toContain('finished');
+      expect(stdout).not.toMatch(/wrote via|engine via|issuer via/);
+      expect(await readdir(target)).toEqual([]);
+      expect(await inspectContainer(name)).toBeNull();
+      expect(sts.calls.length).toBe(before);
+      await rm(target, { recursive: true, force: true });
+    },
+    90_000,
+  );
 
   it("still issues credentials through the binding for the emulator's own functions, which hold the token", async () => {
     const created = await emu.call('POST', '/workers', { body: { name: 'holder', backend: 'fake' } });

@@ -119,4 +119,49 @@ describe('fcHandler', () => {
     expect(await handler(Buffer.from(JSON.stringify(http())), ctx)).toMatchObject({ statusCode: 204 });
     expect(seen).toEqual(['context:AK1', 'timer:every-minute', 'context:AK1', 'fetch:/workers/alice/events']);
   });
+
+  it('routes by the raw path, never by a Host header that smuggles a path in', async () => {
+    // Bug: without requestContext.domainName the URL was built from the Host header, so
+    // `Host: evil.com/healthz?x=` turned a request for /workers/alice into one for /healthz.
+    const seen: string[] = [];
+    const handler = fcHandler({
+      fetch: async (request) => {
+        seen.push(new URL(request.url).pathname);
+        return Response.json({ ok: true });
+      },
+    });
+    const event = http({
+      rawPath: '/workers/alice',
+      headers: { host: 'evil.com/healthz?x=' },
+      requestContext: { http: { method: 'GET', path: '/workers/alice' } },
+    });
+    const result = (await handler(Buffer.from(JSON.stringify(event)))) as { statusCode: number };
+    expect(seen).not.toContain('/healthz');
+    expect(result.statusCode).toBe(400);
+    const plain = http({
+      rawPath: '/workers/alice',
+      headers: { host: 'orchestrator.example.com' },
+      requestContext: { http: { method: 'GET', path: '/workers/alice' } },
+    });
+    await handler(Buffer.from(JSON.stringify(plain)));
+    expect(seen).toEqual(['/workers/alice']);
+  });
+
+  it('answers 400 to a malformed Host, path or header instead of throwing a TypeError', async () => {
+    const handler = fcHandler({ fetch: async () => Response.json({ ok: true }) });
+    for (const overrides of [
+      { headers: { host: 'a b' }, requestContext: { http: { method: 'GET' } } },
+      { headers: { host: 'user:pw@x' }, requestContext: { http: { method: 'GET' } } },
+      { rawPath: 'workers' },
+      { rawPath: '/workers?x=1' },
+      { headers: { 'x-bad': 'line\nbreak' } },
+    ]) {
+      const result = (await handler(Buffer.from(JSON.stringify(http(overrides))))) as {
+        statusCode: number;
+        body: string;
+      };
+      expect(result.statusCode, JSON.stringify(overrides)).toBe(400);
+      expect(JSON.parse(result.body).code).toBe('invalid_request');
+    }
+  });
 });

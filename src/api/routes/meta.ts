@@ -5,7 +5,8 @@
  */
 
 import type { WorkerService } from '../../lifecycle';
-import { bearerToken } from '../../lifecycle';
+import { bearerToken, layout } from '../../lifecycle';
+import { readJson } from '../../store/cas';
 import { DOCS_HTML } from '../docs-page';
 import type { RouteTable } from '../route-table';
 import { emptyQuery, healthResponse } from '../schemas';
@@ -13,6 +14,8 @@ import { readQuery } from '../validate';
 
 /** Measuring skew costs a store write; do it at most once a minute per function instance. */
 const SKEW_PROBE_INTERVAL_MS = 60_000;
+/** Store reachability (a read) is shared by the requests of this many milliseconds. */
+const STORE_REACH_CACHE_MS = 5_000;
 /** Backend health checks are cloud API calls; one per 30 s per function instance is plenty. */
 const BACKEND_HEALTH_CACHE_MS = 30_000;
 
@@ -29,6 +32,18 @@ async function checkBackends(service: WorkerService): Promise<BackendHealthRow[]
   return [...checked, ...backends.problems().map(([name, message]) => ({ name, ok: false, message }))];
 }
 
+type StoreReach = { ok: boolean; deploymentId: string | null };
+
+/** Whether the store answers, by reading (never writing) the deployment record. */
+async function probeReach(service: WorkerService): Promise<StoreReach> {
+  try {
+    const meta = await readJson<{ deployment_id: string }>(service.ctx.repo.store, layout.deployment);
+    return { ok: true, deploymentId: meta?.value.deployment_id ?? null };
+  } catch {
+    return { ok: false, deploymentId: null };
+  }
+}
+
 async function isManager(service: WorkerService, header: string | undefined): Promise<boolean> {
   try {
     return (await service.authenticate(bearerToken(header))).kind === 'manager';
@@ -39,6 +54,9 @@ async function isManager(service: WorkerService, header: string | undefined): Pr
 
 export function registerMetaRoutes(routes: RouteTable, service: WorkerService, version: string): void {
   let skew: { measuredAt: number; ms: number } | undefined;
+  // One of each probe in flight per function instance, shared by every request that arrives meanwhile.
+  let skewProbe: Promise<void> | undefined;
+  let reach: { at: number; result: Promise<StoreReach> } | undefined;
   let backendHealth: { at: number; results: Promise<BackendHealthRow[]> } | undefined;
 
   routes.add(
@@ -59,15 +77,32 @@ export function registerMetaRoutes(routes: RouteTable, service: WorkerService, v
       readQuery(c, emptyQuery);
       const { ctx } = service;
       const now = ctx.clock.now();
-      let store = { kind: ctx.repo.store.kind, ok: true, message: 'reachable' };
-      let deploymentId: string | null = null;
-      try {
-        deploymentId = (await ctx.deployment()).deployment_id;
-        if (!skew || now - skew.measuredAt > SKEW_PROBE_INTERVAL_MS) {
-          skew = { measuredAt: now, ms: await measureSkew(service, now) };
-        }
-      } catch {
-        store = { kind: ctx.repo.store.kind, ok: false, message: 'unreachable or refusing requests' };
+      const detailed = await isManager(service, c.req.header('authorization'));
+      // Reachability is a read, cached briefly and shared: a crowd of anonymous callers costs one read.
+      if (!reach || now - reach.at > STORE_REACH_CACHE_MS) reach = { at: now, result: probeReach(service) };
+      const reached = await reach.result;
+      const store = reached.ok
+        ? { kind: ctx.repo.store.kind, ok: true, message: 'reachable' }
+        : { kind: ctx.repo.store.kind, ok: false, message: 'unreachable or refusing requests' };
+      // A manager's request may make the deployment record (once per store); an anonymous one only reads it.
+      const deploymentId =
+        reached.ok && detailed
+          ? await ctx.deployment().then(
+              (meta) => meta.deployment_id,
+              () => reached.deploymentId,
+            )
+          : reached.deploymentId;
+      // Measuring skew writes to the store: only a manager's request may cause it, never an anonymous one.
+      if (reached.ok && detailed && (!skew || now - skew.measuredAt > SKEW_PROBE_INTERVAL_MS)) {
+        skewProbe ??= measureSkew(service, now)
+          .then((ms) => {
+            skew = { measuredAt: now, ms };
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            skewProbe = undefined;
+          });
+        await skewProbe;
       }
       // Health checks call cloud APIs that are rate limited per account: an anonymous caller must not be able to
       // spend that budget, so results are cached, and their messages (which may name accounts or roles) are shown
@@ -76,7 +111,6 @@ export function registerMetaRoutes(routes: RouteTable, service: WorkerService, v
         // The promise itself is cached, so concurrent requests share one round of checks.
         backendHealth = { at: now, results: checkBackends(service) };
       }
-      const detailed = await isManager(service, c.req.header('authorization'));
       const backends = (await backendHealth.results).map((b) =>
         detailed ? b : { name: b.name, ok: b.ok, message: b.ok ? 'available' : 'unavailable' },
       );

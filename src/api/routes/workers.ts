@@ -63,7 +63,7 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
       operationId: 'listWorkers',
       summary: 'List workers',
       description:
-        'Filters: `label=k=v` (repeatable), `status`, `phase`, `team`. Pages may be short; only a missing `next_cursor` means the end. `sort=last_activity_at` (or `-last_activity_at`, most recent first) reads every worker, up to 10,000.',
+        'Filters: `label=k=v` (repeatable), `status`, `phase`, `team`. Pages may be short; only a missing `next_cursor` means the end. `sort=last_activity_at` (or `-last_activity_at`, most recent first) reads every worker the listing covers: those of one team (a team key, or `team=`) or, for a manager, the whole fleet up to 10,000. `next_cursor` is opaque and works only for the caller it was given to.',
       tag: 'workers',
       access: 'manager',
       query: listQuery,

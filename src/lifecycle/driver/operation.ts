@@ -182,11 +182,16 @@ export class Driver {
     if (latest.spec_generation !== record.spec_generation) return 'again';
     const now = this.ctx.clock.now();
     const rejected = error instanceof BackendRejectedError;
+    // The error may go on to a caller (a create or update answers with it): it carries the values to mask.
+    this.rounds.markSensitive(error);
     const message = this.rounds.redact(
       error instanceof OrchestratorError ? error.message : 'backend call failed',
     );
     if (!(error instanceof OrchestratorError)) {
-      this.ctx.log.error('backend step failed', { worker: name, error: String(error.message) });
+      this.ctx.log.error('backend step failed', {
+        worker: name,
+        error: this.rounds.redact(String(error.message)),
+      });
     }
     const givesUp = (current: WorkerRecord) =>
       current.desired !== 'deleted' &&

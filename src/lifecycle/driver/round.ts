@@ -8,6 +8,7 @@
 
 import type { BackendRef, BackendStatus, WorkerBackend } from '../../backends/port';
 import { provablyNotApplied } from '../../errors';
+import { markSensitive, redactSecrets } from '../../redaction';
 import type { LifecycleContext } from '../context';
 import type { BackendRefRecord, Clock, Phase, Reason, WorkerRecord } from '../model';
 import {
@@ -361,10 +362,12 @@ export class RoundRunner {
   private readonly sensitive = new Set<string>();
 
   redact(message: string): string {
-    let safe = redactKeys(message);
-    // Short values (a "1", a "true") would shred any message and reveal little; longer ones are masked.
-    for (const value of this.sensitive) if (value.length >= 6) safe = safe.split(value).join('[redacted]');
-    return safe;
+    return redactSecrets(message, this.sensitive);
+  }
+
+  /** Marks an error with those values, so whatever answers with it masks them too. */
+  markSensitive(error: unknown): void {
+    markSensitive(error, this.sensitive);
   }
 
   private async specFor(record: WorkerRecord, workerKey: string) {

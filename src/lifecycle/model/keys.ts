@@ -53,6 +53,9 @@ export async function hmacHex(keyHex: string, value: string): Promise<string> {
 
 export const randomHex = (bytes: number): string => hex(crypto.getRandomValues(new Uint8Array(bytes)));
 
-/** Replaces anything shaped like a worker key in a string, for messages that might echo input. */
+/**
+ * Replaces anything shaped like a worker or team key in a string, for messages that might echo input. No word
+ * boundaries: a key right after a word character (`%22wok_…` in a URL-encoded body, `=wok_…`) is still a key.
+ */
 export const redactKeys = (text: string): string =>
-  text.replace(/\b[a-z][a-z0-9]{1,15}_[a-z0-9-]{1,63}_[0-9a-f]{64}\b/g, '[redacted-key]');
+  text.replace(/[a-z][a-z0-9]{1,19}_[a-z0-9-]{1,63}_[0-9a-f]{64}/g, '[redacted-key]');

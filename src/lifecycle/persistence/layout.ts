@@ -23,6 +23,9 @@ export const layout = {
   note: (name: string, atMs: number, uid: string, random: string) =>
     `events/${name}/${String(INVERT_BASE - atMs).padStart(13, '0')}-${uid}-n${random}.json`,
   eventsPrefix: (name: string) => `events/${name}/`,
+  /** Whether an event (or note) key belongs to the incarnation `uid`: `<13 digits>-<uid>-…` after the prefix. */
+  isEventOf: (key: string, name: string, uid: string) =>
+    key.startsWith(`events/${name}/`) && key.slice(`events/${name}/`.length + 14).startsWith(`${uid}-`),
   /** `due/<12-digit epoch seconds>/<name>/<write_id>`: lexicographic order is time order. */
   hint: (atMs: number, name: string, writeId: string) =>
     `due/${String(Math.max(0, Math.floor(atMs / 1000))).padStart(12, '0')}/${name}/${writeId}`,

@@ -42,6 +42,9 @@ function candidatesOf(doc: SecretsDoc | null): Map<string, SecretCandidate[]> {
   );
 }
 
+/** Listing calls one page of events may take while skipping other incarnations' events. */
+const MAX_EVENT_LIST_CALLS = 10;
+
 export type DeadlineOf = (record: WorkerRecord) => number | undefined;
 
 export interface EventPage {
@@ -186,16 +189,37 @@ export class WorkerRepository {
     return (await this.store.get(key)) !== null;
   }
 
-  async listEvents(name: string, options: { cursor?: string; limit?: number } = {}): Promise<EventPage> {
+  /**
+   * A page of one worker's history, newest first. With `uid`, only that incarnation's events: a name created
+   * again must not show the previous owner's history. The uid is part of every event key, so other incarnations'
+   * events are skipped without being read; a page may then take a few listing calls, or come back short.
+   */
+  async listEvents(
+    name: string,
+    options: { cursor?: string; limit?: number; uid?: string } = {},
+  ): Promise<EventPage> {
     const prefix = layout.eventsPrefix(name);
-    const page = await this.store.list(prefix, {
-      limit: clampListLimit(options.limit ?? 50),
-      ...(options.cursor ? { startAfter: prefix + options.cursor } : {}),
-    });
-    const events = await Promise.all(page.keys.map((k) => readJson<WorkerEvent>(this.store, k.key)));
+    const limit = clampListLimit(options.limit ?? 50);
+    const keys: string[] = [];
+    let startAfter = options.cursor ? prefix + options.cursor : undefined;
+    let more: string | undefined;
+    for (let calls = 0; calls < MAX_EVENT_LIST_CALLS; calls++) {
+      // Never more keys than still fit the page, so the listing's cursor is exactly where this page stops.
+      const page = await this.store.list(prefix, {
+        limit: limit - keys.length,
+        ...(startAfter ? { startAfter } : {}),
+      });
+      for (const key of page.keys) {
+        if (options.uid === undefined || layout.isEventOf(key.key, name, options.uid)) keys.push(key.key);
+      }
+      more = page.cursor;
+      if (!more || keys.length >= limit) break;
+      startAfter = more;
+    }
+    const events = await Promise.all(keys.map((key) => readJson<WorkerEvent>(this.store, key)));
     return {
       events: events.flatMap((e) => (e ? [e.value] : [])),
-      ...(page.cursor ? { cursor: page.cursor.slice(prefix.length) } : {}),
+      ...(more ? { cursor: more.slice(prefix.length) } : {}),
     };
   }
 

@@ -30,7 +30,14 @@ import {
   mintWorkerKey,
   sha256Hex,
 } from '../model';
-import { assertActorOwns, checkTeamCreate, handOverName, releaseName, reserveName } from '../teams';
+import {
+  assertActorMayClaim,
+  assertActorOwns,
+  checkTeamCreate,
+  handOverName,
+  releaseName,
+  reserveName,
+} from '../teams';
 import { renderWorker, type WorkerView } from './views';
 
 export interface CreateResult {
@@ -114,7 +121,7 @@ export async function createWorker(
 
   const existing = (await repo.read(input.name))?.value;
   if (isWorker(existing)) {
-    assertActorOwns(actor, existing);
+    assertActorMayClaim(actor, existing);
     return answerExisting(ctx, existing, fingerprint);
   }
   // Only now that the name is free: a 400/503 for an unknown or unavailable backend writes nothing.
@@ -206,6 +213,7 @@ async function createReserved(
     })
     .catch(async (error) => {
       if (error instanceof RaceLost) return { value: null, raced: error.current };
+      await dropSecretsUnlessRecorded(ctx, input.name, uid);
       throw error;
     });
   if ('raced' in written) {
@@ -214,7 +222,7 @@ async function createReserved(
     if (input.team && written.raced.team === input.team)
       await handOverName(ctx, input.team, input.name, written.raced.uid);
     else if (input.team) await releaseName(ctx, input.team, input.name, uid);
-    assertActorOwns(actor, written.raced);
+    assertActorMayClaim(actor, written.raced);
     return answerExisting(ctx, written.raced, fingerprint);
   }
 
@@ -238,6 +246,18 @@ async function createReserved(
     worker: renderWorker(ctx, current, null),
     ...(keyStillValid ? { apiKey } : {}),
   };
+}
+
+/**
+ * The record write failed, so the env values written for it belong to nothing: they go, unless the write landed
+ * after all (its answer was lost) — a record of this uid is there — or that cannot be told (the read fails too).
+ */
+async function dropSecretsUnlessRecorded(ctx: LifecycleContext, name: string, uid: string): Promise<void> {
+  const landed = await ctx.repo.read(name).then(
+    (read) => isWorker(read?.value) && read.value.uid === uid,
+    () => true,
+  );
+  if (!landed) await ctx.repo.deleteSecrets(name, uid).catch(() => undefined);
 }
 
 class RaceLost extends Error {

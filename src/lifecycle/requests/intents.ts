@@ -29,7 +29,7 @@ import {
   takeLeaseIfFree,
   transition,
 } from '../model';
-import { assertActorOwns, checkTeamUpdate } from '../teams';
+import { actorOwns, assertActorOwns, checkTeamUpdate } from '../teams';
 import { assertNoInjectedEnv, canonical, resolveExpiry } from './create';
 import { renderWorker, type WorkerView } from './views';
 
@@ -182,8 +182,8 @@ export function deleteBuild(actor: Actor, reason: Reason = 'manual', force = fal
 /** DELETE: 204 whether it existed or not, from every phase. */
 export async function deleteWorker(ctx: LifecycleContext, name: string, actor: Actor, force: boolean) {
   const current = (await ctx.repo.read(name))?.value;
-  if (!isWorker(current)) return;
-  assertActorOwns(actor, current);
+  // Another team's worker answers as one that is not there: 204, and nothing done.
+  if (!isWorker(current) || !actorOwns(actor, current)) return;
   if (current.desired === 'deleted' && current.op && Date.parse(current.op.expires_at) > ctx.clock.now())
     return;
   if (force && actor.kind === 'team') {

@@ -7,9 +7,10 @@
 
 import { ValidationError } from '../../errors';
 import type { LifecycleContext } from '../context';
+import { cursorScope, openCursor, sealCursor } from '../cursors';
 import type { Actor, ListQuery, WorkerRecord } from '../model';
 import { iso, isWorker, resourceNameOf } from '../model';
-import { assertActorOwns } from '../teams';
+import { actorOwns, assertActorOwns, teamMemberNames, workerNotFound } from '../teams';
 import { requireWorker } from './intents';
 import { renderWorker, type WorkerView } from './views';
 
@@ -59,18 +60,23 @@ export interface WorkerPage {
 
 type Cursor = { a: string } | { o: number; s: string };
 
-const encodeCursor = (cursor: Cursor) => btoa(JSON.stringify(cursor)).replace(/=+$/, '');
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const parsed = JSON.parse(atob(cursor)) as { a?: unknown; o?: unknown; s?: unknown };
-    if (typeof parsed.a === 'string' && /^[a-z0-9-]{1,63}$/.test(parsed.a)) return { a: parsed.a };
-    if (Number.isInteger(parsed.o) && (parsed.o as number) >= 0 && typeof parsed.s === 'string') {
-      return { o: parsed.o as number, s: parsed.s };
-    }
-  } catch {
-    // fall through
+/** The listing's position, sealed for this caller (see `cursors.ts`). */
+async function decodeCursor(ctx: LifecycleContext, scope: string, cursor: string): Promise<Cursor> {
+  const parsed = (await openCursor(ctx, scope, cursor)) as { a?: unknown; o?: unknown; s?: unknown } | null;
+  if (typeof parsed?.a === 'string' && /^[a-z0-9-]{1,63}$/.test(parsed.a)) return { a: parsed.a };
+  if (Number.isInteger(parsed?.o) && (parsed!.o as number) >= 0 && typeof parsed?.s === 'string') {
+    return { o: parsed.o as number, s: parsed.s };
   }
   throw new ValidationError('cursor is not one this API returned', 'cursor');
+}
+
+/**
+ * The names a listing may read. For a team (a team key's own, or a manager's `team=` filter) that is the team's
+ * quota slots in its record: the cost of the listing is bounded by what the team holds, never the fleet's size.
+ */
+async function scopedNames(ctx: LifecycleContext, query: ListQuery): Promise<string[] | undefined> {
+  const team = query.scopeTeam ?? query.team;
+  return team === undefined ? undefined : teamMemberNames(ctx, team);
 }
 
 /** Sorting needs every record in hand; past this many workers, filter or page by name instead. */
@@ -104,18 +110,31 @@ async function viewsOf(ctx: LifecycleContext, names: string[], query: ListQuery)
  * `last_activity_at`: every record is read (up to SORTED_SCAN_LIMIT) and the cursor is an offset.
  */
 export async function listWorkers(ctx: LifecycleContext, query: ListQuery): Promise<WorkerPage> {
-  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const scope = cursorScope(
+    query.scopeTeam === undefined ? undefined : { kind: 'team', team: query.scopeTeam },
+  );
+  const cursor = query.cursor ? await decodeCursor(ctx, scope, query.cursor) : undefined;
   const sort = query.sort ?? 'name';
-  if (sort !== 'name') return listSorted(ctx, query, sort, cursor);
+  const teamNames = await scopedNames(ctx, query);
+  if (sort !== 'name') return listSorted(ctx, query, sort, cursor, scope, teamNames);
   if (cursor && !('a' in cursor)) throw new ValidationError('cursor belongs to a sorted listing', 'cursor');
-  const page = await ctx.repo.listNames({ limit: query.limit, ...(cursor ? { startAfter: cursor.a } : {}) });
+  let names: string[];
+  let next: string | undefined;
+  if (teamNames) {
+    const after = cursor ? teamNames.filter((n) => n > cursor.a) : teamNames;
+    names = after.slice(0, query.limit);
+    next = after.length > query.limit ? names.at(-1) : undefined;
+  } else {
+    const page = await ctx.repo.listNames({
+      limit: query.limit,
+      ...(cursor ? { startAfter: cursor.a } : {}),
+    });
+    names = page.names.map((n) => n.name);
+    next = page.cursor;
+  }
   return {
-    workers: await viewsOf(
-      ctx,
-      page.names.map((n) => n.name),
-      query,
-    ),
-    ...(page.cursor ? { next_cursor: encodeCursor({ a: page.cursor }) } : {}),
+    workers: await viewsOf(ctx, names, query),
+    ...(next ? { next_cursor: await sealCursor(ctx, scope, { a: next }) } : {}),
   };
 }
 
@@ -124,23 +143,28 @@ async function listSorted(
   query: ListQuery,
   sort: string,
   cursor: Cursor | undefined,
+  scope: string,
+  teamNames: string[] | undefined,
 ): Promise<WorkerPage> {
   if (cursor && (!('o' in cursor) || cursor.s !== sort)) {
     throw new ValidationError('cursor belongs to another listing order', 'cursor');
   }
-  const names: string[] = [];
+  const names: string[] = teamNames ? [...teamNames] : [];
   let startAfter: string | undefined;
-  do {
-    const page = await ctx.repo.listNames({ limit: 1000, ...(startAfter ? { startAfter } : {}) });
-    names.push(...page.names.map((n) => n.name));
-    if (names.length > SORTED_SCAN_LIMIT) {
-      throw new ValidationError(
-        `sorting reads every worker and is limited to ${SORTED_SCAN_LIMIT}; filter by team or label, or list by name`,
-        'sort',
-      );
-    }
-    startAfter = page.cursor;
-  } while (startAfter);
+  if (!teamNames) {
+    do {
+      const page = await ctx.repo.listNames({ limit: 1000, ...(startAfter ? { startAfter } : {}) });
+      names.push(...page.names.map((n) => n.name));
+      if (names.length > SORTED_SCAN_LIMIT) break;
+      startAfter = page.cursor;
+    } while (startAfter);
+  }
+  if (names.length > SORTED_SCAN_LIMIT) {
+    throw new ValidationError(
+      `sorting reads every worker and is limited to ${SORTED_SCAN_LIMIT}; filter by team or label, or list by name`,
+      'sort',
+    );
+  }
   const descending = sort.startsWith('-');
   const at = (v: WorkerView) => Date.parse(v.last_activity_at ?? v.created_at);
   const views = (await viewsOf(ctx, names, query)).sort(
@@ -150,23 +174,43 @@ async function listSorted(
   const end = offset + query.limit;
   return {
     workers: views.slice(offset, end),
-    ...(end < views.length ? { next_cursor: encodeCursor({ o: end, s: sort }) } : {}),
+    ...(end < views.length ? { next_cursor: await sealCursor(ctx, scope, { o: end, s: sort }) } : {}),
   };
 }
 
+/**
+ * One worker's history, newest first: the events of its current incarnation only (the live record's uid, or the
+ * tombstone's after a delete), so a name created again never shows the previous owner's history. A team key sees
+ * the history of its own live workers; anything else answers as an unknown worker.
+ */
 export async function listEvents(
   ctx: LifecycleContext,
   name: string,
   actor: Actor,
   options: { cursor?: string; limit: number },
 ) {
-  const exists = (await ctx.repo.read(name))?.value;
-  if (!exists) await requireWorker(ctx, name);
-  // A team key may read the history of its own live workers only.
-  if (actor.kind === 'team') assertActorOwns(actor, isWorker(exists) ? exists : { name });
-  if (options.cursor !== undefined && !/^[0-9a-z-]+\.json$/.test(options.cursor)) {
-    throw new ValidationError('cursor is not one this API returned', 'cursor');
+  const current = (await ctx.repo.read(name))?.value;
+  if (!current) await requireWorker(ctx, name);
+  if (!current || (actor.kind === 'team' && !(isWorker(current) && actorOwns(actor, current)))) {
+    throw workerNotFound(name);
   }
-  const page = await ctx.repo.listEvents(name, options);
-  return { events: page.events, ...(page.cursor ? { next_cursor: page.cursor } : {}) };
+  // Sealed for this caller and this incarnation: a cursor of an earlier incarnation's history is refused.
+  const scope = `events:${name}:${current.uid}:${cursorScope(actor)}`;
+  let after: string | undefined;
+  if (options.cursor !== undefined) {
+    const position = (await openCursor(ctx, scope, options.cursor)) as { k?: unknown } | null;
+    if (typeof position?.k !== 'string' || !/^[0-9a-z-]+\.json$/.test(position.k)) {
+      throw new ValidationError('cursor is not one this API returned', 'cursor');
+    }
+    after = position.k;
+  }
+  const page = await ctx.repo.listEvents(name, {
+    uid: current.uid,
+    limit: options.limit,
+    ...(after ? { cursor: after } : {}),
+  });
+  return {
+    events: page.events,
+    ...(page.cursor ? { next_cursor: await sealCursor(ctx, scope, { k: page.cursor }) } : {}),
+  };
 }

@@ -6,6 +6,7 @@
  */
 
 import { OrchestratorError } from '../../errors';
+import { redactError } from '../../redaction';
 import type { LifecycleContext } from '../context';
 import { redactKeys } from '../model';
 import type { SweeperState } from './lock';
@@ -119,7 +120,8 @@ export class SweepRun {
         : error instanceof Error
           ? error.message
           : String(error);
-    const line = redactKeys(`${step} ${subject}: ${message}`).slice(0, 300);
+    // Keys by shape, and the env values a backend call marked on the error.
+    const line = redactError(error, `${step} ${subject}: ${message}`).slice(0, 300);
     if (this.report.problems.length < MAX_PROBLEMS) this.report.problems.push(line);
     this.ctx.log.warn('sweeper step failed', { step, subject, error: line });
   }

@@ -6,6 +6,8 @@
 
 export { listTeams } from './list';
 export {
+  actorOwns,
+  assertActorMayClaim,
   assertActorOwns,
   checkTeamCreate,
   checkTeamUpdate,
@@ -18,6 +20,8 @@ export {
   requireTeam,
   reserveName,
   revokeTeamKey,
+  teamMemberNames,
   updateTeam,
   verifyTeamKey,
+  workerNotFound,
 } from './records';

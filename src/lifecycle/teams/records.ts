@@ -326,9 +326,34 @@ export async function checkTeamUpdate(
   }
 }
 
-/** A team key sees and manages only its team's workers. */
+/** The 404 for a worker that is not there; a team key gets the same for one that is not its team's. */
+export const workerNotFound = (name: string) =>
+  new NotFoundError(`worker ${name} not found`, { details: { name, status: 'not_found' } });
+
+/** Whether this caller may see and manage the worker: managers all, a team key its team's only. */
+export const actorOwns = (actor: Actor, worker: { team?: string }): boolean =>
+  actor.kind !== 'team' || worker.team === actor.team;
+
+/**
+ * A team key sees and manages only its team's workers. Another tenant's worker answers exactly as an unknown one
+ * (404, same body): a 403 would tell a team which names other tenants use.
+ */
 export function assertActorOwns(actor: Actor, worker: { name: string; team?: string }): void {
-  if (actor.kind === 'team' && worker.team !== actor.team) {
-    throw new ForbiddenError(`worker ${worker.name} is not managed by team ${actor.team}`);
+  if (!actorOwns(actor, worker)) throw workerNotFound(worker.name);
+}
+
+/**
+ * Names are global, so a create of a name another tenant holds cannot succeed: it is a conflict, which says no
+ * more than that the name is taken.
+ */
+export function assertActorMayClaim(actor: Actor, worker: { name: string; team?: string }): void {
+  if (!actorOwns(actor, worker)) {
+    throw new ConflictError(`the name ${worker.name} is taken; choose another`, 'exists');
   }
+}
+
+/** The names holding a slot of this team's quota, sorted: all a team listing ever needs to read. */
+export async function teamMemberNames(ctx: LifecycleContext, team: string): Promise<string[]> {
+  const record = await readTeam(ctx, team);
+  return record ? Object.keys(record.members).sort() : [];
 }
