@@ -9,8 +9,7 @@
 import type { Context } from 'hono';
 import { OrchestratorError } from '../errors';
 import type { Logger } from '../lifecycle';
-import { redactKeys } from '../lifecycle';
-import { redactError } from '../redaction';
+import { redactError, redactKeys } from '../lifecycle';
 
 export function errorResponse(c: Context, error: unknown, log: Logger): Response {
   if (error instanceof OrchestratorError) {

@@ -16,6 +16,7 @@ export {
   HICLAW_STATUSES,
   type LifecycleSettings,
   PHASES,
+  redactError,
   redactKeys,
   resourceNameOf,
   sha256Hex,
@@ -23,8 +24,8 @@ export {
   type TeamRecord,
   type UpdateInput,
 } from './model';
-export { WorkerRepository } from './persistence';
-export { layout } from './persistence/layout';
+
+export { layout, WorkerRepository } from './persistence';
 export {
   actorOf,
   bearerToken,

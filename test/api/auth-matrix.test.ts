@@ -51,7 +51,7 @@ function keyFor(caller: Caller, keys: { alice: string; bob: string }, own: strin
 }
 
 /** The hiclaw-controller matrix (`token` routes): a worker may read, report and check itself; a team key all but delete, on its team. */
-function expectedForV1(method: string, path: string, caller: Caller): 'allowed' | 403 {
+function expectedForV1(method: string, path: string, caller: Caller): 'allowed' | 403 | 404 {
   if (caller === 'manager' || path === '/api/v1/status' || path === '/api/v1/version') return 'allowed';
   const self = [
     'GET /api/v1/workers/{name}',
@@ -59,7 +59,11 @@ function expectedForV1(method: string, path: string, caller: Caller): 'allowed' 
     'POST /api/v1/workers/{name}/ready',
   ];
   if (caller === 'own') return self.includes(`${method} ${path}`) ? 'allowed' : 403;
-  if (caller === 'team') return path.includes('{name}') ? 403 : 'allowed';
+  // Another tenant's worker answers as an unknown one (404), so a team cannot tell a taken name from a free one.
+  // A v1 DELETE of another tenant's worker is still refused with 403 before the lifecycle sees it (a known gap).
+  if (caller === 'team' && method === 'DELETE') return path.includes('{name}') ? 403 : 'allowed';
+  if (caller === 'team' && path.startsWith('/api/v1/teams/')) return 403;
+  if (caller === 'team') return path.includes('{name}') ? 404 : 'allowed';
   return 403;
 }
 

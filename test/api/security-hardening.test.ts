@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app';
 import { BackendRejectedError, StoreUnavailableError } from '../../src/errors';
 import { redactKeys } from '../../src/lifecycle/model/keys';
-import { markSensitive, redactError } from '../../src/redaction';
+import { markSensitive, redactError } from '../../src/lifecycle/model/redaction';
 import { MemoryStore } from '../../src/store/memory';
 import { MANAGER_KEY, makeApp, reportReady } from '../support/app-harness';
 

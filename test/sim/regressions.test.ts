@@ -40,11 +40,6 @@ describe('issue 11 defects, as the simulator finds them', () => {
     expect(await violationsOf(1, { backends: ['sae'], faults, invariants: ['converged'] })).toEqual([]);
   });
 
-  it('8: a conditional delete whose response is lost does not leave the deleted incarnation secrets behind', async () => {
-    const faults = { ...QUIET, store: { ...QUIET.store, lostConditionalDelete: 1 } };
-    expect(await violationsOf(1, { faults, invariants: ['secret_has_record'] })).toEqual([]);
-  });
-
   it('9: activity answered 200 leaves the worker awake (a sleep landing between the check and the write)', async () => {
     expect(await violationsOf(1, { invariants: ['activity_on_awake_worker'] })).toEqual([]);
   });

@@ -8,7 +8,6 @@
 
 import type { BackendRef, BackendStatus, WorkerBackend } from '../../backends/port';
 import { provablyNotApplied } from '../../errors';
-import { markSensitive, redactSecrets } from '../../redaction';
 import type { LifecycleContext } from '../context';
 import type { BackendRefRecord, Clock, Phase, Reason, WorkerRecord } from '../model';
 import {
@@ -16,8 +15,10 @@ import {
   buildWorkerSpec,
   INJECTED_ENV_NAMES,
   isWorker,
+  markSensitive,
   mintWorkerKey,
   redactKeys,
+  redactSecrets,
   resourceNameOf,
   sha256Hex,
 } from '../model';

@@ -44,6 +44,7 @@ export {
   type WorkerEvent,
   type WorkerRecord,
 } from './record';
+export { markSensitive, redactError, redactSecrets } from './redaction';
 export { BOOT_SKEW_MS, DEFAULT_SETTINGS, type LifecycleSettings, retryBackoffMs } from './settings';
 export { buildWorkerSpec, INJECTED_ENV_NAMES, resourceNameOf } from './spec';
 export type { TeamKey, TeamRecord } from './team';

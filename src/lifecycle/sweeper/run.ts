@@ -6,9 +6,8 @@
  */
 
 import { OrchestratorError } from '../../errors';
-import { redactError } from '../../redaction';
 import type { LifecycleContext } from '../context';
-import { redactKeys } from '../model';
+import { redactError, redactKeys } from '../model';
 import type { SweeperState } from './lock';
 import { Roster } from './roster';
 import type { SweeperSettings } from './settings';

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { redactKeys } from './lifecycle';
+import { redactKeys } from './keys';
 
 /** Shorter values (a "1", a "true") would shred any message and reveal little; longer ones are masked. */
 const MIN_REDACTED_LENGTH = 6;
