@@ -98,17 +98,15 @@ post_with_key() {
   *:*) host=${hostport%:*} port=${hostport##*:} ;;
   *) host=$hostport port=80 ;;
   esac
-  answer="${out}.http"
-  if ! printf 'POST %s HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
-    "$path" "$hostport" "$KEY" "${#body}" "$body" | bounded nc "$host" "$port" >"$answer" 2>/dev/null; then
-    rm -f "$answer"
+  # The answer is kept in a variable, not a file: `$out` may be /dev/null, next to which nothing can be written.
+  if ! answer=$(printf 'POST %s HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
+    "$path" "$hostport" "$KEY" "${#body}" "$body" | bounded nc "$host" "$port" 2>/dev/null); then
     echo "no answer from ${hostport}"
     return 1
   fi
-  status=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$answer")
+  status=$(printf '%s\n' "$answer" | sed -n '1s/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p')
   # The body is everything after the first empty line.
-  sed '1,/^\r\{0,1\}$/d' "$answer" >"$out"
-  rm -f "$answer"
+  printf '%s\n' "$answer" | sed '1,/^\r\{0,1\}$/d' >"$out"
   case "$status" in
   2??) return 0 ;;
   '') echo "no HTTP answer from ${hostport}" ;;
