@@ -118,17 +118,24 @@ post_with_key() {
   *:*) host=${hostport%:*} port=${hostport##*:} ;;
   *) host=$hostport port=80 ;;
   esac
-  answer="${out}.http"
-  if ! printf 'POST %s HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
-    "$path" "$hostport" "$KEY" "${#body}" "$body" | bounded nc "$host" "$port" >"$answer" 2>/dev/null; then
-    rm -f "$answer"
-    echo "no answer from ${hostport}"
-    return 1
-  fi
-  status=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$answer")
+  # busybox nc exits as soon as its input ends, before a slow answer arrives: its input is a FIFO held open until
+  # nc is done (the answer read or the timeout). A subshell writes it, so a closed pipe can only end that subshell.
+  # The FIFO and the answer live in a private directory, never beside `$out` (which may be /dev/null).
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/report.XXXXXX") || return 1
+  mkfifo -m 600 "$dir/in"
+  bounded nc "$host" "$port" <"$dir/in" >"$dir/answer" 2>/dev/null &
+  nc_pid=$!
+  (
+    printf 'POST %s HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
+      "$path" "$hostport" "$KEY" "${#body}" "$body"
+    while kill -0 "$nc_pid" 2>/dev/null; do sleep 0.1; done
+  ) >"$dir/in"
+  wait "$nc_pid"
+  answer=$(cat "$dir/answer")
+  rm -rf "$dir"
+  status=$(printf '%s\n' "$answer" | sed -n '1s/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p')
   # The body is everything after the first empty line.
-  sed '1,/^\r\{0,1\}$/d' "$answer" >"$out"
-  rm -f "$answer"
+  printf '%s\n' "$answer" | sed '1,/^\r\{0,1\}$/d' >"$out"
   case "$status" in
   2??) return 0 ;;
   '') echo "no HTTP answer from ${hostport}" ;;

@@ -78,7 +78,7 @@ describe('the local emulator', () => {
       let text = '';
       const socket = connect(Number(port), '127.0.0.1', () =>
         socket.write(
-          `DELETE /workers/nobody HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${emu.managerKey}\r\n\r\n`,
+          `DELETE /workers/nobody HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nAuthorization: Bearer ${emu.managerKey}\r\n\r\n`,
         ),
       );
       socket.on('data', (chunk) => {
@@ -89,6 +89,38 @@ describe('the local emulator', () => {
     });
     expect(raw).toMatch(/^HTTP\/1\.1 204 /);
     expect(raw.toLowerCase()).toContain('connection: close');
+  }, 30_000);
+
+  it('answers only the Host names it listens under, so a rebound DNS name reaches nothing, auth off included', async () => {
+    // A page on attacker.example re-points its name at 127.0.0.1 and becomes same-origin with the emulator.
+    const emu = await start({ vars: { BACKENDS: 'fake', AUTH_MODE: 'off' } });
+    const { port } = new URL(emu.url);
+    const ask = (host: string, init: { method?: string; body?: string; type?: string } = {}) =>
+      new Promise<string>((resolve, reject) => {
+        let text = '';
+        const body = init.body ?? '';
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(
+            `${init.method ?? 'GET'} /workers HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n` +
+              `${init.type ? `Content-Type: ${init.type}\r\n` : ''}Content-Length: ${body.length}\r\n\r\n${body}`,
+          ),
+        );
+        socket.on('data', (chunk) => {
+          text += chunk;
+        });
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+    expect(await ask(`attacker.example:${port}`)).toMatch(/^HTTP\/1\.1 403 /);
+    expect(await ask(`localhost:${port}`)).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await ask('evil.example/x?')).toMatch(/^HTTP\/1\.1 400 /);
+    // A "simple" cross-site POST (text/plain) creates nothing, even with auth off.
+    const simple = await ask(`127.0.0.1:${port}`, {
+      method: 'POST',
+      body: '{"name":"csrf"}',
+      type: 'text/plain',
+    });
+    expect(simple).toMatch(/^HTTP\/1\.1 415 /);
   }, 30_000);
 
   it('switches auth off only with AUTH_MODE=off on a loopback address', async () => {

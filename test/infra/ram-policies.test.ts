@@ -178,6 +178,11 @@ describe('the credentials policy against what the credentials function really do
       const before = new Set(oss.objects.keys());
       expect((await post(credentials, '/credentials/sts', created.api_key)).status).toBe(200);
       expect((await post(credentials, '/credentials/sts', `wok_nobody_${'0'.repeat(64)}`)).status).toBe(401);
+      // A manager's health check: only it may write (and so prune) the clock probe; an anonymous one only reads.
+      const health = new Request('https://api.example.com/healthz', {
+        headers: { authorization: `Bearer ${MANAGER_KEY}` },
+      });
+      expect((await credentials(health)).status).toBe(200);
       expect((await credentials(new Request('https://api.example.com/healthz'))).status).toBe(200);
 
       const made = oss.requests.slice(mark);

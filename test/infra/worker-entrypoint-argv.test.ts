@@ -28,14 +28,17 @@ describe.skipIf(!hasTools)('the reference worker entrypoint', () => {
     server = createServer((req, res) => {
       seen.push({ path: req.url ?? '', authorization: req.headers.authorization });
       req.resume();
-      req.on('end', () => {
-        if (req.url?.endsWith('/credentials/sts')) {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end('{"expiration":"2099-01-01T00:00:00Z"}');
-        } else {
-          res.writeHead(204).end();
-        }
-      });
+      // Slow, as a first report is (the orchestrator asks the backend first): the client must wait for it.
+      req.on('end', () =>
+        setTimeout(() => {
+          if (req.url?.endsWith('/credentials/sts')) {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end('{"expiration":"2099-01-01T00:00:00Z"}');
+          } else {
+            res.writeHead(204).end();
+          }
+        }, 300),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
@@ -60,6 +63,8 @@ describe.skipIf(!hasTools)('the reference worker entrypoint', () => {
       ['mv', '/bin/busybox mv'],
       ['rm', '/bin/busybox rm'],
       ['cat', '/bin/busybox cat'],
+      ['mktemp', '/bin/busybox mktemp'],
+      ['mkfifo', '/bin/busybox mkfifo'],
       ...(withCurl ? ([['curl', '/usr/bin/curl']] as [string, string][]) : []),
     ];
     for (const [name, real] of tools) {
