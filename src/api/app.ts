@@ -17,10 +17,16 @@ import type { AppEnv } from './context';
 import { errorResponse } from './error-handler';
 import { requestGuard } from './request-guard';
 import { RouteTable } from './route-table';
+import { registerActivityRoute } from './routes/activity';
+import { registerDeleteWorkerRoute } from './routes/delete-worker';
+import { registerEnsureReadyRoute } from './routes/ensure-ready';
+import { registerEventsRoute } from './routes/events';
+import { registerIntentRoutes } from './routes/intents';
+import { registerLogsRoute } from './routes/logs';
 import { registerMetaRoutes } from './routes/meta';
 import { registerReadinessRoutes } from './routes/readiness';
+import { registerRotateKeyRoute } from './routes/rotate-key';
 import { registerTeamRoutes } from './routes/teams';
-import { registerWorkerActionRoutes } from './routes/worker-actions';
 import { registerWorkerRoutes } from './routes/workers';
 import { registerHiclawV1Routes } from './v1';
 
@@ -50,7 +56,17 @@ export function createApp(options: AppOptions) {
   const groups = new Set(options.only ?? ['lifecycle', 'meta', 'extra']);
   if (groups.has('lifecycle')) {
     registerWorkerRoutes(routes, service);
-    registerWorkerActionRoutes(routes, service);
+    for (const register of [
+      registerIntentRoutes,
+      registerEnsureReadyRoute,
+      registerDeleteWorkerRoute,
+      registerActivityRoute,
+      registerRotateKeyRoute,
+      registerEventsRoute,
+      registerLogsRoute,
+    ]) {
+      register(routes, service);
+    }
     registerReadinessRoutes(routes, service);
     registerTeamRoutes(routes, service);
     registerHiclawV1Routes(routes, service, API_VERSION);

@@ -9,7 +9,7 @@
 import type { Context } from 'hono';
 import { OrchestratorError } from '../errors';
 import type { Logger } from '../lifecycle';
-import { redactError, redactKeys } from '../lifecycle';
+import { redactError } from '../lifecycle';
 
 export function errorResponse(c: Context, error: unknown, log: Logger): Response {
   if (error instanceof OrchestratorError) {
