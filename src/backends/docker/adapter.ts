@@ -32,7 +32,6 @@ import {
   engineError,
   engineMessage,
   jsonOf,
-  parseDockerTime,
 } from './api';
 import {
   ConsolePortConflict,

@@ -17,7 +17,6 @@ import {
   isWorker,
   markSensitive,
   mintWorkerKey,
-  redactKeys,
   redactSecrets,
   resourceNameOf,
   sha256Hex,

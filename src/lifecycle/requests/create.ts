@@ -8,14 +8,7 @@
  * @module
  */
 
-import {
-  BackendRejectedError,
-  BackendUnavailableError,
-  ConflictError,
-  OrchestratorError,
-  provablyNotApplied,
-  ValidationError,
-} from '../../errors';
+import { ConflictError, OrchestratorError, provablyNotApplied, ValidationError } from '../../errors';
 import type { LifecycleContext } from '../context';
 import { Driver } from '../driver';
 import type { CreateInput, StoredSpec, WorkerRecord } from '../model';
@@ -30,14 +23,7 @@ import {
   mintWorkerKey,
   sha256Hex,
 } from '../model';
-import {
-  assertActorMayClaim,
-  assertActorOwns,
-  checkTeamCreate,
-  handOverName,
-  releaseName,
-  reserveName,
-} from '../teams';
+import { assertActorMayClaim, checkTeamCreate, handOverName, releaseName, reserveName } from '../teams';
 import { renderWorker, type WorkerView } from './views';
 
 export interface CreateResult {

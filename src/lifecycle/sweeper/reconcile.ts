@@ -18,7 +18,6 @@
 
 import { type BackendRef, type InventoryItem, resourceNameFor } from '../../backends/port';
 import { isLeaseLive, isWorker, type WorkerRecord } from '../model';
-import type { DeploymentMeta } from '../persistence';
 import type { OrphanMemo } from './lock';
 import { canRevive, revive } from './revive';
 import { type Roster, uidKey } from './roster';

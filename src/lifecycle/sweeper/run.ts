@@ -7,7 +7,7 @@
 
 import { OrchestratorError } from '../../errors';
 import type { LifecycleContext } from '../context';
-import { redactError, redactKeys } from '../model';
+import { redactError } from '../model';
 import type { SweeperState } from './lock';
 import { Roster } from './roster';
 import type { SweeperSettings } from './settings';
