@@ -11,6 +11,7 @@ import { resourceNameFor, type WorkerSpec } from '../../src/backends/port';
 import { SaeBackend } from '../../src/backends/sae/adapter';
 import { aliyunCredentials, aliyunLifecycle } from '../../src/platforms/aliyun';
 import { versionName } from '../../src/store/oss/versions';
+import { eventually } from '../support/backend-specs';
 import { startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
 import { FakeOssServer } from '../support/fake-oss-server';
 import { FakeSaeServer } from '../support/fake-sae-server';
@@ -232,16 +233,6 @@ describe('the lifecycle and sweeper policies against the SAE backend (protocol-l
   afterAll(async () => {
     await fake?.close();
   });
-
-  /** Polls until `accept` holds (bounded); the assertion is on the value, never on how long it took. */
-  async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {
-    for (let i = 0; ; i++) {
-      const value = await read();
-      if (accept(value)) return value;
-      if (i > 400) throw new Error(`condition never held; last value ${JSON.stringify(value)}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
 
   it('grants every SAE action the backend calls through its whole lifecycle, and none it never calls; reads apart from writes', async () => {
     fake = await FakeSaeServer.start({

@@ -6,12 +6,17 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EcsBackend, type EcsBackendOptions } from '../../../src/backends/ecs/adapter';
 import { parseImage } from '../../../src/backends/ecs/registry-check';
 import { fargateSize } from '../../../src/backends/ecs/task-definition';
-import { resourceNameFor, type WorkerSpec } from '../../../src/backends/port';
+import type { WorkerSpec } from '../../../src/backends/port';
 import { BackendRejectedError, BackendUnavailableError } from '../../../src/errors';
 import { runBackendConformance } from '../../conformance/backend.case';
+import {
+  eventually,
+  failureOf,
+  newDeployment,
+  TEST_WORKER_KEY as WORKER_KEY,
+  workerSpecFor,
+} from '../../support/backend-specs';
 import { type FakeEcsOptions, FakeEcsServer } from '../../support/fake-ecs-server';
-
-const WORKER_KEY = 'hiclaw_wk_0123456789abcdef0123456789abcdef';
 
 let shared: Promise<FakeEcsServer> | undefined;
 /** One fake AWS account for the whole suite; every setup() is another deployment in it. */
@@ -41,8 +46,6 @@ afterAll(async () => {
   await (await shared)?.close();
 });
 
-const newDeployment = () => `d${crypto.randomUUID().replace(/-/g, '').slice(0, 7)}`;
-
 runBackendConformance('ECS adapter against a protocol-level ECS fake', async () => {
   const fake = await account();
   const deploymentId = newDeployment();
@@ -58,41 +61,7 @@ const specFor = (
   fake: FakeEcsServer,
   deploymentId: string,
   overrides: Partial<WorkerSpec> = {},
-): WorkerSpec => {
-  const uid = crypto.randomUUID();
-  const name = `w${uid.slice(0, 6)}`;
-  return {
-    name,
-    uid,
-    deploymentId,
-    resourceName: resourceNameFor(deploymentId, name, uid),
-    image: fake.image('agents/worker:1'),
-    env: { HICLAW_WORKER_NAME: name, HICLAW_WORKER_API_KEY: WORKER_KEY, GREETING: 'one' },
-    labels: {},
-    ...overrides,
-  };
-};
-
-/** Poll until `accept` holds (bounded); the assertion is on the value, never on how long it took. */
-async function eventually<T>(
-  read: () => Promise<T>,
-  accept: (value: T) => boolean,
-  limitMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition never held; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const failureOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+): WorkerSpec => workerSpecFor(deploymentId, fake.image('agents/worker:1'), overrides);
 
 describe('ECS adapter specifics, against a protocol-level ECS fake', () => {
   const fakes: FakeEcsServer[] = [];

@@ -4,17 +4,23 @@
  * throttling, lingering instances). No real SAE account is reachable from here: every test says so in its name.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { resourceNameFor, type WorkerSpec } from '../../../src/backends/port';
+import type { WorkerSpec } from '../../../src/backends/port';
 import { SaeBackend, type SaeBackendOptions } from '../../../src/backends/sae/adapter';
 import { saeInstanceSize } from '../../../src/backends/sae/spec';
 import { BackendRejectedError, BackendUnavailableError } from '../../../src/errors';
 import { runBackendConformance } from '../../conformance/backend.case';
+import {
+  eventually,
+  failureOf,
+  newDeployment,
+  TEST_WORKER_KEY as WORKER_KEY,
+  workerSpecFor,
+} from '../../support/backend-specs';
 import { type FakeSaeOptions, FakeSaeServer } from '../../support/fake-sae-server';
 
 const IMAGE = 'registry.cn-hangzhou.aliyuncs.com/agents/worker:1';
 const IMAGE_2 = 'registry.cn-hangzhou.aliyuncs.com/agents/worker:2';
 const MISSING = 'registry.cn-hangzhou.aliyuncs.com/agents/missing:1';
-const WORKER_KEY = 'hiclaw_wk_0123456789abcdef0123456789abcdef';
 
 let shared: Promise<FakeSaeServer> | undefined;
 /** One fake SAE account for the conformance suite; every setup() is another deployment in it. */
@@ -37,43 +43,8 @@ const backendFor = (fake: FakeSaeServer, deploymentId: string, options: Partial<
     ...options,
   });
 
-const newDeployment = () => `d${crypto.randomUUID().replace(/-/g, '').slice(0, 7)}`;
-
-const specFor = (deploymentId: string, overrides: Partial<WorkerSpec> = {}): WorkerSpec => {
-  const uid = crypto.randomUUID();
-  const name = `w${uid.slice(0, 6)}`;
-  return {
-    name,
-    uid,
-    deploymentId,
-    resourceName: resourceNameFor(deploymentId, name, uid),
-    image: IMAGE,
-    env: { HICLAW_WORKER_NAME: name, HICLAW_WORKER_API_KEY: WORKER_KEY, GREETING: 'one' },
-    labels: {},
-    ...overrides,
-  };
-};
-
-/** Poll until `accept` holds (bounded); the assertion is on the value, never on how long it took. */
-async function eventually<T>(
-  read: () => Promise<T>,
-  accept: (value: T) => boolean,
-  limitMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition never held; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const failureOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+const specFor = (deploymentId: string, overrides: Partial<WorkerSpec> = {}): WorkerSpec =>
+  workerSpecFor(deploymentId, IMAGE, overrides);
 
 afterAll(async () => {
   await (await shared)?.close();
