@@ -11,17 +11,17 @@ export {
   assertActorOwns,
   checkTeamCreate,
   checkTeamUpdate,
+  workerNotFound,
+} from './permissions';
+export {
   createTeam,
-  handOverName,
   mintTeamKey,
   parseTeamKey,
-  releaseName,
   renderTeam,
   requireTeam,
-  reserveName,
   revokeTeamKey,
   teamMemberNames,
   updateTeam,
   verifyTeamKey,
-  workerNotFound,
 } from './records';
+export { handOverName, releaseName, reserveName } from './reservations';
