@@ -168,7 +168,10 @@ export class DockerBackend implements WorkerBackend {
       await this.startContainer(api, id);
     } catch (error) {
       await this.api.removeContainer(id).catch(() => undefined);
-      if (wasRunning) await this.startContainer(this.api, existing.Id).catch(() => undefined);
+      // An aborted round has lost its say over this worker (its deadline passed; another holder may have slept
+      // it): it cleans up what it made but starts nothing. The re-drive recreates whatever is missing.
+      if (wasRunning && !signal?.aborted)
+        await this.startContainer(this.api, existing.Id).catch(() => undefined);
       throw error;
     }
     try {
@@ -183,7 +186,8 @@ export class DockerBackend implements WorkerBackend {
       // Never two containers for one worker: drop the new one; the old one (if still there) runs again, and the
       // next round recreates whatever is missing.
       await this.api.removeContainer(id).catch(() => undefined);
-      if (wasRunning) await this.startContainer(this.api, existing.Id).catch(() => undefined);
+      if (wasRunning && !signal?.aborted)
+        await this.startContainer(this.api, existing.Id).catch(() => undefined);
       throw error;
     }
     return { ref: { resourceName: ref.resourceName, id }, consoleHostPort: next.consoleHostPort };

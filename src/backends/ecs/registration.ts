@@ -63,11 +63,14 @@ export class TaskDefinitionRegistrar {
   }
 
   /**
-   * Deregisters every ACTIVE revision of `family` except `keep`. Best effort: a failure leaves revisions for
-   * the next update to retire, and never fails the update that already succeeded.
+   * Deregisters the ACTIVE revisions of `family` older than `keep`. Never a newer one: an update frozen after its
+   * UpdateService and resumed after a later update must not retire the revision the service now runs. Best
+   * effort: a failure leaves revisions for the next update to retire, and never fails the update that succeeded.
    */
   async retireOthers(family: string, keep: string | undefined): Promise<number> {
     let retired = 0;
+    const keepRevision = keep ? revisionOf(keep) : Number.NaN;
+    if (Number.isNaN(keepRevision)) return 0;
     try {
       let nextToken: string | undefined;
       do {
@@ -76,7 +79,7 @@ export class TaskDefinitionRegistrar {
         );
         for (const arn of page.taskDefinitionArns ?? []) {
           // familyPrefix is a prefix: only this exact family's revisions are ours to retire.
-          if (arn === keep || familyOf(arn) !== family) continue;
+          if (familyOf(arn) !== family || !(revisionOf(arn) < keepRevision)) continue;
           await this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
           retired++;
         }
@@ -108,3 +111,6 @@ export class TaskDefinitionRegistrar {
 
 /** `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>` → family. */
 const familyOf = (arn: string) => arn.split('task-definition/')[1]?.split(':')[0];
+
+/** `…:task-definition/<family>:<revision>` → revision (NaN when the ARN has none). */
+const revisionOf = (arn: string) => Number(arn.split('task-definition/')[1]?.split(':')[1]);

@@ -312,6 +312,36 @@ describe.skipIf(!engine.reachable)(`DockerBackend on a real engine${skipNote}`, 
       expect((await inspect(spec.resourceName)).Config.Env).toContain('GREETING=three');
     });
 
+    it('an update whose round is aborted while starting the new container starts nothing again', async () => {
+      // Review finding: the rollback of a failed update restarted the old container even when the failure was the
+      // round's own abort at its deadline, so an abandoned round could start a worker another holder had slept.
+      const spec = specFor(deploymentId, 'aborted', { env: { GREETING: 'one' } });
+      const { ref } = await backend.create(spec);
+      const round = new AbortController();
+      // The round's deadline passes as the new container is being started; later calls reach the engine.
+      const aborting: DockerFetch = async (path, init) => {
+        if (
+          !round.signal.aborted &&
+          init?.method === 'POST' &&
+          /\/containers\/[0-9a-f]{64}\/start$/.test(path)
+        ) {
+          round.abort(new Error('deadline'));
+          throw new DOMException('The operation was aborted', 'AbortError');
+        }
+        return socketFetch(path, init);
+      };
+      const late = new DockerBackend({ fetch: aborting, deploymentId, stopTimeoutSeconds: 2 });
+      await expect(late.update(ref, { ...spec, env: { GREETING: 'two' } }, round.signal)).rejects.toThrow();
+      const running = (
+        (await (
+          await socketFetch(
+            `/containers/json?filters=${encodeURIComponent(JSON.stringify({ label: [`${LABELS.uid}=${spec.uid}`] }))}`,
+          )
+        ).json()) as unknown[]
+      ).length;
+      expect(running).toBe(0);
+    });
+
     it('the worker reports ready with its bearer key, retries through orchestrator errors, and never logs the key', async () => {
       const name = 'reporter';
       const key = `hc_${name}_${'ab12'.repeat(16)}`;

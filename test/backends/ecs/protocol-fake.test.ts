@@ -2,8 +2,11 @@
  * The ECS adapter, through the real `@aws-sdk/client-ecs`, against a protocol-level fake of ECS
  * (`test/support/fake-ecs-server.ts`: AWS JSON 1.1, SigV4, async rollouts, eventual consistency, a registry).
  */
+
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EcsBackend, type EcsBackendOptions } from '../../../src/backends/ecs/adapter';
+import { TaskDefinitionRegistrar } from '../../../src/backends/ecs/registration';
 import { parseImage } from '../../../src/backends/ecs/registry-check';
 import { fargateSize } from '../../../src/backends/ecs/task-definition';
 import type { WorkerSpec } from '../../../src/backends/port';
@@ -361,6 +364,34 @@ describe('ECS adapter specifics, against a protocol-level ECS fake', () => {
       () => backend.status(ref),
       (s) => s.state === 'running' && s.instances.length === 1,
     );
+  });
+
+  it('an update resumed after a newer one retires only older revisions, never the one the service now runs (protocol-level fake)', async () => {
+    // Review finding: retiring "every revision but mine" from a round frozen after its UpdateService and resumed
+    // after a later update marked the service's current revision INACTIVE.
+    const fake = await startFake();
+    const deploymentId = newDeployment();
+    const backend = backendFor(fake, deploymentId);
+    const spec = specFor(fake, deploymentId);
+    const { ref } = await backend.create(spec);
+    await eventually(
+      () => backend.status(ref),
+      (s) => s.state === 'running',
+    );
+    await backend.update(ref, { ...spec, image: fake.image('agents/worker:2') });
+    await backend.update(ref, { ...spec, env: { ...spec.env, GREETING: 'three' } });
+    const family = spec.resourceName;
+    const revision = (n: number) => `arn:aws:ecs:us-east-1:123456789012:task-definition/${family}:${n}`;
+    const stale = new TaskDefinitionRegistrar(
+      new ECSClient({
+        region: 'us-east-1',
+        endpoint: fake.endpoint,
+        credentials: fake.credentials,
+        maxAttempts: 1,
+      }),
+    );
+    await stale.retireOthers(family, revision(2));
+    expect(fake.activeRevisions(family)).toEqual([revision(3)]);
   });
 
   it('registrations beyond what ECS admits (about 1/s sustained) are retried with backoff until they pass (protocol-level fake)', async () => {
