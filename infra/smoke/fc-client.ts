@@ -56,10 +56,14 @@ export function fcClient(env: Env, credentials: AliyunCredentials): Client {
   );
 }
 
-/** A nodejs20 echo function with an anonymous HTTP trigger; `extra` adds fields to the function (a probe). */
+/**
+ * A nodejs20 echo function, tagged `orchestrator.deployment=<run>` so a leftover is recognisable; `extra` adds
+ * fields to the function (a probe).
+ */
 export async function createEcho(
   client: Client,
   name: string,
+  run: string,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
   await client.createFunction(
@@ -72,6 +76,7 @@ export async function createEcho(
         memorySize: 128,
         timeout: 10,
         description: 'npm run smoke: throwaway echo function',
+        tags: [{ key: 'orchestrator.deployment', value: run }],
         ...extra,
       }),
     }),

@@ -37,7 +37,7 @@ export const fcRouteLayout: SmokeStepRunner = {
     };
 
     const probeName = `${ctx.run}-concurrency`;
-    const concurrency = await createEcho(client, probeName, { instanceConcurrency: 2 }).then(
+    const concurrency = await createEcho(client, probeName, ctx.run, { instanceConcurrency: 2 }).then(
       () => 'accepted',
       (error: unknown) => describeError(error),
     );
@@ -51,7 +51,7 @@ export const fcRouteLayout: SmokeStepRunner = {
     );
 
     for (const name of Object.values(names)) {
-      await createEcho(client, name);
+      await createEcho(client, name, ctx.run);
       ctx.cleanup(`FC function ${name}`, () => removeFunction(client, name));
       await createHttpTrigger(client, name);
     }

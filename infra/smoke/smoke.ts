@@ -72,6 +72,11 @@ export async function main(argv: string[], env: Env, options: SmokeOptions = {})
     results.push(...(await runStep(step, { run, env, polling, creators, log: out, expected })));
   }
   out(table(results));
+  if (results.every((r) => r.skipped)) {
+    // A run that checked nothing must not read as a pass (in a script, say).
+    out('Nothing ran: every step lacks a setting (see the plan above).');
+    return 1;
+  }
   const failed = results.filter((r) => !r.pass && !r.skipped);
   const skipped = results.filter((r) => r.skipped).length;
   out(

@@ -74,6 +74,9 @@ describe('smoke: fc-route-layout', () => {
     const created = fc!.calls.find((c) => c.method === 'POST' && c.path === '/2023-03-30/custom-domains')!;
     const routes = (created.body!.routeConfig as { routes: { path: string }[] }).routes.map((r) => r.path);
     expect(routes).toEqual(['/*', '/ensure-ready/*', '/credentials/sts']);
+    const fn = fc!.calls.find((c) => c.method === 'POST' && c.body?.functionName === 'smoke-fc-lifecycle')!;
+    // Tagged for the run (FC's Tag model is `Key`/`Value` on the wire).
+    expect(fn.body!.tags).toEqual([{ Key: 'orchestrator.deployment', Value: 'smoke-fc' }]);
     expect([...fc!.functions.keys()]).toEqual([]);
     expect([...fc!.triggers.keys()]).toEqual([]);
     expect([...fc!.domains.keys()]).toEqual([]);

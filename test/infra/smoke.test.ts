@@ -68,6 +68,15 @@ describe('npm run smoke', () => {
     expect(oss.requests.length).toBe(before);
   });
 
+  it('fails a real run in which every step was skipped: nothing was checked', async () => {
+    expect(await smoke(['--cloud', 'aws', '--yes'])).toBe(1);
+    const text = output.join('\n');
+    expect(text).toMatch(
+      /s3-create-race +\| .*\| skipped: Environment variable S3_BUCKET is required.*\| SKIP/,
+    );
+    expect(text).toContain('Nothing ran: every step lacks a setting');
+  });
+
   it('runs the OSS steps (V4-signed) and prints expected vs observed; the race leaves nothing behind', async () => {
     expect(await smoke(['--cloud', 'aliyun', '--yes', '--creators', '8']), output.join('\n')).toBe(0);
     const text = output.join('\n');
