@@ -1,18 +1,32 @@
 /**
  * `npm run smoke -- --cloud aliyun|aws [--dry-run] [--yes] [--creators N]`: an opt-in check, against the
- * user's own account, of the provider behaviours the fakes only assume (the table in docs-cloud-assumptions.md).
+ * user's own account, of the provider behaviours the fakes only assume (the README's cloud-assumptions table).
  *
- * It prints its plan first. `--dry-run` stops there (no credentials, no network). A real run needs `--yes`;
- * credentials come from the usual variables (`ALIBABA_CLOUD_ACCESS_KEY_ID` / `_SECRET` / `_SECURITY_TOKEN`;
- * on AWS the SDK's default chain); everything it creates is named and tagged with the run id and removed at the
- * end. It prints a table of expected vs observed per step, and exits 1 if any step failed.
+ * It prints its plan first. `--dry-run` stops there (no credentials, no network). A real run needs `--yes`.
+ * Settings are the product's own variables (`OSS_*`, `SAE_*`, `ECS_*`, `S3_*`, `STS_*`, `FC_*`) plus a few
+ * `SMOKE_*` ones; credentials come from `ALIBABA_CLOUD_ACCESS_KEY_ID` / `_SECRET` / `_SECURITY_TOKEN`, and on
+ * AWS from `AWS_*` or the SDK's default chain. A step whose settings are missing is skipped, saying which.
+ * Everything a step creates is named (and tagged) for the run and removed when the step ends, whatever its
+ * outcome. It prints a table of expected vs observed per step, and exits 1 if any row failed.
  *
  * @module
  */
 import { pathToFileURL } from 'node:url';
 import type { Env } from '../../src/config/env';
-import { ossBucketUnversioned, ossClientFor, ossCreateRace, type StepResult } from './oss-steps';
+import { ecsLifecycle } from './ecs-lifecycle';
+import { fcRouteLayout } from './fc-route-layout';
+import { ossBucketUnversioned } from './oss-bucket-unversioned';
+import { ossCreateRace } from './oss-create-race';
 import { type Cloud, describeSmokePlan, STEPS } from './plan';
+import { runStep, table } from './runner';
+import { s3CreateRace } from './s3-create-race';
+import { saeLifecycle } from './sae-lifecycle';
+import { pollingFrom } from './settings';
+import type { SmokeStepRunner, StepResult } from './step';
+import { stsScopeAliyun } from './sts-scope-aliyun';
+import { stsScopeAws } from './sts-scope-aws';
+
+export { table } from './runner';
 
 export interface SmokeOptions {
   out?: (line: string) => void;
@@ -20,45 +34,28 @@ export interface SmokeOptions {
   run?: string;
 }
 
+/** In the order they run: quick checks first, the lifecycles (minutes each on a real cloud) last. */
+const RUNNERS: Record<Cloud, SmokeStepRunner[]> = {
+  aliyun: [ossBucketUnversioned, ossCreateRace, stsScopeAliyun, fcRouteLayout, saeLifecycle],
+  aws: [s3CreateRace, stsScopeAws, ecsLifecycle],
+};
+
 const flag = (argv: string[], name: string) => {
   const at = argv.indexOf(name);
   return at >= 0 ? argv[at + 1] : undefined;
 };
 
-export function table(results: StepResult[]): string {
-  const rows = [
-    ['step', 'expected', 'observed', 'result'],
-    ...results.map((r) => [
-      r.id,
-      r.expected,
-      r.observed,
-      r.pass ? 'PASS' : r.observed.startsWith('skipped') ? 'SKIP' : 'FAIL',
-    ]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')).join('\n');
-}
-
 export async function main(argv: string[], env: Env, options: SmokeOptions = {}): Promise<number> {
   const out = options.out ?? ((line: string) => console.log(line));
   const cloud = flag(argv, '--cloud') as Cloud | undefined;
-  if (cloud !== 'aliyun' && cloud !== 'aws') {
-    out('usage: npm run smoke -- --cloud aliyun|aws [--dry-run] [--yes] [--creators N]');
+  const creators = Number(flag(argv, '--creators') ?? 10);
+  if ((cloud !== 'aliyun' && cloud !== 'aws') || !Number.isInteger(creators) || creators < 2) {
+    out('usage: npm run smoke -- --cloud aliyun|aws [--dry-run] [--yes] [--creators N (at least 2)]');
     return 2;
   }
-  const creators = Number(flag(argv, '--creators') ?? 10);
+  // Lower case and short: it goes into resource names (SAE AppName, FC function names, worker names).
   const run = options.run ?? `smoke-${Date.now().toString(36)}`;
-  const region = env.OSS_REGION ?? `oss-${env.FC_REGION ?? 'cn-hangzhou'}`;
-  const settings: Record<string, string> =
-    cloud === 'aliyun'
-      ? {
-          OSS_BUCKET: env.OSS_BUCKET ?? '<unset>',
-          OSS_REGION: region,
-          OSS_ENDPOINT: env.OSS_ENDPOINT ?? '(regional)',
-          creators: String(creators),
-        }
-      : { S3_BUCKET: env.S3_BUCKET ?? '<unset>', ECS_CLUSTER: env.ECS_CLUSTER ?? '<unset>' };
-  out(describeSmokePlan(cloud, run, settings));
+  out(describeSmokePlan(cloud, run, env));
   if (argv.includes('--dry-run')) {
     out('Dry run: nothing was sent.');
     return 0;
@@ -67,54 +64,26 @@ export async function main(argv: string[], env: Env, options: SmokeOptions = {})
     out('Not running: this creates (and then removes) resources in your account. Add --yes to run it.');
     return 1;
   }
+  const polling = pollingFrom(env);
   const results: StepResult[] = [];
-  const skip = (id: string, why: string) =>
-    results.push({
-      id,
-      expected: STEPS[cloud].find((s) => s.id === id)!.expected,
-      observed: `skipped: ${why}`,
-      pass: false,
-    });
-  if (cloud === 'aliyun') {
-    const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
-    const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-    if (!env.OSS_BUCKET || !accessKeyId || !accessKeySecret) {
-      out(
-        'Not running: OSS_BUCKET, ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required.',
-      );
-      return 1;
-    }
-    const client = ossClientFor({
-      bucket: env.OSS_BUCKET,
-      region,
-      ...(env.OSS_ENDPOINT ? { endpoint: env.OSS_ENDPOINT } : {}),
-      credentials: {
-        accessKeyId,
-        accessKeySecret,
-        ...(env.ALIBABA_CLOUD_SECURITY_TOKEN ? { securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN } : {}),
-      },
-      creators,
-    });
-    const attempt = async (id: string, step: () => Promise<StepResult>) => {
-      try {
-        results.push(await step());
-      } catch (error) {
-        const e = error as { code?: string; status?: number; message?: string };
-        results.push({
-          id,
-          expected: STEPS.aliyun.find((s) => s.id === id)!.expected,
-          observed: `error: ${e.code ?? e.message} (${e.status ?? '?'})`,
-          pass: false,
-        });
-      }
-    };
-    await attempt('oss-bucket-unversioned', () => ossBucketUnversioned(client, env.OSS_BUCKET!));
-    await attempt('oss-create-race', () => ossCreateRace(client, run, creators));
+  for (const step of RUNNERS[cloud]) {
+    const expected = STEPS[cloud].find((s) => s.id === step.id)?.expected ?? '';
+    out(`running ${step.id}`);
+    results.push(...(await runStep(step, { run, env, polling, creators, log: out, expected })));
   }
-  for (const step of STEPS[cloud]) if (!step.implemented) skip(step.id, 'not implemented in this version');
   out(table(results));
-  const failed = results.filter((r) => !r.pass && !r.observed.startsWith('skipped'));
-  out(failed.length ? `${failed.length} step(s) failed.` : 'Every step that ran passed.');
+  if (results.every((r) => r.skipped)) {
+    // A run that checked nothing must not read as a pass (in a script, say).
+    out('Nothing ran: every step lacks a setting (see the plan above).');
+    return 1;
+  }
+  const failed = results.filter((r) => !r.pass && !r.skipped);
+  const skipped = results.filter((r) => r.skipped).length;
+  out(
+    failed.length
+      ? `${failed.length} row(s) failed.`
+      : `Every step that ran passed${skipped ? ` (${skipped} skipped: see why above)` : ''}.`,
+  );
   return failed.length ? 1 : 0;
 }
 

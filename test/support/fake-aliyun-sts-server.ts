@@ -48,6 +48,11 @@ export interface FakeAliyunStsOptions {
   keys: Record<string, { secret: string; securityToken?: string }>;
   /** The OIDC tokens AssumeRoleWithOIDC accepts; read on every call, so a test can rotate them. */
   oidcTokens?: string[];
+  /**
+   * Told about every credential set delivered whole, with the session policy it was issued with: how a test
+   * hands the credentials to a storage fake, which then enforces that policy as OSS would.
+   */
+  onIssue?: (issued: IssuedByFake, policy: string | undefined) => void;
 }
 
 const VERSION = '2015-04-01';
@@ -196,6 +201,7 @@ export async function startFakeAliyunSts(options: FakeAliyunStsOptions): Promise
         res.writeHead(502, { 'content-type': 'text/html' });
         return res.end(`<html><body>Bad gateway ${issued.accessKeySecret}</body></html>`);
       default:
+        options.onIssue?.(issued, params.Policy);
         return json(res, 200, {
           RequestId: requestId(),
           AssumedRoleUser: {

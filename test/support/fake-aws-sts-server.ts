@@ -45,6 +45,11 @@ export interface FakeAwsSts {
 export interface FakeAwsStsOptions {
   /** Signing keys STS knows: AK id → secret and, for temporary keys, the session token that must come with it. */
   keys: Record<string, { secret: string; sessionToken?: string }>;
+  /**
+   * Told about every credential set delivered whole, with the session policy it was issued with: how a test
+   * hands the credentials to a storage fake, which then enforces that policy as S3 would.
+   */
+  onIssue?: (issued: IssuedByAwsFake, policy: string | undefined) => void;
 }
 
 const VERSION = '2011-06-15';
@@ -187,6 +192,7 @@ export async function startFakeAwsSts(options: FakeAwsStsOptions): Promise<FakeA
         res.writeHead(502, { 'content-type': 'text/html' });
         return res.end(`<html><body>Bad gateway ${issued.secretAccessKey}</body></html>`);
       default:
+        options.onIssue?.(issued, params.Policy);
         return xml(res, 200, success(true));
     }
   };

@@ -19,7 +19,10 @@
  *   (1/s), answering 400 `ThrottlingException` "Rate exceeded" when empty;
  * - task-definition revisions stay ACTIVE until DeregisterTaskDefinition marks them INACTIVE; an INACTIVE one
  *   keeps its running services and tasks but cannot create or update a service; ListTaskDefinitions pages the
- *   ARNs by `familyPrefix` and `status`.
+ *   ARNs by `familyPrefix` and `status`; DeleteTaskDefinitions takes only INACTIVE revisions (an ACTIVE one comes
+ *   back in `failures`) and marks them DELETE_IN_PROGRESS;
+ * - `deny(action)`: 400 `AccessDeniedException` for that action, as ECS answers a caller whose IAM policy (or its
+ *   tag condition) does not allow it.
  *
  * The documentation it follows: the Amazon ECS API Reference (https://docs.aws.amazon.com/AmazonECS/latest/
  * APIReference/Welcome.html) for each action's shapes and errors, "Common Errors" for the JSON 1.1 error
@@ -27,7 +30,8 @@
  * developerguide/request-throttling.html: token buckets per account and Region; RegisterTaskDefinition 20 burst,
  * 1/s sustained, as also reported in aws-actions/amazon-ecs-deploy-task-definition#502), "DeregisterTaskDefinition"
  * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeregisterTaskDefinition.html), "DeleteService"
- * (ACTIVE → DRAINING → INACTIVE) and "Signature Version 4 signing process" for the Authorization header.
+ * (ACTIVE → DRAINING → INACTIVE), "DeleteTaskDefinitions"
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteTaskDefinitions.html) and "Signature Version 4 signing process" for the Authorization header.
  */
 
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -54,7 +58,7 @@ export interface FakeEcsOptions {
 
 interface TaskDefinition {
   arn: string;
-  status: 'ACTIVE' | 'INACTIVE';
+  status: 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
   family: string;
   revision: number;
   body: Record<string, unknown>;
@@ -145,6 +149,7 @@ export class FakeEcsServer {
   private throttles: { remaining: number; action?: string }[] = [];
   private drops: { remaining: number; action: string }[] = [];
   private stuck = false;
+  private readonly denied = new Set<string>();
   private registerTokens: number;
   private registerRefilledAt = Date.now();
 
@@ -207,6 +212,11 @@ export class FakeEcsServer {
 
   throttle(count: number, action?: string): void {
     this.throttles.push({ remaining: count, ...(action ? { action } : {}) });
+  }
+
+  /** Every later `action` call is refused with `AccessDeniedException` (an IAM policy that does not allow it). */
+  deny(action: string): void {
+    this.denied.add(action);
   }
 
   /** The next `count` requests of `action` are carried out, but their responses are lost (connection reset). */
@@ -278,6 +288,13 @@ export class FakeEcsServer {
       if (throttle) {
         throttle.remaining--;
         throw new AwsError(400, 'ThrottlingException', 'Rate exceeded');
+      }
+      if (this.denied.has(action)) {
+        throw new AwsError(
+          400,
+          'AccessDeniedException',
+          `User: arn:aws:iam::${this.o.accountId}:user/smoke is not authorized to perform: ecs:${action}`,
+        );
       }
       this.settle();
       const result = this.dispatch(action, body);
@@ -389,6 +406,8 @@ export class FakeEcsServer {
         return this.deregister(b);
       case 'ListTaskDefinitions':
         return this.listTaskDefinitions(b);
+      case 'DeleteTaskDefinitions':
+        return this.deleteTaskDefinitions(b);
       case 'CreateService':
         return { service: this.shape(this.createService(cluster, b, now), true) };
       case 'UpdateService':
@@ -471,6 +490,21 @@ export class FakeEcsServer {
     };
   }
 
+  private deleteTaskDefinitions(b: Record<string, unknown>) {
+    const deleted: Record<string, unknown>[] = [];
+    const failures: { arn: string; reason: string }[] = [];
+    for (const ref of (b.taskDefinitions ?? []) as string[]) {
+      const td = this.taskDefinition(ref, true);
+      if (td.status === 'ACTIVE') {
+        failures.push({ arn: td.arn, reason: 'The specified task definition is still in ACTIVE status.' });
+        continue;
+      }
+      td.status = 'DELETE_IN_PROGRESS';
+      deleted.push({ ...td.body, taskDefinitionArn: td.arn, revision: td.revision, status: td.status });
+    }
+    return { taskDefinitions: deleted, failures };
+  }
+
   private listTaskDefinitions(b: Record<string, unknown>) {
     const prefix = String(b.familyPrefix ?? '');
     const status = String(b.status ?? 'ACTIVE');
@@ -495,7 +529,7 @@ export class FakeEcsServer {
     const list = this.families.get(family ?? '') ?? [];
     const td = revision ? list[Number(revision) - 1] : list.filter((t) => t.status === 'ACTIVE').at(-1);
     if (!td) throw new AwsError(400, 'InvalidParameterException', 'TaskDefinition not found.');
-    if (!anyStatus && td.status === 'INACTIVE') {
+    if (!anyStatus && td.status !== 'ACTIVE') {
       throw new AwsError(400, 'ClientException', `TaskDefinition is inactive: ${td.arn}`);
     }
     return td;

@@ -12,8 +12,14 @@
  * Modelled: functions (create, get, update), a function's concurrency config (`PutConcurrencyConfig`, which
  * replaces it; `reservedConcurrency` a whole number, 400 `InvalidArgument` otherwise), triggers (create, get,
  * update; `httpTrigger` URLs for `http` triggers), custom domains (create, get, update; each route must name an
- * existing function with an HTTP trigger and a path starting with `/`, as FC requires). `denyAll()` makes every
- * call a 403 (a RAM user without FC permissions).
+ * existing function with an HTTP trigger and a path starting with `/`, as FC requires), and deleting each of
+ * them (204). `denyAll()` makes every call a 403 (a RAM user without FC permissions).
+ *
+ * Requests whose `Host` is one of the custom domains are served as FC's gateway would route them, unsigned:
+ * the routed function is not run (the fake runs no code); the answer is 200 with the function's name as the body,
+ * which is what the smoke run's echo functions answer, or 404 when no route matches. `routeMatching =
+ * 'first-listed'` models what the smoke run fears instead of the documented longest-prefix rule: routes tried in
+ * the order they were listed, so a `/*` listed first swallows every path.
  *
  * Stricter where FC's documentation is, and refusing what it does not document:
  * - "Configure custom domain names" (https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/
@@ -77,6 +83,8 @@ export class FakeFcServer {
   /** `ConcurrencyConfig` models by function name. */
   readonly concurrency = new Map<string, Model>();
   readonly calls: FcCall[] = [];
+  /** How a custom domain picks a route: as documented, or the first listed route that matches. */
+  routeMatching: 'documented' | 'first-listed' = 'documented';
   private denied = false;
   private server: Server | undefined;
 
@@ -94,6 +102,11 @@ export class FakeFcServer {
   routeFor(domain: string, path: string): string | undefined {
     const routes = ((this.domains.get(domain)?.routeConfig as { routes?: Model[] } | undefined)?.routes ??
       []) as Model[];
+    const matches = (p: string) => p === path || (p.endsWith('*') && path.startsWith(p.slice(0, -1)));
+    if (this.routeMatching === 'first-listed') {
+      const first = routes.find((r) => matches(String(r.path)));
+      return first ? String(first.functionName) : undefined;
+    }
     const exact = routes.find((r) => r.path === path);
     if (exact) return String(exact.functionName);
     const prefixes = routes
@@ -158,8 +171,18 @@ export class FakeFcServer {
     return expected === signature ? undefined : 'The request signature we calculated does not match';
   }
 
+  /** A request to a custom domain: routed, and answered as the routed echo function would answer. */
+  private serveDomain(res: ServerResponse, domain: string, path: string): Answered {
+    const fn = this.routeFor(domain, path);
+    res.writeHead(fn ? 200 : 404, { 'content-type': 'text/plain', 'x-fc-request-id': `1-${randomUUID()}` });
+    res.end(fn ?? `no route for ${path}`);
+    return true;
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Answered {
     const url = new URL(req.url ?? '/', 'http://fc.local');
+    const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
+    if (this.domains.has(host)) return this.serveDomain(res, host, url.pathname);
     const method = req.method ?? 'GET';
     const body = raw.length ? (JSON.parse(raw.toString('utf8')) as Model) : undefined;
     this.calls.push({ method, path: url.pathname, action: String(req.headers['x-acs-action'] ?? ''), body });
@@ -203,6 +226,11 @@ export class FakeFcServer {
     const existing = name ? this.functions.get(name) : undefined;
     if (!existing) return this.fail(res, 404, 'FunctionNotFound', `function '${name}' does not exist`);
     if (method === 'GET') return this.reply(res, 200, existing);
+    if (method === 'DELETE') {
+      this.functions.delete(name!);
+      this.concurrency.delete(name!);
+      return this.reply(res, 204);
+    }
     if (method === 'PUT') {
       const invalid = this.invalidFunction(body, false, existing);
       if (invalid) return this.fail(res, 400, 'InvalidArgument', invalid);
@@ -278,6 +306,10 @@ export class FakeFcServer {
     if (!existing) return this.fail(res, 404, 'TriggerNotFound', `trigger '${name}' does not exist`);
     if (method === 'GET') return this.reply(res, 200, existing);
     if (method === 'PUT') return this.reply(res, 200, this.storeTrigger(fn, name!, { ...existing, ...body }));
+    if (method === 'DELETE') {
+      this.triggers.delete(`${fn}/${name}`);
+      return this.reply(res, 204);
+    }
     return this.fail(res, 400, 'PathNotSupported', `${method} on a trigger is not modelled`);
   }
 
@@ -365,6 +397,10 @@ export class FakeFcServer {
     const existing = name ? this.domains.get(name) : undefined;
     if (!existing) return this.fail(res, 404, 'DomainNameNotFound', `domain name ${name} does not exist`);
     if (method === 'GET') return this.reply(res, 200, existing);
+    if (method === 'DELETE') {
+      this.domains.delete(name!);
+      return this.reply(res, 204);
+    }
     if (method === 'PUT') {
       this.domains.set(name!, { ...existing, ...body, domainName: name });
       return this.reply(res, 200, this.domains.get(name!));

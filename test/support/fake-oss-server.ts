@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkOssV4Signature } from './oss-v4-signature';
+import { policyAllows } from './session-policy';
 
 /**
  * A protocol-level fake of Alibaba Cloud OSS: a real HTTP server on 127.0.0.1 speaking the subset of the OSS
@@ -23,6 +24,13 @@ import { checkOssV4Signature } from './oss-v4-signature';
  *   `GET /?versioning` → `<VersioningConfiguration>` with `<Status>` only once versioning was ever set.
  * - GetObject / HeadObject (404 `NoSuchKey`; HEAD without a body), DeleteObject, DeleteMultipleObjects,
  *   ListObjectsV2 (`list-type=2`).
+ *
+ * Temporary credentials (`addSession`, e.g. what a fake STS issued): their requests must carry the matching
+ * `x-oss-security-token`, and the session policy they were issued with is enforced on object and list calls
+ * (`session-policy.ts`; 403 `AccessDenied` otherwise), as OSS does for STS tokens ("Use temporary access
+ * credentials provided by STS to access OSS", https://www.alibabacloud.com/help/en/oss/developer-reference/
+ * use-temporary-access-credentials-provided-by-sts-to-access-oss). `sessionPolicies = 'ignored'` models what a
+ * smoke run fears instead: credentials that reach the whole bucket whatever their session policy says.
  *
  * Faults are injected per request: 503, 500, 409 `FileImmutable` (a write refused by a retention policy: a 409
  * that is not `FileAlreadyExists`), a reset before anything is applied, a hang past the client's timeout, and a
@@ -81,6 +89,21 @@ export interface FakeOssOptions {
   region?: string;
 }
 
+export interface FakeOssSession {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken: string;
+  /** The session policy (JSON) the credentials were issued with; none = the role's own reach (the bucket). */
+  policy?: string;
+}
+
+const OSS_ACTIONS: Record<string, string> = {
+  PUT: 'oss:PutObject',
+  GET: 'oss:GetObject',
+  HEAD: 'oss:GetObject',
+  DELETE: 'oss:DeleteObject',
+};
+
 export class FakeOssServer {
   /** Stored objects by name: what tests inspect, and may edit to stage a lagging or pruned state. */
   readonly objects = new Map<string, FakeOssObject>();
@@ -89,8 +112,16 @@ export class FakeOssServer {
   private server: Server | undefined;
   /** The bucket's versioning state; once set it can be Suspended but never Off again, as on OSS. */
   versioning: BucketVersioning = 'Off';
+  /** Whether session policies narrow temporary credentials (OSS: they do). */
+  sessionPolicies: 'enforced' | 'ignored' = 'enforced';
+  private readonly sessions = new Map<string, FakeOssSession>();
 
   constructor(private readonly options: FakeOssOptions) {}
+
+  /** Accepts these temporary credentials from now on (with their token, within their session policy). */
+  addSession(session: FakeOssSession): void {
+    this.sessions.set(session.accessKeyId, session);
+  }
 
   /** The next `count` requests (of `method` and for an object matching `name`, when given) fail with `fault`. */
   injectFault(fault: OssFault, count = 1, method?: string, name?: RegExp): void {
@@ -144,12 +175,14 @@ export class FakeOssServer {
         objectName: name,
         rawQuery: (req.url ?? '').split('?')[1] ?? '',
       },
-      { region: this.options.region ?? 'cn-hangzhou', secrets: this.options.credentials },
+      { region: this.options.region ?? 'cn-hangzhou', secrets: this.secrets() },
     );
     if (signed.code) {
       // Every signature failure is a 403 on OSS, whatever its code.
       return this.error(res, method, 403, signed.code, `<Reason>${xmlEscape(signed.reason ?? '')}</Reason>`);
     }
+    const denied = this.sessionDenial(req, url, name, body);
+    if (denied) return this.error(res, method, 403, 'AccessDenied', `<Reason>${xmlEscape(denied)}</Reason>`);
     const fault = this.takeFault(method, name);
     if (fault === 'reset') return void req.socket.destroy();
     if (fault === 'hang') return;
@@ -202,6 +235,40 @@ export class FakeOssServer {
       return void res.end(method === 'HEAD' ? undefined : current.body);
     }
     return this.error(res, method, 405, 'MethodNotAllowed');
+  }
+
+  private secrets(): Record<string, string> {
+    const temporary = [...this.sessions.values()].map((s) => [s.accessKeyId, s.accessKeySecret]);
+    return { ...this.options.credentials, ...Object.fromEntries(temporary) };
+  }
+
+  /** Why a request signed with temporary credentials is refused, if it is. */
+  private sessionDenial(req: IncomingMessage, url: URL, name: string, body: Buffer): string | undefined {
+    const ak = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    const session = this.sessions.get(ak);
+    if (!session) return undefined;
+    if (req.headers['x-oss-security-token'] !== session.securityToken) return 'invalid security token';
+    if (!session.policy || this.sessionPolicies === 'ignored') return undefined;
+    const bucket = String(req.headers.host ?? '').split('.')[0] ?? '';
+    const method = req.method ?? 'GET';
+    const objects = (keys: string[], action: string) =>
+      keys.every((key) => policyAllows(session.policy!, action, `acs:oss:*:*:${bucket}/${key}`));
+    if (name !== '') {
+      return objects([name], OSS_ACTIONS[method] ?? 'oss:Unknown')
+        ? undefined
+        : `${method} ${name} not allowed`;
+    }
+    if (method === 'POST' && url.searchParams.has('delete')) {
+      const keys = [...body.toString('utf8').matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) =>
+        xmlUnescape(m[1]!),
+      );
+      return objects(keys, 'oss:DeleteObject') ? undefined : 'DeleteMultipleObjects not allowed';
+    }
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const allowed = url.searchParams.has('versioning')
+      ? policyAllows(session.policy, 'oss:GetBucketVersioning', `acs:oss:*:*:${bucket}`)
+      : policyAllows(session.policy, 'oss:ListObjects', `acs:oss:*:*:${bucket}`, { 'oss:Prefix': prefix });
+    return allowed ? undefined : 'bucket operation not allowed';
   }
 
   private versioningConfig(res: ServerResponse): void {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { policyAllows } from './session-policy';
 
 /**
  * A protocol-level fake of Amazon S3: a real HTTP server on 127.0.0.1 speaking the subset of the S3 REST API the
@@ -12,6 +13,14 @@ import type { AddressInfo } from 'node:net';
  * `ConditionalRequestConflict`, 409 `OperationAborted` (S3's "a conflicting operation is in progress, try
  * again", which has nothing to do with preconditions), a connection reset before anything is applied, a hang past
  * the client's deadline, and a lost response (the write is applied, then the connection dies before the answer).
+ *
+ * Temporary credentials (`addSession`, e.g. what a fake STS issued) must come with their
+ * `x-amz-security-token`, and their session policy is enforced on object calls (403 `AccessDenied` otherwise),
+ * as IAM evaluates session policies ("Session policies",
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session). Two knobs model what
+ * a smoke run fears instead: `sessionPolicies = 'ignored'` (credentials reach the whole bucket) and the
+ * `ignoreConditionalWrites` option (a store that accepts `If-Match` / `If-None-Match` on PUT and ignores them:
+ * every writer wins, which the store's compare-and-swap cannot survive).
  */
 export type S3Fault = 'slowdown' | 'internal' | 'conflict' | 'aborted' | 'reset' | 'hang' | 'lost-response';
 
@@ -47,6 +56,21 @@ const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffe
 /** `If-Match` values are quoted on the wire; the comparison is on the bare ETag. */
 const bare = (etag: string) => etag.trim().replace(/^"(.*)"$/, '$1');
 
+export interface FakeS3Session {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** The session policy (JSON) the credentials were issued with; none = the role's own reach. */
+  policy?: string;
+}
+
+const S3_ACTIONS: Record<string, string> = {
+  PUT: 's3:PutObject',
+  GET: 's3:GetObject',
+  HEAD: 's3:GetObject',
+  DELETE: 's3:DeleteObject',
+};
+
 export class FakeS3Server {
   /** Stored objects by `bucket/key`: what a test inspects to prove nothing was half-written. */
   readonly objects = new Map<string, StoredObject>();
@@ -55,6 +79,9 @@ export class FakeS3Server {
   private readonly buckets = new Set<string>();
   private readonly faults: PendingFault[] = [];
   private server: Server | undefined;
+  private readonly sessions = new Map<string, FakeS3Session>();
+  /** Whether session policies narrow temporary credentials (IAM: they do). */
+  sessionPolicies: 'enforced' | 'ignored' = 'enforced';
 
   /**
    * `rejectConditionalDelete` models an S3-compatible store that answers `If-Match` on DELETE with 501
@@ -62,9 +89,14 @@ export class FakeS3Server {
    */
   constructor(
     buckets: string[] = [],
-    private readonly options: { rejectConditionalDelete?: boolean } = {},
+    private readonly options: { rejectConditionalDelete?: boolean; ignoreConditionalWrites?: boolean } = {},
   ) {
     for (const bucket of buckets) this.buckets.add(bucket);
+  }
+
+  /** Accepts these temporary credentials from now on (with their token, within their session policy). */
+  addSession(session: FakeS3Session): void {
+    this.sessions.set(session.accessKeyId, session);
   }
 
   /** The next `count` requests (of `method`, when given) fail with `fault`. */
@@ -110,6 +142,7 @@ export class FakeS3Server {
     if (!/^AWS4-HMAC-SHA256 Credential=/.test(req.headers.authorization ?? '')) {
       return this.error(res, method, 403, 'AccessDenied');
     }
+    if (this.sessionDenied(req, method, bucket, key)) return this.error(res, method, 403, 'AccessDenied');
     const fault = this.takeFault(method);
     if (fault === 'reset') return void req.socket.destroy();
     if (fault === 'hang') return; // never answered: the client's deadline must fire
@@ -129,8 +162,9 @@ export class FakeS3Server {
 
     const id = `${bucket}/${key}`;
     const current = this.objects.get(id);
-    const ifMatch = req.headers['if-match'];
-    const ifNoneMatch = req.headers['if-none-match'];
+    const ignore = this.options.ignoreConditionalWrites && method === 'PUT';
+    const ifMatch = ignore ? undefined : req.headers['if-match'];
+    const ifNoneMatch = ignore ? undefined : req.headers['if-none-match'];
     if (method === 'DELETE' && ifMatch !== undefined && this.options.rejectConditionalDelete) {
       return this.error(res, method, 501, 'NotImplemented');
     }
@@ -167,6 +201,16 @@ export class FakeS3Server {
       return void res.end(method === 'HEAD' ? undefined : current.body);
     }
     return this.error(res, method, 501, 'NotImplemented');
+  }
+
+  /** A request signed with temporary credentials that lacks their token, or that their policy does not allow. */
+  private sessionDenied(req: IncomingMessage, method: string, bucket: string, key: string): boolean {
+    const ak = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const session = this.sessions.get(ak);
+    if (!session) return false;
+    if (req.headers['x-amz-security-token'] !== session.sessionToken) return true;
+    if (!session.policy || this.sessionPolicies === 'ignored' || key === '') return false;
+    return !policyAllows(session.policy, S3_ACTIONS[method] ?? 's3:Unknown', `arn:aws:s3:::${bucket}/${key}`);
   }
 
   private list(res: ServerResponse, bucket: string, query: URLSearchParams): void {

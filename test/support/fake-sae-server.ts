@@ -42,6 +42,11 @@ export interface FakeSaeOptions {
   oldInstanceLingerMs?: number;
   imagePullFailure?: 'reject' | 'change-order';
   images?: string[];
+  /**
+   * What the smoke run's deploy check fears: SAE keeping the old instance through a deploy or restart even
+   * when the request says `MinReadyInstances=0`, so two copies of one worker run at once.
+   */
+  ignoreMinReadyInstances?: boolean;
 }
 
 export interface FakeSaeInstance {
@@ -139,6 +144,7 @@ export class FakeSaeServer {
       visibilityDelayMs: 60,
       oldInstanceLingerMs: 0,
       imagePullFailure: 'reject',
+      ignoreMinReadyInstances: false,
       ...options,
     };
     this.images = new Set(options.images ?? []);
@@ -471,7 +477,7 @@ export class FakeSaeServer {
    */
   private replace(app: FakeSaeApp, type: string, p: Record<string, string>, config = {}): Order {
     const next = { ...app.config, ...config };
-    if (p.MinReadyInstances === '0') {
+    if (p.MinReadyInstances === '0' && !this.opts.ignoreMinReadyInstances) {
       this.halt(app, Date.now(), 'RUNNING');
       return this.order(app, type, (at) => {
         app.config = next;
