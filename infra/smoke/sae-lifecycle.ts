@@ -12,8 +12,7 @@
  *
  * @module
  */
-import { SaeBackend } from '../../src/backends/sae';
-import { SaeApiError, SaeClient } from '../../src/backends/sae/client';
+import { SaeApiError, SaeBackend, SaeClient } from '../../src/backends/sae';
 import { readSaeSettings } from '../../src/config/cloud';
 import { BackendUnavailableError } from '../../src/errors';
 import { describeStatus, runningOne, stoppedNone, waitFor } from './backend-status';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { SaeApiError } from '../../src/backends/sae/client';
+import { SaeApiError } from '../../src/backends/sae';
 import type { Env } from '../../src/config/env';
 import { OrchestratorError } from '../../src/errors';
 
