@@ -17,6 +17,7 @@ import type { RouteTable } from '../route-table';
 import { readQuery } from '../validate';
 import { authorizeWorkerAction } from './access';
 import { declareState } from './declare';
+import { asV1NotFound } from './not-found';
 import { v1EmptyQuery, v1EnsureReadyQuery, v1Error, v1Lifecycle, v1WorkerResponse } from './schemas';
 import { toV1Lifecycle, toV1Worker } from './worker-view';
 import { findWorker, v1Errors } from './workers';
@@ -115,11 +116,14 @@ export function registerV1LifecycleRoutes(routes: RouteTable, service: WorkerSer
     async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const actor = authorizeWorkerAction(principal, 'ready', name);
-      let record = principal.kind === 'worker' ? principal.record : undefined;
-      if (!record) {
-        record = await requireWorker(service.ctx, name);
-        assertActorOwns(actor, record);
-      }
+      const record =
+        principal.kind === 'worker'
+          ? principal.record
+          : await asV1NotFound('ready worker', async () => {
+              const found = await requireWorker(service.ctx, name);
+              assertActorOwns(actor, found);
+              return found;
+            });
       await service.report(record, {});
       return c.body(null, 204);
     },

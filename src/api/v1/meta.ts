@@ -11,6 +11,7 @@ import { assertTeamName } from '../../names';
 import type { RouteTable } from '../route-table';
 import { readQuery } from '../validate';
 import { authorizeTeamRead } from './access';
+import { asV1NotFound } from './not-found';
 import { v1EmptyQuery, v1Error, v1Status, v1Team, v1TeamList, v1Version } from './schemas';
 import { v1Errors } from './workers';
 
@@ -110,15 +111,20 @@ export function registerV1MetaRoutes(routes: RouteTable, service: WorkerService,
       query: v1EmptyQuery,
       responses: {
         200: { description: 'The team', schema: v1Team },
-        404: { description: 'Unknown team', schema: v1Error },
+        404: { description: 'get team: not found (also another team, for a team key)', schema: v1Error },
         ...v1Errors,
       },
     },
     async (c, principal) => {
       const name = assertTeamName(c.req.param('name'), 'name');
-      authorizeTeamRead(principal, name);
+      authorizeTeamRead(principal);
       readQuery(c, v1EmptyQuery);
-      return c.json(await teamView(await requireTeam(ctx, name)), 200);
+      // Another team's name and a free one are checked at the same point, so no input tells them apart.
+      const team = await asV1NotFound('get team', () => {
+        authorizeTeamRead(principal, name);
+        return requireTeam(ctx, name);
+      });
+      return c.json(await teamView(team), 200);
     },
   );
 }
