@@ -103,13 +103,16 @@ export function registerV1LifecycleRoutes(routes: RouteTable, service: WorkerSer
       operationId: 'v1ReportReady',
       summary: 'Report ready / heartbeat (hiclaw worker report-ready)',
       description:
-        'The body is ignored. The first report of a boot makes the worker Ready (persisted, bound to that boot); later ones are heartbeats. A report while the worker is not starting or ready is 409 and changes nothing.',
+        'The body is ignored. The first report of a boot makes the worker Ready (persisted, bound to that boot); later ones are heartbeats. A report while the worker is not starting or ready is 409 and changes nothing. A `containerManaged: false` worker’s report is 204 and changes nothing, as HiClaw answers it.',
       tag: 'hiclaw /api/v1',
       access: 'token',
       responses: {
         204: { description: 'Accepted' },
         404: { description: 'Unknown worker', schema: v1Error },
-        409: { description: 'Not starting or ready; or its instance is not up yet', schema: v1Error },
+        409: {
+          description: 'A managed worker not starting or ready; or its instance is not up yet',
+          schema: v1Error,
+        },
         ...v1Errors,
       },
     },
@@ -124,7 +127,9 @@ export function registerV1LifecycleRoutes(routes: RouteTable, service: WorkerSer
               assertActorOwns(actor, found);
               return found;
             });
-      await service.report(record, {});
+      // A worker we never run has no boot to bind readiness to; HiClaw answers its report 204 and so do we, as a
+      // no-op, so an image that always reports works whether or not we manage it.
+      if (!record.unmanaged) await service.report(record, {});
       return c.body(null, 204);
     },
   );
