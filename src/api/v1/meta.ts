@@ -42,23 +42,37 @@ export function registerV1MetaRoutes(routes: RouteTable, service: WorkerService,
       path: '/api/v1/status',
       operationId: 'v1Status',
       summary: 'Counts of workers and teams (hiclaw-controller)',
+      description:
+        'A manager key counts the fleet; a team key its own team; a worker key itself (HiClaw counts everything for everyone).',
       tag: 'hiclaw /api/v1',
       access: 'token',
       query: v1EmptyQuery,
       responses: { 200: { description: 'Counts', schema: v1Status }, 401: v1Errors[401] },
     },
-    async (c) => {
+    async (c, principal) => {
       readQuery(c, v1EmptyQuery);
+      const counts = { kubeMode: KUBE_MODE, totalHumans: 0 };
+      // Counts of what the caller may see, so no tenant learns the size of another's fleet, and a team key's
+      // request reads only its own team's records.
+      if (principal.kind === 'worker') {
+        return c.json({ ...counts, totalWorkers: 1, totalTeams: principal.record.team ? 1 : 0 }, 200);
+      }
+      const scopeTeam = principal.kind === 'team' ? principal.team : undefined;
       // Live workers only (the listing skips deleted ones' tombstones).
       let workers = 0;
       let cursor: string | undefined;
       do {
-        const page = await service.list({ labels: [], limit: 1000, ...(cursor ? { cursor } : {}) });
+        const page = await service.list({
+          labels: [],
+          limit: 1000,
+          ...(cursor ? { cursor } : {}),
+          ...(scopeTeam ? { scopeTeam } : {}),
+        });
         workers += page.workers.length;
         cursor = page.next_cursor;
       } while (cursor);
-      const teams = (await listTeams(ctx)).length;
-      return c.json({ kubeMode: KUBE_MODE, totalWorkers: workers, totalTeams: teams, totalHumans: 0 }, 200);
+      const teams = scopeTeam ? 1 : (await listTeams(ctx)).length;
+      return c.json({ ...counts, totalWorkers: workers, totalTeams: teams }, 200);
     },
   );
 

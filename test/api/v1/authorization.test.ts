@@ -127,6 +127,27 @@ describe('names a caller cannot see', () => {
   });
 });
 
+describe('GET /api/v1/status', () => {
+  it('counts only what the caller may see: the fleet for a manager, its own team for a team key, itself for a worker key', async () => {
+    await h.call('POST', '/teams', { body: { name: 'red' } });
+    const redKey = (await h.call('POST', '/teams/red/keys')).json.key as string;
+    for (const name of ['r1', 'r2', 'r3']) {
+      await h.call('POST', '/api/v1/workers', { key: redKey, body: { name } });
+    }
+    await h.call('POST', '/api/v1/workers', { key: teamKey, body: { name: 'b1' } });
+    await h.call('POST', '/api/v1/workers', { body: { name: 'solo' } });
+    const counts = async (key?: string) => {
+      const { totalWorkers, totalTeams } = (await h.call('GET', '/api/v1/status', { key })).json;
+      return { totalWorkers, totalTeams };
+    };
+    expect(await counts()).toEqual({ totalWorkers: 5, totalTeams: 2 });
+    expect(await counts(teamKey)).toEqual({ totalWorkers: 1, totalTeams: 1 });
+    expect(await counts(redKey)).toEqual({ totalWorkers: 3, totalTeams: 1 });
+    expect(await counts(tokenOf('b1'))).toEqual({ totalWorkers: 1, totalTeams: 1 });
+    expect(await counts(tokenOf('solo'))).toEqual({ totalWorkers: 1, totalTeams: 0 });
+  });
+});
+
 describe('no or an unknown token', () => {
   it('is 401 {message} on /api/v1 routes', async () => {
     for (const key of [null, 'not-a-known-key-at-all']) {
