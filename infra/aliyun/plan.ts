@@ -4,8 +4,9 @@
  * optionally a custom domain (workers and the manager call all of them under one `HICLAW_ORCHESTRATOR_URL`).
  *
  * The domain's routes use only what FC documents for custom-domain routing ("Configure custom domain names":
- * exact paths, and a path ending in `/*` matching by prefix, the longest prefix winning): `/credentials/sts`
- * (exact) → credentials, `/ensure-ready/*` → ensure-ready, `/*` → lifecycle. A `*` inside a path
+ * exact paths, and a path ending in `/*` matching by prefix, the longest prefix winning): `/credentials/sts` and
+ * HiClaw's `/api/v1/credentials/sts` (exact) → credentials, `/ensure-ready/*` → ensure-ready, `/*` → lifecycle.
+ * A `*` inside a path
  * (`/workers/{*}/ensure-ready`, braces added here) is not documented: FC might refuse it, or match it as the prefix `/workers/` and
  * send every manager call to ensure-ready's few reserved instances. The waiting ensure-ready therefore has a path
  * prefix of its own, `/ensure-ready/workers/{name}` (the FC HTTP adapter maps it to the API's route), and the
@@ -176,6 +177,14 @@ async function domainPlan(
     // Exact paths and trailing-`*` prefixes only (the longest prefix wins on FC; listed most specific first).
     routes: [
       { path: '/credentials/sts', functionName: name('credentials'), methods: ['POST'], qualifier: 'LATEST' },
+      // Where HiClaw's workers ask (`${HICLAW_CONTROLLER_URL}/api/v1/credentials/sts`); under `/*` it would reach
+      // lifecycle, which has no issuer and no credentials route.
+      {
+        path: '/api/v1/credentials/sts',
+        functionName: name('credentials'),
+        methods: ['POST'],
+        qualifier: 'LATEST',
+      },
       {
         path: `${FC_ENSURE_READY_PREFIX}/*`,
         functionName: name('ensure-ready'),

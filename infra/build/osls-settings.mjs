@@ -6,12 +6,15 @@
  * - `statePrefix`, `dataRoot`: with the trailing `/` the code adds itself (`src/config/config.ts`), and refused
  *   (packaging fails, naming the setting) when the state prefix is empty or overlaps the workers' data prefixes,
  *   exactly as the functions would refuse them at cold start.
- * - `ensureReadyBurst`, `ensureReadyRate`: the gateway throttle of the one waiting route, derived from its reserved
- *   concurrency C and the longest wait T (ENSURE_READY_MAX_SECONDS). A token bucket admits at most
- *   `burst + rate × T` requests in any window of T seconds, and every request admitted in the last T seconds may
- *   still be waiting; so `burst + rate × T ≤ C` is what keeps admitted waits within the reserved concurrency (the
- *   rest get the gateway's 429, never a Lambda throttle that API Gateway reports as 500). Half of C is the burst,
- *   the other half refills over one longest wait.
+ * - `ensureReadyBurst`, `ensureReadyRate` (`/workers/{name}/ensure-ready`) and `ensureReadyV1Burst`,
+ *   `ensureReadyV1Rate` (`/api/v1/workers/{name}/ensure-ready`): the gateway throttles of the two waiting routes,
+ *   derived from the function's reserved concurrency C and the longest wait T (ENSURE_READY_MAX_SECONDS). A token
+ *   bucket admits at most `burst + rate × T` requests in any window of T seconds, and every request admitted in
+ *   the last T seconds may still be waiting. Both routes invoke the one function but each has its own bucket, so C
+ *   is divided between them (ENSURE_READY_V1_CONCURRENCY to /api/v1, default ⌊C/2⌋, the rest to /workers) and each
+ *   keeps `burst + rate × T` within its part: together they never admit more waits than C holds (the rest get
+ *   the gateway's 429, never a Lambda throttle that API Gateway reports as 500). Half a part is its burst, the
+ *   other half refills over one longest wait; a part needs 2 so that it refills at all.
  */
 
 /** The workers' data prefixes below DATA_ROOT (the credentials function scopes STS to them). */
@@ -30,7 +33,15 @@ const integer = (name, raw, min, max) => {
   return n;
 };
 
-/** `params` holds the raw serverless params: statePrefix, dataRoot, ensureReadyConcurrency, ensureReadyMaxSeconds. */
+/** Which route's part of the ensure-ready concurrency each throttle setting is, and which of its two numbers. */
+const ENSURE_READY_THROTTLES = {
+  ensureReadyBurst: { route: 'workers', value: 'burst' },
+  ensureReadyRate: { route: 'workers', value: 'rate' },
+  ensureReadyV1Burst: { route: 'v1', value: 'burst' },
+  ensureReadyV1Rate: { route: 'v1', value: 'rate' },
+};
+
+/** `params` holds the raw serverless params named in DERIVED_FROM. */
 export function derivedSetting(name, params) {
   if (name === 'dataRoot') return withSlash(String(params.dataRoot ?? '').trim());
   if (name === 'statePrefix') {
@@ -47,17 +58,31 @@ export function derivedSetting(name, params) {
     }
     return state;
   }
-  if (name === 'ensureReadyBurst' || name === 'ensureReadyRate') {
-    const concurrency = integer('ENSURE_READY_CONCURRENCY', params.ensureReadyConcurrency, 2, 1000);
+  const throttle = ENSURE_READY_THROTTLES[name];
+  if (throttle) {
+    // Each route's part is at least 2 (a burst of 1 and something to refill it), so C is at least 4.
+    const concurrency = integer('ENSURE_READY_CONCURRENCY', params.ensureReadyConcurrency, 4, 1000);
     // 0 turns the wait off; the call still takes about a second, so a second is the least T.
     const seconds = Math.max(1, integer('ENSURE_READY_MAX_SECONDS', params.ensureReadyMaxSeconds, 0, 25));
-    const burst = Math.ceil(concurrency / 2);
-    if (name === 'ensureReadyBurst') return burst;
+    const rawV1 = String(params.ensureReadyV1Concurrency ?? '').trim();
+    const v1 =
+      rawV1 === ''
+        ? Math.floor(concurrency / 2)
+        : integer('ENSURE_READY_V1_CONCURRENCY', rawV1, 2, concurrency - 2);
+    const part = throttle.route === 'v1' ? v1 : concurrency - v1;
+    const burst = Math.ceil(part / 2);
+    if (throttle.value === 'burst') return burst;
     // Rounded down to 1/1000 so rounding can never admit more than the bound.
-    return Math.floor(((concurrency - burst) / seconds) * 1000) / 1000;
+    return Math.floor(((part - burst) / seconds) * 1000) / 1000;
   }
   throw new SettingError(`\${orchestrator:${name}} is not a setting serverless.yml can derive`);
 }
 
 /** The raw params `derivedSetting` reads. */
-export const DERIVED_FROM = ['statePrefix', 'dataRoot', 'ensureReadyConcurrency', 'ensureReadyMaxSeconds'];
+export const DERIVED_FROM = [
+  'statePrefix',
+  'dataRoot',
+  'ensureReadyConcurrency',
+  'ensureReadyMaxSeconds',
+  'ensureReadyV1Concurrency',
+];

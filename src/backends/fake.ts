@@ -1,4 +1,4 @@
-import { BackendError, BackendRejectedError, BackendUnavailableError } from '../errors';
+import { BackendError, BackendRejectedError, BackendUnavailableError, NotFoundError } from '../errors';
 import type {
   BackendRef,
   BackendStatus,
@@ -304,6 +304,9 @@ export class FakeBackend implements WorkerBackend {
   }
 
   async logs(ref: BackendRef, options: { tail: number }): Promise<string> {
+    // As the Docker adapter answers a missing container's logs: the worker has no resource now, nothing failed.
+    if (!this.resources.has(ref.resourceName))
+      throw new NotFoundError(`resource ${ref.resourceName} not found`);
     const resource = this.find(ref);
     const lines = [
       `fake worker ${resource.spec.name} image=${resource.spec.image}`,

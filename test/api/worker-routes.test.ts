@@ -189,6 +189,27 @@ describe('GET /workers?sort=last_activity_at', () => {
   });
 });
 
+describe('GET /workers/{name}/logs', () => {
+  it('reads nothing of a containerManaged:false worker: 409 unmanaged, without a backend call', async () => {
+    const h = await makeApp();
+    await h.call('POST', '/api/v1/workers', { body: { name: 'remote', containerManaged: false } });
+    const res = await h.call('GET', '/workers/remote/logs');
+    expect(res.status).toBe(409);
+    expect(res.json.code).toBe('unmanaged');
+    expect(h.backend.calls).toEqual([]);
+  });
+
+  it('answers 404 for a worker whose resource was removed, not a backend failure', async () => {
+    const { h } = await readyWorker('gone');
+    expect((await h.call('GET', '/workers/gone/logs')).status).toBe(200);
+    await h.call('PUT', '/api/v1/workers/gone', { body: { state: 'Stopped' } });
+    expect(h.backend.allResources()).toEqual([]);
+    const res = await h.call('GET', '/workers/gone/logs');
+    expect(res.status).toBe(404);
+    expect(typeof res.json.message).toBe('string');
+  });
+});
+
 describe('lifetimes', () => {
   it("an expired worker's key gets 401 expired, and wake is refused with 409 expired", async () => {
     const { h, key } = await readyWorker('ttl', { ttl_seconds: 120 });

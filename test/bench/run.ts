@@ -63,7 +63,14 @@ printTable('Deterministic simulator (issue 11): schedules per second', [sim]);
 const fuzz = await benchFuzz();
 report.api_fuzz = fuzz;
 printTable('API fuzz: generated requests and their answers (no 5xx allowed)', [
-  { runs: fuzz.runs, routes: fuzz.routes, ms: fuzz.ms, ...fuzz.by_class },
+  {
+    runs: fuzz.runs,
+    routes: fuzz.routes,
+    v1_runs: fuzz.v1_runs,
+    v1_2xx: fuzz.v1_2xx,
+    ms: fuzz.ms,
+    ...fuzz.by_class,
+  },
 ]);
 
 console.log('\nJSON');

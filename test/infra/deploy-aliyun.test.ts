@@ -240,13 +240,19 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     expect(fc.functions.size).toBe(0);
   });
 
-  it('routes only exact paths and trailing-* prefixes: /credentials/sts, /ensure-ready/*, /* (the domain URL the endpoint)', async () => {
+  it('routes only exact paths and trailing-* prefixes: both credentials paths, /ensure-ready/*, /* (the domain URL the endpoint)', async () => {
     expect(await run([], { FC_CUSTOM_DOMAIN: 'agents.example.com' })).toBe(0);
     const domain = fc.domains.get('agents.example.com')!;
     expect(domain.routeConfig).toEqual({
       routes: [
         {
           path: '/credentials/sts',
+          functionName: 'worker-orchestrator-credentials',
+          methods: ['POST'],
+          qualifier: 'LATEST',
+        },
+        {
+          path: '/api/v1/credentials/sts',
           functionName: 'worker-orchestrator-credentials',
           methods: ['POST'],
           qualifier: 'LATEST',
@@ -280,7 +286,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
       (fc.domains.get('agents.example.com')!.routeConfig as { routes: { path: string }[] }).routes.map(
         (r) => r.path,
       ),
-    ).toEqual(['/credentials/sts', '/ensure-ready/*', '/*']);
+    ).toEqual(['/credentials/sts', '/api/v1/credentials/sts', '/ensure-ready/*', '/*']);
     // Resolved as FC documents it: the waiting path reaches ensure-ready, the HiClaw URLs reach lifecycle.
     const to = (path: string) => fc.routeFor('agents.example.com', path);
     expect(to('/ensure-ready/workers/alice')).toBe('worker-orchestrator-ensure-ready');
@@ -288,6 +294,12 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     expect(to('/api/v1/workers/alice/ensure-ready')).toBe('worker-orchestrator-lifecycle');
     expect(to('/workers/alice/ready')).toBe('worker-orchestrator-lifecycle');
     expect(to('/credentials/sts')).toBe('worker-orchestrator-credentials');
+    // HiClaw's workers ask under /api/v1: the credentials function, not lifecycle (which has no issuer).
+    expect(to('/api/v1/credentials/sts')).toBe('worker-orchestrator-credentials');
+    // Exact means exact: nothing else under /api/v1 leaves lifecycle.
+    expect(to('/api/v1/credentials/sts/x')).toBe('worker-orchestrator-lifecycle');
+    expect(to('/api/v1/credentials')).toBe('worker-orchestrator-lifecycle');
+    expect(to('/api/v1/workers/alice/ready')).toBe('worker-orchestrator-lifecycle');
   });
 
   it('needs no FC permission beyond the rendered deployer policy: every call it makes is allowed there', async () => {
@@ -396,6 +408,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     );
     expect(text).toContain(
       '    /credentials/sts → worker-orchestrator-credentials\n' +
+        '    /api/v1/credentials/sts → worker-orchestrator-credentials\n' +
         '    /ensure-ready/* → worker-orchestrator-ensure-ready\n' +
         '    /* → worker-orchestrator-lifecycle',
     );

@@ -62,11 +62,15 @@ const asEnv = (env: Record<string, unknown>): Record<string, string> => ({
   ),
 });
 
-const ensureReadyThrottle = (config: Resolved) =>
-  config.resources.extensions.HttpApiStage.Properties.RouteSettings['POST /workers/{name}/ensure-ready'] as {
-    ThrottlingRateLimit: number;
-    ThrottlingBurstLimit: number;
-  };
+/** The gateway throttle of one ensure-ready route, and the most waits it can have in flight over `seconds`. */
+const ensureReadyThrottle = (config: Resolved, route: string, seconds: number) => {
+  const settings = config.resources.extensions.HttpApiStage.Properties.RouteSettings[
+    `POST ${route}/ensure-ready`
+  ] as { ThrottlingRateLimit: number; ThrottlingBurstLimit: number };
+  const burst = Number(settings.ThrottlingBurstLimit);
+  const rate = Number(settings.ThrottlingRateLimit);
+  return { burst, rate, inFlight: burst + rate * seconds };
+};
 
 describe('serverless.yml settings, resolved offline by osls', () => {
   it('adds the trailing slash to STATE_PREFIX and DATA_ROOT everywhere, IAM resources included, as the code does', async () => {
@@ -98,15 +102,38 @@ describe('serverless.yml settings, resolved offline by osls', () => {
     }
   });
 
-  it('derives the ensure-ready throttle from its reserved concurrency and longest wait, and refuses a concurrency below 2', async () => {
+  it('divides the ensure-ready reserved concurrency between its two routes, each admitting no more waits than its part, and refuses a part too small to refill', async () => {
     const config = await resolve({ ENSURE_READY_CONCURRENCY: '10', ENSURE_READY_MAX_SECONDS: '10' });
     expect(Number(config.functions.ensureReady.reservedConcurrency)).toBe(10);
     expect(envOf(config, 'ensureReady').ENSURE_READY_MAX_SECONDS).toBe('10');
-    const { ThrottlingBurstLimit: burst, ThrottlingRateLimit: rate } = ensureReadyThrottle(config);
-    // At most burst + rate × 10 s admitted in any 10 s, each waiting at most 10 s: exactly the 10 reserved.
-    expect({ burst, rate }).toEqual({ burst: 5, rate: 0.5 });
-    expect(await refusal({ ENSURE_READY_CONCURRENCY: '1' })).toContain(
-      'ENSURE_READY_CONCURRENCY must be an integer from 2 to 1000, got "1"',
+    // At most burst + rate × 10 s admitted in any 10 s on each route, each waiting at most 10 s: half of the 10
+    // reserved each, so both together never exceed them.
+    const older = ensureReadyThrottle(config, '/workers/{name}', 10);
+    const v1 = ensureReadyThrottle(config, '/api/v1/workers/{name}', 10);
+    expect(older).toEqual({ burst: 3, rate: 0.2, inFlight: 5 });
+    expect(v1).toEqual({ burst: 3, rate: 0.2, inFlight: 5 });
+
+    const mostlyV1 = await resolve({
+      ENSURE_READY_CONCURRENCY: '10',
+      ENSURE_READY_MAX_SECONDS: '10',
+      ENSURE_READY_V1_CONCURRENCY: '8',
+    });
+    expect(ensureReadyThrottle(mostlyV1, '/api/v1/workers/{name}', 10)).toEqual({
+      burst: 4,
+      rate: 0.4,
+      inFlight: 8,
+    });
+    expect(ensureReadyThrottle(mostlyV1, '/workers/{name}', 10)).toEqual({
+      burst: 1,
+      rate: 0.1,
+      inFlight: 2,
+    });
+
+    expect(await refusal({ ENSURE_READY_CONCURRENCY: '3' })).toContain(
+      'ENSURE_READY_CONCURRENCY must be an integer from 4 to 1000, got "3"',
+    );
+    expect(await refusal({ ENSURE_READY_CONCURRENCY: '10', ENSURE_READY_V1_CONCURRENCY: '9' })).toContain(
+      'ENSURE_READY_V1_CONCURRENCY must be an integer from 2 to 8, got "9"',
     );
     expect(await refusal({ ENSURE_READY_MAX_SECONDS: '30' })).toContain(
       'ENSURE_READY_MAX_SECONDS must be an integer from 0 to 25',

@@ -332,7 +332,7 @@ describe('serverless.yml packaged by osls', () => {
     }
   });
 
-  it('throttles /ready, /credentials/sts and ensure-ready per route, admitting no more concurrent waits than ensure-ready has reserved concurrency', () => {
+  it('throttles /ready, /credentials/sts and ensure-ready per route, both ensure-ready routes together admitting no more concurrent waits than the function has reserved concurrency', () => {
     const stage = resources.HttpApiStage!.Properties;
     const routeKeys = new Set(of('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey));
     for (const key of Object.keys(stage.RouteSettings)) expect(routeKeys.has(key)).toBe(true);
@@ -348,16 +348,20 @@ describe('serverless.yml packaged by osls', () => {
     const reserved = Number(resources.EnsureReadyLambdaFunction!.Properties.ReservedConcurrentExecutions);
     expect(reserved).toBeGreaterThan(0);
     // A token bucket admits at most burst + rate × T requests in any T seconds, and each may wait up to T
-    // (ENSURE_READY_MAX_SECONDS): that sum is the most waits ever in flight. It must fit the reserved concurrency
-    // (or Lambda throttles, which API Gateway reports as 500), and should use it (or callers get 429 for nothing).
+    // (ENSURE_READY_MAX_SECONDS): that sum is the most waits ever in flight through one route. Both routes invoke
+    // the one function, each with its own bucket, so their sums together must fit the reserved concurrency (or
+    // Lambda throttles, which API Gateway reports as 500), and should use it (or callers get 429 for nothing).
     const waitSeconds = Number(env('EnsureReadyLambdaFunction').ENSURE_READY_MAX_SECONDS);
     expect(waitSeconds).toBe(20);
-    const { ThrottlingBurstLimit: burst, ThrottlingRateLimit: rate } =
-      stage.RouteSettings['POST /workers/{name}/ensure-ready'];
-    expect(burst).toBeGreaterThanOrEqual(1);
-    expect(rate).toBeGreaterThan(0);
-    expect(burst + rate * waitSeconds).toBeLessThanOrEqual(reserved);
-    expect(burst + rate * waitSeconds).toBeGreaterThan(reserved - 0.1);
+    let inFlight = 0;
+    for (const route of ['POST /workers/{name}/ensure-ready', 'POST /api/v1/workers/{name}/ensure-ready']) {
+      const { ThrottlingBurstLimit: burst, ThrottlingRateLimit: rate } = stage.RouteSettings[route];
+      expect(burst, route).toBeGreaterThanOrEqual(1);
+      expect(rate, route).toBeGreaterThan(0);
+      inFlight += burst + rate * waitSeconds;
+    }
+    expect(inFlight).toBeLessThanOrEqual(reserved);
+    expect(inFlight).toBeGreaterThan(reserved - 0.1);
     expect(resources.LifecycleLambdaFunction!.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { NotImplementedError } from '../../errors';
+import { ConflictError, NotImplementedError } from '../../errors';
 import type { WorkerService } from '../../lifecycle';
 import { actorOf, assertActorOwns, requireWorker, resourceNameOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
@@ -21,7 +21,8 @@ export function registerLogsRoute(routes: RouteTable, service: WorkerService): v
       path: '/workers/{name}/logs',
       operationId: 'workerLogs',
       summary: 'Backend logs of the worker',
-      description: 'The last `tail` lines (default 100) where the backend keeps logs; 501 where it does not.',
+      description:
+        'The last `tail` lines (default 100) where the backend keeps logs; 501 where it does not; 404 when the worker has no resource now; 409 `unmanaged` for a `containerManaged: false` worker.',
       tag: 'workers',
       access: 'manager',
       query: logsQuery,
@@ -36,6 +37,10 @@ export function registerLogsRoute(routes: RouteTable, service: WorkerService): v
       const query = readQuery(c, logsQuery);
       const record = await requireWorker(service.ctx, name);
       assertActorOwns(actorOf(principal), record);
+      // Whatever runs under an unmanaged worker's resource name is not ours to read.
+      if (record.unmanaged) {
+        throw new ConflictError(`worker ${name} is not managed here: it has no logs here`, 'unmanaged');
+      }
       const backend = service.ctx.backends.get(record.spec.backend);
       if (!backend.logs) throw new NotImplementedError(`the ${backend.name} backend does not keep logs`);
       const { deployment_id } = await service.ctx.deployment();

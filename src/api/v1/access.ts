@@ -4,13 +4,14 @@
  *
  * - manager: everything.
  * - team: every worker action except delete, on its own team's workers only (HiClaw also lets a team leader act
- *   on workers of no team; we do not: a team key never reaches beyond its team); teams: read only.
+ *   on workers of no team; we do not: a team key never reaches beyond its team); teams: read only, its own.
+ *   What a team key cannot see answers as what does not exist (404), so it cannot tell taken names from free ones.
  * - worker: ready, get and status on itself only; credentials (registered with the credentials route).
  *
  * @module
  */
 
-import { ForbiddenError, UnauthorizedError } from '../../errors';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors';
 import type { Actor } from '../../lifecycle';
 import { actorOf, type Principal } from '../../lifecycle';
 
@@ -51,11 +52,12 @@ export function authorizeWorkerAction(principal: Principal, action: WorkerAction
   }
 }
 
-/** Teams are read by managers and team leaders (a team key sees its own team only). */
+/**
+ * Teams are read by managers and team leaders. A team key sees its own team only; another team answers exactly as
+ * a team that does not exist, as workers outside its team do.
+ */
 export function authorizeTeamRead(principal: Principal, team?: string): void {
   if (principal.kind === 'manager') return;
-  if (principal.kind === 'team' && (team === undefined || team === principal.team)) return;
-  throw denied(
-    principal.kind === 'team' ? `team ${team} is not yours` : 'teams are for managers and leaders',
-  );
+  if (principal.kind !== 'team') throw denied('teams are for managers and leaders');
+  if (team !== undefined && team !== principal.team) throw new NotFoundError(`team ${team} not found`);
 }

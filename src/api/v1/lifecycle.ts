@@ -17,6 +17,7 @@ import type { RouteTable } from '../route-table';
 import { readQuery } from '../validate';
 import { authorizeWorkerAction } from './access';
 import { declareState } from './declare';
+import { asV1NotFound } from './not-found';
 import { v1EmptyQuery, v1EnsureReadyQuery, v1Error, v1Lifecycle, v1WorkerResponse } from './schemas';
 import { toV1Lifecycle, toV1Worker } from './worker-view';
 import { findWorker, v1Errors } from './workers';
@@ -102,25 +103,33 @@ export function registerV1LifecycleRoutes(routes: RouteTable, service: WorkerSer
       operationId: 'v1ReportReady',
       summary: 'Report ready / heartbeat (hiclaw worker report-ready)',
       description:
-        'The body is ignored. The first report of a boot makes the worker Ready (persisted, bound to that boot); later ones are heartbeats. A report while the worker is not starting or ready is 409 and changes nothing.',
+        'The body is ignored. The first report of a boot makes the worker Ready (persisted, bound to that boot); later ones are heartbeats. A report while the worker is not starting or ready is 409 and changes nothing. A `containerManaged: false` worker’s report is 204 and changes nothing, as HiClaw answers it.',
       tag: 'hiclaw /api/v1',
       access: 'token',
       responses: {
         204: { description: 'Accepted' },
         404: { description: 'Unknown worker', schema: v1Error },
-        409: { description: 'Not starting or ready; or its instance is not up yet', schema: v1Error },
+        409: {
+          description: 'A managed worker not starting or ready; or its instance is not up yet',
+          schema: v1Error,
+        },
         ...v1Errors,
       },
     },
     async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const actor = authorizeWorkerAction(principal, 'ready', name);
-      let record = principal.kind === 'worker' ? principal.record : undefined;
-      if (!record) {
-        record = await requireWorker(service.ctx, name);
-        assertActorOwns(actor, record);
-      }
-      await service.report(record, {});
+      const record =
+        principal.kind === 'worker'
+          ? principal.record
+          : await asV1NotFound('ready worker', async () => {
+              const found = await requireWorker(service.ctx, name);
+              assertActorOwns(actor, found);
+              return found;
+            });
+      // A worker we never run has no boot to bind readiness to; HiClaw answers its report 204 and so do we, as a
+      // no-op, so an image that always reports works whether or not we manage it.
+      if (!record.unmanaged) await service.report(record, {});
       return c.body(null, 204);
     },
   );

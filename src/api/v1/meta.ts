@@ -11,6 +11,7 @@ import { assertTeamName } from '../../names';
 import type { RouteTable } from '../route-table';
 import { readQuery } from '../validate';
 import { authorizeTeamRead } from './access';
+import { asV1NotFound } from './not-found';
 import { v1EmptyQuery, v1Error, v1Status, v1Team, v1TeamList, v1Version } from './schemas';
 import { v1Errors } from './workers';
 
@@ -41,23 +42,37 @@ export function registerV1MetaRoutes(routes: RouteTable, service: WorkerService,
       path: '/api/v1/status',
       operationId: 'v1Status',
       summary: 'Counts of workers and teams (hiclaw-controller)',
+      description:
+        'A manager key counts the fleet; a team key its own team; a worker key itself (HiClaw counts everything for everyone).',
       tag: 'hiclaw /api/v1',
       access: 'token',
       query: v1EmptyQuery,
       responses: { 200: { description: 'Counts', schema: v1Status }, 401: v1Errors[401] },
     },
-    async (c) => {
+    async (c, principal) => {
       readQuery(c, v1EmptyQuery);
+      const counts = { kubeMode: KUBE_MODE, totalHumans: 0 };
+      // Counts of what the caller may see, so no tenant learns the size of another's fleet, and a team key's
+      // request reads only its own team's records.
+      if (principal.kind === 'worker') {
+        return c.json({ ...counts, totalWorkers: 1, totalTeams: principal.record.team ? 1 : 0 }, 200);
+      }
+      const scopeTeam = principal.kind === 'team' ? principal.team : undefined;
       // Live workers only (the listing skips deleted ones' tombstones).
       let workers = 0;
       let cursor: string | undefined;
       do {
-        const page = await service.list({ labels: [], limit: 1000, ...(cursor ? { cursor } : {}) });
+        const page = await service.list({
+          labels: [],
+          limit: 1000,
+          ...(cursor ? { cursor } : {}),
+          ...(scopeTeam ? { scopeTeam } : {}),
+        });
         workers += page.workers.length;
         cursor = page.next_cursor;
       } while (cursor);
-      const teams = (await listTeams(ctx)).length;
-      return c.json({ kubeMode: KUBE_MODE, totalWorkers: workers, totalTeams: teams, totalHumans: 0 }, 200);
+      const teams = scopeTeam ? 1 : (await listTeams(ctx)).length;
+      return c.json({ ...counts, totalWorkers: workers, totalTeams: teams }, 200);
     },
   );
 
@@ -110,15 +125,20 @@ export function registerV1MetaRoutes(routes: RouteTable, service: WorkerService,
       query: v1EmptyQuery,
       responses: {
         200: { description: 'The team', schema: v1Team },
-        404: { description: 'Unknown team', schema: v1Error },
+        404: { description: 'get team: not found (also another team, for a team key)', schema: v1Error },
         ...v1Errors,
       },
     },
     async (c, principal) => {
       const name = assertTeamName(c.req.param('name'), 'name');
-      authorizeTeamRead(principal, name);
+      authorizeTeamRead(principal);
       readQuery(c, v1EmptyQuery);
-      return c.json(await teamView(await requireTeam(ctx, name)), 200);
+      // Another team's name and a free one are checked at the same point, so no input tells them apart.
+      const team = await asV1NotFound('get team', () => {
+        authorizeTeamRead(principal, name);
+        return requireTeam(ctx, name);
+      });
+      return c.json(await teamView(team), 200);
     },
   );
 }

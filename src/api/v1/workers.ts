@@ -5,14 +5,16 @@
  * @module
  */
 
-import { ConflictError, NotFoundError, ValidationError } from '../../errors';
+import { ConflictError, ValidationError } from '../../errors';
 import type { Actor, CreateInput, UpdateInput, WorkerService, WorkerView } from '../../lifecycle';
+import { actorOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
 import type { RouteTable } from '../route-table';
 import { readQuery } from '../validate';
 import { authorizeWorkerAction } from './access';
 import { agentProfileOf, mergeProfile, readV1Body } from './body';
 import { declareState } from './declare';
+import { asV1NotFound } from './not-found';
 import {
   v1CreateBody,
   v1EmptyQuery,
@@ -31,14 +33,8 @@ export const v1Errors = {
 };
 
 /** A lookup whose 404 says which operation failed, as HiClaw words it (`get worker: not found`). */
-export async function findWorker(service: WorkerService, name: string, actor: Actor, op: string) {
-  try {
-    return await service.get(name, actor);
-  } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError(`${op}: not found`);
-    throw error;
-  }
-}
+export const findWorker = (service: WorkerService, name: string, actor: Actor, op: string) =>
+  asV1NotFound(op, () => service.get(name, actor));
 
 /** Reading a list until its end: the controller contract has no paging. */
 const MAX_LISTED = 10_000;
@@ -194,7 +190,7 @@ export function registerV1WorkerRoutes(routes: RouteTable, service: WorkerServic
       operationId: 'v1DeleteWorker',
       summary: 'Delete a worker (hiclaw-controller)',
       description:
-        '204; teardown continues after the answer, so a create of the same name may briefly get 409.',
+        '204; teardown continues after the answer, so a create of the same name may briefly get 409. A team key may not delete (403 on its own team’s workers; any other name is a 404, as for a missing worker).',
       tag: 'hiclaw /api/v1',
       access: 'token',
       query: v1EmptyQuery,
@@ -207,6 +203,10 @@ export function registerV1WorkerRoutes(routes: RouteTable, service: WorkerServic
     },
     async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
+      // A team leader may not delete, but refusing before the lookup would answer 403 where every other route
+      // answers a team key 404 for a worker it cannot see. Looking first keeps "not yours" and "not there" one
+      // answer; the 403 is left for its own team's workers, which it knows anyway.
+      if (principal.kind === 'team') await findWorker(service, name, actorOf(principal), 'delete worker');
       const actor = authorizeWorkerAction(principal, 'delete', name);
       readQuery(c, v1EmptyQuery);
       await findWorker(service, name, actor, 'delete worker');

@@ -68,6 +68,7 @@ describe('a team key (team leader)', () => {
     const deleted = await h.call('DELETE', '/api/v1/workers/b1', { key: teamKey });
     expect(deleted.status).toBe(403);
     expect(deleted.json.message).toContain('authorization denied');
+    expect((await h.call('GET', '/api/v1/workers/b1')).status).toBe(200);
   });
 
   it("never reaches a worker outside its team, nor another team's record", async () => {
@@ -77,8 +78,73 @@ describe('a team key (team leader)', () => {
     expect((await h.call('POST', '/api/v1/workers/solo/wake', { key: teamKey })).status).toBe(404);
     expect((await h.call('GET', '/api/v1/workers/solo/status', { key: teamKey })).status).toBe(404);
     expect((await h.call('GET', '/api/v1/workers', { key: teamKey })).json.total).toBe(0);
-    expect((await h.call('GET', '/api/v1/teams/red', { key: teamKey })).status).toBe(403);
+    const deleted = await h.call('DELETE', '/api/v1/workers/solo', { key: teamKey });
+    expect(deleted.status).toBe(404);
+    expect(deleted.json.message).toBe('delete worker: not found');
+    expect((await h.call('GET', '/api/v1/workers/solo')).status).toBe(200);
+    expect((await h.call('GET', '/api/v1/teams/red', { key: teamKey })).status).toBe(404);
     expect((await h.call('GET', '/api/v1/teams', { key: teamKey })).json.total).toBe(1);
+  });
+});
+
+describe('names a caller cannot see', () => {
+  it('answer every /api/v1 route with a {name} exactly as a name never used does, status and body, for a team key and a worker key', async () => {
+    await h.call('POST', '/teams', { body: { name: 'red' } });
+    const redKey = (await h.call('POST', '/teams/red/keys')).json.key as string;
+    await h.call('POST', '/api/v1/workers', { key: redKey, body: { name: 'taken' } });
+    await h.call('POST', '/api/v1/workers', { body: { name: 'solo' } });
+    await h.call('POST', '/api/v1/workers', { body: { name: 'me' } });
+    const callers = { team: teamKey, worker: tokenOf('me') };
+    const specs = h.app.routeTable.specs.filter(
+      (s) => s.path.startsWith('/api/v1/') && s.path.includes('{name}'),
+    );
+    expect(specs.length).toBeGreaterThanOrEqual(9);
+    const compared: string[] = [];
+    for (const spec of specs) {
+      // A taken team name (red) and a taken worker name, of another team and of none, against a free name.
+      const taken = spec.path.startsWith('/api/v1/teams/') ? ['red'] : ['taken', 'solo'];
+      const answer = async (name: string, key: string) => {
+        const res = await h.call(spec.method.toUpperCase(), `${spec.path.replace('{name}', name)}`, {
+          key,
+          ...(spec.body ? { body: {} } : {}),
+        });
+        return { status: res.status, body: res.json };
+      };
+      for (const [caller, key] of Object.entries(callers)) {
+        const free = await answer('never-used', key);
+        for (const name of taken) {
+          const label = `${spec.method} ${spec.path} as ${caller}: ${name} vs a free name`;
+          expect(await answer(name, key), label).toEqual(free);
+          expect(free.status, label).toBeGreaterThanOrEqual(400);
+          compared.push(label);
+        }
+      }
+    }
+    expect(compared.length).toBeGreaterThanOrEqual(specs.length * 2);
+    // Nothing above changed a worker it could not see.
+    expect((await h.call('GET', '/api/v1/workers/taken')).json.phase).toBe('Running');
+    expect((await h.call('GET', '/api/v1/workers/solo')).json.phase).toBe('Running');
+  });
+});
+
+describe('GET /api/v1/status', () => {
+  it('counts only what the caller may see: the fleet for a manager, its own team for a team key, itself for a worker key', async () => {
+    await h.call('POST', '/teams', { body: { name: 'red' } });
+    const redKey = (await h.call('POST', '/teams/red/keys')).json.key as string;
+    for (const name of ['r1', 'r2', 'r3']) {
+      await h.call('POST', '/api/v1/workers', { key: redKey, body: { name } });
+    }
+    await h.call('POST', '/api/v1/workers', { key: teamKey, body: { name: 'b1' } });
+    await h.call('POST', '/api/v1/workers', { body: { name: 'solo' } });
+    const counts = async (key?: string) => {
+      const { totalWorkers, totalTeams } = (await h.call('GET', '/api/v1/status', { key })).json;
+      return { totalWorkers, totalTeams };
+    };
+    expect(await counts()).toEqual({ totalWorkers: 5, totalTeams: 2 });
+    expect(await counts(teamKey)).toEqual({ totalWorkers: 1, totalTeams: 1 });
+    expect(await counts(redKey)).toEqual({ totalWorkers: 3, totalTeams: 1 });
+    expect(await counts(tokenOf('b1'))).toEqual({ totalWorkers: 1, totalTeams: 1 });
+    expect(await counts(tokenOf('solo'))).toEqual({ totalWorkers: 1, totalTeams: 0 });
   });
 });
 

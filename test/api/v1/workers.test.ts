@@ -215,6 +215,25 @@ describe('containerManaged: false', () => {
     );
     expect(h.backend.calls.filter((call) => call.step !== 'status')).toEqual([]);
   });
+
+  it('answers a ready report 204, as HiClaw does, and changes nothing: no phase, no event, no backend call', async () => {
+    const created = await h.service.create(
+      { name: 'remote', unmanaged: true, labels: { 'hiclaw.state': 'Running' } },
+      { kind: 'manager' },
+    );
+    const before = await h.service.get('remote', { kind: 'manager' });
+    const events = (await h.service.events('remote', { kind: 'manager' }, { limit: 100 })).events.length;
+    for (const key of [created.apiKey!, undefined]) {
+      const res = await h.call('POST', '/api/v1/workers/remote/ready', { key });
+      expect(res.status).toBe(204);
+    }
+    expect(await h.service.get('remote', { kind: 'manager' })).toEqual(before);
+    expect((await h.service.events('remote', { kind: 'manager' }, { limit: 100 })).events).toHaveLength(
+      events,
+    );
+    expect((await h.call('GET', '/api/v1/workers/remote/status')).json.phase).toBe('Running');
+    expect(h.backend.calls.filter((call) => call.step !== 'status')).toEqual([]);
+  });
 });
 
 describe('lists, overview and teams', () => {
