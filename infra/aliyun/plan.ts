@@ -33,6 +33,12 @@ import {
 } from './function-env';
 import { type DeploySettings, unset } from './settings';
 
+/**
+ * Every method the lifecycle function's routes use, on its trigger and its catch-all route: FC answers any other
+ * method itself, so a method missing here (HiClaw's `PUT /api/v1/workers/{name}`) never reaches the app.
+ */
+export const LIFECYCLE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
 export interface FunctionPlan {
   fn: FcFunctionName;
   name: string;
@@ -135,7 +141,7 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
     config: { authType: 'anonymous', methods, disableURLInternet: false },
   });
   const triggers: TriggerPlan[] = [
-    http('lifecycle', ['GET', 'POST', 'PATCH', 'DELETE']),
+    http('lifecycle', [...LIFECYCLE_METHODS]),
     http('ensure-ready', ['POST']),
     http('credentials', ['GET', 'POST']),
     {
@@ -194,7 +200,7 @@ async function domainPlan(
       {
         path: '/*',
         functionName: name('lifecycle'),
-        methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+        methods: [...LIFECYCLE_METHODS],
         qualifier: 'LATEST',
       },
     ],

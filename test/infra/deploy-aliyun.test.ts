@@ -266,7 +266,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
         {
           path: '/*',
           functionName: 'worker-orchestrator-lifecycle',
-          methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+          methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
           qualifier: 'LATEST',
         },
       ],
