@@ -172,6 +172,8 @@ export function registerV1WorkerRoutes(routes: RouteTable, service: WorkerServic
         ...(JSON.stringify(profile) !== JSON.stringify(current.profile ?? {}) ? { profile } : {}),
       };
       const state = body.state;
+      // Every check of the update runs before the state changes: a refused PUT changes nothing at all.
+      if (Object.keys(patch).length > 0) await service.checkUpdate(name, patch, actor);
       // Going to sleep first means a changed template is not rolled into a worker about to stop; waking last means
       // the new resource is made with it.
       if (state && state !== 'Running' && state !== declaredState(current))

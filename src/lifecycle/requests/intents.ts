@@ -208,7 +208,12 @@ const TEMPLATE_FIELDS = [
   'profile',
 ] as const;
 
-export async function updateWorker(ctx: LifecycleContext, name: string, patch: UpdateInput, actor: Actor) {
+/**
+ * The checks an update passes before it writes anything: its own shape, the caller's ownership and what a team
+ * key may set. A caller that combines an update with another intent (HiClaw's PUT with a `state`) runs these
+ * first, so a refused update changes nothing at all.
+ */
+export async function checkUpdate(ctx: LifecycleContext, name: string, patch: UpdateInput, actor: Actor) {
   assertNoInjectedEnv(patch.env);
   if (patch.ttl_seconds !== undefined && patch.expires_at !== undefined) {
     throw new ValidationError('give either ttl_seconds or expires_at, not both', 'ttl_seconds');
@@ -216,6 +221,11 @@ export async function updateWorker(ctx: LifecycleContext, name: string, patch: U
   const current = await requireWorker(ctx, name);
   assertActorOwns(actor, current);
   await checkTeamUpdate(ctx, actor, current.expires_at, patch);
+  return current;
+}
+
+export async function updateWorker(ctx: LifecycleContext, name: string, patch: UpdateInput, actor: Actor) {
+  const current = await checkUpdate(ctx, name, patch, actor);
   const hmacKey = await ctx.hmacKey();
   const envHmacPatch = new Map<string, string | null>();
   const newValues = new Map<string, string>();

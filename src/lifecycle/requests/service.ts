@@ -9,7 +9,7 @@ import type { LifecycleContext } from '../context';
 import type { Actor, CreateInput, ListQuery, ReportInput, UpdateInput, WorkerRecord } from '../model';
 import { type AuthConfig, authenticate } from './auth';
 import { createWorker } from './create';
-import { deleteWorker, recordActivity, rotateKey, sleep, updateWorker, wake } from './intents';
+import { checkUpdate, deleteWorker, recordActivity, rotateKey, sleep, updateWorker, wake } from './intents';
 import { getWorker, listEvents, listWorkers } from './queries';
 import { ensureReady, reportReady } from './readiness';
 
@@ -50,6 +50,11 @@ export class WorkerService {
 
   update(name: string, patch: UpdateInput, actor: Actor) {
     return updateWorker(this.ctx, name, patch, actor);
+  }
+
+  /** Refuses an update that `update` would refuse, writing nothing. */
+  async checkUpdate(name: string, patch: UpdateInput, actor: Actor): Promise<void> {
+    await checkUpdate(this.ctx, name, patch, actor);
   }
 
   delete(name: string, actor: Actor, force = false) {

@@ -157,3 +157,20 @@ describe('no or an unknown token', () => {
     }
   });
 });
+
+describe('a refused PUT', () => {
+  it("changes nothing: a team key's PUT {state: Sleeping, image: <not allowed>} is 403 and the worker stays Running", async () => {
+    // Review finding: the declared state was applied before the update's checks, so the 403 came after the
+    // worker had already been put to sleep.
+    const h = await makeApp();
+    await h.call('POST', '/teams', { body: { name: 'green' } });
+    const key = (await h.call('POST', '/teams/green/keys')).json.key;
+    expect((await h.call('POST', '/api/v1/workers', { key, body: { name: 'g1' } })).status).toBe(201);
+    const res = await h.call('PUT', '/api/v1/workers/g1', {
+      key,
+      body: { state: 'Sleeping', image: 'evil/image:1' },
+    });
+    expect(res.status).toBe(403);
+    expect((await h.call('GET', '/api/v1/workers/g1', { key })).json.state).toBe('Running');
+  });
+});
