@@ -35,7 +35,7 @@ export {
   WorkerService,
   type WorkerView,
 } from './requests';
-export { DEFAULT_SWEEPER_SETTINGS, runSweep, type SweeperSettings } from './sweeper';
+export { DEFAULT_SWEEPER_SETTINGS, runSweep, type SweeperSettings, type SweepReport } from './sweeper';
 export {
   assertActorOwns,
   createTeam,

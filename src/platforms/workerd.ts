@@ -21,6 +21,7 @@
  */
 
 import { registerCredentialRoutes } from '../api/routes/credentials';
+import { registerSweepRoute } from '../api/routes/sweep';
 import { DockerBackend, type DockerBackendOptions, type DockerFetch } from '../backends/docker';
 import { FakeBackend } from '../backends/fake';
 import { readStsChoice } from '../config/cloud';
@@ -159,6 +160,8 @@ export function createWorkerdOrchestrator(
     extendRoutes: (routes, service) => {
       // Without an issuer the route still exists and answers 503 saying so.
       registerCredentialRoutes(routes, service, issuer, sts.durationSeconds);
+      // Here only: one module hosts every function, so "run the sweeper once" (`npx orchestrator sweep`) is a call.
+      registerSweepRoute(routes, service, config.sweeper);
       extras.extendRoutes?.(routes, service);
     },
     config,

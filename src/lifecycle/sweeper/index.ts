@@ -4,4 +4,4 @@
  * @module
  */
 export { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';
-export { runSweep } from './sweep';
+export { runSweep, type SweepReport } from './sweep';
