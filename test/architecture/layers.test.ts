@@ -5,6 +5,7 @@
  * - `lifecycle` imports no SDK, no Node built-in and no platform code, and reaches the store only through its
  *   `persistence/` folder (and the store port's types);
  * - a folder with an `index.ts` is entered only through it (or through `node.ts`, the door of Node-only parts);
+ * - the typed client (`src/client`) is web-standard, and the CLI (`src/cli`) reaches the API only through it;
  * - no two files import each other, even through a chain (type-only imports included).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -96,6 +97,26 @@ describe('the layers of the house', () => {
         i.target !== undefined &&
         inside(i.target, 'src/store') &&
         i.target !== 'src/store/port.ts',
+    );
+    expect(offending.map(describeImport)).toEqual([]);
+  });
+
+  it('keeps the typed client web-standard: it imports its own files and openapi-fetch, nothing else', () => {
+    const offending = imports.filter(
+      (i) =>
+        inside(i.from, 'src/client') &&
+        (i.target === undefined ? i.specifier !== 'openapi-fetch' : !inside(i.target, 'src/client')),
+    );
+    expect(offending.map(describeImport)).toEqual([]);
+  });
+
+  it('lets the CLI reach the orchestrator only through the typed client, never its server code', () => {
+    const offending = imports.filter(
+      (i) =>
+        inside(i.from, 'src/cli') &&
+        i.target !== undefined &&
+        !inside(i.target, 'src/cli') &&
+        i.target !== 'src/client/index.ts',
     );
     expect(offending.map(describeImport)).toEqual([]);
   });
