@@ -25,6 +25,7 @@ import { checkEmulatorOptions, type EmulatorOptions, isLoopback } from './option
 import { newProxyToken } from './proxy-token';
 import { fireScheduled, startGuardedRuntime } from './runtime';
 import { SweepTimer } from './sweep-timer';
+import { forgetUrl, recordUrl } from './url-file';
 import { checkAuthOffBesideWorkers, planWorkerNetwork } from './worker-network';
 
 export interface Emulator {
@@ -97,6 +98,8 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
 
   const issuer = issuerFromVars(vars, config);
 
+  // Before the runtime starts, so a failure here needs only the front door closed (the caller does that).
+  await recordUrl(dataDir, url);
   const log = options.onLog ?? ((line: string) => process.stdout.write(`${line}\n`));
   // Under umask 077: the bundle, and everything workerd writes (R2 blobs), are for the owner only.
   const mf = await withPrivateUmask(async () =>
@@ -137,6 +140,7 @@ async function startBehind(options: EmulatorOptions, dataDir: string, door: Fron
       await sweeps.stop();
       await door.close();
       await mf.dispose();
+      await forgetUrl(dataDir, url);
     },
   };
 }

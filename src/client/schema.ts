@@ -4182,12 +4182,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Log text */
+            /** @description The log text */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description The last `tail` lines, as one text */
+                        logs: string;
+                        name: string;
+                    };
+                };
             };
             /** @description Bad input */
             400: {

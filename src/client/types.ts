@@ -12,7 +12,7 @@ type Json<Response> = Response extends { content: { 'application/json': infer Bo
 export type Worker = Json<paths['/workers/{name}']['get']['responses'][200]>;
 export type WorkerList = Json<paths['/workers']['get']['responses'][200]>;
 export type WorkerEvent = Json<paths['/workers/{name}/events']['get']['responses'][200]>['events'][number];
-export type WorkerLogs = { name: string; logs: string };
+export type WorkerLogs = Json<paths['/workers/{name}/logs']['get']['responses'][200]>;
 export type CreateWorkerInput = NonNullable<
   paths['/workers']['post']['requestBody']
 >['content']['application/json'];

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { z } from 'zod';
 import { ConflictError, NotImplementedError } from '../../errors';
 import type { WorkerService } from '../../lifecycle';
 import { actorOf, assertActorOwns, requireWorker, resourceNameOf } from '../../lifecycle';
@@ -13,6 +14,11 @@ import { errorResponse, logsQuery } from '../schemas';
 import { readQuery } from '../validate';
 
 import { errors } from './responses';
+
+const logsResponse = z.object({
+  name: z.string(),
+  logs: z.string().describe('The last `tail` lines, as one text'),
+});
 
 export function registerLogsRoute(routes: RouteTable, service: WorkerService): void {
   routes.add(
@@ -27,7 +33,7 @@ export function registerLogsRoute(routes: RouteTable, service: WorkerService): v
       access: 'manager',
       query: logsQuery,
       responses: {
-        200: { description: 'Log text' },
+        200: { description: 'The log text', schema: logsResponse },
         501: { description: 'This backend has no logs', schema: errorResponse },
         ...errors,
       },

@@ -1,0 +1,60 @@
+/**
+ * Runs one `orchestrator …` command line and answers its exit code (see `exit.ts`). Errors become one line on
+ * stderr: the API's own message and code (which never carry a key or an env value), or what the CLI found wrong.
+ *
+ * @example
+ * const code = await runCli(['workers', 'list', '--json'], { env: process.env, cwd: process.cwd(), stdout, stderr });
+ *
+ * @module
+ */
+import { CommanderError } from 'commander';
+import { OrchestratorApiError } from '../client';
+import { type CommandContext, commandContext } from './context';
+import { CliError, EXIT, exitCodeOf } from './exit';
+import type { CliIo } from './io';
+import { buildProgram } from './program';
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const ctx = commandContext(io);
+  const program = buildProgram(io, ctx);
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT.usage;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are answers, not failures; anything else commander refused is a usage error.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
+        ? EXIT.ok
+        : EXIT.usage;
+    }
+    io.stderr.write(`error: ${describe(error, ctx)}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+function describe(error: unknown, ctx: CommandContext): string {
+  const target = ctx.resolved();
+  if (error instanceof OrchestratorApiError) {
+    const field = error.field ? ` [${error.field}]` : '';
+    const retry = error.retryAfterSeconds !== undefined ? ` (retry after ${error.retryAfterSeconds}s)` : '';
+    let hint = '';
+    if (error.status === 401) {
+      hint = target?.key
+        ? `; the key from ${target.keySource} was refused`
+        : '; no key found: set ORCHESTRATOR_KEY, or run next to `npm start` (it keeps .data/manager-key)';
+    }
+    return `${error.message}${field} (${error.status} ${error.code})${retry}${hint}`;
+  }
+  if (error instanceof CliError) return error.message;
+  // fetch fails with a TypeError whose cause says why (ECONNREFUSED, ENOTFOUND, "bad port").
+  if (error instanceof TypeError && error.message === 'fetch failed') {
+    const cause = error.cause as { code?: string; message?: string } | undefined;
+    const why = cause?.code ?? cause?.message ?? 'no answer';
+    return `cannot reach the orchestrator at ${target?.url ?? 'its URL'} (${why}); is it running (npm start)?`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,59 @@
+/**
+ * The `orchestrator` command line: global options and the command groups. Commander parses; each group's file
+ * says what its commands do.
+ *
+ * @module
+ */
+import { Command } from 'commander';
+import { registerMetaCommands } from './commands/meta';
+import { registerTeamCommands } from './commands/teams';
+import { registerWorkerActions } from './commands/worker-actions';
+import { registerWorkerReads } from './commands/workers';
+import type { CommandContext } from './context';
+import { EXIT_CODES_HELP } from './exit';
+import type { CliIo } from './io';
+
+const ENVIRONMENT_HELP = `Environment:
+  ORCHESTRATOR_URL, ORCHESTRATOR_KEY   where the orchestrator is, and the key to use
+  HICLAW_CONTROLLER_URL, HICLAW_AUTH_TOKEN (or HICLAW_AUTH_TOKEN_FILE)   HiClaw's names, used when the above are unset
+  otherwise, next to \`npm start\`: the URL it records in .data/url (else http://127.0.0.1:8787) and .data/manager-key
+  EMULATOR_DATA_DIR                    where that .data is (default .data, relative to this directory)`;
+
+export function buildProgram(io: CliIo, ctx: CommandContext): Command {
+  const program = new Command('orchestrator')
+    .description('Drive the worker lifecycle orchestrator: workers, teams, the sweeper, health.')
+    .option('--url <url>', 'the orchestrator (default: see Environment)')
+    .option(
+      '--key-file <path>',
+      'read the key from this file (keys are never taken as arguments: ps shows those)',
+    )
+    .option('--json', 'print JSON for scripts instead of tables')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}\n`)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+
+  const workers = program
+    .command('workers')
+    .description('workers: list, read, create, wake, sleep, update, delete');
+  registerWorkerReads(workers, ctx);
+  registerWorkerActions(workers, ctx);
+  registerTeamCommands(program, ctx);
+  registerMetaCommands(program, ctx);
+
+  // Every subcommand reports through the same streams and returns to `runCli` instead of exiting the process.
+  const configure = (command: Command) => {
+    for (const sub of command.commands) {
+      sub.exitOverride().configureOutput({
+        writeOut: (text) => io.stdout.write(text),
+        writeErr: (text) => io.stderr.write(text),
+      });
+      configure(sub);
+    }
+  };
+  configure(program);
+  return program;
+}
