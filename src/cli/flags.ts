@@ -30,6 +30,14 @@ export function integer(option: string, value: string | undefined): number | und
   return Number(value);
 }
 
+/** A positive number of seconds, fractions allowed (`--interval 0.5`). */
+export function seconds(option: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new CliError(`${option} takes a positive number of seconds`, EXIT.usage);
+  return n;
+}
+
 /**
  * `KEY=VALUE` lines (blank lines and `#` comments skipped): env values that should not sit on a command line,
  * where `ps` and shell history would show them.

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { type ListWorkersQuery, type OrchestratorClient, unwrap, type Worker } from '../../client';
 import type { CommandContext } from '../context';
-import { collect, defined, integer } from '../flags';
+import { collect, defined, integer, seconds } from '../flags';
 import { eventsTable, workerDetails, workersTable } from '../render/worker';
 import { watch } from '../watch';
 
@@ -70,7 +70,7 @@ export function registerWorkerReads(workers: Command, ctx: CommandContext): void
         return { data: { workers: list }, human: workersTable(list, Date.now()) };
       };
       if (options.watch)
-        return watch(ctx.io, integer('--interval', options.interval) ?? 2, ctx.json(command), read);
+        return watch(ctx.io, seconds('--interval', options.interval, 2), ctx.json(command), read);
       const { data, human } = await read();
       ctx.print(command, data, () => human);
     });
@@ -98,7 +98,7 @@ export function registerWorkerReads(workers: Command, ctx: CommandContext): void
           return { data: worker, human: workerDetails(worker, Date.now()) };
         };
         if (options.watch)
-          return watch(ctx.io, integer('--interval', options.interval) ?? 2, ctx.json(command), read);
+          return watch(ctx.io, seconds('--interval', options.interval, 2), ctx.json(command), read);
         const { data, human } = await read();
         ctx.print(command, data, () => human);
       },
