@@ -25,8 +25,8 @@ export const EXIT = {
 } as const;
 
 export const EXIT_CODES_HELP = `Exit codes:
-  0  ok                    3  not found (404)        6  not ready in time (--wait, ensure-ready)
-  1  other (5xx, network)  4  conflict (409)
+  0  ok                    3  not found (404)    6    not ready in time (--wait, ensure-ready)
+  1  other (5xx, network)  4  conflict (409)     130  interrupted while waiting
   2  usage or bad input    5  auth (401, 403)`;
 
 /** A failure the CLI itself detects (bad arguments, a timeout), with the code to exit with. */

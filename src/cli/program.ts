@@ -13,11 +13,11 @@ import type { CommandContext } from './context';
 import { EXIT_CODES_HELP } from './exit';
 import type { CliIo } from './io';
 
-const ENVIRONMENT_HELP = `Environment:
-  ORCHESTRATOR_URL, ORCHESTRATOR_KEY   where the orchestrator is, and the key to use
-  HICLAW_CONTROLLER_URL, HICLAW_AUTH_TOKEN (or HICLAW_AUTH_TOKEN_FILE)   HiClaw's names, used when the above are unset
-  otherwise, next to \`npm start\`: the URL it records in .data/url (else http://127.0.0.1:8787) and .data/manager-key
-  EMULATOR_DATA_DIR                    where that .data is (default .data, relative to this directory)`;
+const ENVIRONMENT_HELP = `Environment (the first found wins):
+  ORCHESTRATOR_URL, ORCHESTRATOR_KEY        the orchestrator and the key to use
+  HICLAW_CONTROLLER_URL, HICLAW_AUTH_TOKEN  HiClaw's names for them (or HICLAW_AUTH_TOKEN_FILE)
+  .data/url, .data/manager-key              a local emulator's (npm start); else http://127.0.0.1:8787
+  EMULATOR_DATA_DIR                         where that .data is (default .data, in this directory)`;
 
 export function buildProgram(io: CliIo, ctx: CommandContext): Command {
   const program = new Command('orchestrator')
@@ -29,6 +29,8 @@ export function buildProgram(io: CliIo, ctx: CommandContext): Command {
     )
     .option('--json', 'print JSON for scripts instead of tables')
     .showHelpAfterError('(run with --help for usage)')
+    // Every subcommand's help lists --json, --url and --key-file too (they work anywhere on the line).
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}\n`)
     .exitOverride()
     .configureOutput({
