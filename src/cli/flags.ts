@@ -34,7 +34,8 @@ export function integer(option: string, value: string | undefined): number | und
 export function seconds(option: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new CliError(`${option} takes a positive number of seconds`, EXIT.usage);
+  if (!(n > 0) || !Number.isFinite(n))
+    throw new CliError(`${option} takes a positive number of seconds`, EXIT.usage);
   return n;
 }
 

@@ -7,8 +7,7 @@
 import { Command } from 'commander';
 import { registerMetaCommands } from './commands/meta';
 import { registerTeamCommands } from './commands/teams';
-import { registerWorkerActions } from './commands/worker-actions';
-import { registerWorkerReads } from './commands/workers';
+import { registerWorkerCommands } from './commands/workers';
 import type { CommandContext } from './context';
 import { EXIT_CODES_HELP } from './exit';
 import type { CliIo } from './io';
@@ -38,11 +37,7 @@ export function buildProgram(io: CliIo, ctx: CommandContext): Command {
       writeErr: (text) => io.stderr.write(text),
     });
 
-  const workers = program
-    .command('workers')
-    .description('workers: list, read, create, wake, sleep, update, delete');
-  registerWorkerReads(workers, ctx);
-  registerWorkerActions(workers, ctx);
+  registerWorkerCommands(program, ctx);
   registerTeamCommands(program, ctx);
   registerMetaCommands(program, ctx);
 

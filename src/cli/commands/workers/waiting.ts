@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { type OrchestratorClient, type Worker, waitUntilReady } from '../../client';
-import { CliError, EXIT } from '../exit';
-import type { CliIo } from '../io';
-import { elapsedSince, startProgress } from '../render/progress';
+import { type OrchestratorClient, type Worker, waitUntilReady } from '../../../client';
+import { CliError, EXIT } from '../../exit';
+import type { CliIo } from '../../io';
+import { elapsedSince, startProgress } from '../../render/progress';
 
 /** A cold start pulls an image and boots a container; five minutes covers a slow pull without hiding a hang. */
 export const DEFAULT_WAIT_SECONDS = 300;

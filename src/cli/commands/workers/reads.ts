@@ -4,11 +4,11 @@
  * @module
  */
 import type { Command } from 'commander';
-import { type ListWorkersQuery, type OrchestratorClient, unwrap, type Worker } from '../../client';
-import type { CommandContext } from '../context';
-import { collect, defined, integer, seconds } from '../flags';
-import { eventsTable, workerDetails, workersTable } from '../render/worker';
-import { watch } from '../watch';
+import { type ListWorkersQuery, type OrchestratorClient, unwrap, type Worker } from '../../../client';
+import type { CommandContext } from '../../context';
+import { collect, defined, integer, seconds } from '../../flags';
+import { eventsTable, workerDetails, workersTable } from '../../render/worker';
+import { watch } from '../../watch';
 
 /** The API's largest page; `--limit` caps the total across pages. */
 const PAGE = 1000;
@@ -42,7 +42,7 @@ interface ListOptions {
   interval?: string;
 }
 
-export function registerWorkerReads(workers: Command, ctx: CommandContext): void {
+export function registerReads(workers: Command, ctx: CommandContext): void {
   workers
     .command('list')
     .alias('ls')
