@@ -45,6 +45,6 @@ export function unwrap<Data>(result: FetchResult<Data>): Data {
   const { response } = result;
   if (!response.ok)
     throw new OrchestratorApiError(response.status, result.error, response.headers.get('retry-after'));
-  // A 204 has no body; openapi-fetch gives `{}` for it, which is what the caller gets.
+  // A 204 has no body: the caller gets undefined, which is what the generated types say for it.
   return result.data as Data;
 }
