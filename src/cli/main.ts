@@ -31,8 +31,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         ? EXIT.ok
         : EXIT.usage;
     }
-    io.stderr.write(`error: ${describe(error, ctx)}\n`);
-    return exitCodeOf(error);
+    const code = exitCodeOf(error);
+    // An interrupted wait has said so on its progress line already.
+    if (code !== EXIT.interrupted) io.stderr.write(`error: ${describe(error, ctx)}\n`);
+    return code;
   }
 }
 
