@@ -24,6 +24,7 @@ import { registerEventsRoute } from './routes/events';
 import { registerIntentRoutes } from './routes/intents';
 import { registerLogsRoute } from './routes/logs';
 import { registerMetaRoutes } from './routes/meta';
+import { registerMetricsRoute } from './routes/metrics';
 import { registerReadinessRoutes } from './routes/readiness';
 import { registerRotateKeyRoute } from './routes/rotate-key';
 import { registerTeamRoutes } from './routes/teams';
@@ -70,6 +71,8 @@ export function createApp(options: AppOptions) {
     registerReadinessRoutes(routes, service);
     registerTeamRoutes(routes, service);
     registerHiclawV1Routes(routes, service, API_VERSION);
+    // Metrics read worker state: they belong with the lifecycle routes, on its function.
+    registerMetricsRoute(routes, service);
   }
   if (groups.has('extra')) options.extend?.(routes, service);
   if (groups.has('meta')) registerMetaRoutes(routes, service, API_VERSION);
