@@ -21,6 +21,7 @@ import { registerActivityRoute } from './routes/activity';
 import { registerDeleteWorkerRoute } from './routes/delete-worker';
 import { registerEnsureReadyRoute } from './routes/ensure-ready';
 import { registerEventsRoute } from './routes/events';
+import { registerFleetPageRoutes } from './routes/fleet-page';
 import { registerIntentRoutes } from './routes/intents';
 import { registerLogsRoute } from './routes/logs';
 import { registerMetaRoutes } from './routes/meta';
@@ -71,7 +72,8 @@ export function createApp(options: AppOptions) {
     registerReadinessRoutes(routes, service);
     registerTeamRoutes(routes, service);
     registerHiclawV1Routes(routes, service, API_VERSION);
-    // Metrics read worker state: they belong with the lifecycle routes, on its function.
+    // The fleet page and metrics read worker state: they belong with the lifecycle routes, on its function.
+    registerFleetPageRoutes(routes);
     registerMetricsRoute(routes, service);
   }
   if (groups.has('extra')) options.extend?.(routes, service);
