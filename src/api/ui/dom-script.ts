@@ -35,6 +35,7 @@ function relative(iso) {
   if (!iso) return '—';
   var seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
   var abs = Math.abs(seconds);
+  if (abs < 2) return 'now';
   var text = abs < 60 ? abs + ' s' : abs < 3600 ? Math.round(abs / 60) + ' min' :
     abs < 172800 ? Math.round(abs / 3600) + ' h' : Math.round(abs / 86400) + ' d';
   return seconds < 0 ? text + ' ago' : 'in ' + text;

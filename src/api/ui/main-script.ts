@@ -7,7 +7,7 @@
  */
 export const MAIN_SCRIPT = `
 var REFRESH_MS = 3000;
-var state = { workers: [], selected: null, shownDetail: '', busy: false };
+var state = { workers: [], selected: null, shownDetail: '', busy: false, again: false };
 
 function setStatus(text, isError) {
   var line = byId('status');
@@ -32,8 +32,11 @@ function failed(error) {
 }
 
 function refresh() {
-  if (!keyStore.get() || state.busy) return Promise.resolve();
+  if (!keyStore.get()) return Promise.resolve();
+  // One refresh at a time; one asked for meanwhile (a filter changed, an action ended) runs right after it.
+  if (state.busy) { state.again = true; return Promise.resolve(); }
   state.busy = true;
+  state.again = false;
   var listing = Api.listWorkers(readFilters()).then(function (page) {
     state.workers = page.workers;
     renderTable(state.workers, state.selected, openWorker);
@@ -47,7 +50,10 @@ function refresh() {
     throw error;
   }).then(function (text) { replaceChildren(byId('latency-chart'), [latencyChart(text)]); });
   // The detail reads the fresh listing, so it waits for it.
-  return Promise.all([listing.then(refreshDetail), metrics]).then(null, failed).then(function () { state.busy = false; });
+  return Promise.all([listing.then(refreshDetail), metrics]).then(null, failed).then(function () {
+    state.busy = false;
+    if (state.again) return refresh();
+  });
 }
 
 function refreshDetail() {

@@ -34,7 +34,8 @@ tr.selected td{background:#eef5fc}
 .phase-sleeping,.phase-stopping{background:#5b6b8c}.phase-failed,.phase-lost{background:var(--danger)}.phase-deleting{background:#444}
 .phase-fill-ready{fill:#1b7f3b}.phase-fill-starting,.phase-fill-pending,.phase-fill-updating{fill:#a35d00}
 .phase-fill-sleeping,.phase-fill-stopping{fill:#5b6b8c}.phase-fill-failed,.phase-fill-lost{fill:#b3261e}.phase-fill-deleting{fill:#444}
-.layout{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}
+.layout{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem;align-items:start}
+td:first-child,td:nth-child(2){white-space:nowrap}
 .layout.with-detail{grid-template-columns:minmax(0,3fr) minmax(300px,2fr)}
 #detail{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.8rem 1rem}
 #detail header{display:flex;justify-content:space-between;align-items:center}#detail h2{margin:0;font-size:1.1rem}
