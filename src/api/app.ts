@@ -21,9 +21,11 @@ import { registerActivityRoute } from './routes/activity';
 import { registerDeleteWorkerRoute } from './routes/delete-worker';
 import { registerEnsureReadyRoute } from './routes/ensure-ready';
 import { registerEventsRoute } from './routes/events';
+import { registerFleetPageRoutes } from './routes/fleet-page';
 import { registerIntentRoutes } from './routes/intents';
 import { registerLogsRoute } from './routes/logs';
 import { registerMetaRoutes } from './routes/meta';
+import { registerMetricsRoute } from './routes/metrics';
 import { registerReadinessRoutes } from './routes/readiness';
 import { registerRotateKeyRoute } from './routes/rotate-key';
 import { registerTeamRoutes } from './routes/teams';
@@ -70,6 +72,9 @@ export function createApp(options: AppOptions) {
     registerReadinessRoutes(routes, service);
     registerTeamRoutes(routes, service);
     registerHiclawV1Routes(routes, service, API_VERSION);
+    // The fleet page and metrics read worker state: they belong with the lifecycle routes, on its function.
+    registerFleetPageRoutes(routes);
+    registerMetricsRoute(routes, service);
   }
   if (groups.has('extra')) options.extend?.(routes, service);
   if (groups.has('meta')) registerMetaRoutes(routes, service, API_VERSION);

@@ -63,6 +63,11 @@ export class WorkerRepository {
   /** What only the sweeper reads and writes (its lease, tombstones, the hint index). */
   readonly sweeper: SweeperStorage;
 
+  /** The same repository over another view of its store (a sweeper run counts its calls through a wrapper). */
+  over(store: ObjectStore): WorkerRepository {
+    return new WorkerRepository(store, this.deadlineOf);
+  }
+
   /** The names of the stored teams, in name order, at most `max` of them. */
   async listTeamNames(max: number): Promise<string[]> {
     const prefix = layout.teamsPrefix;

@@ -13,6 +13,7 @@ import type { LifecycleContext } from '../context';
 import { iso } from '../model';
 import type { Draft } from '../persistence';
 import { LOCK_MARGIN_MS, type SweeperSettings } from './settings';
+import { initialSweeperStats, type SweeperStats } from './stats';
 
 /** A backend resource seen without a matching record (store clock, epoch ms). */
 export interface OrphanMemo {
@@ -57,6 +58,8 @@ export interface SweeperState {
   inventory: InventoryState;
   /** Keyed `<backend>/<resource name>`. */
   orphans: Record<string, OrphanMemo>;
+  /** Runs and their store cost, read by `/metrics`. */
+  stats: SweeperStats;
 }
 
 interface LockBody {
@@ -71,6 +74,7 @@ export const initialSweeperState = (): SweeperState => ({
   scan: { active: false, seen: 0 },
   inventory: { pass: 0, active: false, backend_index: 0, lost_candidates: [], unlisted: [] },
   orphans: {},
+  stats: initialSweeperStats(),
 });
 
 export interface SweeperLease {
@@ -126,5 +130,6 @@ function normalise(state: Partial<SweeperState> | undefined): SweeperState {
     scan: { ...initial.scan, ...state?.scan },
     inventory: { ...initial.inventory, ...state?.inventory },
     orphans: { ...state?.orphans },
+    stats: { ...initial.stats, ...state?.stats },
   };
 }

@@ -46,7 +46,7 @@ export interface SweepReport {
   errors: number;
   /** The first few errors, one line each (messages carry names, never env values or keys). */
   problems: string[];
-  /** Store operations of the run, when the store counts them (the memory store does). */
+  /** Store operations of the run (counted through a wrapper of the run's own, on every store). */
   store_ops?: number;
 }
 

@@ -14,9 +14,9 @@
  * @module
  */
 
-import type { ObjectStore } from '../../store/port';
 import type { LifecycleContext } from '../context';
 import { iso } from '../model';
+import { countOperations } from '../persistence';
 import { checkSilentWorkers } from './beats';
 import { processDueHints } from './due';
 import { withBackendLimit } from './gate';
@@ -25,6 +25,7 @@ import { reconcileSlice } from './reconcile';
 import { emptyReport, type SweepReport, SweepRun } from './run';
 import { scanSlice } from './scan';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';
+import { withRun } from './stats';
 
 export type { SweepReport } from './run';
 export { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';
@@ -38,15 +39,16 @@ export interface SweepOptions {
 /** Due hints may use this share of the budget, so silent workers, the scan and the reconcile always get a turn. */
 const DUE_SHARE = 0.6;
 
-export async function runSweep(ctx: LifecycleContext, options: SweepOptions = {}): Promise<SweepReport> {
+export async function runSweep(outer: LifecycleContext, options: SweepOptions = {}): Promise<SweepReport> {
   const settings: SweeperSettings = { ...DEFAULT_SWEEPER_SETTINGS, ...options.settings };
+  // Every store call of this run goes through one counter, on every store: the cost is reported and persisted.
+  const store = countOperations(outer.repo.store);
+  const ctx: LifecycleContext = { ...outer, repo: outer.repo.over(store) };
   const startedAt = ctx.clock.now();
-  const opsBefore = countOperations(ctx.repo.store);
   const report = emptyReport(iso(startedAt));
   const finish = () => {
     report.finished_at = iso(ctx.clock.now());
-    const opsAfter = countOperations(ctx.repo.store);
-    if (opsBefore !== undefined && opsAfter !== undefined) report.store_ops = opsAfter - opsBefore;
+    report.store_ops = store.operations();
     return report;
   };
 
@@ -81,6 +83,8 @@ export async function runSweep(ctx: LifecycleContext, options: SweepOptions = {}
       }
     }
   } finally {
+    report.finished_at = iso(ctx.clock.now());
+    run.state.stats = withRun(run.state.stats, report, store.operations());
     const released = await lease.release(run.state).catch((error) => {
       run.fail('lease', 'release', error);
       return false;
@@ -91,10 +95,4 @@ export async function runSweep(ctx: LifecycleContext, options: SweepOptions = {}
   const result = finish();
   ctx.log.info('sweep finished', { ...result, problems: result.problems.length });
   return result;
-}
-
-/** The memory store counts its operations; other stores do not, and the report then omits `store_ops`. */
-function countOperations(store: ObjectStore): number | undefined {
-  const counted = store as ObjectStore & { operations?: () => number | undefined };
-  return typeof counted.operations === 'function' ? counted.operations() : undefined;
 }
