@@ -4,6 +4,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { nextAction } from '../../../src/lifecycle/model/policy';
+import { layout } from '../../../src/lifecycle/persistence/layout';
+import { orphanSecretGraceMs } from '../../../src/lifecycle/sweeper/settings';
 import type { Violation } from '../history';
 import { TEAM, type World } from '../world';
 import type { Snapshot } from './snapshot';
@@ -15,8 +17,6 @@ const OVERDUE_HINT_SLACK_MS = 16 * 60_000;
  * minute is tolerated here (and reported separately); a re-drive delayed by a backoff of minutes is not.
  */
 const LEASE_HINT_SLACK_MS = 60_000;
-/** A secret may exist before its record (create writes it first) or after it (clean-up follows): this long. */
-export const SECRET_GRACE_MS = 10 * 60_000;
 
 /**
  * Two running resources of one worker incarnation mean two agents doing the same work, billing twice, and one of
@@ -110,27 +110,44 @@ export function hintCoversDeadline(s: Snapshot, world: World): Violation[] {
 }
 
 /**
- * Env values are secrets: one whose record is gone (or never came) is a leaked credential nothing will ever
- * clean, because every clean-up starts from a record.
+ * Env values are secrets: one whose record is gone (or never came) is a leaked credential, and only the sweeper's
+ * full scan can find it (every other clean-up starts from a record). A create writes the values before its
+ * record, so a secret without one may be a create still at work until that create's function timeout: the scan
+ * leaves it alone for `orphanSecretGraceMs` (15 min) after it was written or orphaned — from then on it is
+ * "removable".
+ *
+ * The bound is therefore stated against the sweeper, not the wall clock: while the run goes on, the simulator
+ * fires the sweeper as a random actor (often killed, sometimes not for an hour of virtual time), so a secret is
+ * a violation once a complete full-scan pass that started after it became removable has finished and left it.
+ * At quiescence the sweeper runs on schedule, and the plain time bound applies: removable, plus two full-scan
+ * intervals (a pass starts at most once per interval) and two runs.
  */
 export class SecretHasRecord {
   private readonly orphanedSince = new Map<string, number>();
 
-  check(s: Snapshot): Violation[] {
+  check(s: Snapshot, world: World, atQuiescence = false): Violation[] {
     const out: Violation[] = [];
     const seen = new Set<string>();
+    const grace = orphanSecretGraceMs(world.settings.functionTimeoutSeconds);
+    const lastPass = world.bucket.json<{ state?: { scan?: { last_pass_started_at?: number } } }>(
+      'locks/sweeper',
+    )?.state?.scan?.last_pass_started_at;
+    const quiescenceBound = 2 * world.sweeper.fullScanIntervalSeconds * 1000 + 2 * 60_000;
     for (const key of s.keys) {
-      const match = /^secrets\/([a-z0-9-]+)\/([^/]+)\.json$/.exec(key);
-      if (!match) continue;
-      const [, name, uid] = match;
-      if (s.stored.get(name!)?.uid === uid) continue;
+      const parsed = layout.parseSecrets(key);
+      if (!parsed) continue;
+      const { name, uid } = parsed;
+      if (s.stored.get(name)?.uid === uid) continue;
       seen.add(key);
       const since = this.orphanedSince.get(key) ?? s.now;
       this.orphanedSince.set(key, since);
-      if (s.now - since > SECRET_GRACE_MS)
+      const removableAt = Math.max(since, world.bucket.lastModified(key)! + grace);
+      const missedByPass = lastPass !== undefined && lastPass >= removableAt;
+      const late = atQuiescence && s.now - removableAt > quiescenceBound;
+      if (missedByPass || late)
         out.push({
           invariant: 'secret_has_record',
-          message: `${key} has had no record of its incarnation for ${(s.now - since) / 1000}s`,
+          message: `${key} has had no record of its incarnation for ${(s.now - since) / 1000}s${missedByPass ? `, and a full scan that started ${(lastPass - removableAt) / 1000}s after it became removable left it` : ''}`,
         });
     }
     for (const key of [...this.orphanedSince.keys()]) if (!seen.has(key)) this.orphanedSince.delete(key);
