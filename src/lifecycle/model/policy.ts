@@ -84,6 +84,8 @@ export function nextAction(
   if (record.op) candidates.push({ kind: 'redrive', at: Date.parse(record.op.expires_at) });
   const retryAt = ms(record.next_check_at);
   if (retryAt !== undefined) candidates.push({ kind: 'retry', at: retryAt });
+  const stopCheckAt = record.phase === 'failed' ? ms(record.stop_check_at) : undefined;
+  if (stopCheckAt !== undefined) candidates.push({ kind: 'check', at: stopCheckAt });
   if (TRANSITIONAL_PHASES.has(record.phase)) {
     candidates.push({
       kind: 'fail',

@@ -13,7 +13,15 @@
 import type { Beat, WorkerRecord } from '../model';
 import { isWorker } from '../model';
 import { layout } from '../persistence';
-import { dropStaleLease, expireWorker, failWedged, redrive, sleepIdle, sleepProtected } from './actions';
+import {
+  dropStaleLease,
+  expireWorker,
+  failWedged,
+  redrive,
+  sleepIdle,
+  sleepProtected,
+  stopFailed,
+} from './actions';
 import { hintTime, verdictFor } from './policies';
 import { runBounded, type SweepRun } from './run';
 import { MIN_HINT_BACKOFF_MS, READ_CONCURRENCY } from './settings';
@@ -96,6 +104,8 @@ async function act(run: SweepRun, record: WorkerRecord): Promise<{ attempted: bo
       return acted(failWedged(run, record));
     case 'redrive':
       return acted(redrive(run, record));
+    case 'stop_failed':
+      return acted(stopFailed(run, record));
     case 'release':
       return acted(dropStaleLease(run, record));
     case 'idle':

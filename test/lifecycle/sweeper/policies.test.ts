@@ -3,7 +3,7 @@
  * runs the real sweeper over the real lifecycle (memory store, fake backend, manual clock).
  */
 import { describe, expect, it } from 'vitest';
-import { BackendError } from '../../../src/errors';
+import { BackendError, BackendUnavailableError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { isWorker } from '../../../src/lifecycle/model/record';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
@@ -176,5 +176,49 @@ describe('sweeper policies', () => {
     expect(record).toMatchObject({ attempts: 6, last_transition: { to: 'failed', reason: 'backend_error' } });
     const stored = (await h.repo.read('w1'))?.value;
     expect(isWorker(stored) && stored.last_error).toContain('on fire');
+  });
+  it('a failed worker whose stop was lost is stopped by a later run, and then left alone', async () => {
+    // The bug: failing stopped the resource once, best effort; a lost stop left a failed worker running for good.
+    const h = makeHarness({ settings: { ...QUIET, wedgedAfterSeconds: 1800 } });
+    await h.service.create({ name: 'w1' }, MANAGER);
+    h.backend.behave('stop', { fail: new BackendError('connection reset'), times: 1 });
+    h.clock.advance(31 * MIN);
+    expect((await runSweep(h.ctx)).failed).toBe(1);
+    expect(resourceOf(h, 'w1')?.running).toBe(true);
+    const owed = await recordOf(h, 'w1');
+    expect(owed).toMatchObject({ phase: 'failed' });
+    expect(owed.stop_check_at).toBeDefined();
+    expect((await hintsOf(h, 'w1')).some((hint) => hint.atMs <= Date.parse(owed.stop_check_at!))).toBe(true);
+
+    h.clock.set(Date.parse(owed.stop_check_at!) + 1000);
+    await runSweep(h.ctx);
+
+    expect(resourceOf(h, 'w1')?.running).toBe(false);
+    const settled = await recordOf(h, 'w1');
+    expect(settled).toMatchObject({ phase: 'failed' });
+    expect(settled.stop_check_at).toBeUndefined();
+    expect(settled.op).toBeUndefined();
+    const workerCalls = () => h.backend.calls.filter((c) => c.step !== 'list').length;
+    const before = workerCalls();
+    h.clock.advance(60 * MIN);
+    await runSweep(h.ctx);
+    expect(workerCalls()).toBe(before);
+  });
+
+  it('a failed worker whose create landed with its answer lost is found by its derived name and stopped', async () => {
+    // No backend_ref was ever recorded, so the best-effort stop of the failing driver had nothing to stop.
+    const h = makeHarness({ settings: { ...QUIET, maxAttempts: 1 } });
+    h.backend.behave('create', { failAfterApplying: new BackendUnavailableError('timed out'), times: 1 });
+    await h.service.create({ name: 'w1' }, MANAGER).catch(() => undefined);
+    const failed = await recordOf(h, 'w1');
+    expect(failed).toMatchObject({ phase: 'failed' });
+    expect(failed.backend_ref).toBeUndefined();
+    expect(resourceOf(h, 'w1')?.running).toBe(true);
+
+    h.clock.advance(MIN);
+    await runSweep(h.ctx);
+
+    expect(resourceOf(h, 'w1')?.running).toBe(false);
+    expect((await recordOf(h, 'w1')).stop_check_at).toBeUndefined();
   });
 });
