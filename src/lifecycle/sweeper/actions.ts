@@ -13,8 +13,8 @@ import type { Beat, Phase, WorkerRecord } from '../model';
 import {
   isAwake,
   isLeaseLive,
-  isWorker,
   iso,
+  isWorker,
   resourceNameOf,
   retryBackoffMs,
   SWEEPER,
