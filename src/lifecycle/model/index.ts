@@ -28,6 +28,7 @@ export {
   nextAction,
 } from './policy';
 export {
+  AWAKE_PHASES,
   type BackendRefRecord,
   type Beat,
   HICLAW_STATUSES,
