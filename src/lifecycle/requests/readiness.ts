@@ -76,7 +76,10 @@ export async function reportReady(
       now,
     );
   });
-  if (accepted && isWorker(written.value)) await writeBeat(ctx, written.value, report, now, null);
+  // The new boot's first beat carries the incarnation's busy clock: an instance the driver replaced (an update,
+  // a restart) while it reported busy was busy until about now, and the idle clock must not go back before that.
+  if (accepted && isWorker(written.value))
+    await writeBeat(ctx, written.value, report, now, await ctx.repo.readBeat(record.name));
 }
 
 /**

@@ -65,6 +65,25 @@ describe('sweeper policies', () => {
     expect((await runSweep(h.ctx)).slept).toBe(1);
   });
 
+  it('does not sleep a worker for idleness right after a restart replaced the instance that reported busy', async () => {
+    // The bug: the new boot's ready report wrote a fresh beat without the previous boot's busy_at, so the idle
+    // clock went back to the last activity: a worker busy a minute ago was slept as idle after an update.
+    const h = makeHarness({ settings: QUIET });
+    const ready = await createReady(h, { name: 'w1', idle_timeout_seconds: 240 });
+    h.clock.advance(200_000);
+    await h.service.report(ready, { busy: true });
+    await h.service.update('w1', { image: 'img:2' }, MANAGER);
+    await h.service.report(await recordOf(h, 'w1'), { busy: false });
+    expect((await recordOf(h, 'w1')).phase).toBe('ready');
+
+    h.clock.advance(60_000);
+    expect((await runSweep(h.ctx)).slept).toBe(0);
+    expect((await recordOf(h, 'w1')).desired).toBe('running');
+    // Its idle clock runs from the replacement (when the busy instance stopped), so it does sleep later.
+    h.clock.advance(200_000);
+    expect((await runSweep(h.ctx)).slept).toBe(1);
+  });
+
   it('never sleeps a worker whose idle_timeout_seconds is 0', async () => {
     const h = makeHarness({ settings: QUIET });
     await createReady(h, { name: 'w1', idle_timeout_seconds: 0 });
