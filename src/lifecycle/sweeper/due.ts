@@ -11,7 +11,7 @@
  */
 
 import type { Beat, WorkerRecord } from '../model';
-import { isWorker } from '../model';
+import { CLOCK_SKEW_MARGIN_MS, isWorker } from '../model';
 import { layout } from '../persistence';
 import {
   dropStaleLease,
@@ -28,6 +28,10 @@ import { MIN_HINT_BACKOFF_MS, READ_CONCURRENCY } from './settings';
 
 const HINT_PAGE = 1000;
 
+/** How long a create may still write its record after filing its hint: its lease (function timeout + skew). */
+const createInFlightMs = (run: SweepRun) =>
+  run.ctx.settings.functionTimeoutSeconds * 1000 + CLOCK_SKEW_MARGIN_MS;
+
 export async function processDueHints(run: SweepRun, until: number): Promise<void> {
   const horizon = run.now() + run.settings.lookaheadMs;
   // One worker is handled once per run; a second hint of it waits for the next run.
@@ -39,11 +43,11 @@ export async function processDueHints(run: SweepRun, until: number): Promise<voi
       limit: HINT_PAGE,
       ...(startAfter ? { startAfter } : {}),
     });
-    const keys = page.keys.map((k) => k.key);
+    const keys = page.keys;
     const started = await runBounded(
       keys,
       READ_CONCURRENCY,
-      (key) => processHint(run, key, handled),
+      ({ key, lastModified }) => processHint(run, key, lastModified, handled),
       () => run.hasTime(until),
     );
     if (started < keys.length) {
@@ -55,7 +59,12 @@ export async function processDueHints(run: SweepRun, until: number): Promise<voi
   }
 }
 
-async function processHint(run: SweepRun, key: string, handled: Set<string>): Promise<void> {
+async function processHint(
+  run: SweepRun,
+  key: string,
+  lastModified: number,
+  handled: Set<string>,
+): Promise<void> {
   const { repo } = run.ctx;
   const parsed = layout.parseHint(key);
   if (!parsed) {
@@ -69,6 +78,9 @@ async function processHint(run: SweepRun, key: string, handled: Set<string>): Pr
     const read = await repo.read(parsed.name);
     const record = read?.value;
     if (!isWorker(record)) {
+      // A create files its hint before its record (over nothing or a tombstone): a hint this young may belong to
+      // a create still at work, whose record has not landed yet. It stays until no create can be (its lease).
+      if (lastModified > run.storeNow - createInFlightMs(run)) return;
       await repo.deleteHint(key);
       run.report.hints_removed++;
       return;

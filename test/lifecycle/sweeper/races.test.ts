@@ -231,4 +231,35 @@ describe('sweeper races', () => {
     expect(report.events_repaired).toBe(1);
     expect(await h.repo.hasEventFor(record)).toBe(true);
   });
+
+  it('keeps the hint a create filed before its record when the sweeper reads the name before that record lands', async () => {
+    // The bug: a hint whose record was absent was deleted at once. A create files its hint (at its lease's
+    // expiry) before its record; a sweeper in between deleted it, and when that create then died, nothing was
+    // due for its worker until the full scan's repair.
+    const { h, hooked } = hookedHarness();
+    let stage: 'before' | 'writing' | 'dead' = 'before';
+    hooked.hook = async (op, key) => {
+      if (stage === 'dead') throw new Error('function killed');
+      if (stage === 'writing') {
+        stage = 'dead';
+        throw new Error('function killed');
+      }
+      if (op !== 'put' || key !== layout.worker('w1')) return;
+      stage = 'writing';
+      // The create's record write is slow: its hint, due at the lease's expiry, comes within the lookahead.
+      h.clock.advance(70_000);
+      const saved = hooked.hook;
+      hooked.hook = undefined;
+      await runSweep(sibling(h, 'sweeper'));
+      hooked.hook = saved;
+    };
+
+    await h.service.create({ name: 'w1' }, MANAGER).catch(() => undefined);
+    hooked.hook = undefined;
+
+    expect(stage).toBe('dead');
+    const record = await recordOf(h, 'w1');
+    const leaseEnd = Date.parse(record.op!.expires_at);
+    expect((await hintsOf(h, 'w1')).some((hint) => hint.atMs <= leaseEnd)).toBe(true);
+  });
 });
