@@ -91,6 +91,9 @@ async function processHint(
     await refile(run, key, parsed.atMs, isWorker(latest) ? latest : null, beat);
   } catch (error) {
     run.fail('due', parsed.name, error);
+    // A hint listed early (the lookahead) pins nothing yet, and moving it would put it past the deadline it
+    // stands for (a lease's expiry, say): it stays, for the next run.
+    if (parsed.atMs > run.now()) return;
     // Still move it forward, so this worker does not pin the head; if even that fails, the hint stays.
     try {
       await repo.putHint(run.now() + MIN_HINT_BACKOFF_MS, parsed.name);

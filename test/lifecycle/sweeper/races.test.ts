@@ -262,4 +262,24 @@ describe('sweeper races', () => {
     const leaseEnd = Date.parse(record.op!.expires_at);
     expect((await hintsOf(h, 'w1')).some((hint) => hint.atMs <= leaseEnd)).toBe(true);
   });
+
+  it('leaves a hint listed ahead of its time where it is when reading its record fails', async () => {
+    // The bug: a failed hint was moved a minute past now to keep the head free, even when it was only listed
+    // early (the lookahead) and stood for a deadline before that minute: the worker was then looked at late.
+    const { h, hooked } = hookedHarness();
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 240 });
+    const deadline = Date.parse((await recordOf(h, 'w1')).created_at) + 240_000;
+    h.clock.set(deadline - 20_000);
+    await runSweep(h.ctx);
+    let failures = 0;
+    hooked.hook = (op, key) => {
+      if (op === 'get' && key === layout.worker('w1') && failures++ === 0) throw new Error('503 SlowDown');
+    };
+
+    const report = await runSweep(h.ctx);
+
+    expect(failures).toBeGreaterThan(0);
+    expect(report.errors).toBe(1);
+    expect((await hintsOf(h, 'w1')).some((hint) => hint.atMs <= deadline)).toBe(true);
+  });
 });
