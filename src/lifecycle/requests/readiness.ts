@@ -17,6 +17,7 @@ import {
   type Actor,
   actorLabel,
   BOOT_SKEW_MS,
+  idleDeadline,
   isExpired,
   isLeaseLive,
   iso,
@@ -139,13 +140,20 @@ async function writeBeat(
   // A worker that was busy at its previous report was busy until about now: turning idle starts the idle clock
   // here, not at the last time the busy beat happened to be rewritten.
   const previousBusyAt = own?.busy ? iso(now) : own?.busy_at;
-  await ctx.repo.writeBeat(record.name, {
+  const beat: Beat = {
     at: iso(now),
     uid: record.uid,
     ...(report.instance_id ? { instance_id: report.instance_id } : {}),
     busy,
     ...(busy ? { busy_at: iso(now) } : previousBusyAt ? { busy_at: previousBusyAt } : {}),
-  });
+  };
+  // A busy beat holds the idle sleep off until it goes stale, and the sweeper files its next hint that late;
+  // turning idle ends that at once, so the earlier idle deadline gets its hint first (hint before the write).
+  if (own?.busy && !busy) {
+    const at = idleDeadline(record, beat, ctx.settings);
+    if (at !== undefined) await ctx.repo.putHint(at, record.name, record.write_id);
+  }
+  await ctx.repo.writeBeat(record.name, beat);
 }
 
 export interface EnsureReadyResult {

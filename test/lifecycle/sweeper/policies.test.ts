@@ -84,6 +84,27 @@ describe('sweeper policies', () => {
     expect((await runSweep(h.ctx)).slept).toBe(1);
   });
 
+  it('sleeps a worker on time once it turns idle, though the sweeper had put its next look past a busy beat', async () => {
+    // The bug: the sweeper re-files an idle worker's hint for when its busy beat goes stale (minutes later); a
+    // heartbeat turning idle moved the idle deadline earlier but filed no hint, so the sleep came late.
+    const h = makeHarness({ settings: QUIET });
+    const ready = await createReady(h, { name: 'w1', idle_timeout_seconds: 240 });
+    const t0 = h.clock.now();
+    h.clock.set(t0 + 60_000);
+    await h.service.report(ready, { busy: true });
+    h.clock.set(t0 + 250_000);
+    expect((await runSweep(h.ctx)).slept).toBe(0);
+    const lookedAt = Math.min(...(await hintsOf(h, 'w1')).map((hint) => hint.atMs));
+    expect(lookedAt).toBeGreaterThan(t0 + 540_000);
+
+    h.clock.set(t0 + 300_000);
+    await h.service.report(ready, { busy: false });
+    h.clock.set(t0 + 530_000);
+    expect((await runSweep(h.ctx)).slept).toBe(0);
+    h.clock.set(t0 + 541_000);
+    expect((await runSweep(h.ctx)).slept).toBe(1);
+  });
+
   it('never sleeps a worker whose idle_timeout_seconds is 0', async () => {
     const h = makeHarness({ settings: QUIET });
     await createReady(h, { name: 'w1', idle_timeout_seconds: 0 });

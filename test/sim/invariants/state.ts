@@ -4,6 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { nextAction } from '../../../src/lifecycle/model/policy';
+import type { Beat } from '../../../src/lifecycle/model/record';
 import { layout } from '../../../src/lifecycle/persistence/layout';
 import { orphanSecretGraceMs } from '../../../src/lifecycle/sweeper/settings';
 import type { Violation } from '../history';
@@ -83,7 +84,10 @@ export function hintCoversDeadline(s: Snapshot, world: World): Violation[] {
   const out: Violation[] = [];
   for (const w of s.workers) {
     const have = s.earliestHint.get(w.name);
-    const deadline = nextAction(w, world.settings)?.at;
+    // The deadline the sweeper can act on: a busy beat of this incarnation holds the idle sleep off (DESIGN §5),
+    // and the sweeper files its hint that late; a beat that ends it (turning idle) files its own.
+    const beat = world.bucket.json<Beat>(layout.beat(w.name));
+    const deadline = nextAction(w, world.settings, beat?.uid === w.uid ? beat : null)?.at;
     if (deadline !== undefined) {
       const covered =
         have !== undefined &&
