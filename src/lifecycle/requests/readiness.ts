@@ -45,17 +45,7 @@ export async function reportReady(
     );
   }
   if (record.phase === 'ready') {
-    if (
-      report.instance_id &&
-      record.boot.instance_id &&
-      !sameInstance(report.instance_id, record.boot.instance_id)
-    ) {
-      throw new ConflictError(
-        'this report comes from an instance that is not the current boot',
-        'stale_instance',
-      );
-    }
-    await writeBeatIfDue(ctx, record, report, now);
+    await heartbeat(ctx, record, report, now);
     return;
   }
   const instanceId = await currentBootInstance(ctx, record, report);
@@ -77,10 +67,43 @@ export async function reportReady(
       now,
     );
   });
-  // The new boot's first beat carries the incarnation's busy clock: an instance the driver replaced (an update,
-  // a restart) while it reported busy was busy until about now, and the idle clock must not go back before that.
-  if (accepted && isWorker(written.value))
-    await writeBeat(ctx, written.value, report, now, await ctx.repo.readBeat(record.name));
+  const current = written.value;
+  if (accepted && isWorker(current)) {
+    // The new boot's first beat carries the incarnation's busy clock: an instance the driver replaced (an update,
+    // a restart) while it reported busy was busy until about now, and the idle clock must not go back before that.
+    await writeBeat(ctx, current, report, now, await ctx.repo.readBeat(record.name));
+    return;
+  }
+  // Another report of this boot made it ready first: this one is a heartbeat of it, and its `busy` must count
+  // (answering 200 without a beat dropped it, and the worker could be slept as idle mid-work).
+  if (
+    isWorker(current) &&
+    current.uid === record.uid &&
+    current.key_hash === record.key_hash &&
+    current.phase === 'ready'
+  ) {
+    await heartbeat(ctx, current, report, now);
+    return;
+  }
+  throw new ConflictError(
+    `worker ${record.name} changed while this report was handled; report again`,
+    'invalid_phase',
+  );
+}
+
+/** A report while ready: from the bound instance only, and written to `beats/` when due. */
+async function heartbeat(ctx: LifecycleContext, record: WorkerRecord, report: ReportInput, now: number) {
+  if (
+    report.instance_id &&
+    record.boot.instance_id &&
+    !sameInstance(report.instance_id, record.boot.instance_id)
+  ) {
+    throw new ConflictError(
+      'this report comes from an instance that is not the current boot',
+      'stale_instance',
+    );
+  }
+  await writeBeatIfDue(ctx, record, report, now);
 }
 
 /**
