@@ -339,8 +339,27 @@ export class WorkerRepository {
     return (await readJson<Beat>(this.store, layout.beat(name)))?.value ?? null;
   }
 
-  async writeBeat(name: string, beat: Beat): Promise<void> {
-    await this.store.put(layout.beat(name), JSON.stringify(beat));
+  /** The beat with its etag, for a write conditional on what was read. */
+  readBeatVersioned(name: string): Promise<Read<Beat> | null> {
+    return readJson<Beat>(this.store, layout.beat(name));
+  }
+
+  /**
+   * Writes the beat only over the version read (`etag`), or only where there was none (`null`): `false` when
+   * another report wrote first.
+   */
+  async writeBeat(name: string, beat: Beat, etag: string | null): Promise<boolean> {
+    try {
+      await this.store.put(
+        layout.beat(name),
+        JSON.stringify(beat),
+        etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag },
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) return false;
+      throw error;
+    }
   }
 
   /**

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
-import { makeHarness, recordOf } from '../../support/lifecycle-harness';
+import { layout } from '../../../src/lifecycle/persistence/layout';
+import { createReady, HookedStore, makeHarness, recordOf } from '../../support/lifecycle-harness';
 
 describe('readiness reports', () => {
   it('a busy report that finds its boot already made ready by another report is written as a busy beat', async () => {
@@ -32,5 +33,30 @@ describe('readiness reports', () => {
     const outcome = await h.service.report(starting, { busy: true }).catch((error: unknown) => error);
 
     expect(outcome).toBeInstanceOf(ConflictError);
+  });
+
+  it('a report that reaches the store after a newer one does not overwrite its beat', async () => {
+    // The bug: a report stalled on its way wrote its beat, with its own (older) time, over a busy beat written
+    // since: the worker looked idle from before its busy report and was slept mid-work.
+    let hooked: HookedStore | undefined;
+    const h = makeHarness({ wrapStore: (store) => (hooked = new HookedStore(store)) });
+    const ready = await createReady(h, { name: 'w1', idle_timeout_seconds: 240 });
+    h.clock.advance(301_000);
+    let armed = true;
+    hooked!.hook = async (op, key) => {
+      if (!armed || op !== 'get' || key !== layout.beat('w1')) return;
+      armed = false;
+      // The slow report is on its way; a busy report ten seconds later gets there first.
+      h.clock.advance(10_000);
+      await h.service.report(ready, { busy: true });
+    };
+
+    await h.service.report(ready, { busy: false });
+
+    expect(armed).toBe(false);
+    expect(await h.repo.readBeat('w1')).toMatchObject({
+      busy: true,
+      at: new Date(h.clock.now()).toISOString(),
+    });
   });
 });
