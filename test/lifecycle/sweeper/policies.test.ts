@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { BackendError, BackendUnavailableError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { isWorker } from '../../../src/lifecycle/model/record';
+import { transition } from '../../../src/lifecycle/model/transitions';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
@@ -103,6 +104,30 @@ describe('sweeper policies', () => {
     expect((await runSweep(h.ctx)).slept).toBe(0);
     h.clock.set(t0 + 541_000);
     expect((await runSweep(h.ctx)).slept).toBe(1);
+  });
+
+  it('a failed worker that still carries a retry time is not looked at again and again', async () => {
+    // The bug: a drive of an intent that leaves a worker failed (a PATCH of a failed, sleeping worker) can leave
+    // next_check_at on it; that counted as a deadline the sweeper never acts on (failed is not re-driven), so
+    // its hint was re-filed a minute on, every run, forever.
+    const h = makeHarness({ settings: QUIET });
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 0 });
+    const now = h.clock.now();
+    await h.repo.mutate('w1', (current) =>
+      isWorker(current)
+        ? {
+            ...transition(current, 'failed', { reason: 'backend_error', actor: 'driver' }, now),
+            next_check_at: new Date(now + MIN).toISOString(),
+          }
+        : undefined,
+    );
+    h.clock.advance(2 * MIN);
+    await runSweep(h.ctx);
+    h.clock.advance(2 * MIN);
+    await runSweep(h.ctx);
+
+    expect(await hintsOf(h, 'w1')).toEqual([]);
+    expect((await recordOf(h, 'w1')).phase).toBe('failed');
   });
 
   it('never sleeps a worker whose idle_timeout_seconds is 0', async () => {
