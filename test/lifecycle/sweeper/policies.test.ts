@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { BackendError, BackendUnavailableError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { isWorker } from '../../../src/lifecycle/model/record';
-import { transition } from '../../../src/lifecycle/model/transitions';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
+import { transition } from '../../../src/lifecycle/model/transitions';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
   createReady,
