@@ -6,7 +6,6 @@ import { createHmac } from 'node:crypto';
 import { nextAction } from '../../../src/lifecycle/model/policy';
 import type { Beat } from '../../../src/lifecycle/model/record';
 import { layout } from '../../../src/lifecycle/persistence/layout';
-import { orphanSecretGraceMs } from '../../../src/lifecycle/sweeper/settings';
 import type { Violation } from '../history';
 import { TEAM, type World } from '../world';
 import type { Snapshot } from './snapshot';
@@ -117,7 +116,7 @@ export function hintCoversDeadline(s: Snapshot, world: World): Violation[] {
  * Env values are secrets: one whose record is gone (or never came) is a leaked credential, and only the sweeper's
  * full scan can find it (every other clean-up starts from a record). A create writes the values before its
  * record, so a secret without one may be a create still at work until that create's function timeout: the scan
- * leaves it alone for `orphanSecretGraceMs` (15 min) after it was written or orphaned — from then on it is
+ * leaves it alone for `ORPHAN_SECRET_GRACE_MS` (15 min) after it was written or orphaned — from then on it is
  * "removable".
  *
  * The bound is therefore stated against the sweeper, not the wall clock: while the run goes on, the simulator
@@ -127,6 +126,13 @@ export function hintCoversDeadline(s: Snapshot, world: World): Violation[] {
  * At quiescence the sweeper runs on schedule, and the plain time bound applies: removable, plus two full-scan
  * intervals (a pass starts at most once per interval) and two runs.
  */
+/**
+ * How long a secret may precede its record: longer than any create can still be at work (a 60 s function timeout
+ * plus the lease's 30 s margin, by far). The sweeper's own grace (`orphanSecretGraceMs`) is this for the
+ * simulator's settings; it is restated here so the invariant does not take its bound from the code it checks.
+ */
+const ORPHAN_SECRET_GRACE_MS = 15 * 60_000;
+
 export class SecretHasRecord {
   private readonly orphanedSince = new Map<string, number>();
   /** Start times of the complete passes seen to end after each orphan became removable. */
@@ -135,20 +141,19 @@ export class SecretHasRecord {
   check(s: Snapshot, world: World, atQuiescence = false): Violation[] {
     const out: Violation[] = [];
     const seen = new Set<string>();
-    const grace = orphanSecretGraceMs(world.settings.functionTimeoutSeconds);
     const lastPass = world.bucket.json<{ state?: { scan?: { last_pass_started_at?: number } } }>(
       'locks/sweeper',
     )?.state?.scan?.last_pass_started_at;
     const quiescenceBound = 2 * world.sweeper.fullScanIntervalSeconds * 1000 + 2 * 60_000;
     for (const key of s.keys) {
-      const parsed = layout.parseSecrets(key);
-      if (!parsed) continue;
-      const { name, uid } = parsed;
+      const match = /^secrets\/([a-z0-9-]+)\/([^/]+)\.json$/.exec(key);
+      if (!match) continue;
+      const [, name, uid] = match as unknown as [string, string, string];
       if (s.stored.get(name)?.uid === uid) continue;
       seen.add(key);
       const since = this.orphanedSince.get(key) ?? s.now;
       this.orphanedSince.set(key, since);
-      const removableAt = Math.max(since, world.bucket.lastModified(key)! + grace);
+      const removableAt = Math.max(since, world.bucket.lastModified(key)! + ORPHAN_SECRET_GRACE_MS);
       const passes = this.passesSince.get(key) ?? new Set<number>();
       if (lastPass !== undefined && lastPass >= removableAt) passes.add(lastPass);
       this.passesSince.set(key, passes);
