@@ -107,6 +107,14 @@ describe('found by longer runs, guarded by seed', () => {
     expect(await violationsOf(251, { invariants: ['hint_covers_deadline'] })).toEqual([]);
   });
 
+  it('a create whose record write landed unanswered keeps the env values of its own incarnation (test/lifecycle/requests/create.test.ts)', async () => {
+    expect(await violationsOf(3364, { invariants: ['spec_has_secrets'] })).toEqual([]);
+  });
+
+  it('a sleep with nothing under the name stops a running <name>-next (test/lifecycle/driver/operation.test.ts)', async () => {
+    expect(await violationsOf(4076, { invariants: ['converged'] })).toEqual([]);
+  });
+
   it("a failed worker's leftover retry time does not keep its hint cycling (test/lifecycle/sweeper/policies.test.ts)", async () => {
     expect(await violationsOf(1685, { invariants: ['no_stale_hint'] })).toEqual([]);
   });

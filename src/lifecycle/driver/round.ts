@@ -213,7 +213,9 @@ export class RoundRunner {
         // may have left one, running, under the derived name: look it up before calling the worker asleep. A
         // worker created asleep has none, and settles here.
         const found = await backend.status(ref);
-        if (found.state === 'not_found') return asleep;
+        // Nothing under the name may still leave something running beside it (Docker's `<name>-next`, left by an
+        // update killed after it removed the old container): the stop below reaches that too.
+        if (found.state === 'not_found' && found.instances.length === 0) return asleep;
         adopted = refRecord(found.ref ?? ref, found.consoleHostPort);
       }
       const learnt = adopted ? { ref: adopted } : {};

@@ -3,6 +3,7 @@
  * instance — never accept the previous one, never refuse the new one.
  */
 import { describe, expect, it } from 'vitest';
+import type { FakeBackend } from '../../../src/backends/fake';
 import { BackendUnavailableError } from '../../../src/errors';
 import { Driver } from '../../../src/lifecycle/driver/operation';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
@@ -116,6 +117,34 @@ describe('resources nobody recorded', () => {
     expect(h.backend.allResources()[0]?.running).toBe(false);
     // What it found is recorded, so the next wake starts it rather than creating another.
     expect(record.backend_ref?.resource_name).toBe(h.backend.allResources()[0]?.ref.resourceName);
+  });
+
+  it('a sleep with nothing under the name still stops what runs beside it (an update killed half-way)', async () => {
+    // Docker's update, killed after removing the old container and before renaming, leaves only `<name>-next`
+    // running; status then says not_found with a running instance. The sleep took not_found as "nothing there".
+    let leftover = true;
+    const h = makeHarness({
+      wrapBackend: (backend) =>
+        Object.assign(Object.create(backend) as FakeBackend, {
+          status: async (...args: Parameters<FakeBackend['status']>) => {
+            const status = await backend.status(...args);
+            return leftover && status.state === 'not_found'
+              ? { ...status, instances: [{ id: 'next-instance', startedAt: 0 }], raw: 'missing+next' }
+              : status;
+          },
+          stop: async () => {
+            leftover = false;
+          },
+        }),
+    });
+    h.backend.behave('create', { fail: new BackendUnavailableError('timed out'), times: 1 });
+    await h.service.create({ name: 'w1' }, MANAGER).catch(() => undefined);
+    expect((await recordOf(h, 'w1')).backend_ref).toBeUndefined();
+
+    await h.service.sleep('w1', MANAGER);
+
+    expect(leftover).toBe(false);
+    expect((await recordOf(h, 'w1')).phase).toBe('sleeping');
   });
 
   it('a worker created asleep still settles without a resource', async () => {
