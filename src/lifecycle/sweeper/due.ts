@@ -74,6 +74,8 @@ async function processHint(
   if (handled.has(parsed.name)) return;
   handled.add(parsed.name);
   run.report.hints_processed++;
+  // The latest record this run read, for where to move the hint if processing fails.
+  let known: WorkerRecord | undefined;
   try {
     const read = await repo.read(parsed.name);
     const record = read?.value;
@@ -85,18 +87,23 @@ async function processHint(
       run.report.hints_removed++;
       return;
     }
+    known = record;
     const { attempted, beat } = await act(run, record);
     // Whether the action's write landed or lost to a concurrent one, the next deadline is the stored record's.
     const latest = attempted ? (await repo.read(parsed.name))?.value : record;
+    if (isWorker(latest)) known = latest;
     await refile(run, key, parsed.atMs, isWorker(latest) ? latest : null, beat);
   } catch (error) {
     run.fail('due', parsed.name, error);
     // A hint listed early (the lookahead) pins nothing yet, and moving it would put it past the deadline it
     // stands for (a lease's expiry, say): it stays, for the next run.
     if (parsed.atMs > run.now()) return;
-    // Still move it forward, so this worker does not pin the head; if even that fails, the hint stays.
+    // Still move it forward, so this worker does not pin the head, but never past a deadline of the record that
+    // is still ahead (a retry its failed drive scheduled sooner); if even that fails, the hint stays.
+    const now = run.now();
+    const due = known ? hintTime(known, run.ctx.settings, now) : undefined;
     try {
-      await repo.putHint(run.now() + MIN_HINT_BACKOFF_MS, parsed.name);
+      await repo.putHint(Math.min(now + MIN_HINT_BACKOFF_MS, due ?? Number.POSITIVE_INFINITY), parsed.name);
       await repo.deleteHint(key);
     } catch {
       // The store is failing; the next run retries from this very hint.
