@@ -175,12 +175,19 @@ export class SimDocker implements SimBackend {
         const next = await createContainer(spec, nextNameOf(ref.resourceName), false);
         const id = next.ref.id!;
         const wasRunning = existing.running;
+        // As the adapter: the old one runs again only once the successor is surely gone.
+        const rollBack = async () => {
+          const gone = await remove(id).then(
+            () => true,
+            () => false,
+          );
+          if (gone && wasRunning) await start(existing.id).catch(() => undefined);
+        };
         try {
           if (wasRunning) await stop(existing.id);
           await start(id);
         } catch (error) {
-          await remove(id).catch(() => undefined);
-          if (wasRunning) await start(existing.id).catch(() => undefined);
+          await rollBack();
           throw error;
         }
         try {
@@ -192,8 +199,7 @@ export class SimDocker implements SimBackend {
             c.name = ref.resourceName;
           });
         } catch (error) {
-          await remove(id).catch(() => undefined);
-          if (wasRunning) await start(existing.id).catch(() => undefined);
+          await rollBack();
           throw error;
         }
         return { ref: { resourceName: ref.resourceName, id } };
