@@ -154,6 +154,11 @@ export class SimBucket {
     return [...this.entries.keys()].filter((key) => key.startsWith(prefix));
   }
 
+  /** When a key was last written (the store's clock), for invariants. */
+  lastModified(key: string): number | undefined {
+    return this.entries.get(key)?.lastModified;
+  }
+
   json<T>(key: string): T | null {
     const entry = this.entries.get(key);
     return entry ? (JSON.parse(entry.body) as T) : null;

@@ -163,15 +163,25 @@ export class DockerBackend implements WorkerBackend {
     const next = await this.createContainer(api, spec, nextNameOf(ref.resourceName), extraHosts, false);
     const id = next.ref.id!;
     const wasRunning = existing.State.Running || existing.State.Restarting;
+    // Never two containers for one worker: the old one runs again only once the successor is surely gone (its
+    // start or this removal may have been carried out with the answer lost); otherwise the successor stays, alone,
+    // under `-next`, where status, stop, delete and the next create or update find it.
+    const rollBack = async () => {
+      const gone = await this.api.removeContainer(id).then(
+        () => true,
+        () => false,
+      );
+      // An aborted round has lost its say over this worker (its deadline passed; another holder may have slept
+      // it): it cleans up what it made but starts nothing. The re-drive recreates whatever is missing.
+      if (gone && wasRunning && !signal?.aborted) {
+        await this.startContainer(this.api, existing.Id).catch(() => undefined);
+      }
+    };
     try {
       if (wasRunning) await this.stopContainer(api, existing.Id);
       await this.startContainer(api, id);
     } catch (error) {
-      await this.api.removeContainer(id).catch(() => undefined);
-      // An aborted round has lost its say over this worker (its deadline passed; another holder may have slept
-      // it): it cleans up what it made but starts nothing. The re-drive recreates whatever is missing.
-      if (wasRunning && !signal?.aborted)
-        await this.startContainer(this.api, existing.Id).catch(() => undefined);
+      await rollBack();
       throw error;
     }
     try {
@@ -183,11 +193,8 @@ export class DockerBackend implements WorkerBackend {
       if (renamed.status !== 204)
         throw engineError(renamed, `renaming the new container to ${ref.resourceName}`);
     } catch (error) {
-      // Never two containers for one worker: drop the new one; the old one (if still there) runs again, and the
-      // next round recreates whatever is missing.
-      await this.api.removeContainer(id).catch(() => undefined);
-      if (wasRunning && !signal?.aborted)
-        await this.startContainer(this.api, existing.Id).catch(() => undefined);
+      // Drop the new one; the old one (if still there) runs again, and the next round recreates what is missing.
+      await rollBack();
       throw error;
     }
     return { ref: { resourceName: ref.resourceName, id }, consoleHostPort: next.consoleHostPort };

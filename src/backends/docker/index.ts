@@ -3,5 +3,5 @@
  *
  * @module
  */
-export { DockerBackend, type DockerBackendOptions, type DockerFetch } from './adapter';
+export { DockerBackend, type DockerBackendOptions, type DockerFetch, nextNameOf } from './adapter';
 export { NOT_SENT_HEADER } from './api';

@@ -218,7 +218,9 @@ export class Driver {
           failed = true;
           const { next_check_at: _n, ...base } = rest;
           return transition(
-            { ...base, attempts, last_error: message },
+            // The stop above is best effort (and needs a recorded resource): the sweeper confirms it, by the
+            // derived name, and repeats it until the backend shows nothing running.
+            { ...base, attempts, last_error: message, stop_check_at: iso(now) },
             'failed',
             { reason: wedged && !rejected ? 'wedged' : 'backend_error', actor: 'driver', message },
             now,

@@ -82,6 +82,12 @@ export async function withDeadline<T>(
   }
 }
 
+const refRecord = (ref: BackendRef, consoleHostPort?: number): BackendRefRecord => ({
+  resource_name: ref.resourceName,
+  ...(ref.id ? { id: ref.id } : {}),
+  ...(consoleHostPort ? { console_host_port: consoleHostPort } : {}),
+});
+
 /** Running instances exist and every one started before this boot was asked for (minus clock skew). */
 function predatesBoot(status: BackendStatus, record: WorkerRecord): boolean {
   const since = Date.parse(record.boot.since) - BOOT_SKEW_MS;
@@ -189,15 +195,31 @@ export class RoundRunner {
         : { status, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
     }
     if (record.desired === 'sleeping') {
+      // Keep the reason of the sleep (idle, ttl_blocked, manual) on the transition that completes it.
+      const asleep = {
+        settled: true,
+        move: {
+          from: ['stopping', 'pending'] as Phase[],
+          to: 'sleeping' as Phase,
+          reason: record.last_transition.reason,
+        },
+      };
+      // An unmanaged worker's resource is not ours to touch.
+      if (record.unmanaged) return asleep;
+      let adopted: BackendRefRecord | undefined;
       if (!record.backend_ref) {
-        // Keep the reason of the sleep (idle, ttl_blocked, manual) on the transition that completes it. A worker
-        // created asleep (`pending`) never had a resource and settles here too.
-        return {
-          settled: true,
-          move: { from: ['stopping', 'pending'], to: 'sleeping', reason: record.last_transition.reason },
-        };
+        // No resource recorded, but a holder that died after sending its create (before recording what it made)
+        // may have left one, running, under the derived name: look it up before calling the worker asleep. A
+        // worker created asleep has none, and settles here.
+        const found = await backend.status(ref);
+        // Nothing under the name may still leave something running beside it (Docker's `<name>-next`, left by an
+        // update killed after it removed the old container): the stop below reaches that too.
+        if (found.state === 'not_found' && found.instances.length === 0) return asleep;
+        adopted = refRecord(found.ref ?? ref, found.consoleHostPort);
       }
-      if (record.sleep_removes_resource) return this.removeWhileAsleep(backend, ref, record);
+      const learnt = adopted ? { ref: adopted } : {};
+      if (record.sleep_removes_resource)
+        return { ...(await this.removeWhileAsleep(backend, ref, record)), ...learnt };
       let status = await backend.status(ref);
       if (status.instances.length > 0 || status.state === 'running' || status.state === 'starting') {
         await backend.stop(ref);
@@ -208,10 +230,11 @@ export class RoundRunner {
       return stopped
         ? {
             status,
+            ...learnt,
             settled: true,
             move: { from: ['stopping'], to: 'sleeping', reason: record.last_transition.reason },
           }
-        : { status, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
+        : { status, ...learnt, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
     }
     // desired === 'running'
     const needsResource = !record.backend_ref?.id || record.phase === 'lost';
@@ -239,11 +262,7 @@ export class RoundRunner {
       if ((await backend.status(created.ref)).state === 'stopped')
         await this.underLease(record, leaseId, (b) => b.start(created.ref));
       return {
-        ref: {
-          resource_name: created.ref.resourceName,
-          ...(created.ref.id ? { id: created.ref.id } : {}),
-          ...(created.consoleHostPort ? { console_host_port: created.consoleHostPort } : {}),
-        },
+        ref: refRecord(created.ref, created.consoleHostPort),
         appliedTemplate: key.record.template_generation,
         settled: true,
         bootSince,

@@ -28,6 +28,7 @@ export {
   nextAction,
 } from './policy';
 export {
+  AWAKE_PHASES,
   type BackendRefRecord,
   type Beat,
   HICLAW_STATUSES,
@@ -45,7 +46,13 @@ export {
   type WorkerRecord,
 } from './record';
 export { markSensitive, redactError, redactSecrets } from './redaction';
-export { BOOT_SKEW_MS, DEFAULT_SETTINGS, type LifecycleSettings, retryBackoffMs } from './settings';
+export {
+  BOOT_SKEW_MS,
+  CLOCK_SKEW_MARGIN_MS,
+  DEFAULT_SETTINGS,
+  type LifecycleSettings,
+  retryBackoffMs,
+} from './settings';
 export { buildWorkerSpec, INJECTED_ENV_NAMES, resourceNameOf } from './spec';
 export type { TeamKey, TeamRecord } from './team';
 export { bumpBoot, leaseExpiry, resetAttempts, takeLeaseIfFree, transition } from './transitions';

@@ -82,8 +82,12 @@ export function nextAction(
     if (!blocked || isAwake(record)) candidates.push({ kind: blocked ? 'sleep' : 'delete', at: expires });
   }
   if (record.op) candidates.push({ kind: 'redrive', at: Date.parse(record.op.expires_at) });
-  const retryAt = ms(record.next_check_at);
+  // A failed worker is never re-driven (only a wake, update or delete leaves `failed`): a retry time it still
+  // carries (from a drive of an intent that left it failed) is no deadline, or its hint would be re-filed forever.
+  const retryAt = record.phase === 'failed' ? undefined : ms(record.next_check_at);
   if (retryAt !== undefined) candidates.push({ kind: 'retry', at: retryAt });
+  const stopCheckAt = record.phase === 'failed' ? ms(record.stop_check_at) : undefined;
+  if (stopCheckAt !== undefined) candidates.push({ kind: 'check', at: stopCheckAt });
   if (TRANSITIONAL_PHASES.has(record.phase)) {
     candidates.push({
       kind: 'fail',

@@ -152,6 +152,12 @@ export interface WorkerRecord {
   last_error?: string;
   /** When the driver or sweeper should look again after a failure (exponential backoff). */
   next_check_at?: string;
+  /**
+   * A `failed` worker whose resource has not yet been seen stopped: when the sweeper next looks it up (by the
+   * derived name: a create whose answer was lost leaves no `backend_ref`) and stops it. Cleared once the backend
+   * shows nothing running, and by any transition out of `failed`.
+   */
+  stop_check_at?: string;
 
   last_transition: Transition;
   event_seq: number;

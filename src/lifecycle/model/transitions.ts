@@ -16,8 +16,10 @@ export interface Cause {
 }
 
 export function transition(record: WorkerRecord, to: Phase, cause: Cause, now: number): WorkerRecord {
+  // The stop owed by a failed worker is owed only while it is failed: any way out drives the backend anew.
+  const { stop_check_at: _owed, ...rest } = record;
   return {
-    ...record,
+    ...(to === 'failed' ? record : rest),
     phase: to,
     phase_since: to === record.phase ? record.phase_since : iso(now),
     last_transition: {

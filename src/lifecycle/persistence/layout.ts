@@ -14,6 +14,12 @@ export const layout = {
   workersPrefix: 'workers/',
   nameOfWorkerKey: (key: string) => key.slice('workers/'.length, -'.json'.length),
   secrets: (name: string, uid: string) => `secrets/${name}/${uid}.json`,
+  secretsPrefix: 'secrets/',
+  /** `secrets/<name>/<uid>.json` → its name and uid; null for anything else there (the HMAC key). */
+  parseSecrets(key: string): { name: string; uid: string } | null {
+    const match = /^secrets\/([a-z0-9-]+)\/([^/]+)\.json$/.exec(key);
+    return match ? { name: match[1]!, uid: match[2]! } : null;
+  },
   beat: (name: string) => `beats/${name}`,
   beatsPrefix: 'beats/',
   /** Time and sequence are both inverted, so two transitions in one millisecond still list newest first. */

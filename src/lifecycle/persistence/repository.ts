@@ -52,6 +52,17 @@ export interface EventPage {
   cursor?: string;
 }
 
+/** Whether `written` carries a transition that `previous` (what its write replaced) did not. */
+const madeTransition = (written: StoredWorker, previous: StoredWorker | null): boolean =>
+  previous === null || previous.uid !== written.uid || written.event_seq > previous.event_seq;
+
+/** How many event keys a repository remembers having written (a warm instance lives for many requests). */
+const LOGGED_EVENTS_KEPT = 256;
+
+/** The create-only key of the event for a record's `last_transition`. */
+const eventKeyOf = (record: StoredWorker): string =>
+  layout.event(record.name, Date.parse(record.last_transition.at), record.uid, record.event_seq);
+
 export class WorkerRepository {
   constructor(
     readonly store: ObjectStore,
@@ -100,22 +111,44 @@ export class WorkerRepository {
     name: string,
     mutate: (current: StoredWorker | null) => Draft<StoredWorker> | undefined,
   ): Promise<CasResult<StoredWorker>> {
-    let previousSeq = 0;
+    let previous: StoredWorker | null = null;
     const result = await casUpdate<StoredWorker>(this.store, layout.worker(name), mutate, {
-      beforeWrite: (next, previous) => {
-        previousSeq = previous?.event_seq ?? 0;
-        return this.fileHintIfEarlier(next, previous);
+      beforeWrite: async (next, current) => {
+        previous = current;
+        await Promise.all([
+          this.fileHintIfEarlier(next, current),
+          current && madeTransition(next, current) ? this.ensureEventFor(current) : undefined,
+        ]);
       },
     });
     const written = result.value;
-    // Only a write that made a transition (its sequence moved) has an event to log.
-    if (result.changed && written && written.event_seq > previousSeq) {
-      await this.appendEventFor(written).catch(() => {
-        // The record is the truth; the sweeper's full scan re-emits a missing last event.
+    // Only a write that made a transition has an event to log: its sequence moved, or it is a new incarnation
+    // (whose sequence starts again at 1, below that of the tombstone it replaced).
+    if (result.changed && written && madeTransition(written, previous)) {
+      await this.ensureEventFor(written).catch(() => {
+        // The record is the truth: the next transition's writer, or the sweeper's full scan, writes it.
       });
     }
     return result;
   }
+
+  /**
+   * The event of a transition this instance has not itself logged. Called for the transition a write is about to
+   * replace, BEFORE that write: a writer that dies between its record write and its event leaves a gap only in
+   * the LAST transition, which the full scan re-emits; every earlier one was made sure of by the writer after it.
+   * Remembering what this instance logged spares the extra request for a function's own consecutive transitions.
+   */
+  private async ensureEventFor(record: StoredWorker): Promise<void> {
+    const key = eventKeyOf(record);
+    if (this.logged.has(key)) return;
+    await this.appendEventFor(record);
+    this.logged.add(key);
+    // A warm function instance serves many requests: only its most recent writes are worth remembering.
+    if (this.logged.size > LOGGED_EVENTS_KEPT) this.logged.delete(this.logged.values().next().value!);
+  }
+
+  /** Event keys this instance wrote (or found written), oldest first. */
+  private readonly logged = new Set<string>();
 
   private async fileHintIfEarlier(next: StoredWorker, previous: StoredWorker | null): Promise<void> {
     if (next.kind !== 'worker') return;
@@ -148,7 +181,7 @@ export class WorkerRepository {
       generation: record.kind === 'worker' ? record.spec_generation : 0,
       ...(t.message ? { message: t.message } : {}),
     };
-    const key = layout.event(record.name, Date.parse(t.at), record.uid, record.event_seq);
+    const key = eventKeyOf(record);
     try {
       await this.store.put(key, JSON.stringify(event), { ifNoneMatch: '*' });
     } catch (error) {
@@ -185,13 +218,7 @@ export class WorkerRepository {
   }
 
   async hasEventFor(record: StoredWorker): Promise<boolean> {
-    const key = layout.event(
-      record.name,
-      Date.parse(record.last_transition.at),
-      record.uid,
-      record.event_seq,
-    );
-    return (await this.store.get(key)) !== null;
+    return (await this.store.get(eventKeyOf(record))) !== null;
   }
 
   /**
@@ -317,8 +344,27 @@ export class WorkerRepository {
     return (await readJson<Beat>(this.store, layout.beat(name)))?.value ?? null;
   }
 
-  async writeBeat(name: string, beat: Beat): Promise<void> {
-    await this.store.put(layout.beat(name), JSON.stringify(beat));
+  /** The beat with its etag, for a write conditional on what was read. */
+  readBeatVersioned(name: string): Promise<Read<Beat> | null> {
+    return readJson<Beat>(this.store, layout.beat(name));
+  }
+
+  /**
+   * Writes the beat only over the version read (`etag`), or only where there was none (`null`): `false` when
+   * another report wrote first.
+   */
+  async writeBeat(name: string, beat: Beat, etag: string | null): Promise<boolean> {
+    try {
+      await this.store.put(
+        layout.beat(name),
+        JSON.stringify(beat),
+        etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag },
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) return false;
+      throw error;
+    }
   }
 
   /**

@@ -50,6 +50,36 @@ export class SweeperStorage {
     return earliest;
   }
 
+  /** One page of `secrets/<name>/<uid>.json` objects in key order (the HMAC key beside them is left out). */
+  async listSecrets(options: { startAfter?: string; limit: number }) {
+    const page = await this.store.list(layout.secretsPrefix, {
+      limit: options.limit,
+      ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+    });
+    const secrets = page.keys.flatMap(({ key, lastModified }) => {
+      const parsed = layout.parseSecrets(key);
+      return parsed ? [{ ...parsed, lastModified }] : [];
+    });
+    return { secrets, ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  /**
+   * Reads one incarnation's env values (their etag), lets `orphaned` decide from the record, and deletes exactly
+   * the version read: `true` when it went, `false` when it was kept, gone already, or rewritten meanwhile.
+   */
+  async deleteSecretsIf(name: string, uid: string, orphaned: () => Promise<boolean>): Promise<boolean> {
+    const key = layout.secrets(name, uid);
+    const object = await this.store.get(key);
+    if (!object || !(await orphaned())) return false;
+    try {
+      await this.store.delete(key, { ifMatch: object.etag });
+      return true;
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) return false;
+      throw error;
+    }
+  }
+
   /** Whether deleting a tombstone can be conditional for real (else a record created over it could be lost). */
   get canDeleteTombstones(): boolean {
     return this.store.atomicConditionalDelete === true;

@@ -194,6 +194,9 @@ async function createReserved(
   };
   const written = await repo
     .mutate(input.name, (current) => {
+      // Our own incarnation already there: our write landed (its answer was lost) and another request has
+      // written over it since, so the landed check could not see our write_id. It is ours, not a lost race.
+      if (isWorker(current) && current.uid === uid) return undefined;
       if (isWorker(current)) throw new RaceLost(current);
       return record;
     })

@@ -15,6 +15,7 @@ import { type DriveResult, Driver } from '../driver';
 import type { Phase, Reason, UpdateInput, WorkerRecord } from '../model';
 import {
   type Actor,
+  AWAKE_PHASES,
   actorLabel,
   bumpBoot,
   hmacHex,
@@ -357,6 +358,8 @@ export async function rotateKey(ctx: LifecycleContext, name: string, actor: Acto
  * Work was assigned: the idle clock restarts (and an optional lease holds it off). Moves deadlines later only.
  * Whether the worker is awake is decided inside the conditional write, on the record it replaces: a sleep that
  * lands between a first read and this write must turn the answer into 409, not assign work to a stopping worker.
+ * With `wake`, the answer comes after the wake was driven, from the record as it is then: a sleep or delete that
+ * landed during that drive (another request's) is answered 409 too, since the worker will not do the work.
  */
 export async function recordActivity(
   ctx: LifecycleContext,
@@ -368,7 +371,7 @@ export async function recordActivity(
     throw new ValidationError('lease_seconds must be >= 0', 'lease_seconds');
   }
   const wakeIt = wakeBuild(actor);
-  return applyIntent(ctx, name, actor, (record, now) => {
+  const result = await applyIntent(ctx, name, actor, (record, now) => {
     const awake = record.desired === 'running' && isAwake(record);
     if (!awake && !options.wake) {
       throw new ConflictError(
@@ -385,4 +388,12 @@ export async function recordActivity(
       ...(leaseEnd && leaseEnd > previousLease ? { activity_lease_until: iso(leaseEnd) } : {}),
     };
   });
+  const { phase } = result.worker;
+  if (!AWAKE_PHASES.has(phase)) {
+    throw new ConflictError(
+      `worker ${name} is no longer awake (phase ${phase}): a request that landed meanwhile put it to sleep or deleted it`,
+      'not_awake',
+    );
+  }
+  return result;
 }

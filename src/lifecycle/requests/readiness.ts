@@ -17,6 +17,7 @@ import {
   type Actor,
   actorLabel,
   BOOT_SKEW_MS,
+  idleDeadline,
   isExpired,
   isLeaseLive,
   iso,
@@ -44,17 +45,7 @@ export async function reportReady(
     );
   }
   if (record.phase === 'ready') {
-    if (
-      report.instance_id &&
-      record.boot.instance_id &&
-      !sameInstance(report.instance_id, record.boot.instance_id)
-    ) {
-      throw new ConflictError(
-        'this report comes from an instance that is not the current boot',
-        'stale_instance',
-      );
-    }
-    await writeBeatIfDue(ctx, record, report, now);
+    await heartbeat(ctx, record, report, now);
     return;
   }
   const instanceId = await currentBootInstance(ctx, record, report);
@@ -76,7 +67,43 @@ export async function reportReady(
       now,
     );
   });
-  if (accepted && isWorker(written.value)) await writeBeat(ctx, written.value, report, now, null);
+  const current = written.value;
+  if (accepted && isWorker(current)) {
+    // The new boot's first beat carries the incarnation's busy clock: an instance the driver replaced (an update,
+    // a restart) while it reported busy was busy until about now, and the idle clock must not go back before that.
+    await writeBeat(ctx, current, report, now);
+    return;
+  }
+  // Another report of this boot made it ready first: this one is a heartbeat of it, and its `busy` must count
+  // (answering 200 without a beat dropped it, and the worker could be slept as idle mid-work).
+  if (
+    isWorker(current) &&
+    current.uid === record.uid &&
+    current.key_hash === record.key_hash &&
+    current.phase === 'ready'
+  ) {
+    await heartbeat(ctx, current, report, now);
+    return;
+  }
+  throw new ConflictError(
+    `worker ${record.name} changed while this report was handled; report again`,
+    'invalid_phase',
+  );
+}
+
+/** A report while ready: from the bound instance only, and written to `beats/` when due. */
+async function heartbeat(ctx: LifecycleContext, record: WorkerRecord, report: ReportInput, now: number) {
+  if (
+    report.instance_id &&
+    record.boot.instance_id &&
+    !sameInstance(report.instance_id, record.boot.instance_id)
+  ) {
+    throw new ConflictError(
+      'this report comes from an instance that is not the current boot',
+      'stale_instance',
+    );
+  }
+  await writeBeatIfDue(ctx, record, report, now);
 }
 
 /**
@@ -113,37 +140,61 @@ async function currentBootInstance(ctx: LifecycleContext, record: WorkerRecord, 
 const sameInstance = (a: string, b: string) =>
   a === b || (Math.min(a.length, b.length) >= 12 && (a.startsWith(b) || b.startsWith(a)));
 
-async function writeBeatIfDue(ctx: LifecycleContext, record: WorkerRecord, report: ReportInput, now: number) {
-  const last = await ctx.repo.readBeat(record.name);
+function writeBeatIfDue(ctx: LifecycleContext, record: WorkerRecord, report: ReportInput, now: number) {
   const busy = report.busy ?? false;
-  const due =
-    !last ||
-    last.uid !== record.uid ||
-    last.busy !== busy ||
-    now - Date.parse(last.at) >= ctx.settings.beatWriteIntervalSeconds * 1000;
-  if (due) await writeBeat(ctx, record, report, now, last);
+  return writeBeat(
+    ctx,
+    record,
+    report,
+    now,
+    (last) =>
+      !last ||
+      last.uid !== record.uid ||
+      last.busy !== busy ||
+      now - Date.parse(last.at) >= ctx.settings.beatWriteIntervalSeconds * 1000,
+  );
 }
 
+/**
+ * Writes what this report says to `beats/`, over exactly the beat it read. A report that took long to get here
+ * (a stalled store call) writes nothing over a newer beat of the same incarnation: what it says is older than
+ * what is stored (an idle report overwriting a later busy one made a busy worker look idle).
+ */
 async function writeBeat(
   ctx: LifecycleContext,
   record: WorkerRecord,
   report: ReportInput,
   now: number,
-  last: Beat | null,
+  due: (last: Beat | null) => boolean = () => true,
 ) {
   const busy = report.busy ?? false;
-  const own = last && last.uid === record.uid ? last : null;
-  // A worker that was busy at its previous report was busy until about now: turning idle starts the idle clock
-  // here, not at the last time the busy beat happened to be rewritten.
-  const previousBusyAt = own?.busy ? iso(now) : own?.busy_at;
-  await ctx.repo.writeBeat(record.name, {
-    at: iso(now),
-    uid: record.uid,
-    ...(report.instance_id ? { instance_id: report.instance_id } : {}),
-    busy,
-    ...(busy ? { busy_at: iso(now) } : previousBusyAt ? { busy_at: previousBusyAt } : {}),
-  });
+  for (let attempt = 0; attempt < BEAT_WRITE_ATTEMPTS; attempt++) {
+    const read = await ctx.repo.readBeatVersioned(record.name);
+    const last = read?.value ?? null;
+    const own = last && last.uid === record.uid ? last : null;
+    if (!due(last) || (own && Date.parse(own.at) > now)) return;
+    // A worker that was busy at its previous report was busy until about now: turning idle starts the idle
+    // clock here, not at the last time the busy beat happened to be rewritten.
+    const previousBusyAt = own?.busy ? iso(now) : own?.busy_at;
+    const beat: Beat = {
+      at: iso(now),
+      uid: record.uid,
+      ...(report.instance_id ? { instance_id: report.instance_id } : {}),
+      busy,
+      ...(busy ? { busy_at: iso(now) } : previousBusyAt ? { busy_at: previousBusyAt } : {}),
+    };
+    // A busy beat holds the idle sleep off until it goes stale, and the sweeper files its next hint that late;
+    // turning idle ends that at once, so the earlier idle deadline gets its hint first (hint before the write).
+    if (own?.busy && !busy) {
+      const at = idleDeadline(record, beat, ctx.settings);
+      if (at !== undefined) await ctx.repo.putHint(at, record.name, record.write_id);
+    }
+    if (await ctx.repo.writeBeat(record.name, beat, read?.etag ?? null)) return;
+  }
 }
+
+/** Reports racing on one beat: a few re-reads, then this report's beat is left to the next heartbeat. */
+const BEAT_WRITE_ATTEMPTS = 3;
 
 export interface EnsureReadyResult {
   ready: boolean;

@@ -7,21 +7,24 @@
  * @module
  */
 
-import type { BackendRef } from '../../backends/port';
+import type { BackendRef, BackendStatus } from '../../backends/port';
 import { Driver } from '../driver';
 import type { Beat, Phase, WorkerRecord } from '../model';
 import {
   isAwake,
   isLeaseLive,
+  iso,
   isWorker,
   resourceNameOf,
+  retryBackoffMs,
   SWEEPER,
   takeLeaseIfFree,
   transition,
 } from '../model';
 import { deleteBuild, sleepBuild } from '../requests';
-import { isIdle, isWedged, needsDriving, shouldDelete, shouldSleepForTtl } from './policies';
+import { isIdle, isWedged, needsDriving, owesStop, shouldDelete, shouldSleepForTtl } from './policies';
 import type { SweepRun } from './run';
+import { MIN_HINT_BACKOFF_MS } from './settings';
 
 type Check = (current: WorkerRecord, now: number) => boolean;
 type Build = (current: WorkerRecord, now: number) => WorkerRecord | undefined;
@@ -145,7 +148,8 @@ export async function failWedged(run: SweepRun, record: WorkerRecord): Promise<b
       const message = `stuck in ${current.phase} for more than ${minutes} min`;
       const { next_check_at: _n, ...rest } = current;
       return transition(
-        { ...rest, last_error: message },
+        // Owed until the backend shows it stopped: if this run's stop is lost, the sweeper comes back for it.
+        { ...rest, last_error: message, stop_check_at: iso(now) },
         'failed',
         { reason: 'wedged', actor: 'sweeper', message },
         now,
@@ -159,17 +163,57 @@ export async function failWedged(run: SweepRun, record: WorkerRecord): Promise<b
   return true;
 }
 
-/** A failed worker must not keep running (and costing) unobserved. */
+/** A failed worker whose stop is not yet confirmed: take the lease, stop it, and confirm. */
+export async function stopFailed(run: SweepRun, record: WorkerRecord): Promise<boolean> {
+  const claimed = await claim(run, record, owesStop, (current) => current, 'required');
+  if (!claimed.leaseId) return false;
+  await stopThenRelease(run, claimed.before ?? record, claimed.leaseId);
+  return true;
+}
+
+/**
+ * A failed worker must not keep running (and costing) unobserved. Looked up by the derived name (a create whose
+ * answer was lost left no `backend_ref`, yet may have made the resource), stopped if anything runs, and looked up
+ * again; the release of the lease clears `stop_check_at` only when nothing runs any more, and otherwise moves it
+ * by the worker's backoff, so a stop that was lost or refused is tried again until it holds. The stop is sent
+ * only while the lease is still ours: a wake that took over after it expired must not be stopped.
+ */
 export async function stopThenRelease(run: SweepRun, record: WorkerRecord, leaseId: string): Promise<void> {
+  let stopped = false;
   try {
-    if (record.backend_ref) {
-      await run.ctx.backends.get(record.spec.backend).stop(await refOf(run, record));
+    if (record.unmanaged) stopped = true;
+    else {
+      const backend = run.ctx.backends.get(record.spec.backend);
+      const ref = await refOf(run, record);
+      let status = await backend.status(ref);
+      if (runs(status)) {
+        if (!(await holdsLease(run, record.name, leaseId))) return;
+        await backend.stop(status.ref ?? ref);
+        status = await backend.status(ref);
+      }
+      stopped = !runs(status);
     }
   } catch (error) {
     run.fail('stop', record.name, error);
   } finally {
-    await releaseLease(run, record.name, leaseId);
+    await run.ctx.repo
+      .mutate(record.name, (current) => {
+        if (!isWorker(current) || current.op?.id !== leaseId) return undefined;
+        const { op: _released, stop_check_at: _owed, ...rest } = current;
+        if (stopped || current.phase !== 'failed') return rest;
+        const backoff = Math.max(MIN_HINT_BACKOFF_MS, retryBackoffMs(current.attempts));
+        return { ...rest, stop_check_at: iso(run.now() + backoff) };
+      })
+      .catch((error) => run.fail('stop', record.name, error));
   }
+}
+
+const runs = (status: BackendStatus): boolean =>
+  status.instances.length > 0 || status.state === 'running' || status.state === 'starting';
+
+async function holdsLease(run: SweepRun, name: string, leaseId: string): Promise<boolean> {
+  const current = (await run.ctx.repo.read(name))?.value;
+  return isWorker(current) && current.op?.id === leaseId && isLeaseLive(current, run.now());
 }
 
 /**

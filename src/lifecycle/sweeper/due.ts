@@ -11,14 +11,26 @@
  */
 
 import type { Beat, WorkerRecord } from '../model';
-import { isWorker } from '../model';
+import { CLOCK_SKEW_MARGIN_MS, isWorker } from '../model';
 import { layout } from '../persistence';
-import { dropStaleLease, expireWorker, failWedged, redrive, sleepIdle, sleepProtected } from './actions';
+import {
+  dropStaleLease,
+  expireWorker,
+  failWedged,
+  redrive,
+  sleepIdle,
+  sleepProtected,
+  stopFailed,
+} from './actions';
 import { hintTime, verdictFor } from './policies';
 import { runBounded, type SweepRun } from './run';
 import { MIN_HINT_BACKOFF_MS, READ_CONCURRENCY } from './settings';
 
 const HINT_PAGE = 1000;
+
+/** How long a create may still write its record after filing its hint: its lease (function timeout + skew). */
+const createInFlightMs = (run: SweepRun) =>
+  run.ctx.settings.functionTimeoutSeconds * 1000 + CLOCK_SKEW_MARGIN_MS;
 
 export async function processDueHints(run: SweepRun, until: number): Promise<void> {
   const horizon = run.now() + run.settings.lookaheadMs;
@@ -31,11 +43,11 @@ export async function processDueHints(run: SweepRun, until: number): Promise<voi
       limit: HINT_PAGE,
       ...(startAfter ? { startAfter } : {}),
     });
-    const keys = page.keys.map((k) => k.key);
+    const keys = page.keys;
     const started = await runBounded(
       keys,
       READ_CONCURRENCY,
-      (key) => processHint(run, key, handled),
+      ({ key, lastModified }) => processHint(run, key, lastModified, handled),
       () => run.hasTime(until),
     );
     if (started < keys.length) {
@@ -47,7 +59,12 @@ export async function processDueHints(run: SweepRun, until: number): Promise<voi
   }
 }
 
-async function processHint(run: SweepRun, key: string, handled: Set<string>): Promise<void> {
+async function processHint(
+  run: SweepRun,
+  key: string,
+  lastModified: number,
+  handled: Set<string>,
+): Promise<void> {
   const { repo } = run.ctx;
   const parsed = layout.parseHint(key);
   if (!parsed) {
@@ -57,23 +74,36 @@ async function processHint(run: SweepRun, key: string, handled: Set<string>): Pr
   if (handled.has(parsed.name)) return;
   handled.add(parsed.name);
   run.report.hints_processed++;
+  // The latest record this run read, for where to move the hint if processing fails.
+  let known: WorkerRecord | undefined;
   try {
     const read = await repo.read(parsed.name);
     const record = read?.value;
     if (!isWorker(record)) {
+      // A create files its hint before its record (over nothing or a tombstone): a hint this young may belong to
+      // a create still at work, whose record has not landed yet. It stays until no create can be (its lease).
+      if (lastModified > run.storeNow - createInFlightMs(run)) return;
       await repo.deleteHint(key);
       run.report.hints_removed++;
       return;
     }
+    known = record;
     const { attempted, beat } = await act(run, record);
     // Whether the action's write landed or lost to a concurrent one, the next deadline is the stored record's.
     const latest = attempted ? (await repo.read(parsed.name))?.value : record;
+    if (isWorker(latest)) known = latest;
     await refile(run, key, parsed.atMs, isWorker(latest) ? latest : null, beat);
   } catch (error) {
     run.fail('due', parsed.name, error);
-    // Still move it forward, so this worker does not pin the head; if even that fails, the hint stays.
+    // A hint listed early (the lookahead) pins nothing yet, and moving it would put it past the deadline it
+    // stands for (a lease's expiry, say): it stays, for the next run.
+    if (parsed.atMs > run.now()) return;
+    // Still move it forward, so this worker does not pin the head, but never past a deadline of the record that
+    // is still ahead (a retry its failed drive scheduled sooner); if even that fails, the hint stays.
+    const now = run.now();
+    const due = known ? hintTime(known, run.ctx.settings, now) : undefined;
     try {
-      await repo.putHint(run.now() + MIN_HINT_BACKOFF_MS, parsed.name);
+      await repo.putHint(Math.min(now + MIN_HINT_BACKOFF_MS, due ?? Number.POSITIVE_INFINITY), parsed.name);
       await repo.deleteHint(key);
     } catch {
       // The store is failing; the next run retries from this very hint.
@@ -96,6 +126,8 @@ async function act(run: SweepRun, record: WorkerRecord): Promise<{ attempted: bo
       return acted(failWedged(run, record));
     case 'redrive':
       return acted(redrive(run, record));
+    case 'stop_failed':
+      return acted(stopFailed(run, record));
     case 'release':
       return acted(dropStaleLease(run, record));
     case 'idle':

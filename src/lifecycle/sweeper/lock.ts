@@ -37,6 +37,10 @@ export interface ScanState {
   /** Names seen by the running pass and by the last complete one: sizes the slices. */
   seen: number;
   last_pass_count?: number;
+  /** A pass lists `workers/` first, then `secrets/` (absent: `workers`, as state from before secrets were). */
+  phase?: 'workers' | 'secrets';
+  /** Last `secrets/` key handled by the running pass. */
+  secrets_cursor?: string;
 }
 
 export interface InventoryState {

@@ -30,6 +30,8 @@ export type Verdict =
   | { kind: 'wedged' }
   /** A driver died or a retry is due: take the lease and drive. */
   | { kind: 'redrive' }
+  /** A failed worker whose resource was not yet seen stopped: look it up and stop it, under the lease. */
+  | { kind: 'stop_failed' }
   /** A failed worker still carries an expired lease: drop it (a failed worker is never re-driven). */
   | { kind: 'release' }
   | { kind: 'none' };
@@ -65,6 +67,13 @@ export function needsDriving(r: WorkerRecord, now: number): boolean {
   return unfinished || behind;
 }
 
+/** A failed worker whose stop is not yet confirmed, due for a look, and no live driver in the way. */
+export const owesStop = (r: WorkerRecord, now: number): boolean =>
+  r.phase === 'failed' &&
+  r.stop_check_at !== undefined &&
+  Date.parse(r.stop_check_at) <= now &&
+  !isLeaseLive(r, now);
+
 /** Idle with the beat taken into account (a busy beat postpones sleep; a beat of another uid is ignored). */
 export function isIdle(
   r: WorkerRecord,
@@ -81,6 +90,7 @@ export function verdictFor(r: WorkerRecord, now: number, settings: LifecycleSett
   if (shouldSleepForTtl(r, now)) return { kind: 'ttl_blocked' };
   if (isWedged(r, now, settings)) return { kind: 'wedged' };
   if (needsDriving(r, now)) return { kind: 'redrive' };
+  if (owesStop(r, now)) return { kind: 'stop_failed' };
   if (r.phase === 'failed' && r.op && !isLeaseLive(r, now)) return { kind: 'release' };
   // Sleeping needs the lease free: a live driver is mid-operation, and its hint comes back at the lease's end.
   if (!isLeaseLive(r, now) && isIdle(r, null, now, settings)) return { kind: 'idle' };

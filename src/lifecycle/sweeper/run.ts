@@ -35,6 +35,8 @@ export interface SweepReport {
   hint_repaired: number;
   events_repaired: number;
   tombstones_removed: number;
+  /** Env values of incarnations with no live record (a create or delete that died half-way), removed. */
+  secrets_removed: number;
   beats_removed: number;
   orphans: { candidates: number; reported: number; stopped: number; deleted: number };
   /**
@@ -69,6 +71,7 @@ export const emptyReport = (startedAt: string): SweepReport => ({
   hint_repaired: 0,
   events_repaired: 0,
   tombstones_removed: 0,
+  secrets_removed: 0,
   beats_removed: 0,
   orphans: { candidates: 0, reported: 0, stopped: 0, deleted: 0 },
   drift: { running_not_awake: 0, misnamed: 0 },

@@ -6,19 +6,20 @@
  * read: nothing else can have lost a hint or an event since. For those it re-files a missing or late hint
  * (counted in `hint_repaired`, which should stay at zero), re-emits a missing last event, and trims events past
  * the retention. Tombstones older than 24 h are removed, with the events of their incarnation (nothing can reach
- * them once the name answers 404).
+ * them once the name answers 404). Once every name is verified, the pass lists `secrets/` and removes the env
+ * values of incarnations that have no live record (a create or a delete that died half-way leaves them).
  *
  * @module
  */
 
 import type { StoredWorker, Tombstone, WorkerRecord } from '../model';
-import { nextAction } from '../model';
+import { isWorker, nextAction } from '../model';
 import type { Read } from '../persistence';
 import { hintTime } from './policies';
 import type { Roster, RosterEntry } from './roster';
 import { uidKey } from './roster';
 import { runBounded, type SweepRun } from './run';
-import { EVENT_TRIM_INTERVAL_MS, READ_CONCURRENCY } from './settings';
+import { EVENT_TRIM_INTERVAL_MS, orphanSecretGraceMs, READ_CONCURRENCY } from './settings';
 
 /** A hint for an overdue worker may sit up to the longest backoff (15 min) ahead, plus one run. */
 const OVERDUE_HINT_SLACK_MS = 16 * 60_000;
@@ -32,11 +33,15 @@ export async function scanSlice(run: SweepRun): Promise<void> {
     scan.pass_started_at = run.storeNow;
     scan.seen = 0;
     delete scan.cursor;
+    delete scan.phase;
+    delete scan.secrets_cursor;
   }
   const roster = await run.roster();
   const runsPerPass = Math.max(1, run.settings.fullScanIntervalSeconds / run.settings.runIntervalSeconds);
   const pages = Math.max(1, Math.ceil((scan.last_pass_count ?? 0) / run.settings.scanPageSize / runsPerPass));
-  for (let i = 0; i < pages && run.hasTime(); i++) {
+  // Each phase lists up to `pages` pages per run: a small fleet's pass is one run, and a large one's slices stay
+  // one listing per run except for the run where the names end and the secrets begin.
+  for (let i = 0; i < pages && scan.phase !== 'secrets' && run.hasTime(); i++) {
     const after = scan.cursor;
     const page = await run.ctx.repo.listNames({
       limit: run.settings.scanPageSize,
@@ -45,15 +50,66 @@ export async function scanSlice(run: SweepRun): Promise<void> {
     await verifyPage(run, roster, after, page);
     scan.seen += page.names.length;
     if (!page.cursor) {
-      scan.active = false;
-      scan.last_pass_started_at = scan.pass_started_at;
+      // Every name is verified: the roster now tells which incarnation each name holds, so the secrets that
+      // follow are matched against it without a read each.
+      scan.phase = 'secrets';
       scan.last_pass_count = scan.seen;
       delete scan.cursor;
+      delete scan.secrets_cursor;
       roster.markComplete();
-      return;
+    } else {
+      scan.cursor = page.cursor;
     }
-    scan.cursor = page.cursor;
   }
+  for (let i = 0; i < pages && scan.phase === 'secrets' && run.hasTime(); i++) {
+    const page = await run.ctx.repo.sweeper.listSecrets({
+      limit: run.settings.scanPageSize,
+      ...(scan.secrets_cursor ? { startAfter: scan.secrets_cursor } : {}),
+    });
+    await removeOrphanSecrets(run, roster, page.secrets);
+    if (page.cursor) {
+      scan.secrets_cursor = page.cursor;
+    } else {
+      scan.active = false;
+      scan.last_pass_started_at = scan.pass_started_at;
+      delete scan.phase;
+      delete scan.secrets_cursor;
+    }
+  }
+}
+
+/**
+ * Env values whose incarnation has no live record: left by a create that died between its secrets and its record
+ * (they are written first), or by a delete that died before its clean-up and whose tombstone a re-create replaced
+ * (the tombstone's removal would have taken them). Nothing else would ever remove them. One is removed only once
+ * older than the grace of a create still at work, after a read of the record, and only as the version read.
+ */
+async function removeOrphanSecrets(
+  run: SweepRun,
+  roster: Roster,
+  secrets: { name: string; uid: string; lastModified: number }[],
+): Promise<void> {
+  const youngerThan = run.storeNow - orphanSecretGraceMs(run.ctx.settings.functionTimeoutSeconds);
+  const suspects = secrets.filter(({ name, uid, lastModified }) => {
+    const known = roster.get(name);
+    if (known?.k === 'w' && known.u === uidKey(uid)) return false;
+    return lastModified <= youngerThan;
+  });
+  const { repo } = run.ctx;
+  await runBounded(suspects, READ_CONCURRENCY, async ({ name, uid }) => {
+    try {
+      const removed = await repo.sweeper.deleteSecretsIf(name, uid, async () => {
+        const record = (await repo.read(name))?.value;
+        return !(isWorker(record) && record.uid === uid);
+      });
+      if (removed) {
+        run.report.secrets_removed++;
+        run.ctx.log.warn('sweeper removed env values no live record names', { worker: name, uid });
+      }
+    } catch (error) {
+      run.fail('secrets', name, error);
+    }
+  });
 }
 
 interface Listed {

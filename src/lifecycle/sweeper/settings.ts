@@ -4,6 +4,8 @@
  * @module
  */
 
+import { CLOCK_SKEW_MARGIN_MS } from '../model';
+
 export type OrphanAction = 'report' | 'stop' | 'delete';
 
 export interface SweeperSettings {
@@ -44,6 +46,14 @@ export const DEFAULT_SWEEPER_SETTINGS: SweeperSettings = {
   tombstoneRetentionSeconds: 24 * 3600,
   lookaheadMs: 30_000,
 };
+
+/**
+ * A create writes its env values before its record, so a secret without a record may be a create still at work.
+ * Only once that create can no longer write its record (killed at its function timeout; its lease adds a
+ * clock-skew margin) is the secret an orphan: 15 min, or twice the lease where functions run longer.
+ */
+export const orphanSecretGraceMs = (functionTimeoutSeconds: number): number =>
+  Math.max(15 * 60_000, 2 * (functionTimeoutSeconds * 1000 + CLOCK_SKEW_MARGIN_MS));
 
 /** A hint whose worker could not be settled moves at least this far forward, so it never pins the head. */
 export const MIN_HINT_BACKOFF_MS = 60_000;

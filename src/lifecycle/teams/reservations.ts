@@ -32,7 +32,7 @@ export async function reserveName(
   uid: string,
 ): Promise<void> {
   const now = ctx.clock.now();
-  let stale: string[] = [];
+  let stale: Stale[] = [];
   for (let pass = 0; pass < 2; pass++) {
     let full = false;
     await ctx.repo.team(team).update((current) => {
@@ -45,7 +45,11 @@ export async function reserveName(
         return { ...current, members };
       }
       const members = new Map(Object.entries(current.members));
-      for (const dead of stale) members.delete(dead);
+      // Only the very reservation judged stale: one re-bound since (a new create of that name) is live.
+      for (const dead of stale) {
+        const held = members.get(dead.name);
+        if (held && held.uid === dead.uid && held.reserved_at === dead.reserved_at) members.delete(dead.name);
+      }
       if (members.size >= current.max_workers) {
         full = true;
         return stale.length ? { ...current, members: Object.fromEntries(members) } : undefined;
@@ -60,14 +64,22 @@ export async function reserveName(
   throw new ConflictError(`team ${team} is at its quota of workers`, 'quota_exceeded');
 }
 
-async function staleReservations(ctx: LifecycleContext, team: string, now: number): Promise<string[]> {
+/** A reservation judged stale, as it was read: removed only if still exactly that. */
+interface Stale {
+  name: string;
+  uid: string | undefined;
+  reserved_at: string;
+}
+
+async function staleReservations(ctx: LifecycleContext, team: string, now: number): Promise<Stale[]> {
   const record = await readTeam(ctx, team);
   if (!record) return [];
-  const dead: string[] = [];
+  const dead: Stale[] = [];
   for (const [name, held] of Object.entries(record.members)) {
     if (now - Date.parse(held.reserved_at) < STALE_RESERVATION_MS) continue;
     const worker = (await ctx.repo.read(name))?.value;
-    if (!isWorker(worker) || worker.team !== team) dead.push(name);
+    if (!isWorker(worker) || worker.team !== team)
+      dead.push({ name, uid: held.uid, reserved_at: held.reserved_at });
   }
   return dead;
 }

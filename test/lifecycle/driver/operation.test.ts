@@ -3,6 +3,8 @@
  * instance — never accept the previous one, never refuse the new one.
  */
 import { describe, expect, it } from 'vitest';
+import type { FakeBackend } from '../../../src/backends/fake';
+import { BackendUnavailableError } from '../../../src/errors';
 import { Driver } from '../../../src/lifecycle/driver/operation';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { isWorker } from '../../../src/lifecycle/model/record';
@@ -95,6 +97,61 @@ describe('driver boots', () => {
     // Exactly one event per transition: no phantom events from writes that made none.
     const events = await eventsOf(h, 'w3');
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  });
+});
+
+describe('resources nobody recorded', () => {
+  it('a sleep of a worker whose create landed with its answer lost stops the resource that create made', async () => {
+    // The bug: with no backend_ref the sleep settled `sleeping` without a backend call, and the container the
+    // create had made kept running behind a sleeping record, which nothing looks at again.
+    const h = makeHarness();
+    h.backend.behave('create', { failAfterApplying: new BackendUnavailableError('timed out'), times: 1 });
+    await h.service.create({ name: 'w1' }, MANAGER).catch(() => undefined);
+    expect((await recordOf(h, 'w1')).backend_ref).toBeUndefined();
+    expect(h.backend.allResources()[0]?.running).toBe(true);
+
+    await h.service.sleep('w1', MANAGER);
+
+    const record = await recordOf(h, 'w1');
+    expect(record.phase).toBe('sleeping');
+    expect(h.backend.allResources()[0]?.running).toBe(false);
+    // What it found is recorded, so the next wake starts it rather than creating another.
+    expect(record.backend_ref?.resource_name).toBe(h.backend.allResources()[0]?.ref.resourceName);
+  });
+
+  it('a sleep with nothing under the name still stops what runs beside it (an update killed half-way)', async () => {
+    // Docker's update, killed after removing the old container and before renaming, leaves only `<name>-next`
+    // running; status then says not_found with a running instance. The sleep took not_found as "nothing there".
+    let leftover = true;
+    const h = makeHarness({
+      wrapBackend: (backend) =>
+        Object.assign(Object.create(backend) as FakeBackend, {
+          status: async (...args: Parameters<FakeBackend['status']>) => {
+            const status = await backend.status(...args);
+            return leftover && status.state === 'not_found'
+              ? { ...status, instances: [{ id: 'next-instance', startedAt: 0 }], raw: 'missing+next' }
+              : status;
+          },
+          stop: async () => {
+            leftover = false;
+          },
+        }),
+    });
+    h.backend.behave('create', { fail: new BackendUnavailableError('timed out'), times: 1 });
+    await h.service.create({ name: 'w1' }, MANAGER).catch(() => undefined);
+    expect((await recordOf(h, 'w1')).backend_ref).toBeUndefined();
+
+    await h.service.sleep('w1', MANAGER);
+
+    expect(leftover).toBe(false);
+    expect((await recordOf(h, 'w1')).phase).toBe('sleeping');
+  });
+
+  it('a worker created asleep still settles without a resource', async () => {
+    const h = makeHarness();
+    await h.service.create({ name: 'w1', initial_state: 'sleeping' }, MANAGER);
+    expect((await recordOf(h, 'w1')).phase).toBe('sleeping');
+    expect(h.backend.allResources()).toEqual([]);
   });
 });
 

@@ -1,10 +1,21 @@
 /**
- * The record repository's ordering rules, on the memory store: hints before the records that need them.
+ * The record repository's ordering rules, on the memory store: hints before the records that need them, and an
+ * event for every transition even when its writer died before logging it.
  */
 import { describe, expect, it } from 'vitest';
+import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { isWorker } from '../../../src/lifecycle/model/record';
 import { takeLeaseIfFree } from '../../../src/lifecycle/model/transitions';
-import { createReady, hintsOf, makeHarness, recordOf } from '../../support/lifecycle-harness';
+import { WorkerService } from '../../../src/lifecycle/requests/service';
+import {
+  createReady,
+  eventsOf,
+  HookedStore,
+  hintsOf,
+  makeHarness,
+  recordOf,
+  sibling,
+} from '../../support/lifecycle-harness';
 
 const MIN = 60_000;
 
@@ -31,5 +42,47 @@ describe('due hints', () => {
     const leaseEnd = Date.parse((await recordOf(h, 'w1')).op!.expires_at);
     const times = (await hintsOf(h, 'w1')).map((hint) => hint.atMs);
     expect(times.some((at) => at <= leaseEnd)).toBe(true);
+  });
+});
+
+describe('events', () => {
+  it('a worker re-created over the tombstone of an earlier incarnation logs its first transition', async () => {
+    // The bug: a write logged its event only when its event_seq rose above the replaced value's, and a new
+    // incarnation starts again at 1, below its predecessor's tombstone. Only the last event is ever repaired.
+    const h = makeHarness();
+    await createReady(h, { name: 'w1' });
+    await h.service.delete('w1', MANAGER);
+    expect((await h.repo.read('w1'))?.value.kind).toBe('tombstone');
+    await h.service.create({ name: 'w1' }, MANAGER);
+
+    const uid = (await recordOf(h, 'w1')).uid;
+    const mine = (await eventsOf(h, 'w1')).filter((e) => e.uid === uid);
+    expect(mine.map((e) => e.seq)).toEqual(mine.map((_, i) => i + 1));
+    expect(mine[0]).toMatchObject({ seq: 1, from: 'none', to: 'pending' });
+  });
+
+  it('a transition whose writer died before its event is logged by the next transition, not only by the scan', async () => {
+    // The full scan re-emits only a record's LAST missing event: a gap followed by further transitions stayed.
+    let dropEvents = true;
+    const h = makeHarness({
+      wrapStore: (store) => {
+        const hooked = new HookedStore(store);
+        hooked.hook = (op, key) => {
+          // The first function dies after its record write, before its event: its event put never arrives.
+          if (dropEvents && op === 'put' && key.startsWith('events/')) throw new Error('function killed');
+        };
+        return hooked;
+      },
+    });
+    await h.service.create({ name: 'w1', idle_timeout_seconds: 600 }, MANAGER).catch(() => undefined);
+    dropEvents = false;
+    const uid = (await recordOf(h, 'w1')).uid;
+    // Another function makes the next transitions of the same incarnation.
+    const other = new WorkerService(sibling(h, 'other'), { mode: 'keys', managerKeyHashes: [] });
+    await other.sleep('w1', MANAGER);
+    const record = await recordOf(h, 'w1');
+
+    const seqs = (await eventsOf(h, 'w1')).filter((e) => e.uid === uid).map((e) => e.seq);
+    expect(seqs).toEqual(Array.from({ length: record.event_seq }, (_, i) => i + 1));
   });
 });

@@ -2,10 +2,12 @@
  * Creating a worker when the backend fails: a create is rolled back only when the backend provably did nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { BackendUnavailableError } from '../../../src/errors';
+import { BackendUnavailableError, StoreUnavailableError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
+import { layout } from '../../../src/lifecycle/persistence/layout';
 import { runSweep } from '../../../src/lifecycle/sweeper';
-import { makeHarness, recordOf } from '../../support/lifecycle-harness';
+import type { PutOptions } from '../../../src/store/port';
+import { HookedStore, makeHarness, recordOf } from '../../support/lifecycle-harness';
 
 const QUIET = { unresponsiveAfterSeconds: 365 * 86_400 };
 
@@ -43,5 +45,32 @@ describe('create rollback', () => {
 
     expect((await h.repo.read('w1'))?.value.kind).toBe('tombstone');
     expect(h.backend.allResources()).toHaveLength(0);
+  });
+
+  it('keeps its env values when its record write landed unanswered and another request wrote over it before the check', async () => {
+    // The bug: the retry found a live record whose write_id was not the create's (a wake had written since) and
+    // took it for another create that won the name: it deleted the env values of its own, live incarnation.
+    class LosingStore extends HookedStore {
+      lose: ((key: string) => Promise<boolean>) | undefined;
+      override async put(key: string, body: string, options?: PutOptions) {
+        const written = await super.put(key, body, options);
+        if (await this.lose?.(key)) throw new StoreUnavailableError('the response was lost');
+        return written;
+      }
+    }
+    let store: LosingStore | undefined;
+    const h = makeHarness({ settings: QUIET, wrapStore: (inner) => (store = new LosingStore(inner)) });
+    store!.lose = async (key) => {
+      if (key !== layout.worker('w1')) return false;
+      store!.lose = undefined;
+      await h.service.wake('w1', MANAGER);
+      return true;
+    };
+
+    await h.service.create({ name: 'w1', env: { TOKEN: 'v1' } }, MANAGER);
+
+    const record = await recordOf(h, 'w1');
+    expect(await h.store.get(layout.secrets('w1', record.uid))).not.toBeNull();
+    expect(record.phase).not.toBe('failed');
   });
 });

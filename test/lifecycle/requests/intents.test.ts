@@ -3,6 +3,7 @@
  * the record it replaces, never on an earlier read.
  */
 import { describe, expect, it } from 'vitest';
+import type { FakeBackend } from '../../../src/backends/fake';
 import { ConflictError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { layout } from '../../../src/lifecycle/persistence/layout';
@@ -35,5 +36,35 @@ describe('activity', () => {
     const record = await recordOf(h, 'w1');
     expect(record.desired).toBe('sleeping');
     expect(record.last_activity_at).toBe(before.last_activity_at);
+  });
+
+  it('an activity that wakes a worker is refused with not_awake when a sleep lands while its wake is driven', async () => {
+    // The answer renders the record after the wake was driven; a sleep by another request that landed during
+    // that drive made it 200 with phase stopping or sleeping: work assigned to a worker going to sleep.
+    let armed = true;
+    let h: ReturnType<typeof makeHarness> | undefined;
+    h = makeHarness({
+      wrapBackend: (backend) =>
+        Object.assign(Object.create(backend) as FakeBackend, {
+          start: async (...args: Parameters<FakeBackend['start']>) => {
+            if (armed) {
+              armed = false;
+              // The manager's sleep lands behind the activity's live lease: recorded, carried out by that holder.
+              await sleep(sibling(h!, 'other'), 'w1', MANAGER);
+            }
+            return backend.start(...args);
+          },
+        }),
+    });
+    await createReady(h, { name: 'w1' });
+    await h.service.sleep('w1', MANAGER);
+    expect((await recordOf(h, 'w1')).phase).toBe('sleeping');
+
+    const outcome = await h.service.activity('w1', MANAGER, { wake: true }).catch((error: unknown) => error);
+
+    expect(armed).toBe(false);
+    expect(outcome).toBeInstanceOf(ConflictError);
+    expect((outcome as ConflictError).code).toBe('not_awake');
+    expect((await recordOf(h, 'w1')).desired).toBe('sleeping');
   });
 });

@@ -3,10 +3,11 @@
  * runs the real sweeper over the real lifecycle (memory store, fake backend, manual clock).
  */
 import { describe, expect, it } from 'vitest';
-import { BackendError } from '../../../src/errors';
+import { BackendError, BackendUnavailableError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { isWorker } from '../../../src/lifecycle/model/record';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
+import { transition } from '../../../src/lifecycle/model/transitions';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
   createReady,
@@ -63,6 +64,70 @@ describe('sweeper policies', () => {
     expect((await runSweep(h.ctx)).slept).toBe(0);
     h.clock.advance(2 * MIN);
     expect((await runSweep(h.ctx)).slept).toBe(1);
+  });
+
+  it('does not sleep a worker for idleness right after a restart replaced the instance that reported busy', async () => {
+    // The bug: the new boot's ready report wrote a fresh beat without the previous boot's busy_at, so the idle
+    // clock went back to the last activity: a worker busy a minute ago was slept as idle after an update.
+    const h = makeHarness({ settings: QUIET });
+    const ready = await createReady(h, { name: 'w1', idle_timeout_seconds: 240 });
+    h.clock.advance(200_000);
+    await h.service.report(ready, { busy: true });
+    await h.service.update('w1', { image: 'img:2' }, MANAGER);
+    await h.service.report(await recordOf(h, 'w1'), { busy: false });
+    expect((await recordOf(h, 'w1')).phase).toBe('ready');
+
+    h.clock.advance(60_000);
+    expect((await runSweep(h.ctx)).slept).toBe(0);
+    expect((await recordOf(h, 'w1')).desired).toBe('running');
+    // Its idle clock runs from the replacement (when the busy instance stopped), so it does sleep later.
+    h.clock.advance(200_000);
+    expect((await runSweep(h.ctx)).slept).toBe(1);
+  });
+
+  it('sleeps a worker on time once it turns idle, though the sweeper had put its next look past a busy beat', async () => {
+    // The bug: the sweeper re-files an idle worker's hint for when its busy beat goes stale (minutes later); a
+    // heartbeat turning idle moved the idle deadline earlier but filed no hint, so the sleep came late.
+    const h = makeHarness({ settings: QUIET });
+    const ready = await createReady(h, { name: 'w1', idle_timeout_seconds: 240 });
+    const t0 = h.clock.now();
+    h.clock.set(t0 + 60_000);
+    await h.service.report(ready, { busy: true });
+    h.clock.set(t0 + 250_000);
+    expect((await runSweep(h.ctx)).slept).toBe(0);
+    const lookedAt = Math.min(...(await hintsOf(h, 'w1')).map((hint) => hint.atMs));
+    expect(lookedAt).toBeGreaterThan(t0 + 540_000);
+
+    h.clock.set(t0 + 300_000);
+    await h.service.report(ready, { busy: false });
+    h.clock.set(t0 + 530_000);
+    expect((await runSweep(h.ctx)).slept).toBe(0);
+    h.clock.set(t0 + 541_000);
+    expect((await runSweep(h.ctx)).slept).toBe(1);
+  });
+
+  it('a failed worker that still carries a retry time is not looked at again and again', async () => {
+    // The bug: a drive of an intent that leaves a worker failed (a PATCH of a failed, sleeping worker) can leave
+    // next_check_at on it; that counted as a deadline the sweeper never acts on (failed is not re-driven), so
+    // its hint was re-filed a minute on, every run, forever.
+    const h = makeHarness({ settings: QUIET });
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 0 });
+    const now = h.clock.now();
+    await h.repo.mutate('w1', (current) =>
+      isWorker(current)
+        ? {
+            ...transition(current, 'failed', { reason: 'backend_error', actor: 'driver' }, now),
+            next_check_at: new Date(now + MIN).toISOString(),
+          }
+        : undefined,
+    );
+    h.clock.advance(2 * MIN);
+    await runSweep(h.ctx);
+    h.clock.advance(2 * MIN);
+    await runSweep(h.ctx);
+
+    expect(await hintsOf(h, 'w1')).toEqual([]);
+    expect((await recordOf(h, 'w1')).phase).toBe('failed');
   });
 
   it('never sleeps a worker whose idle_timeout_seconds is 0', async () => {
@@ -176,5 +241,49 @@ describe('sweeper policies', () => {
     expect(record).toMatchObject({ attempts: 6, last_transition: { to: 'failed', reason: 'backend_error' } });
     const stored = (await h.repo.read('w1'))?.value;
     expect(isWorker(stored) && stored.last_error).toContain('on fire');
+  });
+  it('a failed worker whose stop was lost is stopped by a later run, and then left alone', async () => {
+    // The bug: failing stopped the resource once, best effort; a lost stop left a failed worker running for good.
+    const h = makeHarness({ settings: { ...QUIET, wedgedAfterSeconds: 1800 } });
+    await h.service.create({ name: 'w1' }, MANAGER);
+    h.backend.behave('stop', { fail: new BackendError('connection reset'), times: 1 });
+    h.clock.advance(31 * MIN);
+    expect((await runSweep(h.ctx)).failed).toBe(1);
+    expect(resourceOf(h, 'w1')?.running).toBe(true);
+    const owed = await recordOf(h, 'w1');
+    expect(owed).toMatchObject({ phase: 'failed' });
+    expect(owed.stop_check_at).toBeDefined();
+    expect((await hintsOf(h, 'w1')).some((hint) => hint.atMs <= Date.parse(owed.stop_check_at!))).toBe(true);
+
+    h.clock.set(Date.parse(owed.stop_check_at!) + 1000);
+    await runSweep(h.ctx);
+
+    expect(resourceOf(h, 'w1')?.running).toBe(false);
+    const settled = await recordOf(h, 'w1');
+    expect(settled).toMatchObject({ phase: 'failed' });
+    expect(settled.stop_check_at).toBeUndefined();
+    expect(settled.op).toBeUndefined();
+    const workerCalls = () => h.backend.calls.filter((c) => c.step !== 'list').length;
+    const before = workerCalls();
+    h.clock.advance(60 * MIN);
+    await runSweep(h.ctx);
+    expect(workerCalls()).toBe(before);
+  });
+
+  it('a failed worker whose create landed with its answer lost is found by its derived name and stopped', async () => {
+    // No backend_ref was ever recorded, so the best-effort stop of the failing driver had nothing to stop.
+    const h = makeHarness({ settings: { ...QUIET, maxAttempts: 1 } });
+    h.backend.behave('create', { failAfterApplying: new BackendUnavailableError('timed out'), times: 1 });
+    await h.service.create({ name: 'w1' }, MANAGER).catch(() => undefined);
+    const failed = await recordOf(h, 'w1');
+    expect(failed).toMatchObject({ phase: 'failed' });
+    expect(failed.backend_ref).toBeUndefined();
+    expect(resourceOf(h, 'w1')?.running).toBe(true);
+
+    h.clock.advance(MIN);
+    await runSweep(h.ctx);
+
+    expect(resourceOf(h, 'w1')?.running).toBe(false);
+    expect((await recordOf(h, 'w1')).stop_check_at).toBeUndefined();
   });
 });

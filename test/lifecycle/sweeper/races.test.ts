@@ -231,4 +231,55 @@ describe('sweeper races', () => {
     expect(report.events_repaired).toBe(1);
     expect(await h.repo.hasEventFor(record)).toBe(true);
   });
+
+  it('keeps the hint a create filed before its record when the sweeper reads the name before that record lands', async () => {
+    // The bug: a hint whose record was absent was deleted at once. A create files its hint (at its lease's
+    // expiry) before its record; a sweeper in between deleted it, and when that create then died, nothing was
+    // due for its worker until the full scan's repair.
+    const { h, hooked } = hookedHarness();
+    let stage: 'before' | 'writing' | 'dead' = 'before';
+    hooked.hook = async (op, key) => {
+      if (stage === 'dead') throw new Error('function killed');
+      if (stage === 'writing') {
+        stage = 'dead';
+        throw new Error('function killed');
+      }
+      if (op !== 'put' || key !== layout.worker('w1')) return;
+      stage = 'writing';
+      // The create's record write is slow: its hint, due at the lease's expiry, comes within the lookahead.
+      h.clock.advance(70_000);
+      const saved = hooked.hook;
+      hooked.hook = undefined;
+      await runSweep(sibling(h, 'sweeper'));
+      hooked.hook = saved;
+    };
+
+    await h.service.create({ name: 'w1' }, MANAGER).catch(() => undefined);
+    hooked.hook = undefined;
+
+    expect(stage).toBe('dead');
+    const record = await recordOf(h, 'w1');
+    const leaseEnd = Date.parse(record.op!.expires_at);
+    expect((await hintsOf(h, 'w1')).some((hint) => hint.atMs <= leaseEnd)).toBe(true);
+  });
+
+  it('leaves a hint listed ahead of its time where it is when reading its record fails', async () => {
+    // The bug: a failed hint was moved a minute past now to keep the head free, even when it was only listed
+    // early (the lookahead) and stood for a deadline before that minute: the worker was then looked at late.
+    const { h, hooked } = hookedHarness();
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 240 });
+    const deadline = Date.parse((await recordOf(h, 'w1')).created_at) + 240_000;
+    h.clock.set(deadline - 20_000);
+    await runSweep(h.ctx);
+    let failures = 0;
+    hooked.hook = (op, key) => {
+      if (op === 'get' && key === layout.worker('w1') && failures++ === 0) throw new Error('503 SlowDown');
+    };
+
+    const report = await runSweep(h.ctx);
+
+    expect(failures).toBeGreaterThan(0);
+    expect(report.errors).toBe(1);
+    expect((await hintsOf(h, 'w1')).some((hint) => hint.atMs <= deadline)).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * The full scan and the housekeeping around deleted workers: hints of deleted workers go, tombstones go after
- * 24 h with the events of their incarnation, old events are trimmed, and a lost roster is rebuilt.
+ * 24 h with the events of their incarnation, old events are trimmed, a lost roster is rebuilt, and env values
+ * no live record names (a create or a delete that died half-way) are removed past a grace.
  */
 import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
@@ -11,6 +12,7 @@ import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
   createReady,
   eventsOf,
+  type Harness,
   HookedStore,
   hintsOf,
   makeHarness,
@@ -119,4 +121,71 @@ describe('full scan and housekeeping', () => {
     expect(roster.complete).toBe(true);
     expect(Object.keys(roster.entries).sort()).toEqual(['a', 'b', 'c']);
   });
+  it('removes the env values a create left when it died before its record, once past the grace, and not before', async () => {
+    // A create writes secrets/<name>/<uid>.json first; dying before the record left the values with nothing that
+    // would ever remove them (every clean-up started from a record).
+    let hooked: HookedStore | undefined;
+    const h = makeHarness({
+      settings: QUIET,
+      wrapStore: (store) => {
+        hooked = new HookedStore(store);
+        return hooked;
+      },
+    });
+    await createReady(h, { name: 'kept', env: { TOKEN: 'k' } });
+    // The function is killed as it sends its record: that write and everything after it never happen.
+    let dead = false;
+    hooked!.hook = (op, key) => {
+      if (op === 'put' && key === layout.worker('w1')) dead = true;
+      if (dead) throw new Error('function killed');
+    };
+    await expect(h.service.create({ name: 'w1', env: { TOKEN: 'v' } }, MANAGER)).rejects.toThrow();
+    hooked!.hook = undefined;
+    const left = await secretKeys(h, 'w1');
+    expect(left).toHaveLength(1);
+
+    // Within the grace the create could still be at work: the first pass leaves the values alone.
+    h.clock.advance(MIN);
+    expect((await runSweep(h.ctx)).secrets_removed).toBe(0);
+    expect(await secretKeys(h, 'w1')).toEqual(left);
+
+    // The next pass (a full-scan interval later) removes them; a live worker's stay.
+    h.clock.advance(HOUR);
+    const report = await runSweep(h.ctx);
+    expect(report).toMatchObject({ secrets_removed: 1, errors: 0 });
+    expect(await secretKeys(h, 'w1')).toEqual([]);
+    expect(await secretKeys(h, 'kept')).toEqual([layout.secrets('kept', (await recordOf(h, 'kept')).uid)]);
+  });
+
+  it("removes a deleted incarnation's env values when a re-create replaced its tombstone before the clean-up", async () => {
+    let hooked: HookedStore | undefined;
+    const h = makeHarness({
+      settings: QUIET,
+      wrapStore: (store) => {
+        hooked = new HookedStore(store);
+        return hooked;
+      },
+    });
+    const old = await createReady(h, { name: 'w1', env: { TOKEN: 'old' } });
+    // The delete writes its tombstone and dies before removing the values.
+    hooked!.hook = (op, key) => {
+      if (op === 'delete' && key.startsWith('secrets/')) throw new Error('function killed');
+    };
+    await h.service.delete('w1', MANAGER).catch(() => undefined);
+    hooked!.hook = undefined;
+    expect((await h.repo.read('w1'))?.value.kind).toBe('tombstone');
+    const renewed = await createReady(h, { name: 'w1', env: { TOKEN: 'new' } });
+    expect(await secretKeys(h, 'w1')).toHaveLength(2);
+
+    h.clock.advance(16 * MIN);
+    const report = await runSweep(h.ctx);
+
+    expect(report).toMatchObject({ secrets_removed: 1, errors: 0 });
+    expect(await secretKeys(h, 'w1')).toEqual([layout.secrets('w1', renewed.uid)]);
+    expect(old.uid).not.toBe(renewed.uid);
+  });
 });
+
+async function secretKeys(h: Harness, name: string): Promise<string[]> {
+  return (await h.store.list(`secrets/${name}/`)).keys.map((k) => k.key);
+}

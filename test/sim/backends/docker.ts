@@ -1,10 +1,15 @@
 /**
- * A simulated Docker engine behind the backend port, following `src/backends/docker.ts` call by call: create =
- * inspect, create, start; update = inspect, create `<name>-next-<rand>` (not started), stop the old one, start the
- * new one, remove the old one, rename the new one. Each engine call is a scheduling point, so a function killed
- * between the start of the new container and the removal of the old one leaves both running.
+ * A simulated Docker engine behind the backend port, following `src/backends/docker/adapter.ts` call by call:
+ * - create = remove a leftover `<name>-next` (inspect, remove), inspect `<name>`, create, start;
+ * - update = remove a leftover `<name>-next`, inspect `<name>`, create `<name>-next` (not started), stop the old
+ *   one, start the new one, remove the old one, rename the new one;
+ * - stop and delete act on `<name>-next` first, then `<name>`; status inspects both and reports a running
+ *   `-next` among the instances.
+ * Each engine call is a scheduling point, so a function killed anywhere in an update leaves what the real one
+ * would: the successor under the deterministic `-next` name, which the next create, update, stop or delete finds.
  */
 
+import { nextNameOf } from '../../../src/backends/docker';
 import type {
   BackendRef,
   BackendStatus,
@@ -86,6 +91,13 @@ export class SimDocker implements SimBackend {
       if (!c.running) await start(c.id);
       return { ref: { resourceName: spec.resourceName, id: c.id } };
     };
+    /** A successor an interrupted update left is never adopted (it may carry an old key): it goes first. */
+    const removeLeftoverNext = async (resourceName: string, spec: WorkerSpec) => {
+      const leftover = await inspect(nextNameOf(resourceName));
+      if (!leftover) return;
+      assertOwned(leftover, spec);
+      await remove(leftover.id);
+    };
     const createContainer = async (
       spec: WorkerSpec,
       name: string,
@@ -108,8 +120,11 @@ export class SimDocker implements SimBackend {
         return c.id;
       });
       if (made === undefined) {
-        const existing = await inspect(name);
-        if (existing) return adopt(existing, spec);
+        // 409: a concurrent create took the name. Only a create adopts it; an update's successor never does.
+        if (andStart) {
+          const existing = await inspect(name);
+          if (existing) return adopt(existing, spec);
+        }
         throw new BackendError(`creating container ${name}: conflict`);
       }
       try {
@@ -121,12 +136,19 @@ export class SimDocker implements SimBackend {
       }
     };
     const status = async (ref: BackendRef): Promise<BackendStatus> => {
-      const c = await inspect(ref.resourceName);
-      if (!c) return { state: 'not_found', instances: [], raw: 'missing' };
+      const [c, leftover] = await Promise.all([
+        inspect(ref.resourceName),
+        inspect(nextNameOf(ref.resourceName)),
+      ]);
+      const extra = leftover?.running
+        ? [{ id: leftover.id.slice(0, 12), startedAt: leftover.startedAt }]
+        : [];
+      if (!c) return { state: 'not_found', instances: extra, raw: extra.length ? 'missing+next' : 'missing' };
+      const raw = c.running ? 'running' : 'exited';
       return {
         state: c.running ? 'running' : 'stopped',
-        instances: c.running ? [{ id: c.id.slice(0, 12), startedAt: c.startedAt }] : [],
-        raw: c.running ? 'running' : 'exited',
+        instances: [...(c.running ? [{ id: c.id.slice(0, 12), startedAt: c.startedAt }] : []), ...extra],
+        raw: extra.length ? `${raw}+next` : raw,
         ref: { resourceName: ref.resourceName, id: c.id },
       };
     };
@@ -135,26 +157,37 @@ export class SimDocker implements SimBackend {
       deploymentMode: 'local',
       capabilities: { logs: false },
       create: async (spec) => {
+        await removeLeftoverNext(spec.resourceName, spec);
         const existing = await inspect(spec.resourceName);
         if (existing) return adopt(existing, spec);
         return createContainer(spec, spec.resourceName, true);
       },
       start: (ref) => start(ref.resourceName),
-      stop: (ref) => stop(ref.resourceName),
+      stop: async (ref) => {
+        await stop(nextNameOf(ref.resourceName));
+        await stop(ref.resourceName);
+      },
       update: async (ref, spec) => {
+        await removeLeftoverNext(ref.resourceName, spec);
         const existing = await inspect(ref.resourceName);
         if (existing) assertOwned(existing, spec);
         if (!existing) return createContainer(spec, ref.resourceName, true);
-        const suffix = Math.random().toString(36).slice(2, 8);
-        const next = await createContainer(spec, `${ref.resourceName}-next-${suffix}`, false);
+        const next = await createContainer(spec, nextNameOf(ref.resourceName), false);
         const id = next.ref.id!;
         const wasRunning = existing.running;
+        // As the adapter: the old one runs again only once the successor is surely gone.
+        const rollBack = async () => {
+          const gone = await remove(id).then(
+            () => true,
+            () => false,
+          );
+          if (gone && wasRunning) await start(existing.id).catch(() => undefined);
+        };
         try {
           if (wasRunning) await stop(existing.id);
           await start(id);
         } catch (error) {
-          await remove(id).catch(() => undefined);
-          if (wasRunning) await start(existing.id).catch(() => undefined);
+          await rollBack();
           throw error;
         }
         try {
@@ -166,13 +199,15 @@ export class SimDocker implements SimBackend {
             c.name = ref.resourceName;
           });
         } catch (error) {
-          await remove(id).catch(() => undefined);
-          if (wasRunning) await start(existing.id).catch(() => undefined);
+          await rollBack();
           throw error;
         }
         return { ref: { resourceName: ref.resourceName, id } };
       },
-      delete: (ref) => remove(ref.resourceName),
+      delete: async (ref) => {
+        await remove(nextNameOf(ref.resourceName));
+        await remove(ref.resourceName);
+      },
       status,
       list: (options = {}) =>
         engine('list', () => {

@@ -34,7 +34,7 @@ export class Checker {
   }
 
   /** Violations observed while the step ran (history) plus those of the state it left. */
-  afterStep(): Violation[] {
+  afterStep(atQuiescence = false): Violation[] {
     const found = this.world.history.pending.splice(0);
     const s = snapshot(this.world);
     const on = (name: InvariantName) => this.enabled.has(name);
@@ -42,13 +42,13 @@ export class Checker {
     if (on('no_foreign_resource')) found.push(...noForeignResource(s, this.world));
     if (on('team_quota')) found.push(...teamQuota(s, this.world));
     if (on('hint_covers_deadline')) found.push(...hintCoversDeadline(s, this.world));
-    if (on('secret_has_record')) found.push(...this.secrets.check(s));
+    if (on('secret_has_record')) found.push(...this.secrets.check(s, this.world, atQuiescence));
     if (on('spec_has_secrets')) found.push(...specHasSecrets(s, this.world));
     return this.keep(found);
   }
 
   atQuiescence(retentionSlackMs: number, staleHintMs: number): Violation[] {
-    const found = this.afterStep();
+    const found = this.afterStep(true);
     const s = snapshot(this.world);
     found.push(...converged(s), ...deletedIncarnationGone(s, this.world, retentionSlackMs));
     found.push(...noStaleHint(s, staleHintMs), ...eventsExplainPhases(s, this.world));

@@ -4,6 +4,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { nextAction } from '../../../src/lifecycle/model/policy';
+import type { Beat } from '../../../src/lifecycle/model/record';
+import { layout } from '../../../src/lifecycle/persistence/layout';
 import type { Violation } from '../history';
 import { TEAM, type World } from '../world';
 import type { Snapshot } from './snapshot';
@@ -15,8 +17,6 @@ const OVERDUE_HINT_SLACK_MS = 16 * 60_000;
  * minute is tolerated here (and reported separately); a re-drive delayed by a backoff of minutes is not.
  */
 const LEASE_HINT_SLACK_MS = 60_000;
-/** A secret may exist before its record (create writes it first) or after it (clean-up follows): this long. */
-export const SECRET_GRACE_MS = 10 * 60_000;
 
 /**
  * Two running resources of one worker incarnation mean two agents doing the same work, billing twice, and one of
@@ -83,7 +83,10 @@ export function hintCoversDeadline(s: Snapshot, world: World): Violation[] {
   const out: Violation[] = [];
   for (const w of s.workers) {
     const have = s.earliestHint.get(w.name);
-    const deadline = nextAction(w, world.settings)?.at;
+    // The deadline the sweeper can act on: a busy beat of this incarnation holds the idle sleep off (DESIGN §5),
+    // and the sweeper files its hint that late; a beat that ends it (turning idle) files its own.
+    const beat = world.bucket.json<Beat>(layout.beat(w.name));
+    const deadline = nextAction(w, world.settings, beat?.uid === w.uid ? beat : null)?.at;
     if (deadline !== undefined) {
       const covered =
         have !== undefined &&
@@ -110,30 +113,63 @@ export function hintCoversDeadline(s: Snapshot, world: World): Violation[] {
 }
 
 /**
- * Env values are secrets: one whose record is gone (or never came) is a leaked credential nothing will ever
- * clean, because every clean-up starts from a record.
+ * Env values are secrets: one whose record is gone (or never came) is a leaked credential, and only the sweeper's
+ * full scan can find it (every other clean-up starts from a record). A create writes the values before its
+ * record, so a secret without one may be a create still at work until that create's function timeout: the scan
+ * leaves it alone for `ORPHAN_SECRET_GRACE_MS` (15 min) after it was written or orphaned — from then on it is
+ * "removable".
+ *
+ * The bound is therefore stated against the sweeper, not the wall clock: while the run goes on, the simulator
+ * fires the sweeper as a random actor (often killed, sometimes not for an hour of virtual time), so a secret is
+ * a violation once two complete full-scan passes that started after it became removable have left it (one pass
+ * may fail on it: a throttled read costs that key its turn, never the pass).
+ * At quiescence the sweeper runs on schedule, and the plain time bound applies: removable, plus two full-scan
+ * intervals (a pass starts at most once per interval) and two runs.
  */
+/**
+ * How long a secret may precede its record: longer than any create can still be at work (a 60 s function timeout
+ * plus the lease's 30 s margin, by far). The sweeper's own grace (`orphanSecretGraceMs`) is this for the
+ * simulator's settings; it is restated here so the invariant does not take its bound from the code it checks.
+ */
+const ORPHAN_SECRET_GRACE_MS = 15 * 60_000;
+
 export class SecretHasRecord {
   private readonly orphanedSince = new Map<string, number>();
+  /** Start times of the complete passes seen to end after each orphan became removable. */
+  private readonly passesSince = new Map<string, Set<number>>();
 
-  check(s: Snapshot): Violation[] {
+  check(s: Snapshot, world: World, atQuiescence = false): Violation[] {
     const out: Violation[] = [];
     const seen = new Set<string>();
+    const lastPass = world.bucket.json<{ state?: { scan?: { last_pass_started_at?: number } } }>(
+      'locks/sweeper',
+    )?.state?.scan?.last_pass_started_at;
+    const quiescenceBound = 2 * world.sweeper.fullScanIntervalSeconds * 1000 + 2 * 60_000;
     for (const key of s.keys) {
       const match = /^secrets\/([a-z0-9-]+)\/([^/]+)\.json$/.exec(key);
       if (!match) continue;
-      const [, name, uid] = match;
-      if (s.stored.get(name!)?.uid === uid) continue;
+      const [, name, uid] = match as unknown as [string, string, string];
+      if (s.stored.get(name)?.uid === uid) continue;
       seen.add(key);
       const since = this.orphanedSince.get(key) ?? s.now;
       this.orphanedSince.set(key, since);
-      if (s.now - since > SECRET_GRACE_MS)
+      const removableAt = Math.max(since, world.bucket.lastModified(key)! + ORPHAN_SECRET_GRACE_MS);
+      const passes = this.passesSince.get(key) ?? new Set<number>();
+      if (lastPass !== undefined && lastPass >= removableAt) passes.add(lastPass);
+      this.passesSince.set(key, passes);
+      const missedByPass = passes.size >= 2;
+      const late = atQuiescence && s.now - removableAt > quiescenceBound;
+      if (missedByPass || late)
         out.push({
           invariant: 'secret_has_record',
-          message: `${key} has had no record of its incarnation for ${(s.now - since) / 1000}s`,
+          message: `${key} has had no record of its incarnation for ${(s.now - since) / 1000}s${missedByPass ? `, and ${passes.size} full scans that started after it became removable left it` : ''}`,
         });
     }
-    for (const key of [...this.orphanedSince.keys()]) if (!seen.has(key)) this.orphanedSince.delete(key);
+    for (const key of [...this.orphanedSince.keys()]) {
+      if (seen.has(key)) continue;
+      this.orphanedSince.delete(key);
+      this.passesSince.delete(key);
+    }
     return out;
   }
 }

@@ -1,0 +1,62 @@
+/**
+ * Readiness reports racing each other: a report of a boot that another report made ready first is a heartbeat,
+ * and what it says (busy) counts.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConflictError } from '../../../src/errors';
+import { MANAGER } from '../../../src/lifecycle/model/actor';
+import { layout } from '../../../src/lifecycle/persistence/layout';
+import { createReady, HookedStore, makeHarness, recordOf } from '../../support/lifecycle-harness';
+
+describe('readiness reports', () => {
+  it('a busy report that finds its boot already made ready by another report is written as a busy beat', async () => {
+    // The bug: the report read the record while `starting`, lost the race to make it ready, and answered 200
+    // without writing anything: the worker's busy went unrecorded, and it could be slept as idle mid-work.
+    const h = makeHarness();
+    await h.service.create({ name: 'w1' }, MANAGER);
+    const starting = await recordOf(h, 'w1');
+    await h.service.report(starting, {});
+    expect((await recordOf(h, 'w1')).phase).toBe('ready');
+
+    await h.service.report(starting, { busy: true });
+
+    expect(await h.repo.readBeat('w1')).toMatchObject({ busy: true, uid: starting.uid });
+  });
+
+  it('a report whose record changed incarnation meanwhile is refused, not answered 200 with nothing written', async () => {
+    const h = makeHarness();
+    await h.service.create({ name: 'w1' }, MANAGER);
+    const starting = await recordOf(h, 'w1');
+    await h.service.delete('w1', MANAGER);
+    await h.service.create({ name: 'w1', image: 'img:2' }, MANAGER);
+
+    const outcome = await h.service.report(starting, { busy: true }).catch((error: unknown) => error);
+
+    expect(outcome).toBeInstanceOf(ConflictError);
+  });
+
+  it('a report that reaches the store after a newer one does not overwrite its beat', async () => {
+    // The bug: a report stalled on its way wrote its beat, with its own (older) time, over a busy beat written
+    // since: the worker looked idle from before its busy report and was slept mid-work.
+    let hooked: HookedStore | undefined;
+    const h = makeHarness({ wrapStore: (store) => (hooked = new HookedStore(store)) });
+    const ready = await createReady(h, { name: 'w1', idle_timeout_seconds: 240 });
+    h.clock.advance(301_000);
+    let armed = true;
+    hooked!.hook = async (op, key) => {
+      if (!armed || op !== 'get' || key !== layout.beat('w1')) return;
+      armed = false;
+      // The slow report is on its way; a busy report ten seconds later gets there first.
+      h.clock.advance(10_000);
+      await h.service.report(ready, { busy: true });
+    };
+
+    await h.service.report(ready, { busy: false });
+
+    expect(armed).toBe(false);
+    expect(await h.repo.readBeat('w1')).toMatchObject({
+      busy: true,
+      at: new Date(h.clock.now()).toISOString(),
+    });
+  });
+});
