@@ -115,14 +115,23 @@ export class Driver {
         );
       }
       next.observed_generation = Math.max(next.observed_generation, generation);
-      if (observation.bootSince !== undefined) {
+      // The worker this round started may already have booted and reported ready (a fast container) before the
+      // round recorded what it saw: that report confirmed this very boot, so the round neither begins another
+      // boot nor moves the worker back to `starting` (its later reports would then belong to no boot).
+      const alreadyReady =
+        observation.bootSince !== undefined &&
+        current.phase === 'ready' &&
+        current.boot.instance_id !== undefined &&
+        current.ready_at !== undefined &&
+        Date.parse(current.ready_at) > observation.bootSince;
+      if (observation.bootSince !== undefined && !alreadyReady) {
         // A boot that already bound an instance is over: this start is a new boot. One still waiting for its
         // first report (an intent just bumped it) keeps its epoch and only learns when its instance started.
         const epoch = current.boot.instance_id ? current.boot.epoch + 1 : current.boot.epoch;
         next.boot = { epoch, since: iso(observation.bootSince) };
       }
       const intentUnchanged = current.spec_generation === generation;
-      if (intentUnchanged && observation.move?.from.includes(current.phase)) {
+      if (intentUnchanged && !alreadyReady && observation.move?.from.includes(current.phase)) {
         if (observation.move.to !== current.phase) {
           next = transition(
             next,
