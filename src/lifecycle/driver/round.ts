@@ -1,17 +1,16 @@
 /**
- * One round of the operation driver: the idempotent backend step toward `desired`, and what it needs (the key
- * to inject, the worker's full spec, a backend that refuses changes once the round's deadline has passed).
- * `driver.ts` runs the rounds and merges what each one observed.
+ * One round of the operation driver: what every step needs (the key to inject, the worker's full spec, a backend
+ * that refuses changes once the round's deadline has passed, lease checks); the step itself is one file per
+ * intent under `steps/`. `operation.ts` runs the rounds and merges what each one observed.
  *
  * @module
  */
 
-import type { BackendRef, BackendStatus, WorkerBackend } from '../../backends/port';
+import type { BackendRef, WorkerBackend } from '../../backends/port';
 import { provablyNotApplied } from '../../errors';
 import type { LifecycleContext } from '../context';
-import type { BackendRefRecord, Clock, Phase, Reason, WorkerRecord } from '../model';
+import type { WorkerRecord } from '../model';
 import {
-  BOOT_SKEW_MS,
   buildWorkerSpec,
   INJECTED_ENV_NAMES,
   isWorker,
@@ -21,81 +20,20 @@ import {
   resourceNameOf,
   sha256Hex,
 } from '../model';
-import type { DriveOptions } from './types';
+import { DeadlineReached, LeaseLost } from './deadline';
+import { deleteStep } from './steps/delete';
+import { runStep } from './steps/run';
+import { sleepStep } from './steps/sleep';
+import type { DriveOptions, Observation, StepRunner } from './types';
 
-/** What one round saw and did, merged into the record by `observe`. */
-export interface Observation {
-  ref?: BackendRefRecord;
-  status?: BackendStatus;
-  appliedTemplate?: number;
-  /** Phase change, applied only if the record is still in one of `from` and the intent did not move. */
-  move?: { from: Phase[]; to: Phase; reason: Reason };
-  /** True when this round reached the goal for the generation it read. */
-  settled: boolean;
-  /** Not settled and nothing more to do now: look again after this long (async backends). */
-  recheckAfterMs?: number;
-  forgetResource?: boolean;
-  /**
-   * The driver itself started an instance (a start, a create, a recreate, a restart): a new boot that began at
-   * this time. Readiness then waits for a report from that instance, whatever the phase was.
-   */
-  bootSince?: number;
-}
+export { DeadlineReached, LeaseLost, withDeadline } from './deadline';
+export type { Observation } from './types';
 
-const ASYNC_RECHECK_MS = 10_000;
 /** A stored env value younger than this is never pruned (an update may still be writing its record). */
 const SECRET_PRUNE_GRACE_MS = 10 * 60_000;
 
-/** The round's deadline passed: its caller has answered; the round must not act any more. */
-export class DeadlineReached extends Error {}
-/** The worker's operation lease is no longer ours. */
-export class LeaseLost extends Error {}
-
-/**
- * Races `work` against the deadline. When the deadline wins, `abort` (the round's controller) is aborted too, so
- * backend calls still in flight are cancelled rather than left to land after the caller has answered. The timer
- * is the clock's own where it has one (the simulator's virtual time), else a real one.
- */
-export async function withDeadline<T>(
-  clock: Clock,
-  work: Promise<T>,
-  deadline: number,
-  abort?: AbortController,
-): Promise<T> {
-  const remaining = Math.max(0, deadline - clock.now());
-  let cancel = () => {};
-  const timeout = new Promise<never>((_, reject) => {
-    const fire = () => {
-      abort?.abort(new DeadlineReached());
-      reject(new DeadlineReached());
-    };
-    if (clock.setTimer) cancel = clock.setTimer(fire, remaining);
-    else {
-      const timer = setTimeout(fire, remaining);
-      cancel = () => clearTimeout(timer);
-    }
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    cancel();
-  }
-}
-
-const refRecord = (ref: BackendRef, consoleHostPort?: number): BackendRefRecord => ({
-  resource_name: ref.resourceName,
-  ...(ref.id ? { id: ref.id } : {}),
-  ...(consoleHostPort ? { console_host_port: consoleHostPort } : {}),
-});
-
-/** Running instances exist and every one started before this boot was asked for (minus clock skew). */
-function predatesBoot(status: BackendStatus, record: WorkerRecord): boolean {
-  const since = Date.parse(record.boot.since) - BOOT_SKEW_MS;
-  return status.instances.length > 0 && status.instances.every((instance) => instance.startedAt < since);
-}
-
 /** Runs rounds for one driver; it remembers the values it handed a backend, to keep them out of error text. */
-export class RoundRunner {
+export class RoundRunner implements StepRunner {
   /**
    * True once any change this driver asked of the backend may have been carried out: it succeeded, or failed in
    * a way that does not prove it was never sent. A create rolls back only while this is false.
@@ -103,6 +41,10 @@ export class RoundRunner {
   changeMayHaveLanded = false;
 
   constructor(private readonly ctx: LifecycleContext) {}
+
+  get clock() {
+    return this.ctx.clock;
+  }
 
   backendFor(record: WorkerRecord): WorkerBackend {
     return this.ctx.backends.get(record.spec.backend);
@@ -178,7 +120,7 @@ export class RoundRunner {
     };
   }
 
-  /** One idempotent backend step toward `desired`. */
+  /** One idempotent backend step toward `desired`: one file per intent (steps/delete, steps/sleep, steps/run). */
   async step(
     record: WorkerRecord,
     leaseId: string,
@@ -187,154 +129,16 @@ export class RoundRunner {
   ): Promise<Observation> {
     const backend = this.guarded(this.backendFor(record), options.deadline, signal);
     const ref = await this.refOf(record);
-    if (record.desired === 'deleted') {
-      await backend.delete(ref);
-      const status = await backend.status(ref);
-      return status.state === 'not_found'
-        ? { status, settled: true, forgetResource: true }
-        : { status, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
-    }
-    if (record.desired === 'sleeping') {
-      // Keep the reason of the sleep (idle, ttl_blocked, manual) on the transition that completes it.
-      const asleep = {
-        settled: true,
-        move: {
-          from: ['stopping', 'pending'] as Phase[],
-          to: 'sleeping' as Phase,
-          reason: record.last_transition.reason,
-        },
-      };
-      // An unmanaged worker's resource is not ours to touch.
-      if (record.unmanaged) return asleep;
-      let adopted: BackendRefRecord | undefined;
-      if (!record.backend_ref) {
-        // No resource recorded, but a holder that died after sending its create (before recording what it made)
-        // may have left one, running, under the derived name: look it up before calling the worker asleep. A
-        // worker created asleep has none, and settles here.
-        const found = await backend.status(ref);
-        // Nothing under the name may still leave something running beside it (Docker's `<name>-next`, left by an
-        // update killed after it removed the old container): the stop below reaches that too.
-        if (found.state === 'not_found' && found.instances.length === 0) return asleep;
-        adopted = refRecord(found.ref ?? ref, found.consoleHostPort);
-      }
-      const learnt = adopted ? { ref: adopted } : {};
-      if (record.sleep_removes_resource)
-        return { ...(await this.removeWhileAsleep(backend, ref, record)), ...learnt };
-      let status = await backend.status(ref);
-      if (status.instances.length > 0 || status.state === 'running' || status.state === 'starting') {
-        await backend.stop(ref);
-        status = await backend.status(ref);
-      }
-      const stopped =
-        status.instances.length === 0 && status.state !== 'running' && status.state !== 'starting';
-      return stopped
-        ? {
-            status,
-            ...learnt,
-            settled: true,
-            move: { from: ['stopping'], to: 'sleeping', reason: record.last_transition.reason },
-          }
-        : { status, ...learnt, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
-    }
-    // desired === 'running'
-    const needsResource = !record.backend_ref?.id || record.phase === 'lost';
-    const needsTemplate = record.applied_template_generation < record.template_generation;
-    if (needsResource || needsTemplate) {
-      const existing = await backend.status(ref);
-      const key = await this.keyFor(
-        record,
-        leaseId,
-        options,
-        !needsResource || existing.state !== 'not_found',
-      );
-      const spec = await this.specFor(key.record, key.plaintext);
-      const bootSince = this.ctx.clock.now();
-      // A resource that exists but was made with another key (or an older template) is recreated, never adopted
-      // as is: its environment would carry a key whose hash is no longer the record's.
-      const created =
-        existing.state === 'not_found'
-          ? await backend.create(spec)
-          : await backend.update(existing.ref ?? ref, spec);
-      await this.pruneSupersededSecrets(key.record, leaseId, spec.env);
-      // Some backends apply a new template to a stopped resource without starting it (SAE, ECS keep the run
-      // state); the worker is wanted running, so start it.
-      // Part of the same change as the update, so not subject to the round's deadline, but to the lease.
-      if ((await backend.status(created.ref)).state === 'stopped')
-        await this.underLease(record, leaseId, (b) => b.start(created.ref));
-      return {
-        ref: refRecord(created.ref, created.consoleHostPort),
-        appliedTemplate: key.record.template_generation,
-        settled: true,
-        bootSince,
-        move: {
-          from: ['pending', 'lost', 'updating', 'starting', 'ready'],
-          to: 'starting',
-          reason: record.last_transition.reason,
-        },
-      };
-    }
-    let status = await backend.status(ref);
-    if (status.state === 'not_found') {
-      // `lost` needs two direct lookups that both say not-found; a listing never decides it.
-      status = await backend.status(ref);
-      if (status.state === 'not_found') {
-        return {
-          status,
-          settled: false,
-          forgetResource: true,
-          move: { from: [record.phase], to: 'lost', reason: 'drift' },
-        };
-      }
-    }
-    let bootSince: number | undefined;
-    if (status.state === 'stopped') {
-      bootSince = this.ctx.clock.now();
-      await backend.start(ref);
-      status = await backend.status(ref);
-    } else if (record.phase === 'starting' && predatesBoot(status, record)) {
-      // A wake that overtook a sleep before its stop reached the backend: the instance still running belongs to
-      // the previous boot (and may be shutting down). Restart it so this boot has an instance of its own.
-      bootSince = this.ctx.clock.now();
-      // One change: once the stop is sent, the start that completes it must follow even past the deadline, but
-      // only while the lease is ours (a holder that took over may have slept the worker meanwhile).
-      await backend.stop(ref);
-      await this.underLease(record, leaseId, (b) => b.start(ref));
-      status = await backend.status(ref);
-    }
-    return {
-      status,
-      settled: true,
-      ...(bootSince !== undefined ? { bootSince } : {}),
-      move: {
-        from: bootSince !== undefined ? ['failed', 'lost', 'ready', 'starting'] : ['failed', 'lost'],
-        to: 'starting',
-        reason: record.last_transition.reason === 'ready' ? 'manual' : record.last_transition.reason,
-      },
-    };
-  }
-
-  /** A sleep that removes the resource: like a delete, but the record stays and a wake creates a new one. */
-  private async removeWhileAsleep(
-    backend: WorkerBackend,
-    ref: BackendRef,
-    record: WorkerRecord,
-  ): Promise<Observation> {
-    await backend.delete(ref);
-    const status = await backend.status(ref);
-    if (status.state !== 'not_found') return { status, settled: false, recheckAfterMs: ASYNC_RECHECK_MS };
-    return {
-      status,
-      settled: true,
-      forgetResource: true,
-      move: { from: ['stopping'], to: 'sleeping', reason: record.last_transition.reason },
-    };
+    if (record.desired === 'deleted') return deleteStep(backend, ref);
+    if (record.desired === 'sleeping') return sleepStep(backend, ref, record);
+    return runStep(this, backend, ref, record, leaseId, options);
   }
 
   /**
    * The key to inject. The caller's plaintext is used only while its hash is still the record's; otherwise (a
    * re-driven create, a recreate) a new key is minted and its hash written under our lease before use.
    */
-  private async keyFor(record: WorkerRecord, leaseId: string, options: DriveOptions, replacing: boolean) {
+  async keyFor(record: WorkerRecord, leaseId: string, options: DriveOptions, replacing: boolean) {
     if (options.plaintextKey && (await sha256Hex(options.plaintextKey)) === record.key_hash) {
       return { plaintext: options.plaintextKey, record };
     }
@@ -360,7 +164,7 @@ export class RoundRunner {
    * live lease (checked first), and the grace is measured from that check: a round that is frozen after it and
    * resumed later keeps every value added meanwhile, which the current spec may name.
    */
-  private async pruneSupersededSecrets(
+  async pruneSupersededSecrets(
     record: WorkerRecord,
     leaseId: string,
     env: Record<string, string>,
@@ -389,7 +193,7 @@ export class RoundRunner {
     markSensitive(error, this.sensitive);
   }
 
-  private async specFor(record: WorkerRecord, workerKey: string) {
+  async specFor(record: WorkerRecord, workerKey: string) {
     const [{ deployment_id }, hmacKey, secretCandidates] = await Promise.all([
       this.ctx.deployment(),
       this.ctx.hmacKey(),
