@@ -5,6 +5,8 @@
  */
 export { actorOf, bearerToken, type Principal } from './auth';
 export { issueCredentials } from './credentials';
-export { deleteBuild, requireWorker, sleepBuild } from './intents';
+export { deleteBuild } from './delete';
+export { requireWorker } from './intent';
 export { WorkerService } from './service';
 export type { WorkerView } from './views';
+export { sleepBuild } from './wake-sleep';

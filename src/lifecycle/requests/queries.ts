@@ -11,7 +11,7 @@ import { cursorScope, openCursor, sealCursor } from '../cursors';
 import type { Actor, ListQuery, WorkerRecord } from '../model';
 import { iso, isWorker, resourceNameOf } from '../model';
 import { actorOwns, assertActorOwns, teamMemberNames, workerNotFound } from '../teams';
-import { requireWorker } from './intents';
+import { requireWorker } from './intent';
 import { renderWorker, type WorkerView } from './views';
 
 const REFRESH_MIN_INTERVAL_MS = 10_000;

@@ -28,8 +28,9 @@ import {
   transition,
 } from '../model';
 import { assertActorOwns } from '../teams';
-import { applyIntent, requireWorker, wakeBuild } from './intents';
+import { applyIntent, requireWorker } from './intent';
 import { renderWorker, type WorkerView } from './views';
+import { wakeBuild } from './wake-sleep';
 
 /** Handles `POST /workers/{name}/ready` for an already authenticated worker record. */
 export async function reportReady(

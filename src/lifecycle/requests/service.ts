@@ -7,11 +7,15 @@
 
 import type { LifecycleContext } from '../context';
 import type { Actor, CreateInput, ListQuery, ReportInput, UpdateInput, WorkerRecord } from '../model';
+import { recordActivity } from './activity';
 import { type AuthConfig, authenticate } from './auth';
 import { createWorker } from './create';
-import { checkUpdate, deleteWorker, recordActivity, rotateKey, sleep, updateWorker, wake } from './intents';
+import { deleteWorker } from './delete';
 import { getWorker, listEvents, listWorkers } from './queries';
 import { ensureReady, reportReady } from './readiness';
+import { rotateKey } from './rotate-key';
+import { checkUpdate, updateWorker } from './update';
+import { sleep, wake } from './wake-sleep';
 
 export class WorkerService {
   constructor(

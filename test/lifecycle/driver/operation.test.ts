@@ -11,7 +11,8 @@ import { isWorker } from '../../../src/lifecycle/model/record';
 import { takeLeaseIfFree, transition } from '../../../src/lifecycle/model/transitions';
 import { layout } from '../../../src/lifecycle/persistence/layout';
 import { createWorker } from '../../../src/lifecycle/requests/create';
-import { deleteWorker, sleep } from '../../../src/lifecycle/requests/intents';
+import { deleteWorker } from '../../../src/lifecycle/requests/delete';
+import { sleep } from '../../../src/lifecycle/requests/wake-sleep';
 import {
   createReady,
   eventsOf,

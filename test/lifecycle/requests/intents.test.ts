@@ -7,7 +7,7 @@ import type { FakeBackend } from '../../../src/backends/fake';
 import { ConflictError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { layout } from '../../../src/lifecycle/persistence/layout';
-import { sleep } from '../../../src/lifecycle/requests/intents';
+import { sleep } from '../../../src/lifecycle/requests/wake-sleep';
 import { createReady, HookedStore, makeHarness, recordOf, sibling } from '../../support/lifecycle-harness';
 
 describe('activity', () => {
