@@ -6,13 +6,16 @@
  * that can call it owns the host). Containers are named by the derived resource name and labelled with the
  * deployment, worker and uid; `create` adopts only a container whose uid label matches.
  *
+ * This file is the `WorkerBackend` methods; the container-level steps they are made of sit beside it: `create.ts`,
+ * `start-stop.ts`, `ownership.ts` (adoption and the `-next` successor) and `engine-facts.ts`.
+ *
  * @example
  * const backend = new DockerBackend({ fetch: createDockerSocketFetch(), deploymentId: 'dev1', consolePort: 8080 });
  * const { ref } = await backend.create(spec);
  *
  * @module
  */
-import { BackendError, BackendRejectedError, NotFoundError } from '../../errors';
+import { NotFoundError } from '../../errors';
 import {
   type BackendHealth,
   type BackendRef,
@@ -24,120 +27,63 @@ import {
   type WorkerSpec,
 } from '../port';
 import {
-  type ContainerInspect,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DockerApi,
-  type DockerFetch,
   demultiplexLogs,
   engineError,
   engineMessage,
   jsonOf,
 } from './api';
-import {
-  ConsolePortConflict,
-  chooseConsolePort,
-  consolePortTakenByOther,
-  DEFAULT_CONSOLE_RANGE,
-  type PortRange,
-} from './console-port';
-import {
-  consoleHostPortOf,
-  containerBody,
-  decodeCursor,
-  type EngineFacts,
-  encodeCursor,
-  instanceOf,
-  isPortConflictMessage,
-  stateOf,
-} from './container';
+import { consoleHostPortOf, decodeCursor, encodeCursor, instanceOf, stateOf } from './container';
+import { createContainer } from './create';
+import { EngineFactsCache } from './engine-facts';
 import { ensureImage } from './image';
-import { checkSpec, type DockerPolicy } from './policy';
+import type { DockerBackendOptions } from './options';
+import { adopt, assertOwned, nextNameOf, removeLeftoverNext } from './ownership';
+import { checkSpec } from './policy';
+import { startContainer, stopContainer } from './start-stop';
 
 export type { DockerFetch } from './api';
 
-export interface DockerBackendOptions extends DockerPolicy {
-  /** Transport to the Engine API: paths like `/containers/json`, web `Request` semantics. */
-  fetch: DockerFetch;
-  /** This deployment's id: `list()` returns only containers labelled with it. */
-  deploymentId: string;
-  /** Container port of the worker console; when set, every worker gets a host port for it (`consoleHostPort`). */
-  consolePort?: number;
-  /** Host ports the console may be given (default 20000–29999). */
-  consolePortRange?: PortRange;
-  /** Network for specs that name none (default `bridge` where the engine has one, else `host`). */
-  defaultNetwork?: string;
-  /** Bound on pulling a missing image (default 60 s): a slow or black-holed registry is an error, not a hang. */
-  pullTimeoutMs?: number;
-  /** Bound on every other engine call (default 15 s). */
-  requestTimeoutMs?: number;
-  /** Seconds `stop` gives the worker to exit before the engine kills it (default 5). */
-  stopTimeoutSeconds?: number;
-}
-
-// Two creates can pick the same free port at once; a few fresh picks settle it.
-const CONSOLE_PORT_ATTEMPTS = 5;
 const MAX_LOG_LINES = 10_000;
-
-/**
- * The name an update builds the new container under before it takes the worker's name. Deterministic, so a
- * re-drive after a function died mid-update finds (and removes) what the dead one left, instead of adding another.
- */
-export const nextNameOf = (resourceName: string): string => `${resourceName}-next`;
 
 export class DockerBackend implements WorkerBackend {
   readonly name = 'docker';
   readonly deploymentMode = 'local' as const;
   readonly capabilities = { logs: true };
   private readonly api: DockerApi;
-  private facts: Promise<EngineFacts> | undefined;
+  private readonly facts: EngineFactsCache;
 
   constructor(private readonly options: DockerBackendOptions) {
     this.api = new DockerApi(options.fetch, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this.facts = new EngineFactsCache(this.api);
   }
 
   async create(spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
     const api = this.api.withSignal(signal);
     const extraHosts = checkSpec(spec, this.options);
     // A recreate after a function died mid-update: its half-made successor must not run beside this one.
-    await this.removeLeftoverNext(api, spec.resourceName, spec);
+    await removeLeftoverNext(api, spec.resourceName, spec);
     const existing = await api.inspectContainer(spec.resourceName);
-    if (existing) return this.adopt(api, existing, spec);
+    if (existing) return adopt(api, existing, spec, this.options.consolePort);
     await ensureImage(api, spec.image, this.options.pullTimeoutMs);
-    return this.createContainer(api, spec, spec.resourceName, extraHosts, true);
+    return createContainer(api, this.options, this.facts, {
+      spec,
+      name: spec.resourceName,
+      extraHosts,
+      start: true,
+    });
   }
 
   async start(ref: BackendRef, signal?: AbortSignal): Promise<void> {
-    await this.startContainer(this.api.withSignal(signal), ref.resourceName);
+    await startContainer(this.api.withSignal(signal), ref.resourceName);
   }
 
   /** Stops the worker's container and any successor an interrupted update left, so nothing of it keeps running. */
   async stop(ref: BackendRef, signal?: AbortSignal): Promise<void> {
     const api = this.api.withSignal(signal);
-    await this.stopContainer(api, nextNameOf(ref.resourceName));
-    await this.stopContainer(api, ref.resourceName);
-  }
-
-  private async stopContainer(api: DockerApi, nameOrId: string): Promise<void> {
-    const seconds = this.options.stopTimeoutSeconds ?? 5;
-    const reply = await api.request(`/containers/${encodeURIComponent(nameOrId)}/stop`, {
-      method: 'POST',
-      query: { t: seconds },
-      timeoutMs: (seconds + 10) * 1000,
-    });
-    // 304: already stopped; 404: nothing to stop. Both leave the worker stopped, which is what was asked.
-    if (reply.status === 204 || reply.status === 304 || reply.status === 404) return;
-    throw engineError(reply, `stopping container ${nameOrId}`);
-  }
-
-  /**
-   * Removes `<name>-next` if an interrupted update left it (created, started, or already the only one). It is
-   * never adopted: it may carry a key or a template the record no longer has.
-   */
-  private async removeLeftoverNext(api: DockerApi, resourceName: string, spec: WorkerSpec): Promise<void> {
-    const leftover = await api.inspectContainer(nextNameOf(resourceName));
-    if (!leftover) return;
-    this.assertOwned(leftover, spec);
-    await api.removeContainer(leftover.Id);
+    await stopContainer(api, nextNameOf(ref.resourceName), this.options.stopTimeoutSeconds);
+    await stopContainer(api, ref.resourceName, this.options.stopTimeoutSeconds);
   }
 
   /**
@@ -154,13 +100,25 @@ export class DockerBackend implements WorkerBackend {
   async update(ref: BackendRef, spec: WorkerSpec, signal?: AbortSignal): Promise<CreatedResource> {
     const api = this.api.withSignal(signal);
     const extraHosts = checkSpec(spec, this.options);
-    await this.removeLeftoverNext(api, ref.resourceName, spec);
+    await removeLeftoverNext(api, ref.resourceName, spec);
     const existing = await api.inspectContainer(ref.resourceName);
-    if (existing) this.assertOwned(existing, spec);
+    if (existing) assertOwned(existing, spec);
     await ensureImage(api, spec.image, this.options.pullTimeoutMs);
-    if (!existing) return this.createContainer(api, spec, ref.resourceName, extraHosts, true);
+    if (!existing) {
+      return createContainer(api, this.options, this.facts, {
+        spec,
+        name: ref.resourceName,
+        extraHosts,
+        start: true,
+      });
+    }
 
-    const next = await this.createContainer(api, spec, nextNameOf(ref.resourceName), extraHosts, false);
+    const next = await createContainer(api, this.options, this.facts, {
+      spec,
+      name: nextNameOf(ref.resourceName),
+      extraHosts,
+      start: false,
+    });
     const id = next.ref.id!;
     const wasRunning = existing.State.Running || existing.State.Restarting;
     // Never two containers for one worker: the old one runs again only once the successor is surely gone (its
@@ -174,12 +132,12 @@ export class DockerBackend implements WorkerBackend {
       // An aborted round has lost its say over this worker (its deadline passed; another holder may have slept
       // it): it cleans up what it made but starts nothing. The re-drive recreates whatever is missing.
       if (gone && wasRunning && !signal?.aborted) {
-        await this.startContainer(this.api, existing.Id).catch(() => undefined);
+        await startContainer(this.api, existing.Id).catch(() => undefined);
       }
     };
     try {
-      if (wasRunning) await this.stopContainer(api, existing.Id);
-      await this.startContainer(api, id);
+      if (wasRunning) await stopContainer(api, existing.Id, this.options.stopTimeoutSeconds);
+      await startContainer(api, id);
     } catch (error) {
       await rollBack();
       throw error;
@@ -283,135 +241,5 @@ export class DockerBackend implements WorkerBackend {
         message: error instanceof Error ? error.message : 'the Docker engine is not reachable',
       };
     }
-  }
-
-  private assertOwned(container: ContainerInspect, spec: WorkerSpec): void {
-    if (container.Config.Labels?.[LABELS.uid] !== spec.uid) {
-      throw new BackendRejectedError(
-        `container name ${spec.resourceName} is held by another worker incarnation`,
-        'name',
-        'name_taken',
-      );
-    }
-  }
-
-  /** An existing container of this uid is ours (a re-driven create): start it if it is not running. */
-  private async adopt(
-    api: DockerApi,
-    container: ContainerInspect,
-    spec: WorkerSpec,
-  ): Promise<CreatedResource> {
-    this.assertOwned(container, spec);
-    if (!container.State.Running) await this.startContainer(api, container.Id);
-    const consoleHostPort = consoleHostPortOf(container, this.options.consolePort);
-    return {
-      ref: { resourceName: spec.resourceName, id: container.Id },
-      ...(consoleHostPort === undefined ? {} : { consoleHostPort }),
-    };
-  }
-
-  private async createContainer(
-    api: DockerApi,
-    spec: WorkerSpec,
-    name: string,
-    extraHosts: string[],
-    start: boolean,
-  ): Promise<CreatedResource> {
-    const facts = await this.engineFacts();
-    const requested = spec.network ?? this.options.defaultNetwork;
-    const network = !requested || requested === 'bridge' ? (facts.hasBridge ? 'bridge' : 'host') : requested;
-    const consolePort = this.options.consolePort;
-    for (let attempt = 1; ; attempt++) {
-      const hostPort =
-        consolePort === undefined
-          ? undefined
-          : await chooseConsolePort(api, this.options.consolePortRange ?? DEFAULT_CONSOLE_RANGE);
-      const body = containerBody({ spec, network, extraHosts, facts, consolePort, hostPort });
-      const reply = await api.request('/containers/create', {
-        method: 'POST',
-        query: { name },
-        json: body,
-      });
-      if (reply.status === 409 && start) {
-        // A concurrent create took the name between our inspect and this call: adopt it if it is ours. (An
-        // update's successor is never adopted: its leftover was removed first, so a 409 there is an error.)
-        const existing = await api.inspectContainer(name);
-        if (existing) return this.adopt(api, existing, spec);
-      }
-      if (reply.status === 404) {
-        const message = engineMessage(reply);
-        if (/network/i.test(message)) {
-          throw new BackendRejectedError(
-            `network ${network} does not exist: ${message}`,
-            'network',
-            'network_not_found',
-          );
-        }
-        throw new BackendRejectedError(
-          `image ${spec.image} is not available: ${message}`,
-          'image',
-          'image_not_found',
-        );
-      }
-      if (reply.status !== 201) throw engineError(reply, `creating container ${name}`);
-      const id = jsonOf<{ Id: string }>(reply).Id;
-      try {
-        if (
-          hostPort !== undefined &&
-          network === 'host' &&
-          (await consolePortTakenByOther(api, hostPort, id))
-        ) {
-          throw new ConsolePortConflict(`console port ${hostPort} was taken by another container`);
-        }
-        if (start) await this.startContainer(api, id);
-        return {
-          ref: { resourceName: name, id },
-          ...(hostPort === undefined ? {} : { consoleHostPort: hostPort }),
-        };
-      } catch (error) {
-        // Never leave a half-made container behind.
-        await api.removeContainer(id).catch(() => undefined);
-        if (error instanceof ConsolePortConflict && attempt < CONSOLE_PORT_ATTEMPTS) continue;
-        throw error;
-      }
-    }
-  }
-
-  private async startContainer(api: DockerApi, nameOrId: string): Promise<void> {
-    const reply = await api.request(`/containers/${encodeURIComponent(nameOrId)}/start`, {
-      method: 'POST',
-    });
-    if (reply.status === 204 || reply.status === 304) return;
-    const message = engineMessage(reply);
-    // Older engines accept a missing network at create and only fail the start, with a 404 like a missing container.
-    if (reply.status === 404 && /^network .* not found/i.test(message)) {
-      throw new BackendRejectedError(`cannot start ${nameOrId}: ${message}`, 'network', 'network_not_found');
-    }
-    if (reply.status === 404) throw new BackendError(`container ${nameOrId} not found`);
-    if (isPortConflictMessage(message)) {
-      throw new ConsolePortConflict(`console host port is taken: ${message}`);
-    }
-    throw engineError(reply, `starting container ${nameOrId}`);
-  }
-
-  private engineFacts(): Promise<EngineFacts> {
-    this.facts ??= this.loadEngineFacts().catch((error: unknown) => {
-      this.facts = undefined;
-      throw error;
-    });
-    return this.facts;
-  }
-
-  private async loadEngineFacts(): Promise<EngineFacts> {
-    const version = await this.api.request('/version');
-    if (version.status !== 200) throw engineError(version, 'reading the engine version');
-    const networks = await this.api.request('/networks', {
-      query: { filters: JSON.stringify({ name: ['bridge'] }) },
-    });
-    if (networks.status !== 200) throw engineError(networks, 'listing networks');
-    return {
-      os: jsonOf<{ Os?: string }>(version).Os ?? 'linux',
-      hasBridge: jsonOf<{ Name: string }[]>(networks).some((network) => network.Name === 'bridge'),
-    };
   }
 }

@@ -3,5 +3,7 @@
  *
  * @module
  */
-export { DockerBackend, type DockerBackendOptions, type DockerFetch, nextNameOf } from './adapter';
+export { DockerBackend, type DockerFetch } from './adapter';
 export { NOT_SENT_HEADER } from './api';
+export type { DockerBackendOptions } from './options';
+export { nextNameOf } from './ownership';

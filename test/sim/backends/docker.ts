@@ -1,5 +1,6 @@
 /**
- * A simulated Docker engine behind the backend port, following `src/backends/docker/adapter.ts` call by call:
+ * A simulated Docker engine behind the backend port, following `src/backends/docker/adapter.ts` (and the container
+ * steps it calls, beside it) call by call:
  * - create = remove a leftover `<name>-next` (inspect, remove), inspect `<name>`, create, start;
  * - update = remove a leftover `<name>-next`, inspect `<name>`, create `<name>-next` (not started), stop the old
  *   one, start the new one, remove the old one, rename the new one;
