@@ -1,7 +1,7 @@
 /**
  * The Docker backend: one container per worker, driven through the Engine HTTP API.
  *
- * Web-standard: the transport is an injected `DockerFetch` (the unix socket from Node via `docker-socket.ts`; in the
+ * Web-standard: the transport is an injected `DockerFetch` (the unix socket from Node via `socket.ts`; in the
  * emulator, miniflare's outbound service to the same socket — the engine is never exposed on TCP, since a worker
  * that can call it owns the host). Containers are named by the derived resource name and labelled with the
  * deployment, worker and uid; `create` adopts only a container whose uid label matches.
