@@ -17,5 +17,15 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   signal: interrupt.signal,
 });
-// Leave no keep-alive socket or timer holding the process once the answer is out.
+// Exit only once stdout and stderr are flushed: writes to a pipe are asynchronous, so exiting at once cut a large
+// `--json` answer at the pipe's 64 KiB with exit 0. Then exit, so no keep-alive socket or timer holds the process.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit();
+
+/** Resolves once everything written to `stream` so far is out, or the reader went away (EPIPE: `| head`). */
+function flushed(stream) {
+  return new Promise((resolve) => {
+    stream.once('error', resolve);
+    stream.write('', () => resolve());
+  });
+}
