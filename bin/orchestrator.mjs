@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `orchestrator` binary: runs the TypeScript CLI (src/cli) through tsx's loader, so a checkout needs no build.
-// Ctrl-C once ends a --watch (exit 0) or a wait (exit 130, the worker goes on); twice exits at once.
+// Ctrl-C once ends a --watch (exit 0), a wait (exit 130, the worker goes on) or any other command (exit 130, see
+// src/cli/interrupt.ts); twice exits at once.
 import { register } from 'tsx/esm/api';
 
 register();

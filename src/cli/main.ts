@@ -11,6 +11,7 @@ import { CommanderError } from 'commander';
 import { OrchestratorApiError } from '../client';
 import { type CommandContext, commandContext } from './context';
 import { CliError, EXIT, exitCodeOf } from './exit';
+import { unhandledInterrupt } from './interrupt';
 import type { CliIo } from './io';
 import { buildProgram } from './program';
 
@@ -22,7 +23,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // Ctrl-C that no wait or watch handles ends the command at once (see interrupt.ts); its request is left behind.
+    const interrupted = unhandledInterrupt(io.signal).then(() => 'interrupted' as const);
+    const outcome = await Promise.race([program.parseAsync(argv, { from: 'user' }), interrupted]);
+    if (outcome === 'interrupted') {
+      io.stderr.write('interrupted\n');
+      return EXIT.interrupted;
+    }
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -58,4 +58,29 @@ describe('the orchestrator binary', () => {
     expect(JSON.parse(run.stdout).workers).toHaveLength(400);
     expect(run.code).toBe(0);
   }, 30_000);
+
+  it('ends with exit 130 at the first Ctrl-C while a request hangs', async () => {
+    let asked!: () => void;
+    const requested = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    // An orchestrator that takes the request and never answers.
+    const server = await listenOnLoopback(() => asked());
+    close = server.close;
+    const child = spawn(process.execPath, [BIN, 'workers', 'get', 'alice'], {
+      env: { PATH: process.env.PATH, ORCHESTRATOR_URL: server.url, ORCHESTRATOR_KEY: 'k' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+    await requested;
+    child.kill('SIGINT');
+    const code = await Promise.race([
+      exited,
+      new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 3000)),
+    ]);
+    if (code === 'still running') child.kill('SIGKILL');
+
+    expect(code).toBe(130);
+  }, 30_000);
 });

@@ -6,6 +6,7 @@
  */
 import { type OrchestratorClient, type Worker, waitUntilReady } from '../../../client';
 import { CliError, EXIT } from '../../exit';
+import { handleInterrupts } from '../../interrupt';
 import type { CliIo } from '../../io';
 import { elapsedSince, startProgress } from '../../render/progress';
 
@@ -23,6 +24,8 @@ export async function waitReady(
   const started = Date.now();
   const progress = startProgress(io.stderr, name);
   if (initial) progress.update(initial);
+  // Ctrl-C stops the wait here, which says so and exits 130.
+  const release = handleInterrupts(io.signal);
   try {
     const result = await waitUntilReady(client, name, {
       timeoutMs: timeoutSeconds * 1000,
@@ -43,5 +46,7 @@ export async function waitReady(
     }
     if (!(error instanceof CliError)) progress.done(`stopped waiting for ${name}`);
     throw error;
+  } finally {
+    release();
   }
 }
