@@ -14,6 +14,7 @@ import { CliError, EXIT, exitCodeOf } from './exit';
 import { unhandledInterrupt } from './interrupt';
 import type { CliIo } from './io';
 import { buildProgram } from './program';
+import { printable } from './render/terminal-safe';
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const ctx = commandContext(io);
@@ -40,7 +41,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     const code = exitCodeOf(error);
     // An interrupted wait has said so on its progress line already.
-    if (code !== EXIT.interrupted) io.stderr.write(`error: ${describe(error, ctx)}\n`);
+    // The API's message may quote what a key holder wrote (a name, a label): shown escaped, on one line.
+    if (code !== EXIT.interrupted) io.stderr.write(`error: ${printable(describe(error, ctx))}\n`);
     return code;
   }
 }

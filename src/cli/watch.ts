@@ -7,6 +7,7 @@
  */
 import { handleInterrupts } from './interrupt';
 import type { CliIo } from './io';
+import { printableText } from './render/terminal-safe';
 
 const CLEAR_SCREEN = '\u001b[H\u001b[2J';
 
@@ -28,7 +29,7 @@ export async function watch(
   async function loop() {
     while (!io.signal?.aborted) {
       const { data, human } = await read();
-      const shown = json ? `${JSON.stringify(data)}\n` : human;
+      const shown = json ? `${JSON.stringify(data)}\n` : printableText(human);
       if (io.stdout.isTTY && !json) {
         io.stdout.write(
           `${CLEAR_SCREEN}every ${intervalSeconds}s, Ctrl-C to stop · ${new Date().toISOString()}\n\n${shown}`,
