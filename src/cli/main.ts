@@ -56,7 +56,7 @@ function describe(error: unknown, ctx: CommandContext): string {
     if (error.status === 401) {
       hint = target?.key
         ? `; the key from ${target.keySource} was refused`
-        : '; no key found: set ORCHESTRATOR_KEY, or run next to `npm start` (it keeps .data/manager-key)';
+        : '; no key found: set ORCHESTRATOR_KEY (and ORCHESTRATOR_URL), or run next to a running `npm start`, whose .data/url and .data/manager-key are used together';
     }
     return `${error.message}${field} (${error.status} ${error.code})${retry}${hint}`;
   }
