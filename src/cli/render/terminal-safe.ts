@@ -11,8 +11,10 @@
  */
 
 /** C0 controls, DEL, C1 controls, and the Unicode bidi embeddings, overrides and isolates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this module is for
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 /** The same, but line breaks and tabs pass: for whole texts (logs, rendered tables) whose lines are meant. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above
 const UNSAFE_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 const escaped = (char: string): string => {
