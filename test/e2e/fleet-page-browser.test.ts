@@ -181,11 +181,16 @@ describeWithDocker('the fleet page in a real browser', docker, () => {
           );
           throw error;
         });
+        // The page reads /metrics about once a minute; "Refresh now" asks at once (an answer is shared for 10 s).
         await until(
-          () => page.locator('#latency-chart figcaption').textContent(),
+          async () => {
+            await page.click('#refresh');
+            await page.waitForTimeout(2000);
+            return page.locator('#latency-chart figcaption').textContent();
+          },
           (caption) => /\(1 wakes\)/.test(caption ?? ''),
           'the latency chart counts the wake',
-          15_000,
+          30_000,
         );
         // The whole page, timeline included: the one the README shows (docs/fleet-page.png).
         const shot = join(OUTPUT, 'detail-awake.png');
