@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `orchestrator` binary: runs the TypeScript CLI (src/cli) through tsx's loader, so a checkout needs no build.
-// Ctrl-C once ends a --watch (exit 0) or a wait (exit 130, the worker goes on); twice exits at once.
+// Ctrl-C once ends a --watch (exit 0), a wait (exit 130, the worker goes on) or any other command (exit 130, see
+// src/cli/interrupt.ts); twice exits at once.
 import { register } from 'tsx/esm/api';
 
 register();
@@ -17,5 +18,15 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   signal: interrupt.signal,
 });
-// Leave no keep-alive socket or timer holding the process once the answer is out.
+// Exit only once stdout and stderr are flushed: writes to a pipe are asynchronous, so exiting at once cut a large
+// `--json` answer at the pipe's 64 KiB with exit 0. Then exit, so no keep-alive socket or timer holds the process.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit();
+
+/** Resolves once everything written to `stream` so far is out, or the reader went away (EPIPE: `| head`). */
+function flushed(stream) {
+  return new Promise((resolve) => {
+    stream.once('error', resolve);
+    stream.write('', () => resolve());
+  });
+}

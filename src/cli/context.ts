@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { createOrchestratorClient, type OrchestratorClient } from '../client';
 import type { CliIo } from './io';
+import { printableText } from './render/terminal-safe';
 import { resolveTarget, type Target } from './target';
 
 export interface GlobalOptions {
@@ -23,7 +24,7 @@ export interface CommandContext {
   resolved(): Target | undefined;
   /** Whether `--json` was given (anywhere on the line). */
   json(command: Command): boolean;
-  /** Prints `data` as JSON with `--json`, else the text `human()` renders. */
+  /** Prints `data` as JSON with `--json`, else the text `human()` renders, its control characters escaped. */
   print(command: Command, data: unknown, human: () => string): void;
 }
 
@@ -50,7 +51,7 @@ export function commandContext(io: CliIo): CommandContext {
     resolved: () => resolved?.target,
     json: (command) => globals(command).json === true,
     print(command, data, human) {
-      io.stdout.write(globals(command).json ? `${JSON.stringify(data, null, 2)}\n` : human());
+      io.stdout.write(globals(command).json ? `${JSON.stringify(data, null, 2)}\n` : printableText(human()));
     },
   };
 }

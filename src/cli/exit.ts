@@ -20,13 +20,13 @@ export const EXIT = {
   auth: 5,
   /** `--wait` or `ensure-ready` gave up before the worker was ready. */
   notReady: 6,
-  /** Interrupted (Ctrl-C) while waiting. */
+  /** Interrupted (Ctrl-C): a wait stopped, or a command ended before its answer came. */
   interrupted: 130,
 } as const;
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  ok                    3  not found (404)    6    not ready in time (--wait, ensure-ready)
-  1  other (5xx, network)  4  conflict (409)     130  interrupted while waiting
+  1  other (5xx, network)  4  conflict (409)     130  interrupted (Ctrl-C)
   2  usage or bad input    5  auth (401, 403)`;
 
 /** A failure the CLI itself detects (bad arguments, a timeout), with the code to exit with. */

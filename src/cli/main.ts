@@ -11,8 +11,10 @@ import { CommanderError } from 'commander';
 import { OrchestratorApiError } from '../client';
 import { type CommandContext, commandContext } from './context';
 import { CliError, EXIT, exitCodeOf } from './exit';
+import { unhandledInterrupt } from './interrupt';
 import type { CliIo } from './io';
 import { buildProgram } from './program';
+import { printable } from './render/terminal-safe';
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const ctx = commandContext(io);
@@ -22,7 +24,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // Ctrl-C that no wait or watch handles ends the command at once (see interrupt.ts); its request is left behind.
+    const interrupted = unhandledInterrupt(io.signal).then(() => 'interrupted' as const);
+    const outcome = await Promise.race([program.parseAsync(argv, { from: 'user' }), interrupted]);
+    if (outcome === 'interrupted') {
+      io.stderr.write('interrupted\n');
+      return EXIT.interrupted;
+    }
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -33,7 +41,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     const code = exitCodeOf(error);
     // An interrupted wait has said so on its progress line already.
-    if (code !== EXIT.interrupted) io.stderr.write(`error: ${describe(error, ctx)}\n`);
+    // The API's message may quote what a key holder wrote (a name, a label): shown escaped, on one line.
+    if (code !== EXIT.interrupted) io.stderr.write(`error: ${printable(describe(error, ctx))}\n`);
     return code;
   }
 }
@@ -47,7 +56,7 @@ function describe(error: unknown, ctx: CommandContext): string {
     if (error.status === 401) {
       hint = target?.key
         ? `; the key from ${target.keySource} was refused`
-        : '; no key found: set ORCHESTRATOR_KEY, or run next to `npm start` (it keeps .data/manager-key)';
+        : '; no key found: set ORCHESTRATOR_KEY (and ORCHESTRATOR_URL), or run next to a running `npm start`, whose .data/url and .data/manager-key are used together';
     }
     return `${error.message}${field} (${error.status} ${error.code})${retry}${hint}`;
   }

@@ -15,7 +15,7 @@ import type { CliIo } from './io';
 const ENVIRONMENT_HELP = `Environment (the first found wins):
   ORCHESTRATOR_URL, ORCHESTRATOR_KEY        the orchestrator and the key to use
   HICLAW_CONTROLLER_URL, HICLAW_AUTH_TOKEN  HiClaw's names for them (or HICLAW_AUTH_TOKEN_FILE)
-  .data/url, .data/manager-key              a local emulator's (npm start); else http://127.0.0.1:8787
+  .data/url, .data/manager-key              a running local emulator's (npm start); else http://127.0.0.1:8787, no key
   EMULATOR_DATA_DIR                         where that .data is (default .data, in this directory)`;
 
 export function buildProgram(io: CliIo, ctx: CommandContext): Command {

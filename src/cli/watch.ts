@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { handleInterrupts } from './interrupt';
 import type { CliIo } from './io';
+import { printableText } from './render/terminal-safe';
 
 const CLEAR_SCREEN = '\u001b[H\u001b[2J';
 
@@ -16,18 +18,28 @@ export async function watch(
   read: () => Promise<{ data: unknown; human: string }>,
 ): Promise<void> {
   let last: string | undefined;
-  while (!io.signal?.aborted) {
-    const { data, human } = await read();
-    const shown = json ? `${JSON.stringify(data)}\n` : human;
-    if (io.stdout.isTTY && !json) {
-      io.stdout.write(
-        `${CLEAR_SCREEN}every ${intervalSeconds}s, Ctrl-C to stop · ${new Date().toISOString()}\n\n${shown}`,
-      );
-    } else if (shown !== last) {
-      io.stdout.write(json ? shown : `--- ${new Date().toISOString()}\n${shown}`);
+  // Ctrl-C ends the watch after the read in flight, with exit 0.
+  const release = handleInterrupts(io.signal);
+  try {
+    await loop();
+  } finally {
+    release();
+  }
+
+  async function loop() {
+    while (!io.signal?.aborted) {
+      const { data, human } = await read();
+      const shown = json ? `${JSON.stringify(data)}\n` : printableText(human);
+      if (io.stdout.isTTY && !json) {
+        io.stdout.write(
+          `${CLEAR_SCREEN}every ${intervalSeconds}s, Ctrl-C to stop · ${new Date().toISOString()}\n\n${shown}`,
+        );
+      } else if (shown !== last) {
+        io.stdout.write(json ? shown : `--- ${new Date().toISOString()}\n${shown}`);
+      }
+      last = shown;
+      await sleep(intervalSeconds * 1000, io.signal);
     }
-    last = shown;
-    await sleep(intervalSeconds * 1000, io.signal);
   }
 }
 

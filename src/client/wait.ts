@@ -28,7 +28,8 @@ export type WaitResult = { ready: true; worker: Worker } | { ready: false; worke
 
 /**
  * Wakes the worker if needed and resolves when it is ready, or with `ready: false` when `timeoutMs` passes. A
- * worker that failed, is being deleted or has expired throws the server's 409 as an `OrchestratorApiError`.
+ * worker that failed, is being deleted or has expired throws the server's 409 as an `OrchestratorApiError`; an
+ * aborted `signal` throws its reason (an `AbortError`) at the latest when the round in flight ends.
  *
  * @example
  * const { ready } = await waitUntilReady(client, 'alice', { onProgress: (w) => console.log(w.phase) });
@@ -41,6 +42,9 @@ export async function waitUntilReady(
   const deadline = Date.now() + (options.timeoutMs ?? 5 * 60_000);
   let last: Worker | undefined;
   for (;;) {
+    // Checked every round, not only handed to fetch: a fetch that ignores the signal (an in-process app, some
+    // runtimes' custom fetch) must not keep the loop polling after the caller gave up.
+    options.signal?.throwIfAborted();
     const left = Math.ceil((deadline - Date.now()) / 1000);
     const result = await client.POST('/workers/{name}/ensure-ready', {
       params: { path: { name }, query: { timeout_seconds: Math.max(0, Math.min(ROUND_SECONDS, left)) } },
@@ -52,6 +56,19 @@ export async function waitUntilReady(
     if (result.response.status !== 202) throw new OrchestratorApiError(result.response.status, result.error);
     if (Date.now() >= deadline) return { ready: false, worker: last };
     // A 202 from a round that returned early (the server's own wait was cut short) must not become a busy loop.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await pause(250, options.signal);
   }
+}
+
+/** A short pause between rounds that an abort ends at once (the next round then throws). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

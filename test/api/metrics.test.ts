@@ -123,6 +123,23 @@ describe('GET /metrics', () => {
     expect(parsed!.value('orchestrator_metrics_truncated', { part: 'workers' })).toBe(0);
     expect(parsed!.value('orchestrator_metrics_store_operations')).toBeGreaterThan(0);
   });
+
+  it('counts deleted workers (tombstones, listed and read like the rest) toward its cap', async () => {
+    const h = await makeApp();
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) await h.call('POST', '/workers', { body: { name } });
+    for (const name of ['a', 'b', 'c', 'd', 'e']) {
+      expect((await h.call('DELETE', `/workers/${name}`)).status).toBeLessThan(300);
+    }
+    const limits = { workers: 3, eventWorkers: 2, eventsPerWorker: 2 };
+    const before = h.store.operations();
+
+    const sample = await collectFleet(h.repo, limits);
+
+    // 1 listing + 3 names read (all tombstones), no events to read, 1 lease read.
+    expect(h.store.operations() - before).toBeLessThanOrEqual(1 + 3 + 1);
+    expect(sample.workers).toEqual([]);
+    expect(sample.truncated.workers).toBe(true);
+  });
 });
 
 describe('latenciesOf', () => {

@@ -51,6 +51,51 @@ describe('orchestrator workers', () => {
     expect(run.stderr).toMatch(/alice was not ready within 1s; it is starting/);
   });
 
+  it('create --wait --json still prints the worker and its one-time key when the wait times out (exit 6)', async () => {
+    const cli = await makeCliHarness();
+
+    const run = await cli.run(['workers', 'create', 'alice', '--wait', '--json', '--timeout', '1']);
+
+    expect(run.code).toBe(6);
+    const worker = JSON.parse(run.stdout);
+    expect(worker).toMatchObject({ name: 'alice', phase: 'starting' });
+    expect(worker.api_key).toMatch(KEY);
+  });
+
+  it('create --wait --json still prints the worker and its one-time key when Ctrl-C stops the wait (exit 130)', async () => {
+    const cli = await makeCliHarness();
+    const interrupt = new AbortController();
+
+    const run = await cli.run(['workers', 'create', 'alice', '--wait', '--json'], {
+      signal: interrupt.signal,
+      onStderr: (text) => {
+        if (text.startsWith('waiting for alice')) interrupt.abort();
+      },
+    });
+
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/^stopped waiting for alice/m);
+    expect(JSON.parse(run.stdout).api_key).toMatch(KEY);
+  });
+
+  it('create --wait --json still prints the one-time key when the worker fails while it waits (exit 4)', async () => {
+    const cli = await makeCliHarness();
+    let expired = false;
+
+    const run = await cli.run(['workers', 'create', 'alice', '--wait', '--json', '--ttl', '60'], {
+      // Its lifetime ends during the wait: the next round answers 409.
+      onStderr: (text) => {
+        if (!expired && text.startsWith('waiting for alice')) {
+          expired = true;
+          cli.clock.advance(61_000);
+        }
+      },
+    });
+
+    expect(run.code).toBe(4);
+    expect(JSON.parse(run.stdout).api_key).toMatch(KEY);
+  });
+
   it('update merges labels and env, and sends --unset-env and --unset-label as removals', async () => {
     const cli = await makeCliHarness();
     await cli.call('POST', '/workers', {

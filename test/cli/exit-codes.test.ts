@@ -85,4 +85,30 @@ describe('orchestrator exit codes', () => {
     expect(run.code).toBe(6);
     expect(run.stderr).toMatch(/alice is not ready yet: starting/);
   });
+
+  it('exits 130 at the first Ctrl-C during a command that neither waits nor watches', async () => {
+    const cli = await makeCliHarness();
+    const interrupt = new AbortController();
+    let asked!: () => void;
+    const requested = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+
+    const running = cli.run(['workers', 'list'], {
+      signal: interrupt.signal,
+      // An orchestrator that never answers.
+      fetch: () => {
+        asked();
+        return new Promise<Response>(() => undefined);
+      },
+    });
+    await requested;
+    interrupt.abort();
+    const run = await Promise.race([
+      running,
+      new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 2000)),
+    ]);
+
+    expect(run).toMatchObject({ code: 130 });
+  });
 });

@@ -2,6 +2,7 @@
  * Which orchestrator the CLI talks to, and with which key: flags, then ORCHESTRATOR_*, then HiClaw's names, then a
  * local emulator's records under .data/, so `npm start` then `npx orchestrator workers list` works with no setup.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,13 +12,19 @@ import { DEFAULT_EMULATOR_URL, resolveTarget } from '../../src/cli/target';
 
 const EMULATOR_KEY = 'e'.repeat(64);
 
-/** A checkout where an emulator ran: `.data/url` and `.data/manager-key`. */
-async function checkout(url?: string): Promise<string> {
+/** A process id that no process has any more: an emulator that crashed. */
+const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
+
+/**
+ * A checkout where an emulator ran: `.data/manager-key`, and `.data/url` with the URL and the process that wrote
+ * it (this one, alive, unless told otherwise).
+ */
+async function checkout(url?: string, pid = process.pid): Promise<string> {
   const cwd = await mkdtemp(join(tmpdir(), 'cli-target-'));
   const data = join(cwd, '.data');
   await mkdir(data);
   await writeFile(join(data, 'manager-key'), `${EMULATOR_KEY}\n`);
-  if (url) await writeFile(join(data, 'url'), `${url}\n`);
+  if (url) await writeFile(join(data, 'url'), `${url}\n${pid}\n`);
   return cwd;
 }
 
@@ -67,10 +74,30 @@ describe('the CLI target', () => {
     expect(resolveTarget(io(cwd), {})).toMatchObject({ url: 'http://127.0.0.1:41234', key: EMULATOR_KEY });
   });
 
-  it('without a recorded URL, uses the emulator default http://127.0.0.1:8787', async () => {
+  it('without a recorded URL, uses the emulator default http://127.0.0.1:8787 but sends it no key', async () => {
     const cwd = await checkout();
 
-    expect(resolveTarget(io(cwd), {}).url).toBe(DEFAULT_EMULATOR_URL);
+    const target = resolveTarget(io(cwd), {});
+
+    expect(target.url).toBe(DEFAULT_EMULATOR_URL);
+    expect(target.key).toBeUndefined();
+  });
+
+  it('sends no key to a URL whose emulator is gone (its process ended without removing the record)', async () => {
+    const cwd = await checkout('http://127.0.0.1:41234', deadPid());
+
+    expect(resolveTarget(io(cwd), {}).key).toBeUndefined();
+  });
+
+  it("sends the emulator's key to no loopback URL but the one it recorded", async () => {
+    const cwd = await checkout('http://127.0.0.1:41234');
+
+    const target = resolveTarget(io(cwd, { ORCHESTRATOR_URL: 'http://127.0.0.1:8787' }), {});
+
+    expect(target.key).toBeUndefined();
+    expect(resolveTarget(io(cwd, { ORCHESTRATOR_URL: 'http://127.0.0.1:41234/' }), {}).key).toBe(
+      EMULATOR_KEY,
+    );
   });
 
   it("never sends the emulator's manager key to a URL that is not loopback", async () => {

@@ -106,4 +106,20 @@ describe('the typed client', () => {
     expect(failure).toBeInstanceOf(OrchestratorApiError);
     expect(failure).toMatchObject({ status: 409 });
   });
+
+  it('stops waiting at the next round once its signal is aborted, even where fetch ignores the signal', async () => {
+    const { client, sent } = await clientOf();
+    unwrap(await client.POST('/workers', { body: { name: 'alice' } }));
+    const interrupt = new AbortController();
+
+    const failure = await waitUntilReady(client, 'alice', {
+      timeoutMs: 4000,
+      signal: interrupt.signal,
+      // Aborted after the first round's answer: the in-process fetch does not abort, so only the loop can stop.
+      onProgress: () => interrupt.abort(),
+    }).catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({ name: 'AbortError' });
+    expect(sent.filter((request) => request.url.includes('/ensure-ready'))).toHaveLength(1);
+  });
 });

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../../infra/client/document';
+import { unwrap } from '../../src/client';
 import { containersOf, describeWithDocker, probeDockerEngine, useTestEmulator } from '../support/emulator';
 
 const probe = await probeDockerEngine();
@@ -51,7 +52,8 @@ describeWithDocker('the orchestrator CLI against the emulator on real Docker', p
     expect(run.stderr).toMatch(/^alice is ready after \d+s$/m);
     expect(run.stdout).toMatch(/^phase: +ready \(ready\)$/m);
     expect(run.code).toBe(0);
-    expect((await emu.call('GET', '/workers/alice')).json.phase).toBe('ready');
+    const alice = unwrap(await emu.client.GET('/workers/{name}', { params: { path: { name: 'alice' } } }));
+    expect(alice.phase).toBe('ready');
     expect((await containersOf(emu.deploymentId, 'alice')).map((c) => c.State.Running)).toEqual([true]);
   }, 90_000);
 

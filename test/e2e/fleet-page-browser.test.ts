@@ -8,6 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { unwrap } from '../../src/client';
 import { CHROMIUM_ARGS, describeWithBrowser, findChromium } from '../support/browser';
 import { describeWithDocker, probeDockerEngine, until, useTestEmulator } from '../support/emulator';
 
@@ -41,6 +42,9 @@ describeWithDocker('the fleet page in a real browser', docker, () => {
     const apiAuthorization = new Map<string, string | undefined>();
 
     const row = (name: string) => page.locator(`tr[data-worker="${name}"]`);
+    /** The worker as the API has it (the typed client, with the manager key); undefined once it is gone. */
+    const workerOf = async (name: string) =>
+      (await emu.client.GET('/workers/{name}', { params: { path: { name } } })).data;
     const phaseOf = (name: string) => row(name).locator('[data-phase]').getAttribute('data-phase');
 
     beforeAll(async () => {
@@ -55,18 +59,21 @@ describeWithDocker('the fleet page in a real browser', docker, () => {
         ['fleet-bob', { app: 'demo', tier: 'batch' }],
         ['fleet-carol', { app: 'other' }],
       ] as const) {
-        const created = await emu.call('POST', '/workers', {
+        const created = await emu.client.POST('/workers', {
           body: { name, labels, env: { WORKER_HEALTH_CMD: 'sleep 1' } },
         });
-        expect(created.status, JSON.stringify(created.json)).toBe(201);
+        expect(created.response.status, JSON.stringify(created.error)).toBe(201);
       }
       await until(
-        () => emu.call('GET', '/workers/fleet-carol'),
-        (r) => r.json?.phase === 'ready',
+        () => workerOf('fleet-carol'),
+        (worker) => worker?.phase === 'ready',
         'fleet-carol is ready',
         READY_MS,
       );
-      expect((await emu.call('POST', '/workers/fleet-carol/sleep')).status).toBe(202);
+      const slept = await emu.client.POST('/workers/{name}/sleep', {
+        params: { path: { name: 'fleet-carol' } },
+      });
+      expect(slept.response.status).toBe(202);
 
       browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
       page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -148,7 +155,9 @@ describeWithDocker('the fleet page in a real browser', docker, () => {
           30_000,
         );
         // The page's click was the manager's sleep (ready → stopping); the driver finished it (→ sleeping).
-        const events = (await emu.call('GET', `/workers/${NAME}/events`)).json.events;
+        const { events } = unwrap(
+          await emu.client.GET('/workers/{name}/events', { params: { path: { name: NAME } } }),
+        );
         expect(events[0]).toMatchObject({ from: 'stopping', to: 'sleeping' });
         expect(events[1]).toMatchObject({
           from: 'ready',
@@ -175,17 +184,19 @@ describeWithDocker('the fleet page in a real browser', docker, () => {
           READY_MS,
         ).catch(async (error) => {
           // What the functions said, and the record, explain a wake that never became ready.
-          console.error(
-            emu.logs.slice(-40).join('\n'),
-            JSON.stringify((await emu.call('GET', `/workers/${NAME}`)).json),
-          );
+          console.error(emu.logs.slice(-40).join('\n'), JSON.stringify(await workerOf(NAME)));
           throw error;
         });
+        // The page reads /metrics about once a minute; "Refresh now" asks at once (an answer is shared for 10 s).
         await until(
-          () => page.locator('#latency-chart figcaption').textContent(),
+          async () => {
+            await page.click('#refresh');
+            await page.waitForTimeout(2000);
+            return page.locator('#latency-chart figcaption').textContent();
+          },
           (caption) => /\(1 wakes\)/.test(caption ?? ''),
           'the latency chart counts the wake',
-          15_000,
+          30_000,
         );
         // The whole page, timeline included: the one the README shows (docs/fleet-page.png).
         const shot = join(OUTPUT, 'detail-awake.png');
@@ -201,7 +212,7 @@ describeWithDocker('the fleet page in a real browser', docker, () => {
         await page.click('#detail [data-action="delete"]');
         await page.locator('#detail .confirm').waitFor();
         await page.click('#detail [data-action="cancel-delete"]');
-        expect((await emu.call('GET', `/workers/${NAME}`)).status).toBe(200);
+        expect(await workerOf(NAME)).toBeDefined();
         await page.click('#detail [data-action="delete"]');
         await page.click('#detail [data-action="confirm-delete"]');
         await until(
@@ -211,8 +222,8 @@ describeWithDocker('the fleet page in a real browser', docker, () => {
           30_000,
         );
         await until(
-          () => emu.call('GET', `/workers/${NAME}`),
-          (r) => r.status === 404,
+          () => emu.client.GET('/workers/{name}', { params: { path: { name: NAME } } }),
+          (r) => r.response.status === 404,
           `${NAME} is deleted`,
           30_000,
         );

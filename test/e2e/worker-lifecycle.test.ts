@@ -1,8 +1,10 @@
 /**
  * A worker's whole life through the local emulator (miniflare hosting the functions, R2 state) on a real Docker
- * engine (issue 3, item 6): every step the API claims is checked against the engine itself.
+ * engine (issue 3, item 6): every step the API claims is checked against the engine itself. The API is driven
+ * through the typed client (src/client), as an operator's script would drive it.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { unwrap } from '../../src/client';
 import { WORKER_IMAGE } from '../support/docker-engine';
 import {
   type ContainerFacts,
@@ -27,7 +29,8 @@ describeWithDocker('a worker on the emulator and a real Docker engine', probe, (
   let apiKey: string;
   let first: ContainerFacts;
 
-  const worker = async () => (await emu.call('GET', `/workers/${NAME}`)).json;
+  const path = { params: { path: { name: NAME } } };
+  const worker = async () => unwrap(await emu.client.GET('/workers/{name}', path));
   const onlyContainer = async () => {
     const containers = await containersOf(emu.deploymentId, NAME);
     expect(containers).toHaveLength(1);
@@ -46,16 +49,17 @@ describeWithDocker('a worker on the emulator and a real Docker engine', probe, (
   });
 
   it('create starts one labelled container carrying the key and URL, and the worker turns ready when it reports', async () => {
-    const created = await emu.call('POST', '/workers', {
+    const result = await emu.client.POST('/workers', {
       body: { name: NAME, env: { HEARTBEAT_INTERVAL_SECONDS: '1', GREETING: 'hello' } },
     });
-    expect(created.status).toBe(201);
-    apiKey = created.json.api_key;
+    expect(result.response.status).toBe(201);
+    const created = unwrap(result);
+    apiKey = created.api_key!;
     expect(apiKey).toMatch(new RegExp(`^wok_${NAME}_[0-9a-f]{64}$`));
 
     first = await onlyContainer();
     expect(first.State.Running).toBe(true);
-    expect(first.Config.Labels['orchestrator.uid']).toBe(created.json.uid);
+    expect(first.Config.Labels['orchestrator.uid']).toBe(created.uid);
     expect(envOf(first, 'HICLAW_WORKER_API_KEY')).toBe(apiKey);
     expect(envOf(first, 'HICLAW_ORCHESTRATOR_URL')).toBe(emu.emulator.workerUrl);
     expect(envOf(first, 'GREETING')).toBe('hello');
@@ -67,8 +71,8 @@ describeWithDocker('a worker on the emulator and a real Docker engine', probe, (
   }, 40_000);
 
   it('sleep stops the container and the worker shows stopped', async () => {
-    const slept = await emu.call('POST', `/workers/${NAME}/stop`);
-    expect([200, 202]).toContain(slept.status);
+    const slept = await emu.client.POST('/workers/{name}/stop', path);
+    expect([200, 202]).toContain(slept.response.status);
     const sleeping = await until(worker, (w) => w.phase === 'sleeping', 'the worker is sleeping');
     expect(sleeping.status).toBe('stopped');
     const container = await onlyContainer();
@@ -77,8 +81,8 @@ describeWithDocker('a worker on the emulator and a real Docker engine', probe, (
   }, 40_000);
 
   it('wake starts the same container again and the worker is ready again', async () => {
-    const woken = await emu.call('POST', `/workers/${NAME}/start`);
-    expect(woken.status).toBe(202);
+    const woken = await emu.client.POST('/workers/{name}/start', path);
+    expect(woken.response.status).toBe(202);
     await until(worker, (w) => w.status === 'ready', 'the woken worker is ready');
     const container = await onlyContainer();
     expect(container.Id).toBe(first.Id);
@@ -87,10 +91,11 @@ describeWithDocker('a worker on the emulator and a real Docker engine', probe, (
   }, 40_000);
 
   it('PATCH of image and env recreates the container with the new env and a new key; the old key no longer counts', async () => {
-    const patched = await emu.call('PATCH', `/workers/${NAME}`, {
+    const patched = await emu.client.PATCH('/workers/{name}', {
+      ...path,
       body: { image: NEXT_IMAGE, env: { GREETING: 'bonjour' } },
     });
-    expect([200, 202]).toContain(patched.status);
+    expect([200, 202]).toContain(patched.response.status);
     const ready = await until(
       async () => ({ worker: await worker(), containers: await containersOf(emu.deploymentId, NAME) }),
       ({ worker: w, containers }) =>
@@ -107,22 +112,23 @@ describeWithDocker('a worker on the emulator and a real Docker engine', probe, (
     expect(await inspectGone(first.Id)).toBe(true);
 
     // The old container's heartbeat (its key) is refused; the new container's is accepted.
-    expect((await emu.call('POST', `/workers/${NAME}/ready`, { key: apiKey, body: {} })).status).toBe(401);
-    expect((await emu.call('POST', `/workers/${NAME}/ready`, { key: newKey, body: {} })).status).toBe(204);
+    const report = (key: string) => emu.clientWith(key).POST('/workers/{name}/ready', { ...path, body: {} });
+    expect((await report(apiKey)).response.status).toBe(401);
+    expect((await report(newKey)).response.status).toBe(204);
   }, 40_000);
 
   it('delete removes the container and the record: GET answers 404 not_found', async () => {
-    expect((await emu.call('DELETE', `/workers/${NAME}`)).status).toBe(204);
+    expect((await emu.client.DELETE('/workers/{name}', path)).response.status).toBe(204);
     await until(
       () => containersOf(emu.deploymentId, NAME),
       (list) => list.length === 0,
       'no container is left',
     );
-    const gone = await emu.call('GET', `/workers/${NAME}`);
-    expect(gone.status).toBe(404);
-    expect(gone.json).toMatchObject({ name: NAME, status: 'not_found' });
-    const listed = await emu.call('GET', '/workers');
-    expect(listed.json.workers.map((w: { name: string }) => w.name)).not.toContain(NAME);
+    const gone = await emu.client.GET('/workers/{name}', path);
+    expect(gone.response.status).toBe(404);
+    expect(gone.error).toMatchObject({ name: NAME, status: 'not_found' });
+    const listed = unwrap(await emu.client.GET('/workers'));
+    expect(listed.workers.map((w) => w.name)).not.toContain(NAME);
   }, 40_000);
 });
 

@@ -3,26 +3,31 @@
  * which brings no browser of its own. Without one the suites skip saying why, except under `REQUIRE_BROWSER=1`
  * (set by `.ci/run`), where a missing browser fails: a CI run that skipped the browser test would prove nothing.
  */
-import { access, constants } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-/** Where Debian and Ubuntu put it; `CHROMIUM_PATH` names another. */
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+/** The one answer to "which chromium": `.ci/run` asks the same script whether to install it. */
+const FIND_CHROMIUM = join(__dirname, '../../infra/browser/find-chromium.sh');
 
 export type BrowserProbe = { found: true; path: string } | { found: false; reason: string };
 
-export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promise<BrowserProbe> {
-  const candidates = env.CHROMIUM_PATH ? [env.CHROMIUM_PATH] : CANDIDATES;
-  for (const path of candidates) {
-    try {
-      await access(path, constants.X_OK);
-      return { found: true, path };
-    } catch {}
-  }
-  return {
-    found: false,
-    reason: `no chromium at ${candidates.join(' or ')} (apt-get install chromium, or set CHROMIUM_PATH)`,
-  };
+export function findChromium(env: NodeJS.ProcessEnv = process.env): Promise<BrowserProbe> {
+  return new Promise((resolve) => {
+    execFile('/bin/sh', [FIND_CHROMIUM], { env }, (error, stdout) => {
+      const path = stdout.trim();
+      resolve(
+        !error && path
+          ? { found: true, path }
+          : {
+              found: false,
+              reason: env.CHROMIUM_PATH
+                ? `CHROMIUM_PATH (${env.CHROMIUM_PATH}) is not an executable`
+                : 'no chromium or chromium-browser on the PATH (apt-get install chromium, or set CHROMIUM_PATH)',
+            },
+      );
+    });
+  });
 }
 
 export const browserRequired = (env: NodeJS.ProcessEnv = process.env): boolean => env.REQUIRE_BROWSER === '1';

@@ -24,6 +24,8 @@ export interface RunOptions {
   onStderr?: (text: string) => void;
   /** Sees each stdout write as it happens (--watch snapshots). */
   onStdout?: (text: string) => void;
+  /** Stands between the CLI and the app (a hung or slow orchestrator). */
+  fetch?: (request: Request, app: (request: Request) => Promise<Response>) => Promise<Response>;
 }
 
 export async function makeCliHarness(options: { sweep?: boolean } = {}) {
@@ -55,7 +57,8 @@ export async function makeCliHarness(options: { sweep?: boolean } = {}) {
         },
       },
       ...(runOptions.signal ? { signal: runOptions.signal } : {}),
-      fetch: async (request) => app.fetch(request),
+      fetch: async (request) =>
+        runOptions.fetch ? runOptions.fetch(request, async (r) => app.fetch(r)) : app.fetch(request),
     });
     return { code, ...out };
   };

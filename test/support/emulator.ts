@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../infra/emulator/emulator';
 import { createDockerSocketFetch } from '../../src/backends/docker/node';
 import { LABELS } from '../../src/backends/port';
+import { createOrchestratorClient, type OrchestratorClient } from '../../src/client';
 import {
   dockerRequired,
   dockerSocketPath,
@@ -45,7 +46,14 @@ export interface TestEmulator {
   /** The functions' log lines so far (printed when a test needs to explain a failure). */
   logs: string[];
   triggerSweep(): Promise<void>;
-  /** One API call; `key: null` sends no Authorization header, a string sends that key. */
+  /**
+   * The typed client (src/client) with the manager key, as an operator's script would use it: paths, bodies and
+   * answers checked by the compiler. Prefer it; `call` is for what a typed client cannot send (bad input, no key).
+   */
+  client: OrchestratorClient;
+  /** The typed client with another key (a team's, a worker's). */
+  clientWith(key: string): OrchestratorClient;
+  /** One raw API call; `key: null` sends no Authorization header, a string sends that key. */
   call(method: string, path: string, options?: { body?: unknown; key?: string | null }): Promise<ApiReply>;
   /** Stops the emulator; by default also removes its containers and data directory. */
   stop(options?: { keepData?: boolean }): Promise<void>;
@@ -93,6 +101,8 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
     emulator,
     logs,
     triggerSweep: () => emulator.triggerSweep(),
+    client: createOrchestratorClient({ url: emulator.url, key: emulator.managerKey }),
+    clientWith: (key) => createOrchestratorClient({ url: emulator.url, key }),
     call,
     async stop(stopOptions = {}) {
       await emulator.stop();

@@ -1,7 +1,8 @@
 /**
  * What `/metrics` reads, each part capped so that one scrape costs a bounded number of store operations, whatever
  * the fleet's size or age:
- * - the worker records: one listing per 1,000 names and one read per record, at most `workers` records;
+ * - the worker records: one listing per 1,000 names and one read per name, at most `workers` names, tombstones
+ *   (deleted workers kept for a day) included: they are listed and read like the rest;
  * - for the `eventWorkers` workers that changed phase most recently: one listing of their event keys (at most
  *   1,000 keys each, which is where credential issuances are counted, from the key names alone) and the newest
  *   `eventsPerWorker` transitions read;
@@ -64,18 +65,26 @@ export async function collectFleet(
   const truncated = { workers: false, events: false };
 
   const records: { sample: WorkerSample; uid: string; changedAt: number }[] = [];
+  // Every name listed is read, tombstone or not, so every one counts toward the cap: counting only live workers
+  // let a fleet with many recent deletions cost without bound.
+  let read = 0;
+  // Listings are capped too: a store may answer short pages, and each one is a billed request.
+  const maxListings = Math.ceil(limits.workers / 1000);
+  let listings = 0;
   let cursor: string | undefined;
   do {
+    listings++;
     const page = await repo.listNames({
-      limit: Math.min(1000, limits.workers - records.length),
+      limit: Math.min(1000, limits.workers - read),
       ...(cursor ? { startAfter: cursor } : {}),
     });
-    const names = page.names.map((entry) => entry.name);
+    const names = page.names.map((entry) => entry.name).slice(0, limits.workers - read);
+    read += names.length;
     for (let i = 0; i < names.length; i += READ_CONCURRENCY) {
       const batch = await Promise.all(names.slice(i, i + READ_CONCURRENCY).map((name) => repo.read(name)));
-      for (const read of batch) {
-        const record = read?.value;
-        // Tombstones (deleted workers kept for a day) are not workers.
+      for (const result of batch) {
+        const record = result?.value;
+        // Tombstones (deleted workers kept for a day) are read, but are not workers.
         if (record?.kind !== 'worker') continue;
         records.push({
           sample: {
@@ -90,7 +99,7 @@ export async function collectFleet(
       }
     }
     cursor = page.cursor;
-    if (cursor && records.length >= limits.workers) truncated.workers = true;
+    if (cursor && (read >= limits.workers || listings >= maxListings)) truncated.workers = true;
   } while (cursor && !truncated.workers);
 
   const latencies: Latencies = { wake: [], create: [] };

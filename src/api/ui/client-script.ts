@@ -49,8 +49,9 @@ function api(method, path, options) {
 function enc(value) { return encodeURIComponent(value); }
 
 var Api = {
-  listWorkers: function (filters) {
-    var query = ['limit=200', 'sort=name'];
+  listWorkers: function (filters, limit, cursor) {
+    var query = ['limit=' + limit, 'sort=name'];
+    if (cursor) query.push('cursor=' + enc(cursor));
     if (filters.phase) query.push('phase=' + enc(filters.phase));
     if (filters.team) query.push('team=' + enc(filters.team));
     if (filters.label) query.push('label=' + enc(filters.label));

@@ -8,6 +8,7 @@ import { CHARTS_SCRIPT } from './charts-script';
 import { CLIENT_SCRIPT } from './client-script';
 import { DETAIL_SCRIPT } from './detail-script';
 import { DOM_SCRIPT } from './dom-script';
+import { LISTING_SCRIPT } from './listing-script';
 import { MAIN_SCRIPT } from './main-script';
 import { TABLE_SCRIPT } from './table-script';
 
@@ -18,6 +19,6 @@ export { FLEET_STYLE } from './style';
 /** One function scope: nothing leaks onto `window`; strict mode catches the slips a linter would. */
 export const FLEET_SCRIPT = `(function () {
 'use strict';
-${[CLIENT_SCRIPT, DOM_SCRIPT, CHARTS_SCRIPT, TABLE_SCRIPT, DETAIL_SCRIPT, MAIN_SCRIPT].join('\n')}
+${[CLIENT_SCRIPT, LISTING_SCRIPT, DOM_SCRIPT, CHARTS_SCRIPT, TABLE_SCRIPT, DETAIL_SCRIPT, MAIN_SCRIPT].join('\n')}
 })();
 `;

@@ -1,13 +1,17 @@
 /**
  * The page's state and loop, as browser JavaScript: sign in with a key, list (with filters), open a worker, act,
- * and refresh every few seconds while the tab is visible. Errors are shown in the status line; a 401 forgets the
- * key, so a rotated key asks again instead of failing on every refresh.
+ * and refresh while the tab is visible. Errors are shown in the status line; a 401 forgets the key, so a rotated
+ * key asks again instead of failing on every refresh.
+ *
+ * What an open page costs is what it reads: the listing every REFRESH_MS (a few store reads per worker shown),
+ * `/metrics` only every METRICS_MS or when asked (it reads up to thousands of objects), nothing while hidden.
  *
  * @module
  */
 export const MAIN_SCRIPT = `
-var REFRESH_MS = 3000;
-var state = { workers: [], selected: null, shownDetail: '', busy: false, again: false };
+var REFRESH_MS = 10000;
+var METRICS_MS = 60000;
+var state = { workers: [], selected: null, shownDetail: '', busy: false, again: false, againMetrics: false, metricsAt: 0 };
 
 function setStatus(text, isError) {
   var line = byId('status');
@@ -31,29 +35,40 @@ function failed(error) {
   setStatus((error && error.message) || String(error), true);
 }
 
-function refresh() {
+/** withMetrics: read /metrics now (sign-in, the Refresh button); else only once METRICS_MS has passed. */
+function refresh(withMetrics) {
   if (!keyStore.get()) return Promise.resolve();
+  var metricsDue = withMetrics === true || Date.now() - state.metricsAt >= METRICS_MS;
   // One refresh at a time; one asked for meanwhile (a filter changed, an action ended) runs right after it.
-  if (state.busy) { state.again = true; return Promise.resolve(); }
+  if (state.busy) {
+    state.again = true;
+    state.againMetrics = state.againMetrics || withMetrics === true;
+    return Promise.resolve();
+  }
   state.busy = true;
   state.again = false;
-  var listing = Api.listWorkers(readFilters()).then(function (page) {
-    state.workers = page.workers;
+  state.againMetrics = false;
+  var listing = listFleet(readFilters()).then(function (result) {
+    state.workers = result.workers;
     renderTable(state.workers, state.selected, openWorker);
     replaceChildren(byId('phase-chart'), [phaseChart(state.workers)]);
-    setStatus(page.workers.length + ' worker(s)' + (page.next_cursor ? ', more not shown: narrow the filters' : '') +
-      ' · updated ' + new Date().toLocaleTimeString());
+    setStatus(listingSummary(result) + ' · updated ' + new Date().toLocaleTimeString());
   });
-  // A team key may not read /metrics (403): the chart says so instead of failing the page.
-  var metrics = Api.metrics().then(null, function (error) {
-    if (error.status === 403) return null;
-    throw error;
-  }).then(function (text) { replaceChildren(byId('latency-chart'), [latencyChart(text)]); });
+  var metrics = metricsDue ? refreshMetrics() : Promise.resolve();
   // The detail reads the fresh listing, so it waits for it.
   return Promise.all([listing.then(refreshDetail), metrics]).then(null, failed).then(function () {
     state.busy = false;
-    if (state.again) return refresh();
+    if (state.again) return refresh(state.againMetrics);
   });
+}
+
+function refreshMetrics() {
+  state.metricsAt = Date.now();
+  // A team key may not read /metrics (403): the chart says so instead of failing the page.
+  return Api.metrics().then(null, function (error) {
+    if (error.status === 403) return null;
+    throw error;
+  }).then(function (text) { replaceChildren(byId('latency-chart'), [latencyChart(text)]); });
 }
 
 function refreshDetail() {
@@ -105,7 +120,7 @@ function start() {
     if (!key) return;
     keyStore.set(key);
     showSignedIn(true);
-    refresh();
+    refresh(true);
   });
   byId('signout').addEventListener('click', function () {
     keyStore.clear();
@@ -114,10 +129,13 @@ function start() {
     setStatus('Key forgotten.');
   });
   byId('filters').addEventListener('submit', function (event) { event.preventDefault(); refresh(); });
-  byId('filter-phase').addEventListener('change', refresh);
+  byId('filter-phase').addEventListener('change', function () { refresh(); });
+  byId('refresh').addEventListener('click', function () { refresh(true); });
   showSignedIn(Boolean(keyStore.get()));
-  if (keyStore.get()) refresh();
+  if (keyStore.get()) refresh(true);
+  // Nothing is read while the tab is hidden; coming back shows the fleet as it is now.
   setInterval(function () { if (!document.hidden) refresh(); }, REFRESH_MS);
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) refresh(); });
 }
 
 start();

@@ -34,6 +34,7 @@ export const FLEET_PAGE_HTML = `<!doctype html>
 <label>Team <input id="filter-team" size="14" placeholder="team"></label>
 <label>Label <input id="filter-label" size="20" placeholder="key=value"></label>
 <button type="submit">Filter</button>
+<button type="button" id="refresh" title="Read the workers and the charts now">Refresh now</button>
 </form>
 <div id="layout" class="layout">
 <table><thead><tr><th>Name</th><th>Phase</th><th>Reason</th><th>Last activity</th><th>Next action</th><th>Team</th><th>Labels</th></tr></thead>

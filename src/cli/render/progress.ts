@@ -8,6 +8,7 @@
 import type { Worker } from '../../client';
 import type { Output } from '../io';
 import { duration } from './table';
+import { printable } from './terminal-safe';
 
 const TICK_MS = 1000;
 const CLEAR_LINE = '\r\u001b[2K';
@@ -29,7 +30,7 @@ export function startProgress(out: Output, name: string): Progress {
     update(worker) {
       // Ready is said by `done`, with the time it took.
       if (worker.phase === 'ready') return;
-      state = `${worker.phase} (${worker.reason})`;
+      state = printable(`${worker.phase} (${worker.reason})`);
       if (out.isTTY) out.write(`${CLEAR_LINE}${line()}`);
       else if (state !== lastWritten) {
         lastWritten = state;

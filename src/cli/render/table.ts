@@ -5,10 +5,16 @@
  * @module
  */
 
+import { printable } from './terminal-safe';
+
 /** Reasons and messages can be sentences; a table row should stay on one line. */
 const MAX_CELL = 48;
 
-const cut = (cell: string): string => (cell.length > MAX_CELL ? `${cell.slice(0, MAX_CELL - 1)}…` : cell);
+/** Escaped first (a cell's text comes from the API), then cut. */
+const cut = (raw: string): string => {
+  const cell = printable(raw);
+  return cell.length > MAX_CELL ? `${cell.slice(0, MAX_CELL - 1)}…` : cell;
+};
 
 export function table(headers: string[], rows: string[][]): string {
   const cells = [headers, ...rows.map((row) => row.map(cut))];
@@ -27,7 +33,7 @@ export function table(headers: string[], rows: string[][]): string {
 export function details(rows: [string, string | undefined][]): string {
   const shown = rows.filter((row): row is [string, string] => row[1] !== undefined);
   const width = Math.max(...shown.map(([key]) => key.length));
-  return `${shown.map(([key, value]) => `${`${key}:`.padEnd(width + 2)}${value}`).join('\n')}\n`;
+  return `${shown.map(([key, value]) => `${`${key}:`.padEnd(width + 2)}${printable(value)}`).join('\n')}\n`;
 }
 
 /** A duration in the largest unit that keeps it short: 45s, 12m, 3h, 5d. */

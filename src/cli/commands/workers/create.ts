@@ -1,6 +1,7 @@
 /**
  * `workers create`: the flags become the request body (`--body` for any other field); `--wait` waits for ready
- * with the progress line. The new worker's key is printed once, in text or in the JSON.
+ * with the progress line. The new worker's key is printed once: in text as soon as the create answers, in the
+ * JSON (`--json`) whatever the wait's outcome.
  *
  * @module
  */
@@ -62,17 +63,28 @@ export function registerCreate(workers: Command, ctx: CommandContext): void {
             : `${name} already exists with this spec (no new key)\n`,
         );
       }
-      if (options.wait)
+      // The key is in the JSON too, once, beside the worker as it is now. With --json it reaches stdout whatever
+      // the wait's outcome (ready, timed out, failed, interrupted): the server keeps only its hash, so a wait that
+      // ended badly must not take the key with it. Stdout stays one JSON document; the exit code says how it went.
+      const printJson = () =>
+        ctx.print(command, { ...worker, ...(apiKey ? { api_key: apiKey } : {}) }, () => '');
+      if (!options.wait) return printJson();
+      try {
         worker = await waitReady(
           ctx.io,
           client,
           name,
           integer('--timeout', options.timeout) ?? DEFAULT_WAIT_SECONDS,
           created,
+          (seen) => {
+            worker = seen;
+          },
         );
-      // The key is in the JSON too, once, beside the worker as it is now.
-      ctx.print(command, { ...worker, ...(apiKey ? { api_key: apiKey } : {}) }, () =>
-        options.wait ? workerDetails(worker, Date.now()) : '',
-      );
+      } catch (error) {
+        if (ctx.json(command)) printJson();
+        throw error;
+      }
+      if (ctx.json(command)) printJson();
+      else ctx.io.stdout.write(workerDetails(worker, Date.now()));
     });
 }

@@ -6,6 +6,7 @@
  */
 import { type OrchestratorClient, type Worker, waitUntilReady } from '../../../client';
 import { CliError, EXIT } from '../../exit';
+import { handleInterrupts } from '../../interrupt';
 import type { CliIo } from '../../io';
 import { elapsedSince, startProgress } from '../../render/progress';
 
@@ -19,14 +20,21 @@ export async function waitReady(
   timeoutSeconds: number,
   /** The worker as the command that began the wait answered it (create, wake): the first progress line. */
   initial?: Worker,
+  /** Sees the worker after every round (create keeps the latest, to print it whatever the wait's outcome). */
+  onWorker?: (worker: Worker) => void,
 ): Promise<Worker> {
+  // Ctrl-C stops the wait here, which says so and exits 130 (claimed before the first line is shown).
+  const release = handleInterrupts(io.signal);
   const started = Date.now();
   const progress = startProgress(io.stderr, name);
   if (initial) progress.update(initial);
   try {
     const result = await waitUntilReady(client, name, {
       timeoutMs: timeoutSeconds * 1000,
-      onProgress: (worker) => progress.update(worker),
+      onProgress: (worker) => {
+        progress.update(worker);
+        onWorker?.(worker);
+      },
       ...(io.signal ? { signal: io.signal } : {}),
     });
     if (result.ready) {
@@ -43,5 +51,7 @@ export async function waitReady(
     }
     if (!(error instanceof CliError)) progress.done(`stopped waiting for ${name}`);
     throw error;
+  } finally {
+    release();
   }
 }
