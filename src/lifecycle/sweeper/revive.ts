@@ -123,7 +123,14 @@ async function failUnderLease(run: SweepRun, record: WorkerRecord, leaseId: stri
     if (!isWorker(current) || current.op?.id !== leaseId) return undefined;
     const { next_check_at: _n, ...rest } = current;
     return transition(
-      { ...rest, attempts: current.attempts + 1, last_error: message, observed_at: iso(now) },
+      // A failed worker owes a confirmed stop: if this run dies before its own stop, a later run does it.
+      {
+        ...rest,
+        attempts: current.attempts + 1,
+        last_error: message,
+        observed_at: iso(now),
+        stop_check_at: iso(now),
+      },
       'failed',
       { reason: cause, actor: 'sweeper', message },
       now,
