@@ -342,6 +342,33 @@ describe.skipIf(!engine.reachable)(`DockerBackend on a real engine${skipNote}`, 
       expect(running).toBe(0);
     });
 
+    it('an update whose new container started unanswered and could not be removed never restarts the old one beside it', async () => {
+      // The bug: the rollback removed the successor best-effort and restarted the old container whatever came of
+      // it; when the start had landed (its answer lost) and the removal failed, both ran.
+      const spec = specFor(deploymentId, 'rollback', { env: { GREETING: 'one' } });
+      const { ref } = await backend.create(spec);
+      let successor: string | undefined;
+      const flaky: DockerFetch = async (path, init) => {
+        const start = /\/containers\/([0-9a-f]{64})\/start$/.exec(path);
+        if (init?.method === 'POST' && start && successor === undefined) {
+          successor = start[1];
+          await socketFetch(path, init); // it starts, but its answer is lost
+          throw new Error('connection reset');
+        }
+        if (init?.method === 'DELETE' && successor && path.includes(successor))
+          throw new Error('connection reset');
+        return socketFetch(path, init);
+      };
+      const shaky = new DockerBackend({ fetch: flaky, deploymentId, stopTimeoutSeconds: 2 });
+      await expect(shaky.update(ref, { ...spec, env: { GREETING: 'two' } })).rejects.toThrow();
+      const running = (await (
+        await socketFetch(
+          `/containers/json?filters=${encodeURIComponent(JSON.stringify({ label: [`${LABELS.uid}=${spec.uid}`] }))}`,
+        )
+      ).json()) as unknown[];
+      expect(running.length).toBeLessThanOrEqual(1);
+    });
+
     it('the worker reports ready with its bearer key, retries through orchestrator errors, and never logs the key', async () => {
       const name = 'reporter';
       const key = `hc_${name}_${'ab12'.repeat(16)}`;

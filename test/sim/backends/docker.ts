@@ -168,7 +168,7 @@ export class SimDocker implements SimBackend {
         await stop(nextNameOf(ref.resourceName));
         await stop(ref.resourceName);
       },
-      update: async (ref, spec) => {
+      update: async (ref, spec, signal) => {
         await removeLeftoverNext(ref.resourceName, spec);
         const existing = await inspect(ref.resourceName);
         if (existing) assertOwned(existing, spec);
@@ -176,13 +176,14 @@ export class SimDocker implements SimBackend {
         const next = await createContainer(spec, nextNameOf(ref.resourceName), false);
         const id = next.ref.id!;
         const wasRunning = existing.running;
-        // As the adapter: the old one runs again only once the successor is surely gone.
+        // As the adapter: the old one runs again only once the successor is surely gone, and never from a round
+        // aborted at its deadline.
         const rollBack = async () => {
           const gone = await remove(id).then(
             () => true,
             () => false,
           );
-          if (gone && wasRunning) await start(existing.id).catch(() => undefined);
+          if (gone && wasRunning && !signal?.aborted) await start(existing.id).catch(() => undefined);
         };
         try {
           if (wasRunning) await stop(existing.id);

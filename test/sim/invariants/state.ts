@@ -13,12 +13,6 @@ import type { Snapshot } from './snapshot';
 /** Hints carry whole seconds, and an overdue worker's hint may sit ahead by its backoff (≤ 15 min) plus a run. */
 const OVERDUE_HINT_SLACK_MS = 16 * 60_000;
 /**
- * A sweeper run whose action failed moves the hint one minute ahead, even past a lease expiring sooner: that
- * minute is tolerated here (and reported separately); a re-drive delayed by a backoff of minutes is not.
- */
-const LEASE_HINT_SLACK_MS = 60_000;
-
-/**
  * Two running resources of one worker incarnation mean two agents doing the same work, billing twice, and one of
  * them invisible to the record (Docker's `-next-` container left by a crashed update).
  */
@@ -98,11 +92,7 @@ export function hintCoversDeadline(s: Snapshot, world: World): Violation[] {
         });
     }
     const leaseEnd = w.op ? Date.parse(w.op.expires_at) : undefined;
-    if (
-      leaseEnd !== undefined &&
-      leaseEnd > s.now &&
-      (have === undefined || have > leaseEnd + LEASE_HINT_SLACK_MS)
-    ) {
+    if (leaseEnd !== undefined && leaseEnd > s.now && (have === undefined || have > leaseEnd)) {
       out.push({
         invariant: 'hint_covers_deadline',
         message: `${w.name}: operation lease expires ${iso(leaseEnd)} but earliest hint ${have === undefined ? 'none' : iso(have)} (a dead driver is re-driven late)`,
@@ -149,7 +139,9 @@ export class SecretHasRecord {
       const match = /^secrets\/([a-z0-9-]+)\/([^/]+)\.json$/.exec(key);
       if (!match) continue;
       const [, name, uid] = match as unknown as [string, string, string];
-      if (s.stored.get(name)?.uid === uid) continue;
+      // Only a live record of that incarnation names its values: a tombstone's are removed at the next pass.
+      const holder = s.stored.get(name);
+      if (holder?.kind === 'worker' && holder.uid === uid) continue;
       seen.add(key);
       const since = this.orphanedSince.get(key) ?? s.now;
       this.orphanedSince.set(key, since);
