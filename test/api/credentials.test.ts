@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCredentialRoutes } from '../../src/api/routes/credentials';
 import { AliyunStsIssuer } from '../../src/credentials/aliyun-sts';
 import { type AppHarness, makeApp, reportReady } from '../support/app-harness';
-import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
+import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fakes/aliyun-sts';
 
 const SIGNING = { accessKeyId: 'LTAI-api-test', accessKeySecret: 'api-test-signing-secret' };
 let sts: FakeAliyunSts;

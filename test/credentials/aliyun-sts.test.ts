@@ -1,6 +1,6 @@
 /**
  * AliyunStsIssuer through the real `@alicloud/sts20150401` client against a protocol-level fake of Alibaba STS
- * (`test/support/fake-aliyun-sts-server.ts`) on 127.0.0.1: the fake verifies the V3 signature, so these tests
+ * (`test/support/fakes/aliyun-sts.ts`) on 127.0.0.1: the fake verifies the V3 signature, so these tests
  * prove what goes over the wire, not what a mock was told to expect. The issuer contract both vendors share is
  * `test/conformance/issuer.case.ts`; what follows it is Alibaba's own: V3 signing, the RAM policy, OIDC (RRSA).
  */
@@ -13,7 +13,7 @@ import { AliyunStsIssuer, type AliyunStsIssuerOptions } from '../../src/credenti
 import type { SigningCredentials } from '../../src/credentials/port';
 import { BackendError, BackendUnavailableError, ConfigError } from '../../src/errors';
 import { runIssuerSuite } from '../conformance/issuer.case';
-import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
+import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fakes/aliyun-sts';
 import { caught, expectNoSecrets } from '../support/secret-checks';
 
 // What FC hands a function: temporary credentials (an STS AK plus its token).

@@ -1,6 +1,6 @@
 /**
  * AwsStsIssuer through the real `@aws-sdk/client-sts` against a protocol-level fake of AWS STS
- * (`test/support/fake-aws-sts-server.ts`) on 127.0.0.1: the fake verifies Signature V4 and answers the
+ * (`test/support/fakes/aws-sts.ts`) on 127.0.0.1: the fake verifies Signature V4 and answers the
  * documented XML, so these tests prove what goes over the wire, not what a mock was told to expect. The issuer
  * contract both vendors share is `test/conformance/issuer.case.ts`; what follows it is AWS's own: SigV4 signing,
  * the S3 policy, partitions and the SDK's retries.
@@ -11,7 +11,7 @@ import { AwsStsIssuer, type AwsStsIssuerOptions } from '../../src/credentials/aw
 import type { SigningCredentials } from '../../src/credentials/port';
 import { BackendUnavailableError } from '../../src/errors';
 import { ISSUER_CASES, runIssuerSuite } from '../conformance/issuer.case';
-import { type FakeAwsSts, startFakeAwsSts } from '../support/fake-aws-sts-server';
+import { type FakeAwsSts, startFakeAwsSts } from '../support/fakes/aws-sts';
 import { caught, expectNoSecrets } from '../support/secret-checks';
 
 // What Lambda hands a function: temporary credentials (an ASIA key plus its session token).

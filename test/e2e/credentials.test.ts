@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithDocker, probeDockerEngine, until, useTestEmulator } from '../support/emulator';
-import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
+import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fakes/aliyun-sts';
 
 const probe = await probeDockerEngine();
 const SIGNING = { id: 'LTAI-emulator-test', secret: 'emulator-signing-secret-value' };

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
-import { FakeOssServer } from '../support/fake-oss-server';
+import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fakes/aliyun-sts';
+import { FakeOssServer } from '../support/fakes/oss';
 import { type Call, createReadyWorker, lifecycleSlice, MANAGER_KEY, parseResult } from './api-slice';
 
 type Handler = (event: unknown, context?: unknown) => Promise<unknown>;

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type FakeAwsSts, startFakeAwsSts } from '../support/fake-aws-sts-server';
-import { FakeS3Server } from '../support/fake-s3-server';
+import { type FakeAwsSts, startFakeAwsSts } from '../support/fakes/aws-sts';
+import { FakeS3Server } from '../support/fakes/s3';
 import { type Call, createReadyWorker, lifecycleSlice, MANAGER_KEY, parseResult } from './api-slice';
 
 type Handler = (event: unknown, context?: unknown) => Promise<unknown>;

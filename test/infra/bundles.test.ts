@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltBundle, buildBundles } from '../../infra/build/bundle';
 import { zipFiles } from '../../infra/build/zip';
 import { IMPORT_ENV, importInFreshProcess } from '../bench/bundles';
-import { zipEntryNames } from '../support/fake-fc-server';
+import { zipEntryNames } from '../support/fakes/fc';
 
 let outDir: string;
 let bundles: BuiltBundle[];

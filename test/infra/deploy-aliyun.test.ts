@@ -12,7 +12,7 @@ import { main } from '../../infra/aliyun/deploy';
 import { createFcApi } from '../../infra/aliyun/fc-api';
 import { readDeploySettings } from '../../infra/aliyun/settings';
 import { REPO_ROOT } from '../../infra/build/targets';
-import { FakeFcServer, zipEntryNames } from '../support/fake-fc-server';
+import { FakeFcServer, zipEntryNames } from '../support/fakes/fc';
 
 const ACCOUNT = '1234567890123456';
 const SECRET = 'deployer-secret-never-printed';

@@ -12,9 +12,9 @@ import { SaeBackend } from '../../src/backends/sae/adapter';
 import { aliyunCredentials, aliyunLifecycle } from '../../src/platforms/aliyun';
 import { versionName } from '../../src/store/oss/versions';
 import { eventually } from '../support/backend-specs';
-import { startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
-import { FakeOssServer } from '../support/fake-oss-server';
-import { FakeSaeServer } from '../support/fake-sae-server';
+import { startFakeAliyunSts } from '../support/fakes/aliyun-sts';
+import { FakeOssServer } from '../support/fakes/oss';
+import { FakeSaeServer } from '../support/fakes/sae';
 
 const ACCOUNT = '1234567890123456';
 const MANAGER_KEY = 'ram-test-manager-key-0123456789';

@@ -15,9 +15,9 @@ import { DEFAULT_SETTINGS } from '../../src/lifecycle/model/settings';
 import { DEFAULT_SWEEPER_SETTINGS } from '../../src/lifecycle/sweeper/settings';
 import { awsCredentials, awsLifecycle } from '../../src/platforms/aws';
 import { makeApp } from '../support/app-harness';
-import { startFakeAwsSts } from '../support/fake-aws-sts-server';
-import { zipEntryNames } from '../support/fake-fc-server';
-import { FakeS3Server } from '../support/fake-s3-server';
+import { startFakeAwsSts } from '../support/fakes/aws-sts';
+import { zipEntryNames } from '../support/fakes/fc';
+import { FakeS3Server } from '../support/fakes/s3';
 
 // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON, read field by field
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: unknown };

@@ -4,6 +4,6 @@
  * @module
  */
 export type { Draft, Read } from '../../store/cas';
-export { type CountedStore, countOperations } from '../../store/counted';
 export { layout } from './layout';
 export { type DeploymentMeta, WorkerRepository } from './repository';
+export type { SweeperStorage } from './sweeper-storage';

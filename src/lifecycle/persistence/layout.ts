@@ -43,6 +43,8 @@ export const layout = {
     return match ? { atMs: Number(match[1]) * 1000, name: match[2]!, writeId: match[3]! } : null;
   },
   sweeperLock: 'locks/sweeper',
+  /** The sweeper's cache of verified record versions (see `sweeper/roster.ts`). */
+  sweeperRoster: 'locks/sweeper-roster',
   team: (team: string) => `teams/${team}.json`,
   teamsPrefix: 'teams/',
 } as const;

@@ -13,6 +13,7 @@
  */
 
 import { type CasResult, casUpdate, type Draft, type Read, readJson } from '../../store/cas';
+import { countOperations } from '../../store/counted';
 import { clampListLimit, type ObjectStore } from '../../store/port';
 import type { Beat, StoredWorker, TeamRecord, WorkerEvent } from '../model';
 import { Beats } from './beats';
@@ -50,6 +51,12 @@ export class WorkerRepository {
   /** The same repository over another view of its store (a sweeper run counts its calls through a wrapper). */
   over(store: ObjectStore): WorkerRepository {
     return new WorkerRepository(store, this.deadlineOf);
+  }
+
+  /** The same repository with every store call counted, and how many it has made (a sweeper run's cost). */
+  counted(): { repo: WorkerRepository; operations: () => number } {
+    const store = countOperations(this.store);
+    return { repo: this.over(store), operations: () => store.operations() };
   }
 
   // --- worker records ------------------------------------------------------------------------------------

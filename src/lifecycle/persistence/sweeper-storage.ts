@@ -31,6 +31,29 @@ export class SweeperStorage {
   }
 
   /** Every hint's worker and time, paged through to the end (a full scan's repair pass). */
+  /** The sweeper's roster as stored (body and etag), or `null`. */
+  readRoster(): Promise<{ body: string; etag: string } | null> {
+    return this.store.get(layout.sweeperRoster);
+  }
+
+  /**
+   * Writes the roster over the version read (`etag`; `null`: only if there is none). The new etag, or `null`
+   * when another run wrote it first.
+   */
+  async writeRoster(body: string, etag: string | null): Promise<string | null> {
+    try {
+      const written = await this.store.put(
+        layout.sweeperRoster,
+        body,
+        etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
+      );
+      return written.etag;
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) return null;
+      throw error;
+    }
+  }
+
   async earliestHints(): Promise<Map<string, number>> {
     const earliest = new Map<string, number>();
     let startAfter: string | undefined;

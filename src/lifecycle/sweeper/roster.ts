@@ -1,5 +1,5 @@
 /**
- * The sweeper's roster, `locks/sweeper-roster`: for every worker name, the uid and `lastModified` of the record
+ * The sweeper's roster (`locks/sweeper-roster`, read and written through persistence): for every worker name, the uid and `lastModified` of the record
  * version the full scan last verified, and the inventory pass that last saw its backend resource.
  *
  * Why it exists: DESIGN §6 wants a run with nothing due to cost O(1 + awake/1000) store operations whatever the
@@ -11,10 +11,7 @@
  * @module
  */
 
-import { PreconditionFailedError } from '../../errors';
-import type { ObjectStore } from '../../store/port';
-
-export const ROSTER_KEY = 'locks/sweeper-roster';
+import type { SweeperStorage } from '../persistence';
 
 export interface RosterEntry {
   /** `uidKey(uid)`: enough to tell two incarnations of one name apart. */
@@ -46,20 +43,24 @@ export class Roster {
   dirty = false;
 
   private constructor(
-    private readonly store: ObjectStore,
+    private readonly storage: SweeperStorage,
     private doc: RosterDoc,
     private etag: string | null,
   ) {}
 
-  static async load(store: ObjectStore): Promise<Roster> {
-    const object = await store.get(ROSTER_KEY);
-    if (!object) return new Roster(store, { complete: false, entries: {} }, null);
+  static async load(storage: SweeperStorage): Promise<Roster> {
+    const object = await storage.readRoster();
+    if (!object) return new Roster(storage, { complete: false, entries: {} }, null);
     try {
       const doc = JSON.parse(object.body) as RosterDoc;
-      return new Roster(store, { complete: doc.complete === true, entries: doc.entries ?? {} }, object.etag);
+      return new Roster(
+        storage,
+        { complete: doc.complete === true, entries: doc.entries ?? {} },
+        object.etag,
+      );
     } catch {
       // A damaged cache is rebuilt by the next full scan, never trusted.
-      return new Roster(store, { complete: false, entries: {} }, object.etag);
+      return new Roster(storage, { complete: false, entries: {} }, object.etag);
     }
   }
 
@@ -104,18 +105,10 @@ export class Roster {
   /** Writes the roster if it changed; false when another run wrote it first (our changes are dropped). */
   async save(): Promise<boolean> {
     if (!this.dirty) return true;
-    try {
-      const written = await this.store.put(
-        ROSTER_KEY,
-        JSON.stringify(this.doc),
-        this.etag ? { ifMatch: this.etag } : { ifNoneMatch: '*' },
-      );
-      this.etag = written.etag;
-      this.dirty = false;
-      return true;
-    } catch (error) {
-      if (error instanceof PreconditionFailedError) return false;
-      throw error;
-    }
+    const etag = await this.storage.writeRoster(JSON.stringify(this.doc), this.etag);
+    if (etag === null) return false;
+    this.etag = etag;
+    this.dirty = false;
+    return true;
   }
 }

@@ -105,7 +105,7 @@ export class SweepRun {
 
   /** Loaded at most once per run, and only by a step that needs it. */
   roster(): Promise<Roster> {
-    this.rosterLoad ??= Roster.load(this.ctx.repo.store);
+    this.rosterLoad ??= Roster.load(this.ctx.repo.sweeper);
     return this.rosterLoad;
   }
 

@@ -16,7 +16,6 @@
 
 import type { LifecycleContext } from '../context';
 import { iso } from '../model';
-import { countOperations } from '../persistence';
 import { checkSilentWorkers } from './beats';
 import { processDueHints } from './due';
 import { withBackendLimit } from './gate';
@@ -42,13 +41,13 @@ const DUE_SHARE = 0.6;
 export async function runSweep(outer: LifecycleContext, options: SweepOptions = {}): Promise<SweepReport> {
   const settings: SweeperSettings = { ...DEFAULT_SWEEPER_SETTINGS, ...options.settings };
   // Every store call of this run goes through one counter, on every store: the cost is reported and persisted.
-  const store = countOperations(outer.repo.store);
-  const ctx: LifecycleContext = { ...outer, repo: outer.repo.over(store) };
+  const counted = outer.repo.counted();
+  const ctx: LifecycleContext = { ...outer, repo: counted.repo };
   const startedAt = ctx.clock.now();
   const report = emptyReport(iso(startedAt));
   const finish = () => {
     report.finished_at = iso(ctx.clock.now());
-    report.store_ops = store.operations();
+    report.store_ops = counted.operations();
     return report;
   };
 
@@ -84,7 +83,7 @@ export async function runSweep(outer: LifecycleContext, options: SweepOptions = 
     }
   } finally {
     report.finished_at = iso(ctx.clock.now());
-    run.state.stats = withRun(run.state.stats, report, store.operations());
+    run.state.stats = withRun(run.state.stats, report, counted.operations());
     const released = await lease.release(run.state).catch((error) => {
       run.fail('lease', 'release', error);
       return false;

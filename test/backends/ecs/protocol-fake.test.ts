@@ -1,6 +1,6 @@
 /**
  * The ECS adapter, through the real `@aws-sdk/client-ecs`, against a protocol-level fake of ECS
- * (`test/support/fake-ecs-server.ts`: AWS JSON 1.1, SigV4, async rollouts, eventual consistency, a registry).
+ * (`test/support/fakes/ecs.ts`: AWS JSON 1.1, SigV4, async rollouts, eventual consistency, a registry).
  */
 
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -19,7 +19,7 @@ import {
   TEST_WORKER_KEY as WORKER_KEY,
   workerSpecFor,
 } from '../../support/backend-specs';
-import { type FakeEcsOptions, FakeEcsServer } from '../../support/fake-ecs-server';
+import { type FakeEcsOptions, FakeEcsServer } from '../../support/fakes/ecs';
 
 let shared: Promise<FakeEcsServer> | undefined;
 /** One fake AWS account for the whole suite; every setup() is another deployment in it. */

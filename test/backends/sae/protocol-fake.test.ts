@@ -1,6 +1,6 @@
 /**
  * The SAE adapter, through the real `@alicloud/openapi-client`, against a protocol-level fake of SAE
- * (`test/support/fake-sae-server.ts`: ROA paths, signed requests, async change orders, eventual consistency,
+ * (`test/support/fakes/sae.ts`: ROA paths, signed requests, async change orders, eventual consistency,
  * throttling, lingering instances). No real SAE account is reachable from here: every test says so in its name.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import {
   TEST_WORKER_KEY as WORKER_KEY,
   workerSpecFor,
 } from '../../support/backend-specs';
-import { type FakeSaeOptions, FakeSaeServer } from '../../support/fake-sae-server';
+import { type FakeSaeOptions, FakeSaeServer } from '../../support/fakes/sae';
 
 const IMAGE = 'registry.cn-hangzhou.aliyuncs.com/agents/worker:1';
 const IMAGE_2 = 'registry.cn-hangzhou.aliyuncs.com/agents/worker:2';

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { EcsBackend } from '../../../src/backends/ecs/adapter';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
-import { FakeEcsServer } from '../../support/fake-ecs-server';
+import { FakeEcsServer } from '../../support/fakes/ecs';
 import { makeHarness, recordOf } from '../../support/lifecycle-harness';
 
 let fake: FakeEcsServer | undefined;

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { layout } from '../../../src/lifecycle/persistence/layout';
-import { ROSTER_KEY } from '../../../src/lifecycle/sweeper/roster';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
   createReady,
@@ -107,7 +106,7 @@ describe('full scan and housekeeping', () => {
     const h = makeHarness({ settings: QUIET });
     for (const name of ['a', 'b', 'c']) await createReady(h, { name });
     await runSweep(h.ctx);
-    await h.store.delete(ROSTER_KEY);
+    await h.store.delete(layout.sweeperRoster);
     h.clock.advance(MIN);
 
     const report = await runSweep(h.ctx);
@@ -117,7 +116,7 @@ describe('full scan and housekeeping', () => {
     for (const r of [report, later]) {
       expect(r).toMatchObject({ hint_repaired: 0, errors: 0, orphans: { candidates: 0 } });
     }
-    const roster = JSON.parse((await h.store.get(ROSTER_KEY))!.body);
+    const roster = JSON.parse((await h.store.get(layout.sweeperRoster))!.body);
     expect(roster.complete).toBe(true);
     expect(Object.keys(roster.entries).sort()).toEqual(['a', 'b', 'c']);
   });

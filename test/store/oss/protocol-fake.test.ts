@@ -11,7 +11,7 @@ import { OssStore, type OssStoreOptions } from '../../../src/store/oss/adapter';
 import { headName, PRUNE_AGE_MS, versionName } from '../../../src/store/oss/versions';
 import type { RetryPolicy } from '../../../src/store/retry';
 import { runStoreConformance } from '../../conformance/store.case';
-import { FakeOssServer } from '../../support/fake-oss-server';
+import { FakeOssServer } from '../../support/fakes/oss';
 
 /**
  * The OSS adapter through the real `ali-oss` client against a protocol-level fake of OSS (a local HTTP server

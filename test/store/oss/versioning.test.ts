@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ConfigError, StoreUnavailableError } from '../../../src/errors';
 import { aliyunLifecycle } from '../../../src/platforms/aliyun';
 import { OssStore, type OssStoreOptions } from '../../../src/store/oss';
-import { FakeOssServer } from '../../support/fake-oss-server';
+import { FakeOssServer } from '../../support/fakes/oss';
 
 const ACCESS_KEY = 'LTAIversioningTest01';
 const SECRET = 'versioning-test-secret';

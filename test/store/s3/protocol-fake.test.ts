@@ -5,7 +5,7 @@ import { withPrefix } from '../../../src/store/prefixed';
 import type { RetryPolicy } from '../../../src/store/retry';
 import { S3Store, type S3StoreOptions } from '../../../src/store/s3/adapter';
 import { runStoreConformance } from '../../conformance/store.case';
-import { FakeS3Server } from '../../support/fake-s3-server';
+import { FakeS3Server } from '../../support/fakes/s3';
 
 /**
  * The S3 adapter through the real `@aws-sdk/client-s3` against a protocol-level fake of S3 (a local HTTP server

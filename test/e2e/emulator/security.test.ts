@@ -15,14 +15,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Request as MfRequest } from 'miniflare';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboundService } from '../../infra/emulator/outbound';
-import { PROXY_REFUSAL, requireProxyToken } from '../../infra/emulator/proxy-token';
-import { LABELS } from '../../src/backends/port';
-import type { CredentialIssuer } from '../../src/credentials/port';
-import { RemoteIssuer, serveIssuer } from '../../src/credentials/remote';
-import { BackendError } from '../../src/errors';
-import { PROXY_TOKEN_HEADER } from '../../src/platforms/workerd';
-import { dockerSocketPath, ensureWorkerImage, WORKER_IMAGE } from '../support/docker-engine';
+import { createOutboundService } from '../../../infra/emulator/outbound';
+import { PROXY_REFUSAL, requireProxyToken } from '../../../infra/emulator/proxy-token';
+import { LABELS } from '../../../src/backends/port';
+import type { CredentialIssuer } from '../../../src/credentials/port';
+import { RemoteIssuer, serveIssuer } from '../../../src/credentials/remote';
+import { BackendError } from '../../../src/errors';
+import { PROXY_TOKEN_HEADER } from '../../../src/platforms/workerd';
+import { dockerSocketPath, ensureWorkerImage, WORKER_IMAGE } from '../../support/docker-engine';
 import {
   describeWithDocker,
   engine,
@@ -30,8 +30,8 @@ import {
   probeDockerEngine,
   startTestEmulator,
   type TestEmulator,
-} from '../support/emulator';
-import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
+} from '../../support/emulator';
+import { type FakeAliyunSts, startFakeAliyunSts } from '../../support/fakes/aliyun-sts';
 
 const probe = await probeDockerEngine();
 const SIGNING = { id: 'LTAI-security-test', secret: 'security-test-signing-secret' };

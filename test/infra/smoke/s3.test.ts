@@ -5,8 +5,8 @@
  * write lands, both rows fail. Either way the object is removed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../infra/smoke/smoke';
-import { FakeS3Server } from '../support/fake-s3-server';
+import { main } from '../../../infra/smoke/smoke';
+import { FakeS3Server } from '../../support/fakes/s3';
 
 let s3: FakeS3Server | undefined;
 afterEach(async () => {

@@ -5,9 +5,9 @@
  * it cannot drift into refusing what the emulator itself sends.
  */
 import { describe, expect, it } from 'vitest';
-import { createBodyRefusal, gateEngineCall } from '../../infra/emulator/engine-gate';
-import { containerBody, type EngineFacts } from '../../src/backends/docker/container';
-import type { WorkerSpec } from '../../src/backends/port';
+import { createBodyRefusal, gateEngineCall } from '../../../infra/emulator/engine-gate';
+import { containerBody, type EngineFacts } from '../../../src/backends/docker/container';
+import type { WorkerSpec } from '../../../src/backends/port';
 
 const spec: WorkerSpec = {
   name: 'alice',

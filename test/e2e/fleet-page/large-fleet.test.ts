@@ -5,10 +5,10 @@
  */
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { MANAGER_KEY, makeApp } from '../support/app-harness';
-import { serveApp } from '../support/app-server';
-import { CHROMIUM_ARGS, describeWithBrowser, findChromium } from '../support/browser';
-import { until } from '../support/emulator';
+import { MANAGER_KEY, makeApp } from '../../support/app-harness';
+import { serveApp } from '../../support/app-server';
+import { CHROMIUM_ARGS, describeWithBrowser, findChromium } from '../../support/browser';
+import { until } from '../../support/emulator';
 
 const probe = await findChromium();
 /** More than the page's 200 names per request; the label `late` only on names past the first 200. */

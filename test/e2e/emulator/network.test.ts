@@ -5,7 +5,7 @@
  * never turned ready. Also: an allow-list set but empty allows nothing.
  */
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import { ensureWorkerImage } from '../support/docker-engine';
+import { ensureWorkerImage } from '../../support/docker-engine';
 import {
   containersOf,
   describeWithDocker,
@@ -15,7 +15,7 @@ import {
   startTestEmulator,
   type TestEmulator,
   until,
-} from '../support/emulator';
+} from '../../support/emulator';
 
 const probe = await probeDockerEngine();
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { policyAllows } from './session-policy';
+import { policyAllows } from '../session-policy';
 
 /**
  * A protocol-level fake of Amazon S3: a real HTTP server on 127.0.0.1 speaking the subset of the S3 REST API the

@@ -7,8 +7,8 @@
  * The grace is a few seconds and the full-scan interval 1 s, so each triggered sweep runs an inventory pass.
  */
 import { afterAll, expect, it } from 'vitest';
-import { LABELS, resourceNameFor } from '../../src/backends/port';
-import { WORKER_IMAGE } from '../support/docker-engine';
+import { LABELS, resourceNameFor } from '../../../src/backends/port';
+import { WORKER_IMAGE } from '../../support/docker-engine';
 import {
   describeWithDocker,
   engine,
@@ -16,7 +16,7 @@ import {
   probeDockerEngine,
   until,
   useTestEmulator,
-} from '../support/emulator';
+} from '../../support/emulator';
 
 const probe = await probeDockerEngine();
 const GRACE_SECONDS = 4;

@@ -5,8 +5,8 @@
  * and cleans up correctly; whether real OSS is atomic is what the step is for.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../infra/smoke/smoke';
-import { FakeOssServer } from '../support/fake-oss-server';
+import { main } from '../../../infra/smoke/smoke';
+import { FakeOssServer } from '../../support/fakes/oss';
 
 const KEY = 'LTAIsmokeTest0001';
 const SECRET = 'smoke-test-secret';

@@ -7,10 +7,10 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { banner } from '../../infra/emulator/banner';
-import { startEmulator } from '../../infra/emulator/emulator';
-import { emulatorOptionsFromEnv } from '../../infra/emulator/options';
-import { startTestEmulator, type TestEmulator, until } from '../support/emulator';
+import { banner } from '../../../infra/emulator/banner';
+import { startEmulator } from '../../../infra/emulator/emulator';
+import { emulatorOptionsFromEnv } from '../../../infra/emulator/options';
+import { startTestEmulator, type TestEmulator, until } from '../../support/emulator';
 
 const NO_ENGINE = join(tmpdir(), `no-docker-here-${crypto.randomUUID().slice(0, 8)}.sock`);
 const started: TestEmulator[] = [];

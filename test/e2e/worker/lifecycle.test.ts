@@ -4,8 +4,8 @@
  * through the typed client (src/client), as an operator's script would drive it.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { unwrap } from '../../src/client';
-import { WORKER_IMAGE } from '../support/docker-engine';
+import { unwrap } from '../../../src/client';
+import { WORKER_IMAGE } from '../../support/docker-engine';
 import {
   type ContainerFacts,
   containersOf,
@@ -15,7 +15,7 @@ import {
   probeDockerEngine,
   until,
   useTestEmulator,
-} from '../support/emulator';
+} from '../../support/emulator';
 
 const probe = await probeDockerEngine();
 const runId = crypto.randomUUID().slice(0, 8);

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ensureWorkerImage } from '../support/docker-engine';
+import { ensureWorkerImage } from '../../support/docker-engine';
 import {
   containersOf,
   describeWithDocker,
@@ -16,11 +16,11 @@ import {
   startTestEmulator,
   type TestEmulator,
   until,
-} from '../support/emulator';
+} from '../../support/emulator';
 
 const probe = await probeDockerEngine();
 const run = promisify(execFile);
-const CLIENT = fileURLToPath(new URL('../support/hiclaw-container-api.sh', import.meta.url));
+const CLIENT = fileURLToPath(new URL('../../support/hiclaw-container-api.sh', import.meta.url));
 const NAME = 'hc-w1';
 
 describeWithDocker('the hiclaw-controller manager client (container-api.sh)', probe, () => {

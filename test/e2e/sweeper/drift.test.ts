@@ -14,7 +14,7 @@ import {
   probeDockerEngine,
   until,
   useTestEmulator,
-} from '../support/emulator';
+} from '../../support/emulator';
 
 const probe = await probeDockerEngine();
 

@@ -6,8 +6,8 @@
  * catch-all listed first. A domain that already exists is left alone. Every case removes what it created.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../infra/smoke/smoke';
-import { FakeFcServer } from '../support/fake-fc-server';
+import { main } from '../../../infra/smoke/smoke';
+import { FakeFcServer } from '../../support/fakes/fc';
 
 const KEY = { id: 'LTAIsmokeFc00000001', secret: 'smoke-fc-secret' };
 const DOMAIN = 'smoke.example.com';

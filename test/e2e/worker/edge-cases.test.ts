@@ -10,7 +10,7 @@ import {
   probeDockerEngine,
   until,
   useTestEmulator,
-} from '../support/emulator';
+} from '../../support/emulator';
 
 const probe = await probeDockerEngine();
 const FAST_BEATS = { HEARTBEAT_INTERVAL_SECONDS: '1' };

@@ -12,7 +12,7 @@ import {
   probeDockerEngine,
   until,
   useTestEmulator,
-} from '../support/emulator';
+} from '../../support/emulator';
 
 const probe = await probeDockerEngine();
 /** How far ahead `expires_at` is moved once the worker is ready: room for one sweep that must not act. */

@@ -11,7 +11,7 @@
 
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback } from './loopback-server';
+import { listenOnLoopback } from '../loopback-server';
 
 export interface AliyunStsCall {
   action: string;

@@ -9,7 +9,7 @@ import {
   probeDockerEngine,
   until,
   useTestEmulator,
-} from '../support/emulator';
+} from '../../support/emulator';
 
 const probe = await probeDockerEngine();
 const IDLE_SECONDS = 2;

@@ -10,7 +10,7 @@
 
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback } from './loopback-server';
+import { listenOnLoopback } from '../loopback-server';
 
 export interface AwsStsCall {
   action: string;

@@ -6,8 +6,8 @@
  * could not remove.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../infra/smoke/smoke';
-import { FakeEcsServer } from '../support/fake-ecs-server';
+import { main } from '../../../infra/smoke/smoke';
+import { FakeEcsServer } from '../../support/fakes/ecs';
 
 let ecs: FakeEcsServer | undefined;
 afterEach(async () => {

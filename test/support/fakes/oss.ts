@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkOssV4Signature } from './oss-v4-signature';
-import { policyAllows } from './session-policy';
+import { checkOssV4Signature } from '../oss-v4-signature';
+import { policyAllows } from '../session-policy';
 
 /**
  * A protocol-level fake of Alibaba Cloud OSS: a real HTTP server on 127.0.0.1 speaking the subset of the OSS

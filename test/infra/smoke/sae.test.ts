@@ -5,8 +5,8 @@
  * the application is still removed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../infra/smoke/smoke';
-import { type FakeSaeOptions, FakeSaeServer } from '../support/fake-sae-server';
+import { main } from '../../../infra/smoke/smoke';
+import { type FakeSaeOptions, FakeSaeServer } from '../../support/fakes/sae';
 
 const IMAGE = 'registry.cn-hangzhou.aliyuncs.com/smoke/echo:1';
 let sae: FakeSaeServer | undefined;

@@ -13,7 +13,7 @@ import {
   probeDockerEngine,
   until,
   useTestEmulator,
-} from '../support/emulator';
+} from '../../support/emulator';
 
 const probe = await probeDockerEngine();
 const run = promisify(execFile);

@@ -8,13 +8,13 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { unwrap } from '../../src/client';
-import { CHROMIUM_ARGS, describeWithBrowser, findChromium } from '../support/browser';
-import { describeWithDocker, probeDockerEngine, until, useTestEmulator } from '../support/emulator';
+import { unwrap } from '../../../src/client';
+import { CHROMIUM_ARGS, describeWithBrowser, findChromium } from '../../support/browser';
+import { describeWithDocker, probeDockerEngine, until, useTestEmulator } from '../../support/emulator';
 
 const docker = await probeDockerEngine();
 const browserProbe = await findChromium();
-const OUTPUT = join(__dirname, '../../test-output/fleet-page');
+const OUTPUT = join(__dirname, '../../../test-output/fleet-page');
 const NAME = 'fleet-alice';
 /** Readiness on a real engine: the container starts and reports to the emulator. */
 const READY_MS = 60_000;

@@ -6,11 +6,11 @@
  * through; the row fails, and the clean-up removes that object too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../infra/smoke/smoke';
-import { type FakeAliyunSts, startFakeAliyunSts } from '../support/fake-aliyun-sts-server';
-import { type FakeAwsSts, startFakeAwsSts } from '../support/fake-aws-sts-server';
-import { FakeOssServer } from '../support/fake-oss-server';
-import { FakeS3Server } from '../support/fake-s3-server';
+import { main } from '../../../infra/smoke/smoke';
+import { type FakeAliyunSts, startFakeAliyunSts } from '../../support/fakes/aliyun-sts';
+import { type FakeAwsSts, startFakeAwsSts } from '../../support/fakes/aws-sts';
+import { FakeOssServer } from '../../support/fakes/oss';
+import { FakeS3Server } from '../../support/fakes/s3';
 
 const ALIYUN = { id: 'LTAIsmokeCaller0001', secret: 'smoke-caller-secret' };
 const AWS = { id: 'AKIASMOKECALLER00001', secret: 'smoke-caller-secret' };
