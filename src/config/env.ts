@@ -24,8 +24,11 @@ export const envString = (fallback: string) => z.preprocess(blankIsUnset, z.stri
 /** A string field that may be absent. */
 export const envOptional = () => z.preprocess(blankIsUnset, z.string().optional());
 
-/** An integer field with a default and an inclusive range. */
-export const envInt = (fallback: number, range: { min?: number; max?: number } = {}) =>
+/**
+ * A field read from one word: `undefined` (unset or blank) gives the fallback, anything else goes through `read`,
+ * which answers the value or `fail(message)`; the message is prefixed with the variable's name when it is reported.
+ */
+const envWord = <T>(fallback: T, read: (value: string, fail: (message: string) => never) => T) =>
   z.preprocess(
     blankIsUnset,
     z
@@ -33,38 +36,39 @@ export const envInt = (fallback: number, range: { min?: number; max?: number } =
       .optional()
       .transform((value, ctx) => {
         if (value === undefined) return fallback;
-        if (!/^-?\d+$/.test(value)) {
-          ctx.addIssue({ code: 'custom', message: `must be an integer, got ${JSON.stringify(value)}` });
-          return z.NEVER;
-        }
-        const n = Number(value);
-        if ((range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `must be between ${range.min ?? '-∞'} and ${range.max ?? '∞'}, got ${n}`,
+        try {
+          return read(value, (message) => {
+            throw new FieldProblem(message);
           });
+        } catch (error) {
+          if (!(error instanceof FieldProblem)) throw error;
+          ctx.addIssue({ code: 'custom', message: error.message });
           return z.NEVER;
         }
-        return n;
       }),
   );
 
+class FieldProblem extends Error {}
+
+/** An integer field with a default and an inclusive range. */
+export const envInt = (fallback: number, range: { min?: number; max?: number } = {}) =>
+  envWord(fallback, (value, fail) => {
+    if (!/^-?\d+$/.test(value)) fail(`must be an integer, got ${JSON.stringify(value)}`);
+    const n = Number(value);
+    if ((range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
+      fail(`must be between ${range.min ?? '-∞'} and ${range.max ?? '∞'}, got ${n}`);
+    }
+    return n;
+  });
+
 /** A boolean field (`1/true/yes/on`, `0/false/no/off`). */
 export const envBool = (fallback: boolean) =>
-  z.preprocess(
-    blankIsUnset,
-    z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (value === undefined) return fallback;
-        const lower = value.toLowerCase();
-        if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
-        if (['0', 'false', 'no', 'off'].includes(lower)) return false;
-        ctx.addIssue({ code: 'custom', message: `must be true or false, got ${JSON.stringify(value)}` });
-        return z.NEVER;
-      }),
-  );
+  envWord(fallback, (value, fail) => {
+    const lower = value.toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+    if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+    return fail(`must be true or false, got ${JSON.stringify(value)}`);
+  });
 
 /** A comma-separated list; absent stays `undefined` so a caller can tell "unset" from "set but empty". */
 export const envList = () =>
@@ -85,20 +89,10 @@ export const envList = () =>
 
 /** One of a fixed set of words. */
 export const envOneOf = <T extends string>(allowed: readonly T[], fallback: T) =>
-  z.preprocess(
-    blankIsUnset,
-    z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (value === undefined) return fallback;
-        if ((allowed as readonly string[]).includes(value)) return value as T;
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
-        });
-        return z.NEVER;
-      }),
+  envWord(fallback, (value, fail) =>
+    (allowed as readonly string[]).includes(value)
+      ? (value as T)
+      : fail(`must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`),
   );
 
 /** Parses `env` with a group's schema; the first problem becomes a `ConfigError` naming its variable. */
