@@ -165,6 +165,16 @@ export class BackendError extends OrchestratorError {
   override readonly code = 'backend_error';
 }
 
+/**
+ * A stored document this release cannot read: written by a newer release (its `schema_version` is past what this
+ * code knows, as after a rollback), or not written by the orchestrator at all. Never retried: reading on would
+ * misread it, and writing it back would destroy what the newer release stored.
+ */
+export class SchemaVersionError extends OrchestratorError {
+  override readonly name = 'SchemaVersionError';
+  override readonly code = 'schema_version_unsupported';
+}
+
 /** Configuration that cannot work; thrown at start, naming the setting. */
 export class ConfigError extends OrchestratorError {
   override readonly name = 'ConfigError';

@@ -46,6 +46,7 @@ export {
   type WorkerRecord,
 } from './record';
 export { markSensitive, redactError, redactSecrets } from './redaction';
+export { type DocumentKind, labelWithVersion, SCHEMA_VERSIONS, upgradeDocument } from './schema';
 export {
   BOOT_SKEW_MS,
   CLOCK_SKEW_MARGIN_MS,

@@ -9,7 +9,12 @@ import type { Beat, HiclawStatus, WorkerRecord } from './record';
 import { AWAKE_PHASES, ms, TRANSITIONAL_PHASES } from './record';
 import type { LifecycleSettings } from './settings';
 
-export type ActionKind = 'sleep' | 'delete' | 'redrive' | 'retry' | 'fail' | 'check';
+/**
+ * What the sweeper does at `at`. `fail_if_stuck` is the wedge deadline of a transitional phase: nothing is planned
+ * for that moment, but a worker still in the same phase then is marked `failed` (it was called `fail`, which read
+ * as if every new worker were about to fail).
+ */
+export type ActionKind = 'sleep' | 'delete' | 'redrive' | 'retry' | 'fail_if_stuck' | 'check';
 
 export interface NextAction {
   kind: ActionKind;
@@ -90,7 +95,7 @@ export function nextAction(
   if (stopCheckAt !== undefined) candidates.push({ kind: 'check', at: stopCheckAt });
   if (TRANSITIONAL_PHASES.has(record.phase)) {
     candidates.push({
-      kind: 'fail',
+      kind: 'fail_if_stuck',
       at: Date.parse(record.phase_since) + settings.wedgedAfterSeconds * 1000,
     });
   }

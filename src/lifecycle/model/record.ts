@@ -167,6 +167,8 @@ export interface WorkerRecord {
   last_activity_at?: string;
   activity_lease_until?: string;
 
+  /** The record's shape version (see `schema.ts`): set by persistence on every read and write. */
+  schema_version?: number;
   write_id: string;
 }
 
@@ -181,6 +183,7 @@ export interface Tombstone {
   deleted_at: string;
   last_transition: Transition;
   event_seq: number;
+  schema_version?: number;
   write_id: string;
 }
 

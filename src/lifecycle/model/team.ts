@@ -21,5 +21,7 @@ export interface TeamRecord {
   keys: TeamKey[];
   /** Worker names holding (or reserving) a slot of the quota, with the incarnation that holds it. */
   members: Record<string, { reserved_at: string; uid?: string }>;
+  /** The record's shape version (see `schema.ts`): set by persistence on every read and write. */
+  schema_version?: number;
   write_id: string;
 }

@@ -1,27 +1,81 @@
 /**
- * One JSON document at a fixed key, changed only by compare-and-swap. The repository hands these out for the
- * small documents beside the worker records (team records, the sweeper lease), so that no lifecycle code builds a
- * key or calls the CAS itself: every write in the lifecycle goes through this folder.
+ * Versioned JSON documents changed only by compare-and-swap. The worker records (through the repository) and the
+ * small documents beside them (team records, the sweeper lease, as a `CasDocument`) are read and written here, so
+ * that no lifecycle code builds a key or calls the CAS itself, and every read is migrated to this release's shape
+ * (or refused when a newer release wrote it) and every write is labelled with this release's `schema_version`
+ * (see `model/schema.ts`).
  *
  * @module
  */
 
-import { type CasResult, casUpdate, type Draft, readJson, type Versioned } from '../../store/cas';
+import {
+  type CasOptions,
+  type CasResult,
+  casUpdate,
+  type Draft,
+  type Read,
+  readJson,
+  type Versioned,
+} from '../../store/cas';
 import type { ObjectStore } from '../../store/port';
+import { type DocumentKind, labelWithVersion, upgradeDocument } from '../model';
+
+/** Reads one versioned document, migrated to this release's shape; `null` when absent. */
+export async function readDocument<T>(
+  store: ObjectStore,
+  kind: DocumentKind,
+  key: string,
+): Promise<Read<T> | null> {
+  const stored = await readJson<unknown>(store, key);
+  return stored && { value: upgradeDocument<T>(kind, key, stored.value), etag: stored.etag };
+}
+
+/**
+ * Compare-and-swap of one versioned document: `mutate` and `beforeWrite` see it migrated to this release's shape,
+ * and what is written carries this release's `schema_version`. A document a newer release wrote is refused before
+ * `mutate` runs, so nothing is written over it.
+ */
+export async function updateDocument<T extends Versioned>(
+  store: ObjectStore,
+  kind: DocumentKind,
+  key: string,
+  mutate: (current: T | null) => Draft<T> | undefined,
+  options: CasOptions<T> = {},
+): Promise<CasResult<T>> {
+  const upgrade = (value: T | null) => (value === null ? null : upgradeDocument<T>(kind, key, value));
+  const { beforeWrite } = options;
+  const result = await casUpdate<T>(
+    store,
+    key,
+    (current) => {
+      const draft = mutate(upgrade(current));
+      return draft === undefined ? undefined : labelWithVersion(kind, draft);
+    },
+    {
+      ...options,
+      ...(beforeWrite
+        ? { beforeWrite: (next: T, previous: T | null) => beforeWrite(next, upgrade(previous)) }
+        : {}),
+    },
+  );
+  // A mutation that declined hands back the stored value as it was read: migrate it like any other read.
+  return { ...result, value: upgrade(result.value) };
+}
 
 export class CasDocument<T extends Versioned> {
   constructor(
     private readonly store: ObjectStore,
+    private readonly kind: DocumentKind,
     readonly key: string,
   ) {}
 
   async read(): Promise<T | null> {
-    return (await readJson<T>(this.store, this.key))?.value ?? null;
+    return (await readDocument<T>(this.store, this.kind, this.key))?.value ?? null;
   }
 
   /** `mutate` is pure: the next value, or `undefined` to write nothing; it may throw to abort. */
   update(mutate: (current: T | null) => Draft<T> | undefined): Promise<CasResult<T>> {
-    return casUpdate<T>(this.store, this.key, mutate);
+    return updateDocument<T>(this.store, this.kind, this.key, mutate);
   }
 
   /** When the store last wrote this document, by the store's own clock (`null` when it does not exist). */

@@ -12,13 +12,13 @@
  * @module
  */
 
-import { type CasResult, casUpdate, type Draft, type Read, readJson } from '../../store/cas';
+import type { CasResult, Draft, Read } from '../../store/cas';
 import { countOperations } from '../../store/counted';
 import { clampListLimit, type ObjectStore } from '../../store/port';
 import type { Beat, StoredWorker, TeamRecord, WorkerEvent } from '../model';
 import { Beats } from './beats';
 import { deploymentOf, hmacKeyOf } from './deployment';
-import type { CasDocument } from './document';
+import { type CasDocument, readDocument, updateDocument } from './document';
 import { EventLog, type EventPage, madeTransition } from './events';
 import { type DeadlineOf, Hints } from './hints';
 import { type DeploymentMeta, layout } from './layout';
@@ -62,7 +62,7 @@ export class WorkerRepository {
   // --- worker records ------------------------------------------------------------------------------------
 
   read(name: string): Promise<Read<StoredWorker> | null> {
-    return readJson<StoredWorker>(this.store, layout.worker(name));
+    return readDocument<StoredWorker>(this.store, 'worker', layout.worker(name));
   }
 
   /**
@@ -74,7 +74,7 @@ export class WorkerRepository {
     mutate: (current: StoredWorker | null) => Draft<StoredWorker> | undefined,
   ): Promise<CasResult<StoredWorker>> {
     let previous: StoredWorker | null = null;
-    const result = await casUpdate<StoredWorker>(this.store, layout.worker(name), mutate, {
+    const result = await updateDocument<StoredWorker>(this.store, 'worker', layout.worker(name), mutate, {
       beforeWrite: async (next, current) => {
         previous = current;
         await Promise.all([

@@ -18,7 +18,7 @@ export class SweeperStorage {
 
   /** The sweeper's lease and scan state; the body's meaning belongs to the sweeper. */
   lock<T extends Versioned>(): CasDocument<T> {
-    return new CasDocument<T>(this.store, layout.sweeperLock);
+    return new CasDocument<T>(this.store, 'sweeper_lock', layout.sweeperLock);
   }
 
   /** `meta/deployment.json` as stored, without creating it (reconcile must not act on a store it did not find). */

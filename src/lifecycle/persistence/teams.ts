@@ -27,4 +27,4 @@ export async function listTeamNames(store: ObjectStore, max: number): Promise<st
 
 /** A team's record: settings, key hashes and quota reservations. */
 export const teamDocument = (store: ObjectStore, team: string): CasDocument<TeamRecord> =>
-  new CasDocument<TeamRecord>(store, layout.team(team));
+  new CasDocument<TeamRecord>(store, 'team', layout.team(team));
