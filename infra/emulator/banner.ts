@@ -44,8 +44,9 @@ export function banner(emulator: Emulator): string {
       '',
       `WARNING: ${emulator.docker.reason}.`,
       '  The emulator runs, but creating a docker worker answers 503 until an engine is reachable.',
-      '  Start one with `sudo bash infra/docker/start-engine.sh` and build the worker image with',
-      '  `bash infra/worker/build-image.sh`, or try the API without Docker: BACKENDS=fake npm start',
+      '  Let npm start start one (it needs root, or sudo without a password): npm start -- --start-engine',
+      '  (or `sudo bash infra/docker/start-engine.sh`, then npm start, which builds the worker image),',
+      '  or try the API without Docker: BACKENDS=fake npm start',
     );
   }
   lines.push(

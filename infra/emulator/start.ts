@@ -1,17 +1,31 @@
 /**
- * `npm start`: the local emulator. Settings come from the environment (see `options.ts`); the banner says where
- * it listens, the manager key, and a curl to paste. Stops cleanly on SIGINT/SIGTERM.
+ * `npm start`: the local emulator. Settings come from the environment (see `options.ts`); first it builds the
+ * reference worker image when an engine answers, and starts an engine when allowed (`first-run.ts`); the banner
+ * says where it listens, the manager key, and a curl to paste. Stops cleanly on SIGINT/SIGTERM.
+ *
+ * Arguments (after `npm start --`): `--start-engine` (or `START_DOCKER_ENGINE=1`): start a Docker engine, as root
+ * or through `sudo -n`, when none answers.
  */
 import { OrchestratorError } from '../../src/errors';
 import { banner } from './banner';
 import { startEmulator } from './emulator';
+import { prepareFirstRun, startEngineAllowed } from './first-run';
 import { emulatorOptionsFromEnv } from './options';
 
 /** A stop that hangs (a stuck engine call in a sweep) must not keep the terminal: give up after this long. */
 const STOP_GRACE_MS = 15_000;
 
 async function main(): Promise<void> {
-  const emulator = await startEmulator(emulatorOptionsFromEnv(process.env));
+  const options = emulatorOptionsFromEnv(process.env);
+  await prepareFirstRun({
+    backends: (options.vars.BACKENDS ?? '').split(',').map((name) => name.trim()),
+    defaultImage: options.vars.DEFAULT_IMAGE ?? '',
+    socketPath: options.socketPath,
+    startEngine: startEngineAllowed(process.argv.slice(2), process.env),
+    isRoot: process.getuid?.() === 0,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  const emulator = await startEmulator(options);
   process.stdout.write(banner(emulator));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
