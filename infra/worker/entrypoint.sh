@@ -90,57 +90,89 @@ start_console() {
 
 healthy() { bounded sh -c "$HEALTH_CMD" >/dev/null 2>&1; }
 
-# POST $2 to $1 with the key as a Bearer token, the answer's body into file $3; 0 on a 2xx answer.
+# What an error answer means, in one line: the status, the orchestrator's own `code` and `message` from its JSON
+# body, and for the answers a worker can expect, what they mean. A 409 is what a first boot usually sees: the
+# container runs and reports before the orchestrator has finished recording that it started it.
+describe_answer() {
+  code=$(sed -n 's/.*"code" *: *"\([^"]*\)".*/\1/p' "$2")
+  message=$(sed -n 's/.*"message" *: *"\([^"]*\)".*/\1/p' "$2")
+  text="the orchestrator answered $1${code:+ $code}${message:+ ($message)}"
+  case "$1" in
+  409) text="$text: not accepted yet, the orchestrator is still starting, stopping or rolling this worker (normal in the first seconds of a boot)" ;;
+  401 | 403) text="$text: this worker's key was refused (rotated, or the worker was deleted)" ;;
+  404) text="$text: the orchestrator has no worker of this name (deleted, or a wrong HICLAW_WORKER_NAME)" ;;
+  429 | 5??) text="$text: the orchestrator is overloaded or failing" ;;
+  esac
+  echo "$text"
+}
+
+# POST $2 to $1 with the key as a Bearer token, the answer's body into file $3; 0 on a 2xx answer, else prints why.
 # The key never goes on a command line (where the host's `ps` shows it): shell builtins write it to a child's
 # stdin, read by `curl -H @-` where curl exists, else by busybox `nc` carrying a plain HTTP/1.0 request.
 # Without curl only http:// URLs can be reached this way, and https:// is refused rather than leak the key.
+# The answer is kept in a private directory, never beside `$3` (which may be /dev/null).
 post_with_key() {
   url=$1 body=$2 out=$3
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/report.XXXXXX") || return 1
+  # curl writes no file for an answer without a body (204).
+  : >"$dir/answer"
   if command -v curl >/dev/null 2>&1; then
-    printf 'Authorization: Bearer %s\n' "$KEY" |
-      bounded curl -sS -f -o "$out" -H @- -H 'Content-Type: application/json' --data-binary "$body" "$url" 2>&1
-    return
+    status=$(printf 'Authorization: Bearer %s\n' "$KEY" |
+      bounded curl -sS -o "$dir/answer" -w '%{http_code}' -H @- -H 'Content-Type: application/json' \
+        --data-binary "$body" "$url" 2>"$dir/error") || status=""
+    if [ -z "$status" ] || [ "$status" = 000 ]; then
+      cat "$dir/error"
+      rm -rf "$dir"
+      return 1
+    fi
+  else
+    case "$url" in
+    http://*) ;;
+    *)
+      echo "${url%%://*} needs curl in the image: busybox wget would put the key on its command line"
+      rm -rf "$dir"
+      return 1
+      ;;
+    esac
+    rest=${url#http://}
+    hostport=${rest%%/*}
+    path=${rest#"$hostport"}
+    path=/${path#/}
+    case "$hostport" in
+    \[*\]:*) host=${hostport%]:*} host=${host#[} port=${hostport##*]:} ;;
+    \[*\]) host=${hostport#[} host=${host%]} port=80 ;;
+    *:*) host=${hostport%:*} port=${hostport##*:} ;;
+    *) host=$hostport port=80 ;;
+    esac
+    # busybox nc exits as soon as its input ends, before a slow answer arrives: its input is a FIFO held open until
+    # nc is done (the answer read or the timeout). A subshell writes it, so a closed pipe can only end that subshell.
+    mkfifo -m 600 "$dir/in"
+    bounded nc "$host" "$port" <"$dir/in" >"$dir/raw" 2>/dev/null &
+    nc_pid=$!
+    (
+      printf 'POST %s HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
+        "$path" "$hostport" "$KEY" "${#body}" "$body"
+      while kill -0 "$nc_pid" 2>/dev/null; do sleep 0.1; done
+    ) >"$dir/in"
+    wait "$nc_pid"
+    status=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' "$dir/raw")
+    # The body is everything after the first empty line.
+    sed '1,/^\r\{0,1\}$/d' "$dir/raw" >"$dir/answer"
+    if [ -z "$status" ]; then
+      echo "no HTTP answer from ${hostport}"
+      rm -rf "$dir"
+      return 1
+    fi
   fi
-  case "$url" in
-  http://*) ;;
-  *)
-    echo "${url%%://*} needs curl in the image: busybox wget would put the key on its command line"
-    return 1
+  case "$status" in
+  2??)
+    cat "$dir/answer" >"$out"
+    rm -rf "$dir"
+    return 0
     ;;
   esac
-  rest=${url#http://}
-  hostport=${rest%%/*}
-  path=${rest#"$hostport"}
-  path=/${path#/}
-  case "$hostport" in
-  \[*\]:*) host=${hostport%]:*} host=${host#[} port=${hostport##*]:} ;;
-  \[*\]) host=${hostport#[} host=${host%]} port=80 ;;
-  *:*) host=${hostport%:*} port=${hostport##*:} ;;
-  *) host=$hostport port=80 ;;
-  esac
-  # busybox nc exits as soon as its input ends, before a slow answer arrives: its input is a FIFO held open until
-  # nc is done (the answer read or the timeout). A subshell writes it, so a closed pipe can only end that subshell.
-  # The FIFO and the answer live in a private directory, never beside `$out` (which may be /dev/null).
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/report.XXXXXX") || return 1
-  mkfifo -m 600 "$dir/in"
-  bounded nc "$host" "$port" <"$dir/in" >"$dir/answer" 2>/dev/null &
-  nc_pid=$!
-  (
-    printf 'POST %s HTTP/1.0\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' \
-      "$path" "$hostport" "$KEY" "${#body}" "$body"
-    while kill -0 "$nc_pid" 2>/dev/null; do sleep 0.1; done
-  ) >"$dir/in"
-  wait "$nc_pid"
-  answer=$(cat "$dir/answer")
+  describe_answer "$status" "$dir/answer"
   rm -rf "$dir"
-  status=$(printf '%s\n' "$answer" | sed -n '1s/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p')
-  # The body is everything after the first empty line.
-  printf '%s\n' "$answer" | sed '1,/^\r\{0,1\}$/d' >"$out"
-  case "$status" in
-  2??) return 0 ;;
-  '') echo "no HTTP answer from ${hostport}" ;;
-  *) echo "the orchestrator answered ${status}" ;;
-  esac
   return 1
 }
 
@@ -234,7 +266,7 @@ report_loop() {
       nap "$INTERVAL"
       continue
     else
-      log "report to the orchestrator failed: ${report_error}; retrying in ${delay}s"
+      log "ready report not accepted: ${report_error}; retrying in ${delay}s"
     fi
     failing=1
     nap "$delay"
