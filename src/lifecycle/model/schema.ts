@@ -8,14 +8,16 @@
  *   (a rollback) must refuse a shape it would misread, and must never write its own idea of it back.
  *
  * Which documents are versioned, and why the others are not:
- * - `workers/<name>.json` (records and tombstones), `teams/<team>.json`, `locks/sweeper`: read-modify-written by
- *   every release for as long as the deployment lives, so their shape is what an upgrade changes.
+ * - `workers/<name>.json` (records and tombstones), `teams/<team>.json`, `locks/sweeper`, `secrets/<name>/<uid>.json`:
+ *   read-modify-written by every release for as long as the deployment lives, so their shape is what an upgrade
+ *   changes. (The env values' candidates were plain strings once; `secrets.ts` still reads those as old values.)
  * - `meta/deployment.json` and `secrets/_deployment.json` (the HMAC key): written once, create-only, never
  *   rewritten; their fields are fixed for the deployment's life (a new id would orphan every tagged resource, a new
  *   key would void every env fingerprint), so a change there would be a new document, not a new version.
  * - `events/…`: immutable history removed after `EVENT_RETENTION_DAYS`; never rewritten, so nothing to migrate.
  * - `beats/<name>`: a cache of the last heartbeat, rewritten by the running release every few minutes.
  * - `due/…` hints: empty objects whose meaning is all in the key.
+ * - `locks/sweeper-roster`: a cache the full scan rebuilds whenever it cannot read it.
  *
  * To change a versioned shape: bump its number below and append the step that turns the previous version into the
  * new one; the fixtures of the old shape in `test/lifecycle/persistence/fixtures/` must keep reading.
@@ -35,6 +37,7 @@ const MIGRATIONS = {
   worker: [labelled],
   team: [labelled],
   sweeper_lock: [labelled],
+  secrets: [labelled],
 } as const satisfies Record<string, readonly Migration[]>;
 
 export type DocumentKind = keyof typeof MIGRATIONS;
@@ -44,6 +47,7 @@ export const SCHEMA_VERSIONS: Record<DocumentKind, number> = {
   worker: MIGRATIONS.worker.length,
   team: MIGRATIONS.team.length,
   sweeper_lock: MIGRATIONS.sweeper_lock.length,
+  secrets: MIGRATIONS.secrets.length,
 };
 
 /** What every versioned document carries once read or written by this code. */

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { casUpdate, readJson } from '../../store/cas';
 import type { ObjectStore } from '../../store/port';
+import { readDocument, updateDocument } from './document';
 import { layout } from './layout';
 
 /** One stored env value and when it was added. */
@@ -41,7 +41,7 @@ export class Secrets {
     now = Date.now(),
   ): Promise<void> {
     if (Object.keys(env).length === 0) return;
-    await casUpdate<SecretsDoc>(this.store, layout.secrets(name, uid), (current) => {
+    await updateDocument<SecretsDoc>(this.store, 'secrets', layout.secrets(name, uid), (current) => {
       // A Map, not an object: env names such as `constructor` or `__proto__` must stay plain keys.
       const merged = candidatesOf(current);
       for (const [key, value] of Object.entries(env)) {
@@ -55,7 +55,8 @@ export class Secrets {
   }
 
   async readCandidates(name: string, uid: string): Promise<Record<string, string[]>> {
-    const doc = (await readJson<SecretsDoc>(this.store, layout.secrets(name, uid)))?.value ?? null;
+    const doc =
+      (await readDocument<SecretsDoc>(this.store, 'secrets', layout.secrets(name, uid)))?.value ?? null;
     return Object.fromEntries([...candidatesOf(doc)].map(([key, list]) => [key, list.map((c) => c.value)]));
   }
 
@@ -64,7 +65,7 @@ export class Secrets {
    * `addedBefore`, which may belong to an update whose record write has not landed yet.
    */
   async prune(name: string, uid: string, inUse: Record<string, string>, addedBefore: number): Promise<void> {
-    await casUpdate<SecretsDoc>(this.store, layout.secrets(name, uid), (current) => {
+    await updateDocument<SecretsDoc>(this.store, 'secrets', layout.secrets(name, uid), (current) => {
       if (!current) return undefined;
       const used = new Map(Object.entries(inUse));
       let dropped = false;

@@ -83,6 +83,25 @@ describe('documents written before schema versions existed', () => {
     expect((await stored(h, 'locks/sweeper')).schema_version).toBe(1);
   });
 
+  it("an incarnation's env values of today keep resolving, and are stored as version 1 when next changed", async () => {
+    const h = makeHarness({ now: AFTER_FIXTURES });
+    const key = 'secrets/alice/bb9b58f9-9378-4a30-a946-bc2b8dcb0e5e.json';
+    await seed(h, key, fixture('secrets'));
+    const uid = 'bb9b58f9-9378-4a30-a946-bc2b8dcb0e5e';
+
+    expect(await h.repo.readSecretCandidates('alice', uid)).toEqual({ TOKEN: ['value'] });
+    await h.repo.addSecretCandidates('alice', uid, { OTHER: 'x' }, AFTER_FIXTURES);
+    const written = await stored(h, key);
+    expect(written.schema_version).toBe(1);
+    expect(await h.repo.readSecretCandidates('alice', uid)).toEqual({ TOKEN: ['value'], OTHER: ['x'] });
+  });
+
+  it('env values stored as plain strings, before candidates carried a time, still read', async () => {
+    const h = makeHarness({ now: AFTER_FIXTURES });
+    await seed(h, 'secrets/alice/u1.json', { env: { TOKEN: ['older'] }, write_id: 'w' });
+    expect(await h.repo.readSecretCandidates('alice', 'u1')).toEqual({ TOKEN: ['older'] });
+  });
+
   it('a worker created now is stored with the current version from its first write', async () => {
     const h = makeHarness();
     await createReady(h, { name: 'carol' });
