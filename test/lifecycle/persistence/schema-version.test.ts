@@ -136,6 +136,21 @@ describe('documents from a newer release', () => {
     expect(await h.store.get('workers/alice.json')).toEqual(before);
   });
 
+  it('the sweeper passes over a record of a newer version, reports it, and still sweeps the others', async () => {
+    const h = makeHarness({ now: AFTER_FIXTURES });
+    await createReady(h, { name: 'carol', idle_timeout_seconds: 60 });
+    await seed(h, 'workers/alice.json', newer(fixture('worker-record')));
+    const before = await h.store.get('workers/alice.json');
+    h.clock.advance(10 * 60_000);
+
+    // A full pass in one run, so the scan reads alice's record (she has no due hint).
+    const report = await runSweep(h.ctx, { settings: { fullScanIntervalSeconds: 60 } });
+    expect(report.slept).toBe(1);
+    expect((await recordOf(h, 'carol')).desired).toBe('sleeping');
+    expect(JSON.stringify(report)).toContain('schema_version');
+    expect(await h.store.get('workers/alice.json')).toEqual(before);
+  });
+
   it('a team record of a newer version is refused too', async () => {
     const h = makeHarness({ now: AFTER_FIXTURES });
     await seed(h, 'teams/blue.json', { ...fixture('team-record'), schema_version: SCHEMA_VERSIONS.team + 1 });
