@@ -39,7 +39,15 @@ export function banner(emulator: Emulator): string {
     );
   }
   if (emulator.workerNetworkWarning) lines.push('', ...wrap(`WARNING: ${emulator.workerNetworkWarning}.`));
-  if (emulator.docker && !emulator.docker.reachable) {
+  if (emulator.docker && !emulator.docker.reachable && /EACCES/.test(emulator.docker.reason)) {
+    // An engine runs, but its socket is root's and the docker group's: starting another would not help.
+    lines.push(
+      '',
+      `WARNING: ${emulator.docker.reason}.`,
+      '  An engine runs, but this user may not use its socket: `sudo usermod -aG docker $USER`, log in again,',
+      '  and npm start again (or run npm start as root).',
+    );
+  } else if (emulator.docker && !emulator.docker.reachable) {
     lines.push(
       '',
       `WARNING: ${emulator.docker.reason}.`,
