@@ -19,7 +19,8 @@ const APPLETS = ['nc', 'timeout', 'sed', 'date', 'sleep', 'mv', 'rm', 'cat', 'mk
 
 /** The orchestrator's answer to a report of a worker whose record still says `pending` (src/lifecycle/requests). */
 const PENDING = {
-  message: 'worker boot is pending; readiness reports count only while starting or ready',
+  message:
+    'worker boot is pending: the orchestrator started it but has not recorded that yet; report again in a moment',
   code: 'invalid_phase',
 };
 

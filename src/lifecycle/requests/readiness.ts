@@ -39,6 +39,15 @@ export async function reportReady(
   report: ReportInput,
 ): Promise<void> {
   const now = ctx.clock.now();
+  if (record.phase === 'pending') {
+    // A first boot's usual answer: the backend starts the container before the driver records `starting`, and a
+    // quick worker reports in between. Say so, so the worker's log does not read like a fault.
+    throw new ConflictError(
+      `worker ${record.name} is pending: the orchestrator started it but has not recorded that yet; report again in a moment`,
+      'invalid_phase',
+      { retryAfterSeconds: 1 },
+    );
+  }
   if (record.phase !== 'starting' && record.phase !== 'ready') {
     throw new ConflictError(
       `worker ${record.name} is ${record.phase}; readiness reports count only while starting or ready`,
