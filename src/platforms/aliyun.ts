@@ -28,7 +28,13 @@ import type { CredentialIssuer, SigningCredentials } from '../credentials/port';
 import { ConfigError } from '../errors';
 import { once, runSweep } from '../lifecycle';
 import { OssStore } from '../store/oss';
-import { type BackendFactory, type ComposeInput, composeOrchestrator, type Orchestrator } from './compose';
+import {
+  type BackendFactory,
+  type ComposeInput,
+  composeOrchestrator,
+  composeService,
+  type Orchestrator,
+} from './compose';
 import type { FcContext, FcTargets } from './fc-http';
 
 /** The function role's current temporary credentials. */
@@ -165,13 +171,15 @@ export function aliyunSweeper(env: Env): FcTargets {
   // It serves no route, so like the credentials function it needs no manager key.
   const config = loadCloudConfig(env, ALIYUN_PLATFORM, { managerKeysOptional: true });
   const credentials = new FunctionCredentials(env);
-  const orchestrator = compose(env, config, credentials, {
+  const service = composeService({
+    config: { ...config, state: { ...config.state, prefix: '' } },
+    store: stateStore(env, config, credentials),
     backends: backendFactories(env, config, credentials),
   });
   return {
     async timer() {
       // runSweep logs its own report; returning it also shows it as the invocation's result.
-      return runSweep((await orchestrator.service()).ctx, { settings: config.sweeper });
+      return runSweep((await service()).ctx, { settings: config.sweeper });
     },
     context: (c) => credentials.update(c.credentials),
   };

@@ -25,11 +25,11 @@ import {
 } from '../config/cloud';
 import type { OrchestratorConfig } from '../config/core';
 import type { Env } from '../config/env';
-import { AwsStsIssuer } from '../credentials/aws-sts';
+import type { CredentialIssuer } from '../credentials/port';
 import { ConfigError } from '../errors';
-import { runSweep } from '../lifecycle';
+import { once, runSweep } from '../lifecycle';
 import { S3Store } from '../store/s3';
-import { type BackendFactory, composeOrchestrator, type Orchestrator } from './compose';
+import { type BackendFactory, composeOrchestrator, composeService, type Orchestrator } from './compose';
 
 /** `BACKENDS=fake` (tests only): one in-memory backend per process, shared by every function in it. */
 let fakeBackend: FakeBackend | undefined;
@@ -78,8 +78,17 @@ export function awsCredentials(env: Env): Orchestrator {
   const config = loadCloudConfig(env, AWS_PLATFORM, { managerKeysOptional: true });
   const sts = readStsChoice(env);
   if (sts.provider === 'aliyun') throw new ConfigError('STS_PROVIDER must be aws or none on AWS Lambda');
-  const issuer =
-    sts.provider === 'aws' ? new AwsStsIssuer(readAwsStsSettings(env, config.dataRoot)) : undefined;
+  let issuer: CredentialIssuer | undefined;
+  if (sts.provider === 'aws') {
+    const settings = readAwsStsSettings(env, config.dataRoot);
+    // The STS client is loaded on first use, in its own chunk: a cold start that serves health pays nothing for it.
+    const load = once(async () => new (await import('../credentials/aws-sts')).AwsStsIssuer(settings));
+    issuer = {
+      provider: 'aws',
+      issue: async (request) => (await load()).issue(request),
+      health: async () => (await load()).health(),
+    };
+  }
   return composeOrchestrator({
     config: { ...withoutComposePrefix(config), backends: [] },
     store: stateStore(env, config),
@@ -97,7 +106,7 @@ export interface Sweeper {
 export function awsSweeper(env: Env): Sweeper {
   // It serves no route, so like the credentials function it needs no manager key.
   const config = loadCloudConfig(env, AWS_PLATFORM, { managerKeysOptional: true });
-  const orchestrator = composeOrchestrator({
+  const service = composeService({
     config: withoutComposePrefix(config),
     store: stateStore(env, config),
     backends: backendFactories(env, config),
@@ -105,7 +114,7 @@ export function awsSweeper(env: Env): Sweeper {
   return {
     async sweep() {
       // runSweep logs its own report; returning it also shows it as the invocation's result.
-      return runSweep((await orchestrator.service()).ctx, { settings: config.sweeper });
+      return runSweep((await service()).ctx, { settings: config.sweeper });
     },
   };
 }

@@ -49,7 +49,14 @@ export interface Orchestrator {
   fetch(request: Request): Promise<Response>;
 }
 
-export function composeOrchestrator(input: ComposeInput): Orchestrator {
+/** What the sweeper needs: the lifecycle service, without the HTTP app (its routes and schemas). */
+export type ServiceInput = Omit<ComposeInput, 'extendRoutes' | 'routeGroups' | 'allowedHosts'>;
+
+/**
+ * The lifecycle service alone, composed lazily. The sweeper's root uses this instead of `composeOrchestrator`,
+ * so its bundle carries no route, schema or HTTP framework it would never serve.
+ */
+export function composeService(input: ServiceInput): () => Promise<WorkerService> {
   const { config } = input;
   const clock = input.clock ?? systemClock;
   const log = input.log ?? jsonLogger();
@@ -88,6 +95,13 @@ export function composeOrchestrator(input: ComposeInput): Orchestrator {
     const managerKeyHashes = await Promise.all(config.auth.managerKeys.map((key) => sha256Hex(key)));
     return new WorkerService(ctx, { mode: config.auth.mode, managerKeyHashes });
   });
+  return service;
+}
+
+export function composeOrchestrator(input: ComposeInput): Orchestrator {
+  const { config } = input;
+  const log = input.log ?? jsonLogger();
+  const service = composeService({ ...input, log });
 
   const app = once(async () =>
     createApp({

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('function bundles', () => {
-  it('builds six bundles: ES modules for Lambda, CommonJS for FC', () => {
+  it('builds six bundles, all ES modules (the only format esbuild splits): .mjs for Lambda, .js under "type": "module" for FC', () => {
     expect(bundles.map((b) => `${b.platform}/${b.fn}`).sort()).toEqual([
       'aliyun/credentials',
       'aliyun/lifecycle',
@@ -48,6 +48,22 @@ describe('function bundles', () => {
     for (const b of bundles.filter((b) => b.platform === 'aliyun')) {
       expect(uses(b, 'node_modules/@aws-sdk/')).toBe(false);
       expect(uses(b, 'src/store/oss/')).toBe(true);
+    }
+  });
+
+  it('leaves every backend and credential SDK out of what a cold start loads: they sit in chunks loaded on first use', () => {
+    for (const b of bundles) {
+      for (const sdk of [
+        '@aws-sdk/client-ecs',
+        '@aws-sdk/client-sts',
+        '@alicloud/sts20150401',
+        'src/backends/sae/',
+      ])
+        expect(
+          uses({ ...b, inputs: b.coldInputs }, sdk),
+          `${b.platform}/${b.fn} cold start loads ${sdk}`,
+        ).toBe(false);
+      expect(b.coldBytes).toBeLessThan(b.bytes);
     }
   });
 
@@ -84,9 +100,10 @@ describe('function bundles', () => {
       const files = zipEntryNames(await readFile(b.zip!));
       const name = b.platform === 'aws' ? 'index.mjs' : 'index.js';
       expect(files.get(name)?.equals(await readFile(b.file))).toBe(true);
-      expect(JSON.parse(files.get('package.json')!.toString())).toEqual({
-        type: b.platform === 'aws' ? 'module' : 'commonjs',
-      });
+      expect(JSON.parse(files.get('package.json')!.toString())).toEqual({ type: 'module' });
+      // The chunks ship too, under the paths the entry imports them by.
+      for (const file of b.files)
+        expect(files.has(file.name), `${b.platform}/${b.fn}: ${file.name}`).toBe(true);
     }
   });
 
