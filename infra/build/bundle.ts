@@ -48,6 +48,8 @@ export interface BuiltBundle {
   inputs: string[];
   /** The same, limited to what a cold start loads (`coldBytes`): what a heartbeat or a GET pays for. */
   coldInputs: string[];
+  /** Bytes each package (`zod`, `@aws-sdk/client-s3`) or source folder (`src/api`) adds to the cold start. */
+  coldBytesBySource: Record<string, number>;
   /** The deployment zip, when asked for. */
   zip?: string;
 }
@@ -102,6 +104,14 @@ const iconvViaTextDecoder: Plugin = {
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __orchestratorCreateRequire } from 'node:module';" +
   'const require = __orchestratorCreateRequire(import.meta.url);';
+
+/** `node_modules/@aws-sdk/core/dist-es/x.js` → `@aws-sdk/core`; `src/api/app.ts` → `src/api`. */
+function sourceOf(path: string): string {
+  const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(path);
+  if (pkg) return pkg[1]!;
+  const parts = path.split(/[\\/]/);
+  return parts.length > 2 ? parts.slice(0, 2).join('/') : parts.join('/');
+}
 
 export async function buildBundle(target: BundleTarget, outDir = DEFAULT_OUT_DIR): Promise<BuiltBundle> {
   const dir = join(outDir, target.dir);
@@ -174,6 +184,13 @@ export async function buildBundle(target: BundleTarget, outDir = DEFAULT_OUT_DIR
     bytes: outputs[key]!.bytes,
   }));
   const sum = (keys: Iterable<string>) => [...keys].reduce((total, key) => total + outputs[key]!.bytes, 0);
+  const coldBytesBySource: Record<string, number> = {};
+  for (const key of cold) {
+    for (const [path, input] of Object.entries(outputs[key]!.inputs)) {
+      const source = sourceOf(path);
+      coldBytesBySource[source] = (coldBytesBySource[source] ?? 0) + input.bytesInOutput;
+    }
+  }
   return {
     platform: target.platform,
     fn: target.fn,
@@ -184,6 +201,7 @@ export async function buildBundle(target: BundleTarget, outDir = DEFAULT_OUT_DIR
     files,
     inputs: inputsOf(codeKeys),
     coldInputs: inputsOf([...cold]),
+    coldBytesBySource,
   };
 }
 

@@ -14,6 +14,7 @@
 
 import { registerCredentialRoutes } from '../api/routes/credentials';
 import { FakeBackend } from '../backends/fake';
+import { type BackendFacts, lazyBackend } from '../backends/lazy';
 import {
   ALIYUN_PLATFORM,
   loadCloudConfig,
@@ -68,6 +69,13 @@ export class FunctionCredentials {
   }
 }
 
+/** What the SAE adapter says of itself, known without loading it (a test holds the two equal). */
+export const SAE_FACTS: BackendFacts = {
+  name: 'sae',
+  deploymentMode: 'cloud',
+  capabilities: { logs: false },
+};
+
 /** `BACKENDS=fake` (tests only): one in-memory backend per process, shared by every function in it. */
 let fakeBackend: FakeBackend | undefined;
 const sharedFake: BackendFactory = () => {
@@ -97,11 +105,17 @@ function backendFactories(env: Env, config: OrchestratorConfig, credentials: Fun
   const factories: Partial<Record<'sae' | 'fake', BackendFactory>> = {};
   if (config.backends.includes('sae')) {
     const sae = readSaeSettings(env);
-    // Loaded on first use: the SAE client stays out of the cold start, and out of bundles that never call this.
-    factories.sae = async (deploymentId) => {
-      const { SaeBackend } = await import('../backends/sae');
-      return new SaeBackend({ ...sae, deploymentId, credentials: async () => credentials.get() });
-    };
+    // Loaded on the first backend call, from its own chunk: a heartbeat or a GET never loads the SAE client.
+    factories.sae = (deploymentId) =>
+      lazyBackend(
+        SAE_FACTS,
+        async () =>
+          new (await import('../backends/sae')).SaeBackend({
+            ...sae,
+            deploymentId,
+            credentials: async () => credentials.get(),
+          }),
+      );
   }
   if (config.backends.includes('fake')) factories.fake = sharedFake;
   return factories;

@@ -15,6 +15,7 @@
 import { Hono } from 'hono';
 import { registerCredentialRoutes } from '../api/routes/credentials';
 import { FakeBackend } from '../backends/fake';
+import { type BackendFacts, lazyBackend } from '../backends/lazy';
 import {
   AWS_PLATFORM,
   loadCloudConfig,
@@ -30,6 +31,13 @@ import { ConfigError } from '../errors';
 import { once, runSweep } from '../lifecycle';
 import { S3Store } from '../store/s3';
 import { type BackendFactory, composeOrchestrator, composeService, type Orchestrator } from './compose';
+
+/** What the ECS adapter says of itself, known without loading it (a test holds the two equal). */
+export const ECS_FACTS: BackendFacts = {
+  name: 'ecs',
+  deploymentMode: 'cloud',
+  capabilities: { logs: false },
+};
 
 /** `BACKENDS=fake` (tests only): one in-memory backend per process, shared by every function in it. */
 let fakeBackend: FakeBackend | undefined;
@@ -52,11 +60,12 @@ function backendFactories(env: Env, config: OrchestratorConfig) {
   const factories: Partial<Record<'ecs' | 'fake', BackendFactory>> = {};
   if (config.backends.includes('ecs')) {
     const ecs = readEcsSettings(env);
-    // Loaded on first use: the ECS client stays out of the cold start, and out of bundles that never call this.
-    factories.ecs = async (deploymentId) => {
-      const { EcsBackend } = await import('../backends/ecs');
-      return new EcsBackend({ ...ecs, deploymentId });
-    };
+    // Loaded on the first backend call, from its own chunk: a heartbeat or a GET never loads the ECS client.
+    factories.ecs = (deploymentId) =>
+      lazyBackend(
+        ECS_FACTS,
+        async () => new (await import('../backends/ecs')).EcsBackend({ ...ecs, deploymentId }),
+      );
   }
   if (config.backends.includes('fake')) factories.fake = sharedFake;
   return factories;
