@@ -65,6 +65,8 @@ const encodeKey = (key: string) => key.split('/').map(encodeURIComponent).join('
 export class S3Rest {
   private readonly base: string;
   private readonly keyBase: string;
+  /** aws4fetch's cache of derived signing keys (one per secret, day, region and service): four HMACs saved per request. */
+  private readonly signingKeys = new Map<string, ArrayBuffer>();
 
   constructor(private readonly where: S3Endpoint) {
     const endpoint = (where.endpoint ?? `https://s3.${where.region}.amazonaws.com`).replace(/\/+$/, '');
@@ -95,6 +97,7 @@ export class S3Rest {
       ...(options.body !== undefined ? { body: options.body } : {}),
       service: 's3',
       region: this.where.region,
+      cache: this.signingKeys,
       ...(this.where.credentials ?? environmentCredentials()),
     }).sign();
     const response = await fetch(signed.url, {
