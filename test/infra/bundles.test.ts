@@ -67,6 +67,13 @@ describe('function bundles', () => {
     }
   });
 
+  it('gives the sweepers no HTTP app: no route, schema or HTTP framework', () => {
+    for (const name of ['aws/sweeper', 'aliyun/sweeper']) {
+      expect(uses(bundle(name), 'src/api/'), name).toBe(false);
+      expect(uses(bundle(name), 'node_modules/hono/'), name).toBe(false);
+    }
+  });
+
   it('gives the credentials function no backend client and the others no STS client', () => {
     expect(uses(bundle('aws/credentials'), '@aws-sdk/client-ecs')).toBe(false);
     expect(uses(bundle('aws/credentials'), '@aws-sdk/client-sts')).toBe(true);
