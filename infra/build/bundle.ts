@@ -29,6 +29,8 @@ export interface BuiltFile {
   /** Path relative to the bundle directory: `index.mjs`, `chunks/ecs-XXXX.mjs`. */
   name: string;
   bytes: number;
+  /** Loaded at cold start (the entry and its static imports); false: loaded only when its code first runs. */
+  cold: boolean;
 }
 
 export interface BuiltBundle {
@@ -182,6 +184,7 @@ export async function buildBundle(target: BundleTarget, outDir = DEFAULT_OUT_DIR
   const files = codeKeys.map((key) => ({
     name: relative(dir, join(REPO_ROOT, key)),
     bytes: outputs[key]!.bytes,
+    cold: cold.has(key),
   }));
   const sum = (keys: Iterable<string>) => [...keys].reduce((total, key) => total + outputs[key]!.bytes, 0);
   const coldBytesBySource: Record<string, number> = {};

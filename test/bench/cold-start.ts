@@ -52,6 +52,7 @@ const send = async (r) => {
 const answers = []; // a key of '$created' is the api_key the first answer (a create) returned
 for (const r of plan.requests) answers.push(await send(r.key === '$created' ? { ...r, key: answers[0].json.api_key } : r));
 const firstAnsweredMs = performance.now();
+for (const r of plan.after ?? []) answers.push(await send(r));
 const warm = [];
 for (let i = 0; i < plan.warm; i++) {
   const t0 = performance.now();
@@ -117,8 +118,10 @@ async function probe(
   store: LocalStore,
   requests: Request[],
   warm: number,
+  /** Sent after the warm requests, still in the same process. */
+  after: Request[] = [],
 ): Promise<Probe> {
-  const plan = { requests, warm, credentials: store.credentials };
+  const plan = { requests, warm, after, credentials: store.credentials };
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
@@ -144,6 +147,8 @@ export interface ColdHeartbeatRow {
   first_heartbeat_ms: number;
   /** The first heartbeat's status (204: the worker's report was taken). */
   status: number;
+  /** The status of a `GET /workers/{name}` the same process answers next (200: the worker's view). */
+  get_status: number;
   /** A warm heartbeat against the local store (no network latency): the lowest of the processes' medians. */
   warm_heartbeat_ms: number;
 }
@@ -178,13 +183,16 @@ export async function benchColdHeartbeat(bundles: BuiltBundle[], runs = 5): Prom
         throw new Error(`${bundle.platform}: seeding answered ${JSON.stringify(seeded.answers)}`);
       const heartbeat = ready(key);
       const samples: Probe[] = [];
-      for (let i = 0; i < runs; i++) samples.push(await probe(bundle, store, [heartbeat], WARM_HEARTBEATS));
+      const get: Request = { method: 'GET', path: `/workers/${WORKER}`, key: manager, body: '' };
+      for (let i = 0; i < runs; i++)
+        samples.push(await probe(bundle, store, [heartbeat], WARM_HEARTBEATS, [get]));
       rows.push({
         bundle: `${bundle.platform}/${bundle.fn}`,
         runs,
         import_ms: round(median(samples.map((s) => s.importMs))),
         first_heartbeat_ms: round(median(samples.map((s) => s.firstAnsweredMs))),
         status: samples[0]!.answers[0]!.status,
+        get_status: samples[0]!.answers[1]!.status,
         // The least disturbed of the processes' medians: other load on the machine only ever adds time.
         warm_heartbeat_ms: round(Math.min(...samples.map((s) => s.warmMedianMs ?? Number.POSITIVE_INFINITY))),
       });

@@ -3,13 +3,14 @@
  * its function uses, each loadable on its own by a fresh Node process (as Lambda and FC load them), and zipped
  * into archives a standard reader accepts.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltBundle, buildBundles } from '../../infra/build/bundle';
 import { zipFiles } from '../../infra/build/zip';
 import { IMPORT_ENV, importInFreshProcess } from '../bench/bundles';
+import { benchColdHeartbeat } from '../bench/cold-start';
 import { zipEntryNames } from '../support/fakes/fc';
 
 let outDir: string;
@@ -66,6 +67,17 @@ describe('function bundles', () => {
       expect(b.coldBytes).toBeLessThan(b.bytes);
     }
   });
+
+  it('answers a create, a heartbeat and a GET with every lazily loaded chunk deleted: none of them loads a backend or credential SDK', async () => {
+    for (const name of ['aws/lifecycle', 'aliyun/lifecycle']) {
+      const built = bundle(name);
+      const dir = join(outDir, 'cold-only', name);
+      await cp(built.dir, dir, { recursive: true });
+      for (const file of built.files.filter((f) => !f.cold)) await rm(join(dir, file.name));
+      const [row] = await benchColdHeartbeat([{ ...built, dir, file: join(dir, basename(built.file)) }], 1);
+      expect([row!.status, row!.get_status], name).toEqual([204, 200]);
+    }
+  }, 120_000);
 
   it('gives the sweepers no HTTP app: no route, schema or HTTP framework', () => {
     for (const name of ['aws/sweeper', 'aliyun/sweeper']) {
