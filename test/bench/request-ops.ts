@@ -17,13 +17,17 @@ interface Counts {
 
 function counting(store: ObjectStore): { store: ObjectStore; counts: Counts; reset(): void } {
   const counts: Counts = { get: 0, put: 0, delete: 0, list: 0 };
+  const count = <T>(kind: keyof Counts, call: () => Promise<T>): Promise<T> => {
+    counts[kind]++;
+    return call();
+  };
   const wrapped: ObjectStore = {
     kind: store.kind,
     atomicConditionalDelete: store.atomicConditionalDelete,
-    get: (key) => (counts.get++, store.get(key)),
-    put: (key, body, options) => (counts.put++, store.put(key, body, options)),
-    delete: (key, options) => (counts.delete++, store.delete(key, options)),
-    list: (prefix, options) => (counts.list++, store.list(prefix, options)),
+    get: (key) => count('get', () => store.get(key)),
+    put: (key, body, options) => count('put', () => store.put(key, body, options)),
+    delete: (key, options) => count('delete', () => store.delete(key, options)),
+    list: (prefix, options) => count('list', () => store.list(prefix, options)),
   };
   return {
     store: wrapped,
