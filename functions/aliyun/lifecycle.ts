@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { aliyunLifecycle } from '../../src/platforms/aliyun';
+import { aliyunLifecycle } from '../../src/platforms/aliyun/http';
 import { fcHandler } from '../../src/platforms/fc-http';
 
 export const handler = fcHandler(aliyunLifecycle(process.env));

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { aliyunSweeper } from '../../src/platforms/aliyun';
+import { aliyunSweeper } from '../../src/platforms/aliyun/sweeper';
 import { fcHandler } from '../../src/platforms/fc-http';
 
 export const handler = fcHandler(aliyunSweeper(process.env));

@@ -4,6 +4,6 @@
  * @module
  */
 import { handle } from 'hono/aws-lambda';
-import { awsLifecycle, lambdaApp } from '../../src/platforms/aws';
+import { awsLifecycle, lambdaApp } from '../../src/platforms/aws/http';
 
 export const handler = handle(lambdaApp(awsLifecycle(process.env)));

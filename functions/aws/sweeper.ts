@@ -3,6 +3,6 @@
  *
  * @module
  */
-import { awsSweeper, scheduledHandler } from '../../src/platforms/aws';
+import { awsSweeper, scheduledHandler } from '../../src/platforms/aws/sweeper';
 
 export const handler = scheduledHandler(awsSweeper(process.env));

@@ -5,9 +5,14 @@
  *   AWS SDK v3 all publish ES modules, which esbuild tree-shakes far better than their CommonJS builds, and an
  *   ES module entry lets Lambda's Node 22 cache the compiled module. The banner gives bundled CommonJS code
  *   (a few SDK dependencies still `require` Node built-ins) a real `require`.
- * - Alibaba FC 3.0 (`nodejs20`): CommonJS, `index.js`. FC's built-in Node runtime loads `index.handler` with
- *   `require`, and ES-module handlers are not documented for it; the `package.json` beside the bundle says
- *   `commonjs` so the file means the same thing here (this repository is `"type": "module"`) and on FC.
+ * - Alibaba FC 3.0 (`nodejs20`): also an ES module, as `index.js` beside a `package.json` saying `"type":
+ *   "module"`. FC's Node.js 18+ runtimes load ES module handlers that way ("Specify a handler as an ES module",
+ *   https://www.alibabacloud.com/help/en/functioncompute/node-js, updated Oct 23, 2025), and the handler name
+ *   stays `index.handler`.
+ *
+ * Both are ES modules because only ES modules can be split (esbuild's `splitting` needs `format: 'esm'`): the
+ * code behind a dynamic `import()` (backend and credential SDKs) goes to chunk files loaded on first use, so a
+ * heartbeat's cold start loads the entry and its static imports only.
  *
  * @module
  */
@@ -27,7 +32,7 @@ export interface BundleTarget {
   dir: string;
   /** File name inside `dir`. */
   file: 'index.mjs' | 'index.js';
-  format: 'esm' | 'cjs';
+  format: 'esm';
   /** esbuild target: the runtime's Node version. */
   target: 'node22' | 'node20';
 }
@@ -44,7 +49,7 @@ export function bundleTargets(): BundleTarget[] {
       dir: `${platform}/${fn}`,
       ...(platform === 'aws'
         ? { file: 'index.mjs' as const, format: 'esm' as const, target: 'node22' as const }
-        : { file: 'index.js' as const, format: 'cjs' as const, target: 'node20' as const }),
+        : { file: 'index.js' as const, format: 'esm' as const, target: 'node20' as const }),
     })),
   );
 }

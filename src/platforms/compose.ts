@@ -1,42 +1,22 @@
 /**
- * The composition root shared by every platform: given a config, a store and backend factories, it builds the
- * lifecycle context, the service and the HTTP app — lazily, on first use, because workerd forbids I/O at module
- * scope and the backends need the deployment id that lives in the store.
+ * The composition root of the HTTP functions on every platform: the lifecycle service (`service.ts`) and the
+ * HTTP app over it — lazily, on first use, because workerd forbids I/O at module scope and the backends need the
+ * deployment id that lives in the store.
  *
  * @module
  */
 
 import { createApp } from '../api/app';
 import type { RouteTable } from '../api/route-table';
-import type { WorkerBackend } from '../backends/port';
-import type { BackendKind, OrchestratorConfig } from '../config/core';
+import type { OrchestratorConfig } from '../config/core';
 import { ConfigError } from '../errors';
-import {
-  BackendRegistry,
-  type Clock,
-  deadlineOf,
-  type LifecycleContext,
-  type Logger,
-  once,
-  sha256Hex,
-  systemClock,
-  WorkerRepository,
-  WorkerService,
-} from '../lifecycle';
-import type { ObjectStore } from '../store/port';
-import { withPrefix } from '../store/prefixed';
+import { once, type WorkerService } from '../lifecycle';
 import { jsonLogger } from './logger';
+import { composeService, type ServiceInput } from './service';
 
-export type BackendFactory = (deploymentId: string) => WorkerBackend | Promise<WorkerBackend>;
+export type { BackendFactory } from './service';
 
-export interface ComposeInput {
-  config: OrchestratorConfig;
-  store: ObjectStore;
-  backends: Partial<Record<BackendKind, BackendFactory>>;
-  clock?: Clock;
-  log?: Logger;
-  /** Identifies this function instance in operation leases. */
-  owner?: string;
+export interface ComposeInput extends ServiceInput {
   extendRoutes?: (routes: RouteTable, service: WorkerService) => void;
   routeGroups?: ('lifecycle' | 'meta' | 'extra')[];
   /** Host names the API answers to (the emulator knows its own); unset = any. */
@@ -51,43 +31,8 @@ export interface Orchestrator {
 
 export function composeOrchestrator(input: ComposeInput): Orchestrator {
   const { config } = input;
-  const clock = input.clock ?? systemClock;
   const log = input.log ?? jsonLogger();
-  const repo = new WorkerRepository(
-    withPrefix(input.store, config.state.prefix),
-    deadlineOf(config.settings),
-  );
-  const deployment = once(() => repo.deployment(() => clock.now()));
-
-  const service = once(async () => {
-    const { deployment_id } = await deployment();
-    const available = new Map<string, WorkerBackend>();
-    const unavailable = new Map<string, string>();
-    for (const kind of config.backends) {
-      const factory = input.backends[kind];
-      if (!factory) {
-        unavailable.set(kind, 'this platform does not include that backend');
-        continue;
-      }
-      try {
-        available.set(kind, await factory(deployment_id));
-      } catch (error) {
-        unavailable.set(kind, error instanceof Error ? error.message : 'could not be set up');
-      }
-    }
-    const ctx: LifecycleContext = {
-      repo,
-      backends: new BackendRegistry(available, unavailable),
-      settings: config.settings,
-      clock,
-      owner: input.owner ?? `fn-${crypto.randomUUID().slice(0, 8)}`,
-      log,
-      deployment,
-      hmacKey: once(() => repo.hmacKey()),
-    };
-    const managerKeyHashes = await Promise.all(config.auth.managerKeys.map((key) => sha256Hex(key)));
-    return new WorkerService(ctx, { mode: config.auth.mode, managerKeyHashes });
-  });
+  const service = composeService({ ...input, log });
 
   const app = once(async () =>
     createApp({

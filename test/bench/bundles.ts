@@ -1,16 +1,18 @@
 /**
  * Bundle benchmark for `npm run bench`: builds every function bundle (`infra/build/bundle.ts`) and reports its
- * size, its zip size and its cold import time — the time a fresh Node process takes to import it, which is the
- * part of a cold start the code controls. Measured, never asserted.
+ * size (all its files, and the part a cold start loads: the entry and the chunks it imports statically; backend
+ * and credential clients wait in chunks loaded on first use), its zip size and its cold import time — the time
+ * a fresh Node process takes to import it, which is the part of a cold start the code controls. Measured,
+ * never asserted.
  *
  * @example
- * const rows = await benchBundles();   // [{ bundle: 'aws/lifecycle', bytes, zip_bytes, cold_import_ms: {...} }]
+ * const { rows } = await benchBundles();   // [{ bundle: 'aws/lifecycle', bytes, cold_bytes, zip_bytes, ... }]
  */
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { buildBundles } from '../../infra/build/bundle';
+import { type BuiltBundle, buildBundles } from '../../infra/build/bundle';
 import type { Platform } from '../../infra/build/targets';
 
 /**
@@ -66,14 +68,19 @@ export async function importInFreshProcess(file: string, env: Record<string, str
 
 export interface BundleBenchRow {
   bundle: string;
+  /** Every code file: the entry and all its chunks. */
   bytes: number;
+  /** What a cold start loads before the first request (what a heartbeat or a GET pays for). */
+  cold_bytes: number;
+  /** The five largest contributors to `cold_bytes`, in KiB: packages and source folders. */
+  cold_top_kib: Record<string, number>;
   zip_bytes: number;
   cold_import_ms: { min: number; median: number; max: number; runs: number };
 }
 
 export async function benchBundles(
   options: { runs?: number; outDir?: string } = {},
-): Promise<BundleBenchRow[]> {
+): Promise<{ rows: BundleBenchRow[]; built: BuiltBundle[] }> {
   const runs = options.runs ?? 5;
   const built = await buildBundles({ zip: true, ...(options.outDir ? { outDir: options.outDir } : {}) });
   const rows: BundleBenchRow[] = [];
@@ -86,6 +93,13 @@ export async function benchBundles(
     rows.push({
       bundle: `${bundle.platform}/${bundle.fn}`,
       bytes: bundle.bytes,
+      cold_bytes: bundle.coldBytes,
+      cold_top_kib: Object.fromEntries(
+        Object.entries(bundle.coldBytesBySource)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5)
+          .map(([source, bytes]) => [source, Math.round(bytes / 1024)]),
+      ),
       zip_bytes: bundle.zip ? (await stat(bundle.zip)).size : 0,
       cold_import_ms: {
         min: round(samples[0]!),
@@ -95,5 +109,5 @@ export async function benchBundles(
       },
     });
   }
-  return rows;
+  return { rows, built };
 }

@@ -3,13 +3,14 @@
  * its function uses, each loadable on its own by a fresh Node process (as Lambda and FC load them), and zipped
  * into archives a standard reader accepts.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltBundle, buildBundles } from '../../infra/build/bundle';
 import { zipFiles } from '../../infra/build/zip';
 import { IMPORT_ENV, importInFreshProcess } from '../bench/bundles';
+import { benchColdHeartbeat } from '../bench/cold-start';
 import { zipEntryNames } from '../support/fakes/fc';
 
 let outDir: string;
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('function bundles', () => {
-  it('builds six bundles: ES modules for Lambda, CommonJS for FC', () => {
+  it('builds six bundles, all ES modules (the only format esbuild splits): .mjs for Lambda, .js under "type": "module" for FC', () => {
     expect(bundles.map((b) => `${b.platform}/${b.fn}`).sort()).toEqual([
       'aliyun/credentials',
       'aliyun/lifecycle',
@@ -48,6 +49,40 @@ describe('function bundles', () => {
     for (const b of bundles.filter((b) => b.platform === 'aliyun')) {
       expect(uses(b, 'node_modules/@aws-sdk/')).toBe(false);
       expect(uses(b, 'src/store/oss/')).toBe(true);
+    }
+  });
+
+  it('leaves every backend and credential SDK out of what a cold start loads: they sit in chunks loaded on first use', () => {
+    for (const b of bundles) {
+      for (const sdk of [
+        '@aws-sdk/client-ecs',
+        '@aws-sdk/client-sts',
+        '@alicloud/sts20150401',
+        'src/backends/sae/',
+      ])
+        expect(
+          uses({ ...b, inputs: b.coldInputs }, sdk),
+          `${b.platform}/${b.fn} cold start loads ${sdk}`,
+        ).toBe(false);
+      expect(b.coldBytes).toBeLessThan(b.bytes);
+    }
+  });
+
+  it('answers a create, a heartbeat and a GET with every lazily loaded chunk deleted: none of them loads a backend or credential SDK', async () => {
+    for (const name of ['aws/lifecycle', 'aliyun/lifecycle']) {
+      const built = bundle(name);
+      const dir = join(outDir, 'cold-only', name);
+      await cp(built.dir, dir, { recursive: true });
+      for (const file of built.files.filter((f) => !f.cold)) await rm(join(dir, file.name));
+      const [row] = await benchColdHeartbeat([{ ...built, dir, file: join(dir, basename(built.file)) }], 1);
+      expect([row!.status, row!.get_status], name).toEqual([204, 200]);
+    }
+  }, 120_000);
+
+  it('gives the sweepers no HTTP app: no route, schema or HTTP framework', () => {
+    for (const name of ['aws/sweeper', 'aliyun/sweeper']) {
+      expect(uses(bundle(name), 'src/api/'), name).toBe(false);
+      expect(uses(bundle(name), 'node_modules/hono/'), name).toBe(false);
     }
   });
 
@@ -84,9 +119,10 @@ describe('function bundles', () => {
       const files = zipEntryNames(await readFile(b.zip!));
       const name = b.platform === 'aws' ? 'index.mjs' : 'index.js';
       expect(files.get(name)?.equals(await readFile(b.file))).toBe(true);
-      expect(JSON.parse(files.get('package.json')!.toString())).toEqual({
-        type: b.platform === 'aws' ? 'module' : 'commonjs',
-      });
+      expect(JSON.parse(files.get('package.json')!.toString())).toEqual({ type: 'module' });
+      // The chunks ship too, under the paths the entry imports them by.
+      for (const file of b.files)
+        expect(files.has(file.name), `${b.platform}/${b.fn}: ${file.name}`).toBe(true);
     }
   });
 

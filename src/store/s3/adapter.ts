@@ -1,11 +1,3 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { OrchestratorError, PreconditionFailedError, StoreUnavailableError } from '../../errors';
 import {
   clampListLimit,
@@ -24,6 +16,7 @@ import {
   isNotImplemented,
   isPreconditionFailed,
 } from './errors';
+import { parseListResult, S3Rest } from './rest';
 
 /**
  * Which S3 implementation is behind the endpoint. They differ in two details this adapter depends on:
@@ -40,7 +33,7 @@ export interface S3StoreOptions {
   /** For S3-compatible stores (Ceph RGW, MinIO…); implies path-style addressing unless `forcePathStyle` says no. */
   endpoint?: string;
   forcePathStyle?: boolean;
-  /** Default: the SDK's chain (env `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, Lambda role). */
+  /** Default: the environment's `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` (Lambda's role). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Key prefix inside the bucket (the state prefix), e.g. `orchestrator/`. */
   prefix?: string;
@@ -48,8 +41,6 @@ export interface S3StoreOptions {
   /** Deadline of one HTTP request; a request past it is abandoned and retried. Default 5 s. */
   requestTimeoutMs?: number;
   retry?: RetryPolicy;
-  /** A preconfigured client (tests); the options above that configure a client are then ignored. */
-  client?: S3Client;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -69,8 +60,7 @@ const stripQuotes = (etag: string): string => etag.replace(/^(W\/)?"(.*)"$/, '$2
  */
 export class S3Store implements ObjectStore {
   readonly kind = 's3';
-  private readonly client: S3Client;
-  private readonly bucket: string;
+  private readonly rest: S3Rest;
   private readonly prefix: string;
   private readonly dialect: S3Dialect;
   private readonly timeoutMs: number;
@@ -84,39 +74,26 @@ export class S3Store implements ObjectStore {
   }
 
   constructor(options: S3StoreOptions) {
-    this.bucket = options.bucket;
     this.prefix = options.prefix ? options.prefix.replace(/\/*$/, '/') : '';
     this.dialect = options.dialect ?? 'aws';
     this.emulateConditionalDelete = this.dialect === 'ceph-rgw';
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.policy = options.retry ?? DEFAULT_RETRY_POLICY;
-    this.client =
-      options.client ??
-      new S3Client({
-        region: options.region ?? 'us-east-1',
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-        forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-        ...(options.credentials ? { credentials: options.credentials } : {}),
-        // Retries are ours (bounded, jittered, translated); the SDK's would multiply them.
-        maxAttempts: 1,
-        // The SDK's default CRC32 checksums (aws-chunked trailers) are not understood by older S3-compatible
-        // stores; S3 itself does not require them for these operations.
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      });
+    this.rest = new S3Rest({
+      bucket: options.bucket,
+      region: options.region ?? 'us-east-1',
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    });
   }
 
   async get(key: string) {
     try {
       return await this.send(async (signal) => {
-        const out = await this.client.send(
-          new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }),
-          {
-            abortSignal: signal,
-          },
-        );
-        const body = (await out.Body?.transformToString('utf-8')) ?? '';
-        return { body, etag: this.etagOf(out.ETag, 'get', key) };
+        const response = await this.rest.request('GET', this.prefix + key, { signal });
+        const body = await response.text();
+        return { body, etag: this.etagOf(response.headers.get('etag'), 'get', key) };
       });
     } catch (error) {
       if (isNoSuchKey(error)) return null;
@@ -128,18 +105,17 @@ export class S3Store implements ObjectStore {
     const conditional = options.ifMatch !== undefined || options.ifNoneMatch === '*';
     try {
       return await this.send(async (signal) => {
-        const out = await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.prefix + key,
-            Body: body,
-            ContentType: 'application/octet-stream',
-            ...(options.ifMatch !== undefined ? { IfMatch: this.condition(options.ifMatch) } : {}),
-            ...(options.ifNoneMatch === '*' ? { IfNoneMatch: '*' } : {}),
-          }),
-          { abortSignal: signal },
-        );
-        return { etag: this.etagOf(out.ETag, 'put', key) };
+        const response = await this.rest.request('PUT', this.prefix + key, {
+          body,
+          headers: {
+            'content-type': 'application/octet-stream',
+            ...(options.ifMatch !== undefined ? { 'if-match': this.condition(options.ifMatch) } : {}),
+            ...(options.ifNoneMatch === '*' ? { 'if-none-match': '*' } : {}),
+          },
+          signal,
+        });
+        await response.body?.cancel();
+        return { etag: this.etagOf(response.headers.get('etag'), 'put', key) };
       });
     } catch (error) {
       // AWS answers an If-Match on a missing key with 404: for the port that is a lost precondition too.
@@ -155,17 +131,14 @@ export class S3Store implements ObjectStore {
     if (options.ifMatch !== undefined && emulated) await this.assertCurrentEtag(key, options.ifMatch);
     let attempts = 0;
     try {
-      await this.send((signal) => {
+      await this.send(async (signal) => {
         attempts++;
-        return this.client.send(
-          new DeleteObjectCommand({
-            Bucket: this.bucket,
-            Key: this.prefix + key,
-            // Emulated mode checked the ETag above and must not send a condition the store rejects.
-            ...(conditional ? { IfMatch: this.condition(options.ifMatch!) } : {}),
-          }),
-          { abortSignal: signal },
-        );
+        const response = await this.rest.request('DELETE', this.prefix + key, {
+          // Emulated mode checked the ETag above and must not send a condition the store rejects.
+          headers: conditional ? { 'if-match': this.condition(options.ifMatch!) } : {},
+          signal,
+        });
+        await response.body?.cancel();
       });
     } catch (error) {
       if (options.ifMatch !== undefined && isNoSuchKey(error)) {
@@ -188,24 +161,21 @@ export class S3Store implements ObjectStore {
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     try {
-      const out = await this.send((signal) =>
-        this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: this.prefix + prefix,
-            MaxKeys: clampListLimit(options.limit),
-            ...(options.startAfter !== undefined ? { StartAfter: this.prefix + options.startAfter } : {}),
-          }),
-          { abortSignal: signal },
-        ),
-      );
-      const keys = (out.Contents ?? []).flatMap((entry) =>
-        entry.Key === undefined
-          ? []
-          : [{ key: entry.Key.slice(this.prefix.length), lastModified: entry.LastModified?.getTime() ?? 0 }],
-      );
+      const out = await this.send(async (signal) => {
+        const query: Record<string, string> = {
+          'list-type': '2',
+          prefix: this.prefix + prefix,
+          'max-keys': String(clampListLimit(options.limit)),
+          ...(options.startAfter !== undefined ? { 'start-after': this.prefix + options.startAfter } : {}),
+        };
+        return parseListResult(await (await this.rest.request('GET', { query }, { signal })).text());
+      });
+      const keys = out.objects.map((entry) => ({
+        key: entry.key.slice(this.prefix.length),
+        lastModified: entry.lastModified,
+      }));
       const last = keys[keys.length - 1];
-      return { keys, ...(out.IsTruncated && last ? { cursor: last.key } : {}) };
+      return { keys, ...(out.truncated && last ? { cursor: last.key } : {}) };
     } catch (error) {
       throw this.translate('list', prefix, error, false);
     }
@@ -218,12 +188,9 @@ export class S3Store implements ObjectStore {
    */
   private async assertCurrentEtag(key: string, expected: string): Promise<void> {
     try {
-      const head = await this.send((signal) =>
-        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }), {
-          abortSignal: signal,
-        }),
-      );
-      if (this.etagOf(head.ETag, 'delete', key) !== expected) throw new PreconditionFailedError(key);
+      const head = await this.send((signal) => this.rest.request('HEAD', this.prefix + key, { signal }));
+      if (this.etagOf(head.headers.get('etag'), 'delete', key) !== expected)
+        throw new PreconditionFailedError(key);
     } catch (error) {
       if (error instanceof PreconditionFailedError) throw error;
       if (isNoSuchKey(error)) throw new PreconditionFailedError(key);
@@ -240,7 +207,7 @@ export class S3Store implements ObjectStore {
     return this.dialect === 'ceph-rgw' ? etag : `"${etag}"`;
   }
 
-  private etagOf(etag: string | undefined, op: string, key: string): string {
+  private etagOf(etag: string | null | undefined, op: string, key: string): string {
     if (!etag)
       throw new OrchestratorError(`[orchestrator] [state:s3] ${op} ${key}: the response carried no ETag`);
     return stripQuotes(etag);

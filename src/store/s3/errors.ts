@@ -1,9 +1,9 @@
 import type { Verdict } from '../retry';
 
 /**
- * How the S3 adapter reads an `@aws-sdk/client-s3` failure. The SDK has no modeled class for most of these
- * (`PreconditionFailed`, `ConditionalRequestConflict`, `SlowDown` arrive as a generic `S3ServiceException`), so
- * the error's `name` (the S3 error code) and HTTP status decide, never its message text.
+ * How the S3 adapter reads a failed S3 request: an `S3ResponseError` from `rest.ts` (shaped as the AWS SDK shapes
+ * its errors, so either reads the same), a `fetch` failure (reset, refused: no HTTP status) or our deadline. The
+ * error's `name` (the S3 error code) and HTTP status decide, never its message text.
  *
  * @module
  */
@@ -11,6 +11,8 @@ import type { Verdict } from '../retry';
 interface SdkErrorShape {
   name?: string;
   code?: string;
+  /** `fetch` rejects with a TypeError whose cause carries the socket error code (`ECONNRESET`…). */
+  cause?: { code?: string };
   $metadata?: { httpStatusCode?: number };
 }
 
@@ -73,9 +75,9 @@ export const classifyS3Error = (error: unknown): Verdict => {
  * is left out on purpose; some (signature mismatches) echo request material.
  */
 export const describeS3Error = (error: unknown): string => {
-  const { name, code } = shape(error);
+  const { name, code, cause } = shape(error);
   const status = httpStatusOf(error);
   if (isTimeout(error)) return 'request timed out';
   if (status !== undefined) return `${name ?? 'error'} (HTTP ${status})`;
-  return code ?? name ?? 'network error';
+  return code ?? cause?.code ?? name ?? 'network error';
 };

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PreconditionFailedError, StoreUnavailableError } from '../../../src/errors';
 import { casUpdate, readJson, type Versioned } from '../../../src/store/cas';
 import { withPrefix } from '../../../src/store/prefixed';
@@ -8,7 +8,7 @@ import { runStoreConformance } from '../../conformance/store.case';
 import { FakeS3Server } from '../../support/fakes/s3';
 
 /**
- * The S3 adapter through the real `@aws-sdk/client-s3` against a protocol-level fake of S3 (a local HTTP server
+ * The S3 adapter (SigV4-signed `fetch` requests) against a protocol-level fake of S3 (a local HTTP server
  * speaking S3's wire format and XML errors). The fake is where faults can be injected on demand; the same
  * conformance suite also runs against a real S3 implementation (Ceph RGW) in `s3.test.ts`.
  */
@@ -195,6 +195,26 @@ describe('S3Store fault handling against a protocol-level fake S3 server', () =>
     const error = await store.put('faults/odd-conflict.json', 'v').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(server.objects.has(`${BUCKET}/faults/odd-conflict.json`)).toBe(false);
+  });
+
+  it('writes a 0-byte object with a known length and warns about nothing (the AWS SDK logged "Stream of unknown length")', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      const store = makeS3();
+      const { etag } = await store.put('faults/empty.json', '', { ifNoneMatch: '*' });
+      expect(await store.get('faults/empty.json')).toEqual({ body: '', etag });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('sends keys that need escaping and reads them back from a listing unescaped', async () => {
+    const store = makeS3();
+    const key = 'odd/a b+c&d<e>ü.json';
+    await store.put(key, 'x');
+    expect(await store.get(key)).toMatchObject({ body: 'x' });
+    expect((await store.list('odd/')).keys.map((entry) => entry.key)).toEqual([key]);
   });
 
   it('exposes ETags without quotes and accepts them back as ifMatch', async () => {

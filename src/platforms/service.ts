@@ -1,0 +1,81 @@
+/**
+ * The lifecycle service, composed lazily from a config, a store and backend factories: what every function
+ * needs, and all the sweeper needs. Kept apart from `compose.ts` (which adds the HTTP app) so that the sweeper's
+ * bundle imports no route, schema or HTTP framework: esbuild keeps a module's top-level code (zod schemas are
+ * built at load) whenever the module is imported at all.
+ *
+ * @module
+ */
+
+import type { WorkerBackend } from '../backends/port';
+import type { BackendKind, OrchestratorConfig } from '../config/core';
+import {
+  BackendRegistry,
+  type Clock,
+  deadlineOf,
+  type LifecycleContext,
+  type Logger,
+  once,
+  sha256Hex,
+  systemClock,
+  WorkerRepository,
+  WorkerService,
+} from '../lifecycle';
+import type { ObjectStore } from '../store/port';
+import { withPrefix } from '../store/prefixed';
+import { jsonLogger } from './logger';
+
+export type BackendFactory = (deploymentId: string) => WorkerBackend | Promise<WorkerBackend>;
+
+export interface ServiceInput {
+  config: OrchestratorConfig;
+  store: ObjectStore;
+  backends: Partial<Record<BackendKind, BackendFactory>>;
+  clock?: Clock;
+  log?: Logger;
+  /** Identifies this function instance in operation leases. */
+  owner?: string;
+}
+
+/** The lifecycle service, composed on first call (the backends need the deployment id stored in the state). */
+export function composeService(input: ServiceInput): () => Promise<WorkerService> {
+  const { config } = input;
+  const clock = input.clock ?? systemClock;
+  const log = input.log ?? jsonLogger();
+  const repo = new WorkerRepository(
+    withPrefix(input.store, config.state.prefix),
+    deadlineOf(config.settings),
+  );
+  const deployment = once(() => repo.deployment(() => clock.now()));
+
+  const service = once(async () => {
+    const { deployment_id } = await deployment();
+    const available = new Map<string, WorkerBackend>();
+    const unavailable = new Map<string, string>();
+    for (const kind of config.backends) {
+      const factory = input.backends[kind];
+      if (!factory) {
+        unavailable.set(kind, 'this platform does not include that backend');
+        continue;
+      }
+      try {
+        available.set(kind, await factory(deployment_id));
+      } catch (error) {
+        unavailable.set(kind, error instanceof Error ? error.message : 'could not be set up');
+      }
+    }
+    const ctx: LifecycleContext = {
+      repo,
+      backends: new BackendRegistry(available, unavailable),
+      settings: config.settings,
+      clock,
+      owner: input.owner ?? `fn-${crypto.randomUUID().slice(0, 8)}`,
+      log,
+      deployment,
+      hmacKey: once(() => repo.hmacKey()),
+    };
+    const managerKeyHashes = await Promise.all(config.auth.managerKeys.map((key) => sha256Hex(key)));
+    return new WorkerService(ctx, { mode: config.auth.mode, managerKeyHashes });
+  });
+  return service;
+}
