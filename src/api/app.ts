@@ -9,15 +9,17 @@
  * @module
  */
 
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { NotFoundError } from '../errors';
 import type { Logger, WorkerService } from '../lifecycle';
 import { makeAuthorizer } from './auth';
 import type { AppEnv } from './context';
 import { errorResponse } from './error-handler';
 import { requestGuard } from './request-guard';
+import { requestLog } from './request-log';
 import { RouteTable } from './route-table';
 import { registerActivityRoute } from './routes/activity';
+import { credentialRouteSpecs } from './routes/credentials';
 import { registerDeleteWorkerRoute } from './routes/delete-worker';
 import { registerEnsureReadyRoute } from './routes/ensure-ready';
 import { registerEventsRoute } from './routes/events';
@@ -27,12 +29,17 @@ import { registerLogsRoute } from './routes/logs';
 import { registerMetaRoutes } from './routes/meta';
 import { registerMetricsRoute } from './routes/metrics';
 import { registerReadinessRoutes } from './routes/readiness';
+import { registerRootRoute } from './routes/root';
 import { registerRotateKeyRoute } from './routes/rotate-key';
 import { registerTeamRoutes } from './routes/teams';
 import { registerWorkerRoutes } from './routes/workers';
 import { registerHiclawV1Routes } from './v1';
+import { zodToValidationError } from './validate';
 
 export const API_VERSION = '0.1.0';
+
+const CREDENTIALS_ELSEWHERE =
+  'Served by the credentials function, behind the same base URL (on the emulator, by this one).';
 
 export interface AppOptions {
   service: WorkerService;
@@ -47,8 +54,16 @@ export interface AppOptions {
 export function createApp(options: AppOptions) {
   const { service } = options;
   const log: Logger = service.ctx.log;
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({
+    // Only for a route declared with `app.openapi()`: the house readers validate every route of the table.
+    defaultHook: (result) => {
+      if (!result.success)
+        throw zodToValidationError(result.error, result.target === 'json' ? 'body' : result.target);
+    },
+  });
   const authorize = makeAuthorizer(service);
+  // First, so every answer (a refusal of the guard's included) has an id and a log line.
+  app.use(requestLog(log));
   app.use(requestGuard(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}));
   app.use(async (c, next) => {
     c.set('authorize', authorize);
@@ -77,7 +92,14 @@ export function createApp(options: AppOptions) {
     registerMetricsRoute(routes, service);
   }
   if (groups.has('extra')) options.extend?.(routes, service);
-  if (groups.has('meta')) registerMetaRoutes(routes, service, API_VERSION);
+  if (groups.has('meta')) {
+    registerMetaRoutes(routes, service, API_VERSION);
+    registerRootRoute(routes);
+  }
+  // The credentials function answers behind the same base URL: the lifecycle's document describes it too.
+  if (groups.has('lifecycle')) {
+    for (const spec of credentialRouteSpecs) routes.documentElsewhere(spec, CREDENTIALS_ELSEWHERE);
+  }
   app.notFound((c) =>
     errorResponse(c, new NotFoundError(`no route ${c.req.method} ${c.req.path.slice(0, 200)}`), log),
   );

@@ -255,3 +255,12 @@ export const stsTokenResponse = z.object({
   bucket: z.string(),
   prefixes: z.array(z.string()),
 });
+
+export const rootResponse = z
+  .object({
+    message: z.string().meta({ description: 'Where to start', example: 'The API reference is at /docs.' }),
+    docs: z.string().meta({ description: 'The API reference page', example: '/docs' }),
+    openapi: z.string().meta({ description: 'The OpenAPI document', example: '/openapi.json' }),
+    health: z.string().meta({ description: 'The health check', example: '/healthz' }),
+  })
+  .meta({ id: 'Root', description: 'Links for a client that lands on `/`' });

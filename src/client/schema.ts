@@ -6,6 +6,28 @@
  */
 
 export interface paths {
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where to start: the API reference
+         * @description A browser (`Accept: text/html`) is redirected to `/docs`; any other client gets the links as JSON.
+         *
+         *     **Access:** public, no key.
+         */
+        get: operations["root"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credentials/sts": {
         parameters: {
             query?: never;
@@ -18,6 +40,8 @@ export interface paths {
         /**
          * Short-lived storage credentials for the calling worker
          * @description Scoped to the worker's own prefix (`agents/<name>/`) and `shared/`. Duration = min(configured, 3600 s, time left before expires_at). 409 `expiring` under 900 s left, 409 while asleep or being deleted, 503 without an issuer. A rotated-out key works here during the rotation grace.
+         *
+         *     **Access:** any worker, with its own key.
          */
         post: operations["v1IssueStsCredentials"];
         delete?: never;
@@ -36,6 +60,8 @@ export interface paths {
         /**
          * Counts of workers and teams (hiclaw-controller)
          * @description A manager key counts the fleet; a team key its own team; a worker key itself (HiClaw counts everything for everyone).
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         get: operations["v1Status"];
         put?: never;
@@ -53,7 +79,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Teams (hiclaw-controller view of /teams) */
+        /**
+         * Teams (hiclaw-controller view of /teams)
+         * @description **Access:** any known key; the route applies HiClaw’s authorization matrix.
+         */
         get: operations["v1ListTeams"];
         put?: never;
         post?: never;
@@ -70,7 +99,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A team (hiclaw-controller view of /teams/{team}) */
+        /**
+         * A team (hiclaw-controller view of /teams/{team})
+         * @description **Access:** any known key; the route applies HiClaw’s authorization matrix.
+         */
         get: operations["v1GetTeam"];
         put?: never;
         post?: never;
@@ -87,7 +119,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Version (hiclaw-controller) */
+        /**
+         * Version (hiclaw-controller)
+         * @description **Access:** any known key; the route applies HiClaw’s authorization matrix.
+         */
         get: operations["v1Version"];
         put?: never;
         post?: never;
@@ -107,12 +142,16 @@ export interface paths {
         /**
          * List workers (hiclaw-controller)
          * @description `?team=` lists one team’s workers (an unknown team: an empty list). No paging.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         get: operations["v1ListWorkers"];
         put?: never;
         /**
          * Create a worker (hiclaw-controller)
          * @description 201 with the WorkerResponse. `state` Sleeping or Stopped creates the record without starting anything; `containerManaged: false` records a worker whose resource is never touched (manager key only). The older contract’s `env`, `network`, `extra_hosts`, `working_dir`, `backend` are dropped, as HiClaw does; `team`, `role`, `teamLeader` are a 400.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         post: operations["v1CreateWorker"];
         delete?: never;
@@ -128,17 +167,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a worker (hiclaw-controller) */
+        /**
+         * Get a worker (hiclaw-controller)
+         * @description **Access:** any known key; the route applies HiClaw’s authorization matrix.
+         */
         get: operations["v1GetWorker"];
         /**
          * Update a worker (hiclaw-controller, merge)
          * @description Non-empty strings overwrite, lists present replace (`[]` clears), `state` is declarative. A changed agent field or image rolls a running worker (a sleeping one takes it at its next wake). `runtime` and `containerManaged` are fixed at create: changing them is a 400.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         put: operations["v1UpdateWorker"];
         post?: never;
         /**
          * Delete a worker (hiclaw-controller)
          * @description 204; teardown continues after the answer, so a create of the same name may briefly get 409. A team key may not delete (403 on its own team’s workers; any other name is a 404, as for a missing worker).
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         delete: operations["v1DeleteWorker"];
         options?: never;
@@ -158,6 +204,8 @@ export interface paths {
         /**
          * Wake if needed and wait a little for Ready (hiclaw-controller)
          * @description Waits up to `timeout_seconds` (default 5) for Ready, then answers 200 {name, phase} whatever the phase; a failed worker answers phase Failed.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         post: operations["v1EnsureReady"];
         delete?: never;
@@ -178,6 +226,8 @@ export interface paths {
         /**
          * Report ready / heartbeat (hiclaw worker report-ready)
          * @description The body is ignored. The first report of a boot makes the worker Ready (persisted, bound to that boot); later ones are heartbeats. A report while the worker is not starting or ready is 409 and changes nothing. A `containerManaged: false` worker’s report is 204 and changes nothing, as HiClaw answers it.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         post: operations["v1ReportReady"];
         delete?: never;
@@ -198,6 +248,8 @@ export interface paths {
         /**
          * Put to sleep a worker (hiclaw-controller)
          * @description Declares state Sleeping: the resource is stopped and kept.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         post: operations["v1SleepWorker"];
         delete?: never;
@@ -216,6 +268,8 @@ export interface paths {
         /**
          * Worker status (hiclaw-controller)
          * @description The WorkerResponse with `message: backend=<b> status=<s>`. Phase Ready only when the current boot reported ready and its heartbeat is fresh. The backend state is the last one observed; this route does not call the backend.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         get: operations["v1WorkerStatus"];
         put?: never;
@@ -238,6 +292,8 @@ export interface paths {
         /**
          * Wake a worker (hiclaw-controller)
          * @description Declares state Running: a sleeping worker is started, a stopped one (no resource) is created again.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         post: operations["v1WakeWorker"];
         delete?: never;
@@ -258,6 +314,8 @@ export interface paths {
         /**
          * Short-lived storage credentials for the calling worker
          * @description Scoped to the worker's own prefix (`agents/<name>/`) and `shared/`. Duration = min(configured, 3600 s, time left before expires_at). 409 `expiring` under 900 s left, 409 while asleep or being deleted, 503 without an issuer. A rotated-out key works here during the rotation grace.
+         *
+         *     **Access:** any worker, with its own key.
          */
         post: operations["issueStsCredentials"];
         delete?: never;
@@ -273,8 +331,71 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page that renders /openapi.json */
+        /**
+         * The API reference: this document rendered (try-it, key box, search)
+         * @description **Access:** public, no key.
+         */
         get: operations["docs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/app.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The API reference's start script
+         * @description **Access:** public, no key.
+         */
+        get: operations["docsScript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/swagger-ui-bundle.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Swagger UI (from the installed package)
+         * @description **Access:** public, no key.
+         */
+        get: operations["docsSwaggerUi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/swagger-ui.css": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Swagger UI's styles
+         * @description **Access:** public, no key.
+         */
+        get: operations["docsSwaggerUiStyle"];
         put?: never;
         post?: never;
         delete?: never;
@@ -290,7 +411,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health: store, backends, auth mode, clock skew */
+        /**
+         * Health: store, backends, auth mode, clock skew
+         * @description **Access:** public, no key.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -310,6 +434,8 @@ export interface paths {
         /**
          * Fleet metrics, Prometheus text format
          * @description Workers by phase and backend, wake→ready and create→ready latency histograms from the events, sweeper runs and their store operations, credential issuances. Computed from state on request with capped reads (shared for 10 s per instance); `orchestrator_metrics_store_operations` says what an answer cost.
+         *
+         *     **Access:** a manager key.
          */
         get: operations["metrics"];
         put?: never;
@@ -327,7 +453,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This OpenAPI 3.1 document */
+        /**
+         * This OpenAPI 3.1 document
+         * @description **Access:** public, no key.
+         */
         get: operations["openapi"];
         put?: never;
         post?: never;
@@ -349,6 +478,8 @@ export interface paths {
         /**
          * Run the sweeper once (local emulator only)
          * @description Runs the scheduled reconcile now and answers its report when it is over. 409 `sweep_running` with Retry-After when another run holds the sweeper's lease. Served by the local emulator only; on a cloud, invoke the sweeper function.
+         *
+         *     **Access:** a manager key.
          */
         post: operations["runSweep"];
         delete?: never;
@@ -369,6 +500,8 @@ export interface paths {
         /**
          * Create a team
          * @description A team has a worker quota (`max_workers`, default 10), the images its keys may use, and an optional longest lifetime.
+         *
+         *     **Access:** a manager key.
          */
         post: operations["createTeam"];
         delete?: never;
@@ -384,14 +517,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A team: settings, key ids, workers holding its quota */
+        /**
+         * A team: settings, key ids, workers holding its quota
+         * @description **Access:** a manager key.
+         */
         get: operations["getTeam"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a team's quota, images or longest lifetime */
+        /**
+         * Change a team's quota, images or longest lifetime
+         * @description **Access:** a manager key.
+         */
         patch: operations["updateTeam"];
         trace?: never;
     };
@@ -404,7 +543,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mint a team-leader key (returned once) */
+        /**
+         * Mint a team-leader key (returned once)
+         * @description **Access:** a manager key.
+         */
         post: operations["createTeamKey"];
         delete?: never;
         options?: never;
@@ -422,7 +564,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a team-leader key */
+        /**
+         * Revoke a team-leader key
+         * @description **Access:** a manager key.
+         */
         delete: operations["revokeTeamKey"];
         options?: never;
         head?: never;
@@ -436,7 +581,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The fleet page */
+        /**
+         * The fleet page
+         * @description **Access:** public, no key.
+         */
         get: operations["fleetPage"];
         put?: never;
         post?: never;
@@ -453,7 +601,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The fleet page's styles */
+        /**
+         * The fleet page's styles
+         * @description **Access:** public, no key.
+         */
         get: operations["fleetPageStyle"];
         put?: never;
         post?: never;
@@ -470,7 +621,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The fleet page's script */
+        /**
+         * The fleet page's script
+         * @description **Access:** public, no key.
+         */
         get: operations["fleetPageScript"];
         put?: never;
         post?: never;
@@ -490,12 +644,16 @@ export interface paths {
         /**
          * List workers
          * @description Filters: `label=k=v` (repeatable), `status`, `phase`, `team`. Pages may be short; only a missing `next_cursor` means the end. `sort=last_activity_at` (or `-last_activity_at`, most recent first) reads every worker the listing covers: those of one team (a team key, or `team=`) or, for a manager, the whole fleet up to 10,000. `next_cursor` is opaque and works only for the caller it was given to.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         get: operations["listWorkers"];
         put?: never;
         /**
          * Create a worker
          * @description 201 with the worker and its `api_key` (returned once). The same name and identical spec again: 200 without a key. A different spec: 409. A name being deleted: 409 `deleting` with Retry-After.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["createWorker"];
         delete?: never;
@@ -514,6 +672,8 @@ export interface paths {
         /**
          * Get a worker
          * @description Never calls the backend, except `?refresh=true` (at most once per 10 s). Unknown: 404 whose body still has `status: not_found`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         get: operations["getWorker"];
         put?: never;
@@ -521,6 +681,8 @@ export interface paths {
         /**
          * Delete a worker
          * @description 204 also when already gone; allowed from every phase. `deletion_protection` → 409 unless `?force=true`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         delete: operations["deleteWorker"];
         options?: never;
@@ -528,6 +690,8 @@ export interface paths {
         /**
          * Update a worker
          * @description image/env/resources/network roll the worker (202); a sleeping one takes them at its next wake. Labels and policies never roll (200). `env` is a merge patch: `null` removes a variable.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         patch: operations["updateWorker"];
         trace?: never;
@@ -544,6 +708,8 @@ export interface paths {
         /**
          * Mark work assigned
          * @description Resets the idle clock; `lease_seconds` holds sleep off for that long. 409 `not_awake` on a sleeping worker unless `?wake=true`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["recordActivity"];
         delete?: never;
@@ -564,6 +730,8 @@ export interface paths {
         /**
          * Wake if needed and wait for ready
          * @description Drives the operation and waits at most min(timeout_seconds, 20 s): 200 when ready, 202 with Retry-After otherwise; 409 at once when failed, deleting or expired.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["ensureReady"];
         delete?: never;
@@ -579,7 +747,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Transition history, newest first */
+        /**
+         * Transition history, newest first
+         * @description **Access:** a manager key, or a team key for its own team’s workers.
+         */
         get: operations["listWorkerEvents"];
         put?: never;
         post?: never;
@@ -601,6 +772,8 @@ export interface paths {
         /**
          * Rotate the worker key
          * @description An update: the old key stops working at once and the worker is rolled with a new one, returned once (200). A sleeping worker gets its new key when it next starts; then the answer is 202 without a key.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["rotateWorkerKey"];
         delete?: never;
@@ -619,6 +792,8 @@ export interface paths {
         /**
          * Backend logs of the worker
          * @description The last `tail` lines (default 100) where the backend keeps logs; 501 where it does not; 404 when the worker has no resource now; 409 `unmanaged` for a `containerManaged: false` worker.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         get: operations["workerLogs"];
         put?: never;
@@ -641,6 +816,8 @@ export interface paths {
         /**
          * Report readiness / heartbeat (the worker itself)
          * @description The boot's first valid report makes the worker `ready`; later ones are heartbeats. `busy: true` keeps it from idling out. A report in a phase other than starting/ready is 409 and changes nothing.
+         *
+         *     **Access:** the worker named in the path, with its own key.
          */
         post: operations["reportReady"];
         delete?: never;
@@ -661,6 +838,8 @@ export interface paths {
         /**
          * Put a worker to sleep
          * @description 202 when a sleep began, 200 when the worker is already there. Alias of /stop.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["sleepWorker"];
         delete?: never;
@@ -681,6 +860,8 @@ export interface paths {
         /**
          * Wake a worker
          * @description 202 when a wake began, 200 when the worker is already there.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["startWorker"];
         delete?: never;
@@ -701,6 +882,8 @@ export interface paths {
         /**
          * Put a worker to sleep
          * @description 202 when a sleep began, 200 when the worker is already there.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["stopWorker"];
         delete?: never;
@@ -721,6 +904,8 @@ export interface paths {
         /**
          * Wake a worker
          * @description 202 when a wake began, 200 when the worker is already there. Alias of /start.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["wakeWorker"];
         delete?: never;
@@ -732,7 +917,31 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        /** @description Links for a client that lands on `/` */
+        Root: {
+            /**
+             * @description The API reference page
+             * @example /docs
+             */
+            docs: string;
+            /**
+             * @description The health check
+             * @example /healthz
+             */
+            health: string;
+            /**
+             * @description Where to start
+             * @example The API reference is at /docs.
+             */
+            message: string;
+            /**
+             * @description The OpenAPI document
+             * @example /openapi.json
+             */
+            openapi: string;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -741,6 +950,46 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    root: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Links to the reference, the document and the health check */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Root"];
+                };
+            };
+            /** @description Redirect to `/docs` for a browser */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
     v1IssueStsCredentials: {
         parameters: {
             query?: never;
@@ -770,6 +1019,19 @@ export interface operations {
                         /** @enum {string} */
                         provider: "aliyun" | "aws";
                         security_token: string;
+                    };
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
                     };
                 };
             };
@@ -945,6 +1207,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1283,6 +1546,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1386,6 +1650,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1533,6 +1798,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1606,10 +1872,11 @@ export interface operations {
     v1EnsureReady: {
         parameters: {
             query?: {
-                timeout_seconds?: number;
+                timeout_seconds?: number | null;
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1691,6 +1958,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1766,6 +2034,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1847,6 +2116,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1950,6 +2220,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -2058,6 +2329,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
+                    };
+                };
+            };
             /** @description Missing, unknown or expired key */
             401: {
                 headers: {
@@ -2134,12 +2418,126 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description HTML */
+            /** @description text/html */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    docsScript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/javascript */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    docsSwaggerUi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/javascript */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
+                    };
+                };
+            };
+        };
+    };
+    docsSwaggerUiStyle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/css */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
+                    };
+                };
             };
         };
     };
@@ -2174,6 +2572,19 @@ export interface operations {
                             message: string;
                             ok: boolean;
                         };
+                    };
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
                     };
                 };
             };
@@ -2262,7 +2673,24 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
+                    };
+                };
             };
         };
     };
@@ -2453,6 +2881,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team */
                 team: string;
             };
             cookie?: never;
@@ -2538,6 +2967,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team */
                 team: string;
             };
             cookie?: never;
@@ -2631,6 +3061,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team */
                 team: string;
             };
             cookie?: never;
@@ -2709,7 +3140,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id */
                 id: string;
+                /** @description The team */
                 team: string;
             };
             cookie?: never;
@@ -2793,6 +3226,19 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
+                    };
+                };
+            };
         };
     };
     fleetPageStyle: {
@@ -2811,6 +3257,19 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
+                    };
+                };
+            };
         };
     };
     fleetPageScript: {
@@ -2828,6 +3287,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        field?: string;
+                        message: string;
+                    };
+                };
             };
         };
     };
@@ -2873,6 +3345,7 @@ export interface operations {
                             /** @enum {string} */
                             desired: "running" | "sleeping" | "deleted";
                             env_names: string[];
+                            /** @description ISO-8601 UTC */
                             expires_at: string | null;
                             generation: number;
                             idle_timeout_seconds: number;
@@ -2880,8 +3353,10 @@ export interface operations {
                             labels: {
                                 [key: string]: string;
                             };
+                            /** @description ISO-8601 UTC */
                             last_activity_at: string | null;
                             last_error: string | null;
+                            /** @description ISO-8601 UTC */
                             last_heartbeat_at: string | null;
                             last_transition: {
                                 actor: string;
@@ -2898,11 +3373,13 @@ export interface operations {
                                 at: string;
                                 kind: string;
                             } | null;
+                            /** @description ISO-8601 UTC */
                             observed_at: string | null;
                             observed_generation: number;
                             /** @enum {string} */
                             phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                             raw_status: string | null;
+                            /** @description ISO-8601 UTC */
                             ready_at: string | null;
                             reason: string;
                             runtime: string;
@@ -3015,6 +3492,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -3022,8 +3500,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -3040,11 +3520,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -3077,6 +3559,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -3084,8 +3567,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -3102,11 +3587,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -3191,6 +3678,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -3219,6 +3707,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -3226,8 +3715,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -3244,11 +3735,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -3309,7 +3802,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
@@ -3323,6 +3816,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -3395,6 +3889,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -3406,6 +3901,7 @@ export interface operations {
                     env?: {
                         [key: string]: string | null;
                     };
+                    /** Format: date-time */
                     expires_at?: string | null;
                     extra_hosts?: string[] | null;
                     idle_timeout_seconds?: number;
@@ -3446,6 +3942,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -3453,8 +3950,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -3471,11 +3970,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -3508,6 +4009,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -3515,8 +4017,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -3533,11 +4037,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -3598,7 +4104,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
@@ -3625,6 +4131,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -3659,6 +4166,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -3666,8 +4174,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -3684,11 +4194,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -3721,6 +4233,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -3728,8 +4241,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -3746,11 +4261,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -3811,7 +4328,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
@@ -3834,10 +4351,11 @@ export interface operations {
     ensureReady: {
         parameters: {
             query?: {
-                timeout_seconds?: number;
+                timeout_seconds?: number | null;
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -3866,6 +4384,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -3873,8 +4392,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -3891,11 +4412,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -3928,6 +4451,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -3935,8 +4459,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -3953,11 +4479,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -4018,7 +4546,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
@@ -4046,6 +4574,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -4126,7 +4655,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
@@ -4138,6 +4667,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -4166,6 +4696,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -4173,8 +4704,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -4191,11 +4724,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -4228,6 +4763,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -4235,8 +4771,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -4253,11 +4791,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -4318,7 +4858,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
@@ -4345,6 +4885,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -4414,7 +4955,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
@@ -4439,6 +4980,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -4505,6 +5047,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -4533,6 +5076,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -4540,8 +5084,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -4558,11 +5104,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -4595,6 +5143,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -4602,8 +5151,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -4620,11 +5171,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -4685,7 +5238,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
@@ -4710,6 +5263,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -4738,6 +5292,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -4745,8 +5300,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -4763,11 +5320,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -4800,6 +5359,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -4807,8 +5367,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -4825,11 +5387,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -4890,7 +5454,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
@@ -4915,6 +5479,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -4943,6 +5508,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -4950,8 +5516,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -4968,11 +5536,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -5005,6 +5575,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -5012,8 +5583,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -5030,11 +5603,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -5095,7 +5670,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
@@ -5120,6 +5695,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -5148,6 +5724,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -5155,8 +5732,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -5173,11 +5752,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -5210,6 +5791,7 @@ export interface operations {
                         /** @enum {string} */
                         desired: "running" | "sleeping" | "deleted";
                         env_names: string[];
+                        /** @description ISO-8601 UTC */
                         expires_at: string | null;
                         generation: number;
                         idle_timeout_seconds: number;
@@ -5217,8 +5799,10 @@ export interface operations {
                         labels: {
                             [key: string]: string;
                         };
+                        /** @description ISO-8601 UTC */
                         last_activity_at: string | null;
                         last_error: string | null;
+                        /** @description ISO-8601 UTC */
                         last_heartbeat_at: string | null;
                         last_transition: {
                             actor: string;
@@ -5235,11 +5819,13 @@ export interface operations {
                             at: string;
                             kind: string;
                         } | null;
+                        /** @description ISO-8601 UTC */
                         observed_at: string | null;
                         observed_generation: number;
                         /** @enum {string} */
                         phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
                         raw_status: string | null;
+                        /** @description ISO-8601 UTC */
                         ready_at: string | null;
                         reason: string;
                         runtime: string;
@@ -5300,7 +5886,7 @@ export interface operations {
                         field?: string;
                         message: string;
                         name: string;
-                        /** @constant */
+                        /** @enum {string} */
                         status: "not_found";
                     };
                 };
