@@ -1,10 +1,15 @@
 /**
- * Where `/docs` gets Swagger UI's files: from the bundle (see `assets.ts`), or, where the code runs unbundled
- * (tests, `tsx`), from the installed package on disk. Either way from this machine, never a CDN; loaded once per
- * instance, on the first request for them.
+ * Where `/docs` gets Swagger UI's files: from the bundle (see `assets.ts`), loaded once per instance on the first
+ * request for them. Every build that serves HTTP (the functions' bundles, the emulator's workerd module) is made by
+ * esbuild, which inlines them; code run unbundled (a test importing the app) has no text to serve and says so.
+ *
+ * There is deliberately no fallback that reads the package from disk: a computed `import()` of a Node module is
+ * refused by workerd's module loader, and would stop the emulator from starting at all.
  *
  * @module
  */
+
+import { NotImplementedError } from '../../errors';
 
 export interface DocsAssets {
   script: string;
@@ -27,15 +32,7 @@ async function load(): Promise<DocsAssets> {
   if (typeof bundled?.SCRIPT === 'string' && typeof bundled.STYLE === 'string' && bundled.SCRIPT.length > 0) {
     return { script: bundled.SCRIPT, style: bundled.STYLE };
   }
-  return fromPackage();
-}
-
-/** Node only: the specifier is a variable so no bundler follows it into a web-standard build. */
-async function fromPackage(): Promise<DocsAssets> {
-  const fsModule = 'node:fs/promises';
-  const { readFile } = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises');
-  const read = (file: string) =>
-    readFile(new URL(import.meta.resolve(`swagger-ui-dist/${file}`)), 'utf8') as Promise<string>;
-  const [script, style] = await Promise.all([read('swagger-ui-bundle.js'), read('swagger-ui.css')]);
-  return { script, style };
+  throw new NotImplementedError(
+    "Swagger UI's files are inlined when the orchestrator is bundled; this unbundled run has none to serve",
+  );
 }
