@@ -837,7 +837,7 @@ export interface paths {
         put?: never;
         /**
          * Put a worker to sleep
-         * @description 202 when a sleep began, 200 when the worker is already there. Alias of /stop.
+         * @description 200 when the worker is asleep (`sleeping`) as the answer is sent: it already was, or got there within this request. 202 while the sleep is still under way: poll `GET /workers/{name}`. Alias of /stop.
          *
          *     **Access:** a manager key, or a team key for its own team’s workers.
          */
@@ -859,7 +859,7 @@ export interface paths {
         put?: never;
         /**
          * Wake a worker
-         * @description 202 when a wake began, 200 when the worker is already there.
+         * @description 200 when the worker is awake (`ready`) as the answer is sent: it already was, or got there within this request. 202 while the wake is still under way: poll `GET /workers/{name}`.
          *
          *     **Access:** a manager key, or a team key for its own team’s workers.
          */
@@ -881,7 +881,7 @@ export interface paths {
         put?: never;
         /**
          * Put a worker to sleep
-         * @description 202 when a sleep began, 200 when the worker is already there.
+         * @description 200 when the worker is asleep (`sleeping`) as the answer is sent: it already was, or got there within this request. 202 while the sleep is still under way: poll `GET /workers/{name}`.
          *
          *     **Access:** a manager key, or a team key for its own team’s workers.
          */
@@ -903,7 +903,7 @@ export interface paths {
         put?: never;
         /**
          * Wake a worker
-         * @description 202 when a wake began, 200 when the worker is already there. Alias of /start.
+         * @description 200 when the worker is awake (`ready`) as the answer is sent: it already was, or got there within this request. 202 while the wake is still under way: poll `GET /workers/{name}`. Alias of /start.
          *
          *     **Access:** a manager key, or a team key for its own team’s workers.
          */
@@ -5054,7 +5054,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Already there */
+            /** @description There as the answer is sent */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5121,7 +5121,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Began */
+            /** @description Under way */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -5270,7 +5270,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Already there */
+            /** @description There as the answer is sent */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5337,7 +5337,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Began */
+            /** @description Under way */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -5486,7 +5486,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Already there */
+            /** @description There as the answer is sent */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5553,7 +5553,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Began */
+            /** @description Under way */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -5702,7 +5702,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Already there */
+            /** @description There as the answer is sent */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5769,7 +5769,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Began */
+            /** @description Under way */
             202: {
                 headers: {
                     [name: string]: unknown;
