@@ -47,10 +47,16 @@ export interface RouteSpec {
 
 export type Handler = (c: Context<AppEnv>, principal: Principal) => Promise<Response> | Response;
 
-const pathParameter = (name: string) =>
-  name === 'name'
-    ? workerName.meta({ description: 'The worker name', example: 'alice' })
-    : z.string().meta({ description: `The ${name}`, example: 'example' });
+/** A path parameter: a worker or team name (by the path it is in), or a key id. */
+const pathParameter = (path: string, name: string) => {
+  if (name === 'id') return z.string().meta({ description: 'The key’s id', example: 'k1a2b3' });
+  const team = name === 'team' || path.startsWith('/api/v1/teams/') || path.startsWith('/teams/');
+  return workerName.meta(
+    team
+      ? { description: 'The team name', example: 'research' }
+      : { description: 'The worker name', example: 'alice' },
+  );
+};
 
 /** The `createRoute` declaration of a spec: what `@hono/zod-openapi` documents. */
 function toRoute(spec: RouteSpec, servedBy?: string) {
@@ -67,7 +73,9 @@ function toRoute(spec: RouteSpec, servedBy?: string) {
     'x-access': spec.access,
     request: {
       ...(names.length
-        ? { params: z.object(Object.fromEntries(names.map((name) => [name, pathParameter(name)]))) }
+        ? {
+            params: z.object(Object.fromEntries(names.map((name) => [name, pathParameter(spec.path, name)]))),
+          }
         : {}),
       ...(spec.query instanceof z.ZodObject ? { query: spec.query } : {}),
       ...(spec.body

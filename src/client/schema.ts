@@ -918,7 +918,318 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Links for a client that lands on `/` */
+        /**
+         * @description Work was assigned to the worker
+         * @example {
+         *       "lease_seconds": 1800
+         *     }
+         */
+        ActivityInput: {
+            /**
+             * @description Hold off sleep for this long, whatever the idle clock says
+             * @example 1800
+             */
+            lease_seconds?: number;
+        };
+        /**
+         * @description A new team
+         * @example {
+         *       "name": "research",
+         *       "max_workers": 20
+         *     }
+         */
+        CreateTeamInput: {
+            /**
+             * @description The images its workers may run; any when empty
+             * @example [
+             *       "ghcr.io/acme/agent:1.4"
+             *     ]
+             */
+            allowed_images?: string[];
+            /**
+             * @description The longest lifetime a worker of the team may have; `null` for none
+             * @example 604800
+             */
+            max_ttl_seconds?: number | null;
+            /**
+             * @description How many workers the team may have at once
+             * @example 20
+             */
+            max_workers?: number;
+            /**
+             * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
+             * @example alice
+             */
+            name: string;
+        };
+        /**
+         * @description A new worker. Only `name` is required; unknown fields are a 400 naming them.
+         * @example {
+         *       "name": "alice",
+         *       "labels": {
+         *         "app": "demo"
+         *       },
+         *       "idle_timeout_seconds": 3600
+         *     }
+         */
+        CreateWorkerInput: {
+            /**
+             * @description Which configured backend runs it; the default backend when unset
+             * @example docker
+             */
+            backend?: string;
+            /**
+             * @description Refuse DELETE unless `?force=true`
+             * @example false
+             */
+            deletion_protection?: boolean;
+            /**
+             * @description Environment variables; stored as secrets, only their names are shown back
+             * @example {
+             *       "LOG_LEVEL": "info"
+             *     }
+             */
+            env?: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @description Delete at this time (ISO-8601); or give `ttl_seconds`
+             * @example 2027-01-31T18:00:00Z
+             */
+            expires_at?: string;
+            /**
+             * @description Extra `/etc/hosts` lines, `host:ip` (Docker backend)
+             * @example [
+             *       "matrix.local:10.0.0.5"
+             *     ]
+             */
+            extra_hosts?: string[];
+            /**
+             * @description Put to sleep after this long without activity; 0 never
+             * @example 3600
+             */
+            idle_timeout_seconds?: number;
+            /**
+             * @description The worker image; the configured default when unset
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image?: string;
+            /**
+             * @description Your labels, for `GET /workers?label=k=v`
+             * @example {
+             *       "app": "demo"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
+            /**
+             * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description The Docker network to join (Docker backend)
+             * @example hiclaw-net
+             */
+            network?: string;
+            resources?: components["schemas"]["Resources"];
+            /**
+             * @description The agent runtime the image runs (HiClaw’s word)
+             * @example openclaw
+             * @enum {string}
+             */
+            runtime?: "openclaw" | "copaw" | "";
+            /**
+             * @description The team the worker belongs to (a team key sets its own)
+             * @example research
+             */
+            team?: string;
+            /**
+             * @description Delete this long after creation (sets `expires_at`)
+             * @example 86400
+             */
+            ttl_seconds?: number;
+            /**
+             * @description The working directory inside the container
+             * @example /home/agent
+             */
+            working_dir?: string;
+        };
+        /**
+         * @description Every error answer
+         * @example {
+         *       "message": "name is required",
+         *       "code": "invalid_request",
+         *       "field": "name"
+         *     }
+         */
+        Error: {
+            /**
+             * @description What went wrong, for a program
+             * @example invalid_request
+             */
+            code: string;
+            /**
+             * @description The input field at fault (bad input only)
+             * @example name
+             */
+            field?: string;
+            /**
+             * @description What went wrong, for a person
+             * @example name: must be 1-63 of a-z, 0-9 and -, starting with a letter
+             */
+            message: string;
+        };
+        /**
+         * @description Health of the orchestrator and what it depends on
+         * @example {
+         *       "ok": true,
+         *       "version": "0.1.0",
+         *       "store": {
+         *         "kind": "s3",
+         *         "ok": true,
+         *         "message": "reachable"
+         *       },
+         *       "backends": [
+         *         {
+         *           "name": "docker",
+         *           "ok": true,
+         *           "message": "available"
+         *         }
+         *       ],
+         *       "auth": "keys",
+         *       "clock_skew_ms": 12,
+         *       "deployment_id": "d4e5f6a7"
+         *     }
+         */
+        Health: {
+            /**
+             * @description Whether keys are required
+             * @example keys
+             * @enum {string}
+             */
+            auth: "keys" | "off";
+            /**
+             * @description Each configured backend (checked at most every 30 s)
+             * @example [
+             *       {
+             *         "name": "docker",
+             *         "ok": true,
+             *         "message": "available"
+             *       }
+             *     ]
+             */
+            backends: {
+                /**
+                 * @description What it said (details for a manager key only)
+                 * @example reachable
+                 */
+                message: string;
+                /**
+                 * @description The backend
+                 * @example docker
+                 */
+                name: string;
+                /**
+                 * @description Whether it answers
+                 * @example true
+                 */
+                ok: boolean;
+            }[];
+            /**
+             * @description This function’s clock minus the store’s (manager key only)
+             * @example 12
+             */
+            clock_skew_ms: number | null;
+            /**
+             * @description This deployment’s id (in every resource name it makes)
+             * @example d4e5f6a7
+             */
+            deployment_id: string | null;
+            /**
+             * @description Whether the orchestrator can serve (its store answers)
+             * @example true
+             */
+            ok: boolean;
+            /**
+             * @description The state store
+             * @example {
+             *       "kind": "s3",
+             *       "ok": true,
+             *       "message": "reachable"
+             *     }
+             */
+            store: {
+                /**
+                 * @description The store
+                 * @example s3
+                 */
+                kind: string;
+                /**
+                 * @description What it said (details for a manager key only)
+                 * @example reachable
+                 */
+                message: string;
+                /**
+                 * @description Whether it answers
+                 * @example true
+                 */
+                ok: boolean;
+            };
+            /**
+             * @description The orchestrator’s version
+             * @example 0.1.0
+             */
+            version: string;
+        };
+        /**
+         * @description A worker’s readiness report or heartbeat
+         * @example {
+         *       "busy": true
+         *     }
+         */
+        ReadinessReport: {
+            /**
+             * @description The worker is busy: holds off idle sleep
+             * @example false
+             */
+            busy?: boolean;
+            /**
+             * @description This boot’s instance id: a report from an older instance is refused
+             * @example c0ffee12
+             */
+            instance_id?: string;
+        };
+        /**
+         * @description What the worker may use; the backend’s defaults where unset
+         * @example {
+         *       "cpu_millicores": 1000,
+         *       "memory_mb": 2048
+         *     }
+         */
+        Resources: {
+            /**
+             * @description CPU in thousandths of a core
+             * @example 1000
+             */
+            cpu_millicores?: number;
+            /**
+             * @description Memory in MiB
+             * @example 2048
+             */
+            memory_mb?: number;
+        };
+        /**
+         * @description Links for a client that lands on `/`
+         * @example {
+         *       "message": "The API reference is at /docs.",
+         *       "docs": "/docs",
+         *       "openapi": "/openapi.json",
+         *       "health": "/healthz"
+         *     }
+         */
         Root: {
             /**
              * @description The API reference page
@@ -940,6 +1251,1753 @@ export interface components {
              * @example /openapi.json
              */
             openapi: string;
+        };
+        /**
+         * @description Short-lived storage credentials for one worker
+         * @example {
+         *       "access_key_id": "STS.NTxxxxxxxx",
+         *       "access_key_secret": "…",
+         *       "security_token": "…",
+         *       "expiration": "2026-12-06T12:00:00.000Z",
+         *       "expires_in_sec": 3600,
+         *       "oss_endpoint": "oss-cn-hangzhou.aliyuncs.com",
+         *       "oss_bucket": "hiclaw-storage",
+         *       "provider": "aliyun",
+         *       "endpoint": "oss-cn-hangzhou.aliyuncs.com",
+         *       "bucket": "hiclaw-storage",
+         *       "prefixes": [
+         *         "agents/alice/",
+         *         "shared/"
+         *       ]
+         *     }
+         */
+        StsCredentials: {
+            /**
+             * @description The temporary access key id
+             * @example STS.NTxxxxxxxx
+             */
+            access_key_id: string;
+            /**
+             * @description The temporary secret
+             * @example …
+             */
+            access_key_secret: string;
+            /**
+             * @description The bucket
+             * @example hiclaw-storage
+             */
+            bucket: string;
+            /**
+             * @description The storage endpoint
+             * @example oss-cn-hangzhou.aliyuncs.com
+             */
+            endpoint: string;
+            /**
+             * @description When they stop working (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            expiration: string;
+            /**
+             * @description Seconds until then
+             * @example 3600
+             */
+            expires_in_sec: number;
+            /**
+             * @description The bucket (HiClaw’s field name)
+             * @example hiclaw-storage
+             */
+            oss_bucket: string;
+            /**
+             * @description The storage endpoint (HiClaw’s field name)
+             * @example oss-cn-hangzhou.aliyuncs.com
+             */
+            oss_endpoint: string;
+            /**
+             * @description The key prefixes they reach
+             * @example [
+             *       "agents/alice/",
+             *       "shared/"
+             *     ]
+             */
+            prefixes: string[];
+            /**
+             * @description Whose STS issued them
+             * @example aliyun
+             * @enum {string}
+             */
+            provider: "aliyun" | "aws";
+            /**
+             * @description The session token to send with them
+             * @example …
+             */
+            security_token: string;
+        };
+        /**
+         * @description What one sweeper run did
+         * @example {
+         *       "ran": true,
+         *       "started_at": "2026-12-06T11:00:00.000Z",
+         *       "finished_at": "2026-12-06T11:00:01.200Z",
+         *       "budget_exhausted": false,
+         *       "hints_processed": 3,
+         *       "hints_removed": 0,
+         *       "hints_left": 0,
+         *       "slept": 1,
+         *       "deleted": 0,
+         *       "redriven": 0,
+         *       "failed": 0,
+         *       "restarted": 0,
+         *       "lost": 0,
+         *       "hint_repaired": 0,
+         *       "events_repaired": 0,
+         *       "tombstones_removed": 0,
+         *       "secrets_removed": 0,
+         *       "beats_removed": 2,
+         *       "orphans": {
+         *         "candidates": 0,
+         *         "reported": 0,
+         *         "stopped": 0,
+         *         "deleted": 0
+         *       },
+         *       "drift": {
+         *         "running_not_awake": 0,
+         *         "misnamed": 0
+         *       },
+         *       "errors": 0,
+         *       "problems": [],
+         *       "store_ops": 41
+         *     }
+         */
+        SweepReport: {
+            /**
+             * @description Heartbeat marks of boots that are over, removed
+             * @example 0
+             */
+            beats_removed: number;
+            /**
+             * @description The run stopped starting work because its time budget was spent
+             * @example false
+             */
+            budget_exhausted: boolean;
+            /**
+             * @description Workers deleted (expired)
+             * @example 0
+             */
+            deleted: number;
+            /**
+             * @description Resources that should not be as they are: both should stay at zero
+             * @example {
+             *       "running_not_awake": 0,
+             *       "misnamed": 0
+             *     }
+             */
+            drift: {
+                /**
+                 * @description Resources carrying a worker’s uid under another name
+                 * @example 0
+                 */
+                misnamed: number;
+                /**
+                 * @description Resources running while their worker is settled asleep or failed
+                 * @example 0
+                 */
+                running_not_awake: number;
+            };
+            /**
+             * @description Errors met
+             * @example 0
+             */
+            errors: number;
+            /**
+             * @description Transition events the full scan had to write again
+             * @example 0
+             */
+            events_repaired: number;
+            /**
+             * @description Workers failed (a deadline passed)
+             * @example 0
+             */
+            failed: number;
+            /**
+             * @description Finished (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:01.200Z
+             */
+            finished_at: string;
+            /**
+             * @description Hints the full scan had to re-file: should stay at zero
+             * @example 0
+             */
+            hint_repaired: number;
+            /**
+             * @description Due hints not reached (budget); the next run starts with them
+             * @example 0
+             */
+            hints_left: number;
+            /**
+             * @description Due hints handled
+             * @example 0
+             */
+            hints_processed: number;
+            /**
+             * @description Hints whose worker no longer exists, deleted
+             * @example 0
+             */
+            hints_removed: number;
+            /**
+             * @description Silent workers whose resource was gone (`lost`, then recreated)
+             * @example 0
+             */
+            lost: number;
+            /**
+             * @description Resources no live worker owns
+             * @example {
+             *       "candidates": 0,
+             *       "reported": 0,
+             *       "stopped": 0,
+             *       "deleted": 0
+             *     }
+             */
+            orphans: {
+                /**
+                 * @description Resources of this deployment with no live worker
+                 * @example 0
+                 */
+                candidates: number;
+                /**
+                 * @description Of those, deleted
+                 * @example 0
+                 */
+                deleted: number;
+                /**
+                 * @description Of those, logged only
+                 * @example 0
+                 */
+                reported: number;
+                /**
+                 * @description Of those, stopped
+                 * @example 0
+                 */
+                stopped: number;
+            };
+            /**
+             * @description The first few errors, one line each (names, never values or keys)
+             * @example []
+             */
+            problems: string[];
+            /**
+             * @description Whether this run happened (false: another held the lease)
+             * @example true
+             */
+            ran: boolean;
+            /**
+             * @description Workers whose unfinished operation this run drove on
+             * @example 0
+             */
+            redriven: number;
+            /**
+             * @description Silent workers restarted
+             * @example 0
+             */
+            restarted: number;
+            /**
+             * @description Env values of incarnations with no live record, removed
+             * @example 0
+             */
+            secrets_removed: number;
+            /**
+             * @description Workers put to sleep (idle, or expired under deletion protection)
+             * @example 0
+             */
+            slept: number;
+            /**
+             * @description Started (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            started_at: string;
+            /**
+             * @description Store operations the run cost
+             * @example 41
+             */
+            store_ops?: number;
+            /**
+             * @description Records of deleted workers past their day, removed
+             * @example 0
+             */
+            tombstones_removed: number;
+        };
+        /**
+         * @description A team, its quota and its keys
+         * @example {
+         *       "name": "research",
+         *       "created_at": "2026-12-06T10:00:00.000Z",
+         *       "max_workers": 20,
+         *       "allowed_images": [],
+         *       "max_ttl_seconds": null,
+         *       "keys": [
+         *         {
+         *           "id": "k1a2b3",
+         *           "created_at": "2026-12-06T10:00:00.000Z"
+         *         }
+         *       ],
+         *       "workers": [
+         *         "alice"
+         *       ]
+         *     }
+         */
+        Team: {
+            /**
+             * @description The images its workers may run; any when empty
+             * @example []
+             */
+            allowed_images: string[];
+            /**
+             * @description Created (ISO-8601, UTC)
+             * @example 2026-12-06T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description Its team-leader keys (ids only; a key is shown once, when minted)
+             * @example [
+             *       {
+             *         "id": "k1a2b3",
+             *         "created_at": "2026-12-06T10:00:00.000Z"
+             *       }
+             *     ]
+             */
+            keys: {
+                /**
+                 * @description Minted (ISO-8601, UTC)
+                 * @example 2026-12-06T10:00:00.000Z
+                 */
+                created_at: string;
+                /**
+                 * @description The key’s id (to revoke it)
+                 * @example k1a2b3
+                 */
+                id: string;
+            }[];
+            /**
+             * @description The longest worker lifetime, if capped
+             * @example null
+             */
+            max_ttl_seconds: number | null;
+            /**
+             * @description How many workers it may have at once
+             * @example 20
+             */
+            max_workers: number;
+            /**
+             * @description The team name
+             * @example research
+             */
+            name: string;
+            /**
+             * @description Its workers’ names
+             * @example [
+             *       "alice"
+             *     ]
+             */
+            workers: string[];
+        };
+        /**
+         * @description A new team-leader key
+         * @example {
+         *       "team": "research",
+         *       "id": "k1a2b3",
+         *       "key": "tok_research_…"
+         *     }
+         */
+        TeamKey: {
+            /**
+             * @description The key’s id (to revoke it)
+             * @example k1a2b3
+             */
+            id: string;
+            /**
+             * @description The key itself: shown this once
+             * @example tok_research_…
+             */
+            key: string;
+            /**
+             * @description The team
+             * @example research
+             */
+            team: string;
+        };
+        /**
+         * @description A change of phase
+         * @example {
+         *       "at": "2026-12-06T11:00:00.000Z",
+         *       "from": "starting",
+         *       "to": "ready",
+         *       "reason": "reported_ready",
+         *       "actor": "worker"
+         *     }
+         */
+        Transition: {
+            /**
+             * @description Who caused it: `manager`, `team:<name>`, `worker`, `sweeper`, `driver`
+             * @example driver
+             */
+            actor: string;
+            /**
+             * @description When (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            at: string;
+            /**
+             * @description The phase before
+             * @example starting
+             */
+            from: string;
+            /**
+             * @description Details, when there are any
+             * @example container started
+             */
+            message?: string;
+            /**
+             * @description Why
+             * @example reported_ready
+             */
+            reason: string;
+            /**
+             * @description The phase after
+             * @example ready
+             */
+            to: string;
+        };
+        /**
+         * @description New team settings; what is not given stays
+         * @example {
+         *       "max_workers": 30
+         *     }
+         */
+        UpdateTeamInput: {
+            /**
+             * @description The images its workers may run; any when empty
+             * @example [
+             *       "ghcr.io/acme/agent:1.4"
+             *     ]
+             */
+            allowed_images?: string[];
+            /**
+             * @description The longest lifetime a worker of the team may have; `null` for none
+             * @example 604800
+             */
+            max_ttl_seconds?: number | null;
+            /**
+             * @description How many workers the team may have at once
+             * @example 20
+             */
+            max_workers?: number;
+        };
+        /**
+         * @description Image, env, network, hosts, working dir and resources roll an awake worker (202); labels and policies do not (200). `null` clears a field.
+         * @example {
+         *       "image": "ghcr.io/acme/agent:1.5",
+         *       "labels": {
+         *         "tier": "web"
+         *       }
+         *     }
+         */
+        UpdateWorkerInput: {
+            /**
+             * @description Refuse DELETE unless `?force=true`
+             * @example false
+             */
+            deletion_protection?: boolean;
+            /**
+             * @description A merge patch of the environment: a value sets, `null` removes; rolls an awake worker
+             * @example {
+             *       "LOG_LEVEL": "debug",
+             *       "OLD": null
+             *     }
+             */
+            env?: {
+                [key: string]: string | null;
+            };
+            /**
+             * Format: date-time
+             * @description A new deletion time; `null` clears it
+             * @example 2027-01-31T18:00:00Z
+             */
+            expires_at?: string | null;
+            /**
+             * @description Extra `/etc/hosts` lines, `host:ip` (Docker backend)
+             * @example [
+             *       "matrix.local:10.0.0.5"
+             *     ]
+             */
+            extra_hosts?: string[] | null;
+            /**
+             * @description Put to sleep after this long without activity; 0 never
+             * @example 3600
+             */
+            idle_timeout_seconds?: number;
+            /**
+             * @description A new image: rolls an awake worker
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image?: string;
+            /**
+             * @description A merge patch of the labels: a value sets, `null` removes
+             * @example {
+             *       "tier": "web"
+             *     }
+             */
+            labels?: {
+                [key: string]: string | null;
+            };
+            /**
+             * @description The Docker network to join (Docker backend)
+             * @example hiclaw-net
+             */
+            network?: string | null;
+            /**
+             * @description New resources (rolls an awake worker); `null` for the backend’s defaults
+             * @example {
+             *       "memory_mb": 4096
+             *     }
+             */
+            resources?: {
+                /**
+                 * @description CPU in thousandths of a core
+                 * @example 1000
+                 */
+                cpu_millicores?: number;
+                /**
+                 * @description Memory in MiB
+                 * @example 2048
+                 */
+                memory_mb?: number;
+            } | null;
+            /**
+             * @description Delete this long after creation (sets `expires_at`)
+             * @example 86400
+             */
+            ttl_seconds?: number;
+            /**
+             * @description The working directory inside the container
+             * @example /home/agent
+             */
+            working_dir?: string | null;
+        };
+        /**
+         * @description A new worker, in hiclaw-controller’s words
+         * @example {
+         *       "name": "alice",
+         *       "model": "qwen-max"
+         *     }
+         */
+        V1CreateWorker: {
+            /**
+             * @description The agent’s AGENTS.md (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            agents?: string;
+            /**
+             * @description Who may talk to the agent, beyond HiClaw’s defaults
+             * @example {
+             *       "dmAllowExtra": [
+             *         "@bob:matrix.local"
+             *       ]
+             *     }
+             */
+            channelPolicy?: {
+                /**
+                 * @description Extra direct-message senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmAllowExtra?: string[];
+                /**
+                 * @description Direct-message senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmDenyExtra?: string[];
+                /**
+                 * @description Extra group senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupAllowExtra?: string[];
+                /**
+                 * @description Group senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupDenyExtra?: string[];
+            };
+            /**
+             * @description `false`: record a worker whose resource is never touched here (fixed at create)
+             * @example true
+             */
+            containerManaged?: boolean;
+            /**
+             * @description Ports the agent exposes
+             * @example [
+             *       {
+             *         "port": 8080
+             *       }
+             *     ]
+             */
+            expose?: {
+                /**
+                 * @description A container port
+                 * @example 8080
+                 */
+                port: number;
+                /**
+                 * @description Its protocol
+                 * @example http
+                 */
+                protocol?: string;
+            }[];
+            /**
+             * @description The agent’s identity document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            identity?: string;
+            /**
+             * @description The worker image; the configured default when unset
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image?: string;
+            /**
+             * @description MCP servers the agent may use
+             * @example [
+             *       {
+             *         "name": "github",
+             *         "url": "http://mcp.local/github"
+             *       }
+             *     ]
+             */
+            mcpServers?: {
+                /**
+                 * @description The server’s name
+                 * @example github
+                 */
+                name: string;
+                /**
+                 * @description How to reach it
+                 * @example http
+                 */
+                transport?: string;
+                /**
+                 * @description Where it answers
+                 * @example http://mcp.local/github
+                 */
+                url: string;
+            }[];
+            /**
+             * @description The model the agent uses
+             * @example qwen-max
+             */
+            model?: string;
+            /**
+             * @description The worker name
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description A package to install at boot
+             * @example oss://hiclaw/packages/alice.tgz
+             */
+            package?: string;
+            /**
+             * @description The agent runtime (fixed at create)
+             * @example openclaw
+             * @enum {string}
+             */
+            runtime?: "openclaw" | "copaw" | "hermes";
+            /**
+             * @description Skills to install
+             * @example [
+             *       "web-search"
+             *     ]
+             */
+            skills?: string[];
+            /**
+             * @description The agent’s soul document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            soul?: string;
+            /**
+             * @description The declared state: Running, Sleeping or Stopped
+             * @example Running
+             * @enum {string}
+             */
+            state?: "Running" | "Sleeping" | "Stopped";
+            /**
+             * @description The agent’s display name
+             * @example Alice
+             */
+            workerName?: string;
+        };
+        /**
+         * @description An error, in hiclaw-controller’s shape
+         * @example {
+         *       "message": "get worker: not found"
+         *     }
+         */
+        V1Error: {
+            /**
+             * @description What went wrong, as HiClaw words it
+             * @example get worker: not found
+             */
+            message: string;
+        };
+        /**
+         * @description WorkerLifecycleResponse: the worker’s phase after the call
+         * @example {
+         *       "name": "alice",
+         *       "phase": "Sleeping"
+         *     }
+         */
+        V1Lifecycle: {
+            /**
+             * @description The worker name
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description HiClaw’s phase word
+             * @example Ready
+             * @enum {string}
+             */
+            phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
+        };
+        /**
+         * @description Cluster counts
+         * @example {
+         *       "kubeMode": "none",
+         *       "totalWorkers": 3,
+         *       "totalTeams": 1,
+         *       "totalHumans": 0
+         *     }
+         */
+        V1Status: {
+            /**
+             * @description HiClaw’s deployment word; here always `none`
+             * @example none
+             */
+            kubeMode: string;
+            /**
+             * @description Humans (none are managed here)
+             * @example 0
+             */
+            totalHumans: number;
+            /**
+             * @description Teams
+             * @example 1
+             */
+            totalTeams: number;
+            /**
+             * @description Workers
+             * @example 3
+             */
+            totalWorkers: number;
+        };
+        /**
+         * @description A team, as hiclaw-controller shows it
+         * @example {
+         *       "name": "research",
+         *       "teamName": "research",
+         *       "phase": "Active",
+         *       "totalWorkers": 2,
+         *       "readyWorkers": 1,
+         *       "workerNames": [
+         *         "alice",
+         *         "bob"
+         *       ]
+         *     }
+         */
+        V1Team: {
+            /**
+             * @description The team name
+             * @example research
+             */
+            name: string;
+            /**
+             * @description Always Active here
+             * @example Active
+             * @enum {string}
+             */
+            phase: "Active";
+            /**
+             * @description Of those, ready
+             * @example 1
+             */
+            readyWorkers: number;
+            /**
+             * @description The same, as HiClaw also sends it
+             * @example research
+             */
+            teamName: string;
+            /**
+             * @description Its workers
+             * @example 2
+             */
+            totalWorkers: number;
+            /**
+             * @description Their names
+             * @example [
+             *       "alice",
+             *       "bob"
+             *     ]
+             */
+            workerNames: string[];
+        };
+        /**
+         * @description Teams
+         * @example {
+         *       "teams": [
+         *         {
+         *           "name": "research",
+         *           "teamName": "research",
+         *           "phase": "Active",
+         *           "totalWorkers": 2,
+         *           "readyWorkers": 1,
+         *           "workerNames": [
+         *             "alice",
+         *             "bob"
+         *           ]
+         *         }
+         *       ],
+         *       "total": 1
+         *     }
+         */
+        V1TeamList: {
+            /**
+             * @description The teams the key may see
+             * @example [
+             *       {
+             *         "name": "research",
+             *         "teamName": "research",
+             *         "phase": "Active",
+             *         "totalWorkers": 2,
+             *         "readyWorkers": 1,
+             *         "workerNames": [
+             *           "alice",
+             *           "bob"
+             *         ]
+             *       }
+             *     ]
+             */
+            teams: components["schemas"]["V1Team"][];
+            /**
+             * @description How many
+             * @example 1
+             */
+            total: number;
+        };
+        /**
+         * @description A merge update: non-empty strings overwrite, lists present replace
+         * @example {
+         *       "state": "Sleeping"
+         *     }
+         */
+        V1UpdateWorker: {
+            /**
+             * @description The agent’s AGENTS.md (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            agents?: string;
+            /**
+             * @description Who may talk to the agent, beyond HiClaw’s defaults
+             * @example {
+             *       "dmAllowExtra": [
+             *         "@bob:matrix.local"
+             *       ]
+             *     }
+             */
+            channelPolicy?: {
+                /**
+                 * @description Extra direct-message senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmAllowExtra?: string[];
+                /**
+                 * @description Direct-message senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmDenyExtra?: string[];
+                /**
+                 * @description Extra group senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupAllowExtra?: string[];
+                /**
+                 * @description Group senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupDenyExtra?: string[];
+            };
+            /**
+             * @description `false`: record a worker whose resource is never touched here (fixed at create)
+             * @example true
+             */
+            containerManaged?: boolean;
+            /**
+             * @description Ports the agent exposes
+             * @example [
+             *       {
+             *         "port": 8080
+             *       }
+             *     ]
+             */
+            expose?: {
+                /**
+                 * @description A container port
+                 * @example 8080
+                 */
+                port: number;
+                /**
+                 * @description Its protocol
+                 * @example http
+                 */
+                protocol?: string;
+            }[];
+            /**
+             * @description The agent’s identity document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            identity?: string;
+            /**
+             * @description The worker image; the configured default when unset
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image?: string;
+            /**
+             * @description MCP servers the agent may use
+             * @example [
+             *       {
+             *         "name": "github",
+             *         "url": "http://mcp.local/github"
+             *       }
+             *     ]
+             */
+            mcpServers?: {
+                /**
+                 * @description The server’s name
+                 * @example github
+                 */
+                name: string;
+                /**
+                 * @description How to reach it
+                 * @example http
+                 */
+                transport?: string;
+                /**
+                 * @description Where it answers
+                 * @example http://mcp.local/github
+                 */
+                url: string;
+            }[];
+            /**
+             * @description The model the agent uses
+             * @example qwen-max
+             */
+            model?: string;
+            /**
+             * @description A package to install at boot
+             * @example oss://hiclaw/packages/alice.tgz
+             */
+            package?: string;
+            /**
+             * @description The agent runtime (fixed at create)
+             * @example openclaw
+             * @enum {string}
+             */
+            runtime?: "openclaw" | "copaw" | "hermes";
+            /**
+             * @description Skills to install
+             * @example [
+             *       "web-search"
+             *     ]
+             */
+            skills?: string[];
+            /**
+             * @description The agent’s soul document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            soul?: string;
+            /**
+             * @description The declared state: Running, Sleeping or Stopped
+             * @example Running
+             * @enum {string}
+             */
+            state?: "Running" | "Sleeping" | "Stopped";
+            /**
+             * @description The agent’s display name
+             * @example Alice
+             */
+            workerName?: string;
+        };
+        /**
+         * @description Version
+         * @example {
+         *       "controller": "0.1.0",
+         *       "kubeMode": "none"
+         *     }
+         */
+        V1Version: {
+            /**
+             * @description The controller’s version
+             * @example 0.1.0
+             */
+            controller: string;
+            /**
+             * @description HiClaw’s deployment word
+             * @example none
+             */
+            kubeMode: string;
+        };
+        /**
+         * @description A worker, as hiclaw-controller shows it (WorkerResponse)
+         * @example {
+         *       "name": "alice",
+         *       "phase": "Ready",
+         *       "state": "Running",
+         *       "containerManaged": true,
+         *       "model": "qwen-max",
+         *       "runtime": "openclaw",
+         *       "image": "ghcr.io/acme/agent:1.4",
+         *       "containerState": "running"
+         *     }
+         */
+        V1Worker: {
+            /**
+             * @description The agent’s AGENTS.md (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            agents?: string;
+            /**
+             * @description Who may talk to the agent, beyond HiClaw’s defaults
+             * @example {
+             *       "dmAllowExtra": [
+             *         "@bob:matrix.local"
+             *       ]
+             *     }
+             */
+            channelPolicy?: {
+                /**
+                 * @description Extra direct-message senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmAllowExtra?: string[];
+                /**
+                 * @description Direct-message senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmDenyExtra?: string[];
+                /**
+                 * @description Extra group senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupAllowExtra?: string[];
+                /**
+                 * @description Group senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupDenyExtra?: string[];
+            };
+            /**
+             * @description Omitted when false, as HiClaw does
+             * @example true
+             */
+            containerManaged?: boolean;
+            /**
+             * @description The backend’s state as last observed
+             * @example running
+             * @enum {string}
+             */
+            containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
+            /**
+             * @description Ports the agent exposes
+             * @example [
+             *       {
+             *         "port": 8080
+             *       }
+             *     ]
+             */
+            expose?: {
+                /**
+                 * @description A container port
+                 * @example 8080
+                 */
+                port: number;
+                /**
+                 * @description Its protocol
+                 * @example http
+                 */
+                protocol?: string;
+            }[];
+            /**
+             * @description The agent’s identity document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            identity?: string;
+            /**
+             * @description The worker image
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image: string;
+            /**
+             * @description MCP servers the agent may use
+             * @example [
+             *       {
+             *         "name": "github",
+             *         "url": "http://mcp.local/github"
+             *       }
+             *     ]
+             */
+            mcpServers?: {
+                /**
+                 * @description The server’s name
+                 * @example github
+                 */
+                name: string;
+                /**
+                 * @description How to reach it
+                 * @example http
+                 */
+                transport?: string;
+                /**
+                 * @description Where it answers
+                 * @example http://mcp.local/github
+                 */
+                url: string;
+            }[];
+            /**
+             * @description The last error, or the backend’s state on `/status`
+             * @example backend=docker status=running
+             */
+            message?: string;
+            /**
+             * @description The model the agent uses
+             * @example qwen-max
+             */
+            model?: string;
+            /**
+             * @description The worker name
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description A package to install at boot
+             * @example oss://hiclaw/packages/alice.tgz
+             */
+            package?: string;
+            /**
+             * @description HiClaw’s phase word
+             * @example Ready
+             * @enum {string}
+             */
+            phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
+            /**
+             * @description Its role in the team
+             * @example worker
+             */
+            role?: string;
+            /**
+             * @description The agent runtime
+             * @example openclaw
+             */
+            runtime?: string;
+            /**
+             * @description Skills to install
+             * @example [
+             *       "web-search"
+             *     ]
+             */
+            skills?: string[];
+            /**
+             * @description The agent’s soul document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            soul?: string;
+            /**
+             * @description The declared state
+             * @example Running
+             * @enum {string}
+             */
+            state: "Running" | "Sleeping" | "Stopped";
+            /**
+             * @description Its team, if any
+             * @example research
+             */
+            team?: string;
+            /**
+             * @description The agent’s display name
+             * @example Alice
+             */
+            workerName?: string;
+        };
+        /**
+         * @description All workers (no paging, as HiClaw)
+         * @example {
+         *       "workers": [
+         *         {
+         *           "name": "alice",
+         *           "phase": "Ready",
+         *           "state": "Running",
+         *           "containerManaged": true,
+         *           "model": "qwen-max",
+         *           "runtime": "openclaw",
+         *           "image": "ghcr.io/acme/agent:1.4",
+         *           "containerState": "running"
+         *         }
+         *       ],
+         *       "total": 1
+         *     }
+         */
+        V1WorkerList: {
+            /**
+             * @description How many
+             * @example 1
+             */
+            total: number;
+            /**
+             * @description Every worker the key may see
+             * @example [
+             *       {
+             *         "name": "alice",
+             *         "phase": "Ready",
+             *         "state": "Running",
+             *         "containerManaged": true,
+             *         "model": "qwen-max",
+             *         "runtime": "openclaw",
+             *         "image": "ghcr.io/acme/agent:1.4",
+             *         "containerState": "running"
+             *       }
+             *     ]
+             */
+            workers: components["schemas"]["V1Worker"][];
+        };
+        /**
+         * @description A worker as the API shows it
+         * @example {
+         *       "name": "alice",
+         *       "backend": "docker",
+         *       "deployment_mode": "local",
+         *       "status": "ready",
+         *       "container_id": "3f2a9c1d7e",
+         *       "app_id": null,
+         *       "raw_status": "running",
+         *       "console_host_port": null,
+         *       "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+         *       "phase": "ready",
+         *       "desired": "running",
+         *       "generation": 1,
+         *       "observed_generation": 1,
+         *       "image": "ghcr.io/acme/agent:1.4",
+         *       "runtime": "openclaw",
+         *       "env_names": [
+         *         "LOG_LEVEL"
+         *       ],
+         *       "labels": {
+         *         "app": "demo"
+         *       },
+         *       "team": null,
+         *       "created_at": "2026-12-06T10:58:00.000Z",
+         *       "ready_at": "2026-12-06T11:00:00.000Z",
+         *       "last_heartbeat_at": "2026-12-06T11:04:00.000Z",
+         *       "last_activity_at": "2026-12-06T11:00:00.000Z",
+         *       "idle_timeout_seconds": 43200,
+         *       "expires_at": null,
+         *       "deletion_protection": false,
+         *       "next_action": {
+         *         "kind": "sleep",
+         *         "at": "2026-12-06T23:00:00.000Z"
+         *       },
+         *       "reason": "reported_ready",
+         *       "last_transition": {
+         *         "at": "2026-12-06T11:00:00.000Z",
+         *         "from": "starting",
+         *         "to": "ready",
+         *         "reason": "reported_ready",
+         *         "actor": "worker"
+         *       },
+         *       "last_error": null,
+         *       "attempts": 0,
+         *       "observed_at": "2026-12-06T11:04:00.000Z"
+         *     }
+         */
+        Worker: {
+            /**
+             * @description The worker’s key: only in the answer that minted it, never again
+             * @example wok_alice_…
+             */
+            api_key?: string;
+            /**
+             * @description The application id (SAE) or task ARN (ECS), while there is one
+             * @example null
+             */
+            app_id: string | null;
+            /**
+             * @description Failed attempts at the current operation
+             * @example 0
+             */
+            attempts: number;
+            /**
+             * @description The backend that runs it
+             * @example docker
+             */
+            backend: string;
+            /**
+             * @description The host port of the worker’s console (Docker), if published
+             * @example null
+             */
+            console_host_port: number | null;
+            /**
+             * @description The container id (Docker), while there is one
+             * @example 3f2a9c1d7e
+             */
+            container_id: string | null;
+            /**
+             * @description Created (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description DELETE needs `?force=true`
+             * @example false
+             */
+            deletion_protection: boolean;
+            /**
+             * @description `local` for Docker, `cloud` for SAE and ECS
+             * @example local
+             * @enum {string}
+             */
+            deployment_mode: "local" | "cloud";
+            /**
+             * @description What was last asked for
+             * @example running
+             * @enum {string}
+             */
+            desired: "running" | "sleeping" | "deleted";
+            /**
+             * @description The names of its environment variables (never the values)
+             * @example [
+             *       "LOG_LEVEL"
+             *     ]
+             */
+            env_names: string[];
+            /**
+             * @description Deleted at (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            expires_at: string | null;
+            /**
+             * @description Counts changes to the spec
+             * @example 1
+             */
+            generation: number;
+            /**
+             * @description Put to sleep after this long idle; 0 never
+             * @example 43200
+             */
+            idle_timeout_seconds: number;
+            /**
+             * @description The worker image
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image: string;
+            /**
+             * @description Its labels
+             * @example {
+             *       "app": "demo"
+             *     }
+             */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * @description The last activity (work assigned, a wake, a busy heartbeat) (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            last_activity_at: string | null;
+            /**
+             * @description The last backend error, until the next success
+             * @example null
+             */
+            last_error: string | null;
+            /**
+             * @description The last report of the current boot (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            last_heartbeat_at: string | null;
+            last_transition: components["schemas"]["Transition"];
+            /**
+             * @description The worker name
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description The next thing the sweeper will do to it, and when
+             * @example {
+             *       "kind": "sleep",
+             *       "at": "2026-12-06T23:00:00.000Z"
+             *     }
+             */
+            next_action: {
+                /**
+                 * @description When (ISO-8601, UTC)
+                 * @example 2026-12-06T11:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * @description What happens next unless something changes: `sleep`, `expire`, `fail`, …
+                 * @example sleep
+                 */
+                kind: string;
+            } | null;
+            /**
+             * @description When the backend’s state was last observed (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            observed_at: string | null;
+            /**
+             * @description The generation the running resource was made from
+             * @example 1
+             */
+            observed_generation: number;
+            /**
+             * @description The precise lifecycle phase
+             * @example ready
+             * @enum {string}
+             */
+            phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
+            /**
+             * @description The backend’s own word for the resource’s state, as last observed
+             * @example running
+             */
+            raw_status: string | null;
+            /**
+             * @description Last became ready (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            ready_at: string | null;
+            /**
+             * @description Why it is in this phase
+             * @example reported_ready
+             */
+            reason: string;
+            /**
+             * @description The agent runtime
+             * @example openclaw
+             */
+            runtime: string;
+            /**
+             * @description HiClaw’s status word (what its scripts read)
+             * @example ready
+             * @enum {string}
+             */
+            status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
+            /**
+             * @description Its team, if any
+             * @example null
+             */
+            team: string | null;
+            /**
+             * @description Unique to this incarnation: a re-created worker of the same name has another
+             * @example 0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f
+             */
+            uid: string;
+        };
+        /**
+         * @description One transition of a worker
+         * @example {
+         *       "at": "2026-12-06T11:00:00.000Z",
+         *       "name": "alice",
+         *       "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+         *       "seq": 3,
+         *       "from": "starting",
+         *       "to": "ready",
+         *       "reason": "reported_ready",
+         *       "actor": "worker",
+         *       "generation": 1
+         *     }
+         */
+        WorkerEvent: {
+            /**
+             * @description Who caused it
+             * @example worker
+             */
+            actor: string;
+            /**
+             * @description When (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            at: string;
+            /**
+             * @description The phase before
+             * @example starting
+             */
+            from: string;
+            /**
+             * @description The spec generation at the time
+             * @example 1
+             */
+            generation: number;
+            /**
+             * @description Details, when there are any
+             * @example container started
+             */
+            message?: string;
+            /**
+             * @description The worker
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description Why
+             * @example reported_ready
+             */
+            reason: string;
+            /**
+             * @description Its order among this incarnation’s events
+             * @example 3
+             */
+            seq: number;
+            /**
+             * @description The phase after
+             * @example ready
+             */
+            to: string;
+            /**
+             * @description The worker’s incarnation
+             * @example 0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f
+             */
+            uid: string;
+        };
+        /**
+         * @description A page of a worker’s events
+         * @example {
+         *       "events": [
+         *         {
+         *           "at": "2026-12-06T11:00:00.000Z",
+         *           "name": "alice",
+         *           "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+         *           "seq": 3,
+         *           "from": "starting",
+         *           "to": "ready",
+         *           "reason": "reported_ready",
+         *           "actor": "worker",
+         *           "generation": 1
+         *         }
+         *       ]
+         *     }
+         */
+        WorkerEventList: {
+            /**
+             * @description This page, newest first
+             * @example [
+             *       {
+             *         "at": "2026-12-06T11:00:00.000Z",
+             *         "name": "alice",
+             *         "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+             *         "seq": 3,
+             *         "from": "starting",
+             *         "to": "ready",
+             *         "reason": "reported_ready",
+             *         "actor": "worker",
+             *         "generation": 1
+             *       }
+             *     ]
+             */
+            events: components["schemas"]["WorkerEvent"][];
+            /**
+             * @description Pass as `cursor` for the next page; absent on the last
+             * @example eyJzZXEiOjJ9
+             */
+            next_cursor?: string;
+        };
+        /**
+         * @description A page of workers
+         * @example {
+         *       "workers": [
+         *         {
+         *           "name": "alice",
+         *           "backend": "docker",
+         *           "deployment_mode": "local",
+         *           "status": "ready",
+         *           "container_id": "3f2a9c1d7e",
+         *           "app_id": null,
+         *           "raw_status": "running",
+         *           "console_host_port": null,
+         *           "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+         *           "phase": "ready",
+         *           "desired": "running",
+         *           "generation": 1,
+         *           "observed_generation": 1,
+         *           "image": "ghcr.io/acme/agent:1.4",
+         *           "runtime": "openclaw",
+         *           "env_names": [
+         *             "LOG_LEVEL"
+         *           ],
+         *           "labels": {
+         *             "app": "demo"
+         *           },
+         *           "team": null,
+         *           "created_at": "2026-12-06T10:58:00.000Z",
+         *           "ready_at": "2026-12-06T11:00:00.000Z",
+         *           "last_heartbeat_at": "2026-12-06T11:04:00.000Z",
+         *           "last_activity_at": "2026-12-06T11:00:00.000Z",
+         *           "idle_timeout_seconds": 43200,
+         *           "expires_at": null,
+         *           "deletion_protection": false,
+         *           "next_action": {
+         *             "kind": "sleep",
+         *             "at": "2026-12-06T23:00:00.000Z"
+         *           },
+         *           "reason": "reported_ready",
+         *           "last_transition": {
+         *             "at": "2026-12-06T11:00:00.000Z",
+         *             "from": "starting",
+         *             "to": "ready",
+         *             "reason": "reported_ready",
+         *             "actor": "worker"
+         *           },
+         *           "last_error": null,
+         *           "attempts": 0,
+         *           "observed_at": "2026-12-06T11:04:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        WorkerList: {
+            /**
+             * @description Pass as `cursor` for the next page. Absent only on the last page; pages may be short
+             * @example eyJhZnRlciI6ImFsaWNlIn0
+             */
+            next_cursor?: string;
+            /**
+             * @description This page of workers
+             * @example [
+             *       {
+             *         "name": "alice",
+             *         "backend": "docker",
+             *         "deployment_mode": "local",
+             *         "status": "ready",
+             *         "container_id": "3f2a9c1d7e",
+             *         "app_id": null,
+             *         "raw_status": "running",
+             *         "console_host_port": null,
+             *         "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+             *         "phase": "ready",
+             *         "desired": "running",
+             *         "generation": 1,
+             *         "observed_generation": 1,
+             *         "image": "ghcr.io/acme/agent:1.4",
+             *         "runtime": "openclaw",
+             *         "env_names": [
+             *           "LOG_LEVEL"
+             *         ],
+             *         "labels": {
+             *           "app": "demo"
+             *         },
+             *         "team": null,
+             *         "created_at": "2026-12-06T10:58:00.000Z",
+             *         "ready_at": "2026-12-06T11:00:00.000Z",
+             *         "last_heartbeat_at": "2026-12-06T11:04:00.000Z",
+             *         "last_activity_at": "2026-12-06T11:00:00.000Z",
+             *         "idle_timeout_seconds": 43200,
+             *         "expires_at": null,
+             *         "deletion_protection": false,
+             *         "next_action": {
+             *           "kind": "sleep",
+             *           "at": "2026-12-06T23:00:00.000Z"
+             *         },
+             *         "reason": "reported_ready",
+             *         "last_transition": {
+             *           "at": "2026-12-06T11:00:00.000Z",
+             *           "from": "starting",
+             *           "to": "ready",
+             *           "reason": "reported_ready",
+             *           "actor": "worker"
+             *         },
+             *         "last_error": null,
+             *         "attempts": 0,
+             *         "observed_at": "2026-12-06T11:04:00.000Z"
+             *       }
+             *     ]
+             */
+            workers: components["schemas"]["Worker"][];
+        };
+        /**
+         * @description A worker’s backend logs
+         * @example {
+         *       "name": "alice",
+         *       "logs": "agent started\n"
+         *     }
+         */
+        WorkerLogs: {
+            /**
+             * @description The last `tail` lines, as one text
+             * @example agent started
+             *     listening on :18799
+             */
+            logs: string;
+            /**
+             * @description The worker
+             * @example alice
+             */
+            name: string;
+        };
+        /**
+         * @description A 404 for a worker: `status` reads `not_found`, as HiClaw’s scripts expect
+         * @example {
+         *       "message": "worker bob not found",
+         *       "code": "not_found",
+         *       "name": "bob",
+         *       "status": "not_found"
+         *     }
+         */
+        WorkerNotFound: {
+            /**
+             * @description Always `not_found`
+             * @example not_found
+             */
+            code: string;
+            /**
+             * @description What went wrong
+             * @example worker bob not found
+             */
+            message: string;
+            /**
+             * @description The worker asked for
+             * @example bob
+             */
+            name: string;
+            /**
+             * @description For scripts that read `.status` whatever the code
+             * @example not_found
+             * @enum {string}
+             */
+            status: "not_found";
         };
     };
     responses: never;
@@ -981,11 +3039,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1005,21 +3059,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_key_id: string;
-                        access_key_secret: string;
-                        bucket: string;
-                        endpoint: string;
-                        /** @description ISO-8601 UTC */
-                        expiration: string;
-                        expires_in_sec: number;
-                        oss_bucket: string;
-                        oss_endpoint: string;
-                        prefixes: string[];
-                        /** @enum {string} */
-                        provider: "aliyun" | "aws";
-                        security_token: string;
-                    };
+                    "application/json": components["schemas"]["StsCredentials"];
                 };
             };
             /** @description A query string was given */
@@ -1028,11 +3068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or expired key */
@@ -1041,11 +3077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a worker key */
@@ -1054,11 +3086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Asleep, being deleted, or expiring */
@@ -1067,11 +3095,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The STS service refused */
@@ -1080,11 +3104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No issuer configured, or STS throttling */
@@ -1093,11 +3113,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1117,12 +3133,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        kubeMode: string;
-                        totalHumans: number;
-                        totalTeams: number;
-                        totalWorkers: number;
-                    };
+                    "application/json": components["schemas"]["V1Status"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1131,9 +3142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1153,18 +3162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        teams: {
-                            name: string;
-                            /** @enum {string} */
-                            phase: "Active";
-                            readyWorkers: number;
-                            teamName: string;
-                            totalWorkers: number;
-                            workerNames: string[];
-                        }[];
-                        total: number;
-                    };
+                    "application/json": components["schemas"]["V1TeamList"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1173,9 +3171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1184,9 +3180,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1195,9 +3189,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1207,7 +3199,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The worker name */
+                /** @description The team name */
                 name: string;
             };
             cookie?: never;
@@ -1220,15 +3212,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        name: string;
-                        /** @enum {string} */
-                        phase: "Active";
-                        readyWorkers: number;
-                        teamName: string;
-                        totalWorkers: number;
-                        workerNames: string[];
-                    };
+                    "application/json": components["schemas"]["V1Team"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1237,9 +3221,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1248,9 +3230,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1259,9 +3239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description get team: not found (also another team, for a team key) */
@@ -1270,9 +3248,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1292,10 +3268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        controller: string;
-                        kubeMode: string;
-                    };
+                    "application/json": components["schemas"]["V1Version"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1304,9 +3277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1314,6 +3285,7 @@ export interface operations {
     v1ListWorkers: {
         parameters: {
             query?: {
+                /** @description Only this team’s workers */
                 team?: string;
             };
             header?: never;
@@ -1328,47 +3300,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        total: number;
-                        workers: {
-                            agents?: string;
-                            channelPolicy?: {
-                                dmAllowExtra?: string[];
-                                dmDenyExtra?: string[];
-                                groupAllowExtra?: string[];
-                                groupDenyExtra?: string[];
-                            };
-                            /** @description Omitted when false, as HiClaw does */
-                            containerManaged?: boolean;
-                            /** @enum {string} */
-                            containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
-                            expose?: {
-                                port: number;
-                                protocol?: string;
-                            }[];
-                            identity?: string;
-                            image: string;
-                            mcpServers?: {
-                                name: string;
-                                transport?: string;
-                                url: string;
-                            }[];
-                            message?: string;
-                            model?: string;
-                            name: string;
-                            package?: string;
-                            /** @enum {string} */
-                            phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                            role?: string;
-                            runtime?: string;
-                            skills?: string[];
-                            soul?: string;
-                            /** @enum {string} */
-                            state: "Running" | "Sleeping" | "Stopped";
-                            team?: string;
-                            workerName?: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["V1WorkerList"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1377,9 +3309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1388,9 +3318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1399,9 +3327,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1415,37 +3341,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    agents?: string;
-                    channelPolicy?: {
-                        dmAllowExtra?: string[];
-                        dmDenyExtra?: string[];
-                        groupAllowExtra?: string[];
-                        groupDenyExtra?: string[];
-                    };
-                    containerManaged?: boolean;
-                    expose?: {
-                        port: number;
-                        protocol?: string;
-                    }[];
-                    identity?: string;
-                    image?: string;
-                    mcpServers?: {
-                        name: string;
-                        transport?: string;
-                        url: string;
-                    }[];
-                    model?: string;
-                    name: string;
-                    package?: string;
-                    /** @enum {string} */
-                    runtime?: "openclaw" | "copaw" | "hermes";
-                    skills?: string[];
-                    soul?: string;
-                    /** @enum {string} */
-                    state?: "Running" | "Sleeping" | "Stopped";
-                    workerName?: string;
-                };
+                "application/json": components["schemas"]["V1CreateWorker"];
             };
         };
         responses: {
@@ -1455,44 +3351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        agents?: string;
-                        channelPolicy?: {
-                            dmAllowExtra?: string[];
-                            dmDenyExtra?: string[];
-                            groupAllowExtra?: string[];
-                            groupDenyExtra?: string[];
-                        };
-                        /** @description Omitted when false, as HiClaw does */
-                        containerManaged?: boolean;
-                        /** @enum {string} */
-                        containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
-                        expose?: {
-                            port: number;
-                            protocol?: string;
-                        }[];
-                        identity?: string;
-                        image: string;
-                        mcpServers?: {
-                            name: string;
-                            transport?: string;
-                            url: string;
-                        }[];
-                        message?: string;
-                        model?: string;
-                        name: string;
-                        package?: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                        role?: string;
-                        runtime?: string;
-                        skills?: string[];
-                        soul?: string;
-                        /** @enum {string} */
-                        state: "Running" | "Sleeping" | "Stopped";
-                        team?: string;
-                        workerName?: string;
-                    };
+                    "application/json": components["schemas"]["V1Worker"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1501,9 +3360,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1512,9 +3369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1523,9 +3378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description create worker: already exists */
@@ -1534,9 +3387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1559,44 +3410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        agents?: string;
-                        channelPolicy?: {
-                            dmAllowExtra?: string[];
-                            dmDenyExtra?: string[];
-                            groupAllowExtra?: string[];
-                            groupDenyExtra?: string[];
-                        };
-                        /** @description Omitted when false, as HiClaw does */
-                        containerManaged?: boolean;
-                        /** @enum {string} */
-                        containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
-                        expose?: {
-                            port: number;
-                            protocol?: string;
-                        }[];
-                        identity?: string;
-                        image: string;
-                        mcpServers?: {
-                            name: string;
-                            transport?: string;
-                            url: string;
-                        }[];
-                        message?: string;
-                        model?: string;
-                        name: string;
-                        package?: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                        role?: string;
-                        runtime?: string;
-                        skills?: string[];
-                        soul?: string;
-                        /** @enum {string} */
-                        state: "Running" | "Sleeping" | "Stopped";
-                        team?: string;
-                        workerName?: string;
-                    };
+                    "application/json": components["schemas"]["V1Worker"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1605,9 +3419,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1616,9 +3428,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1627,9 +3437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description get worker: not found */
@@ -1638,9 +3446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1657,36 +3463,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    agents?: string;
-                    channelPolicy?: {
-                        dmAllowExtra?: string[];
-                        dmDenyExtra?: string[];
-                        groupAllowExtra?: string[];
-                        groupDenyExtra?: string[];
-                    };
-                    containerManaged?: boolean;
-                    expose?: {
-                        port: number;
-                        protocol?: string;
-                    }[];
-                    identity?: string;
-                    image?: string;
-                    mcpServers?: {
-                        name: string;
-                        transport?: string;
-                        url: string;
-                    }[];
-                    model?: string;
-                    package?: string;
-                    /** @enum {string} */
-                    runtime?: "openclaw" | "copaw" | "hermes";
-                    skills?: string[];
-                    soul?: string;
-                    /** @enum {string} */
-                    state?: "Running" | "Sleeping" | "Stopped";
-                    workerName?: string;
-                };
+                "application/json": components["schemas"]["V1UpdateWorker"];
             };
         };
         responses: {
@@ -1696,44 +3473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        agents?: string;
-                        channelPolicy?: {
-                            dmAllowExtra?: string[];
-                            dmDenyExtra?: string[];
-                            groupAllowExtra?: string[];
-                            groupDenyExtra?: string[];
-                        };
-                        /** @description Omitted when false, as HiClaw does */
-                        containerManaged?: boolean;
-                        /** @enum {string} */
-                        containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
-                        expose?: {
-                            port: number;
-                            protocol?: string;
-                        }[];
-                        identity?: string;
-                        image: string;
-                        mcpServers?: {
-                            name: string;
-                            transport?: string;
-                            url: string;
-                        }[];
-                        message?: string;
-                        model?: string;
-                        name: string;
-                        package?: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                        role?: string;
-                        runtime?: string;
-                        skills?: string[];
-                        soul?: string;
-                        /** @enum {string} */
-                        state: "Running" | "Sleeping" | "Stopped";
-                        team?: string;
-                        workerName?: string;
-                    };
+                    "application/json": components["schemas"]["V1Worker"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1742,9 +3482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1753,9 +3491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1764,9 +3500,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description get worker for update: not found */
@@ -1775,9 +3509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Being deleted */
@@ -1786,9 +3518,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1818,9 +3548,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1829,9 +3557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1840,9 +3566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description delete worker: not found */
@@ -1851,9 +3575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Deletion protection */
@@ -1862,9 +3584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1872,6 +3592,7 @@ export interface operations {
     v1EnsureReady: {
         parameters: {
             query?: {
+                /** @description Wait at most this long (capped per request) */
                 timeout_seconds?: number | null;
             };
             header?: never;
@@ -1889,11 +3610,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        name: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                    };
+                    "application/json": components["schemas"]["V1Lifecycle"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1902,9 +3619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1913,9 +3628,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1924,9 +3637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Unknown worker */
@@ -1935,9 +3646,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Being deleted or expired */
@@ -1946,9 +3655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1978,9 +3685,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1989,9 +3694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -2000,9 +3703,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Unknown worker */
@@ -2011,9 +3712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description A managed worker not starting or ready; or its instance is not up yet */
@@ -2022,9 +3721,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -2047,11 +3744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        name: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                    };
+                    "application/json": components["schemas"]["V1Lifecycle"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -2060,9 +3753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -2071,9 +3762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -2082,9 +3771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Unknown worker */
@@ -2093,9 +3780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Being deleted or expired */
@@ -2104,9 +3789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -2129,44 +3812,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        agents?: string;
-                        channelPolicy?: {
-                            dmAllowExtra?: string[];
-                            dmDenyExtra?: string[];
-                            groupAllowExtra?: string[];
-                            groupDenyExtra?: string[];
-                        };
-                        /** @description Omitted when false, as HiClaw does */
-                        containerManaged?: boolean;
-                        /** @enum {string} */
-                        containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
-                        expose?: {
-                            port: number;
-                            protocol?: string;
-                        }[];
-                        identity?: string;
-                        image: string;
-                        mcpServers?: {
-                            name: string;
-                            transport?: string;
-                            url: string;
-                        }[];
-                        message?: string;
-                        model?: string;
-                        name: string;
-                        package?: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                        role?: string;
-                        runtime?: string;
-                        skills?: string[];
-                        soul?: string;
-                        /** @enum {string} */
-                        state: "Running" | "Sleeping" | "Stopped";
-                        team?: string;
-                        workerName?: string;
-                    };
+                    "application/json": components["schemas"]["V1Worker"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -2175,9 +3821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -2186,9 +3830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -2197,9 +3839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Unknown worker */
@@ -2208,9 +3848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -2233,11 +3871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        name: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                    };
+                    "application/json": components["schemas"]["V1Lifecycle"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -2246,9 +3880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -2257,9 +3889,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -2268,9 +3898,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Unknown worker */
@@ -2279,9 +3907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Being deleted or expired */
@@ -2290,9 +3916,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -2312,21 +3936,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_key_id: string;
-                        access_key_secret: string;
-                        bucket: string;
-                        endpoint: string;
-                        /** @description ISO-8601 UTC */
-                        expiration: string;
-                        expires_in_sec: number;
-                        oss_bucket: string;
-                        oss_endpoint: string;
-                        prefixes: string[];
-                        /** @enum {string} */
-                        provider: "aliyun" | "aws";
-                        security_token: string;
-                    };
+                    "application/json": components["schemas"]["StsCredentials"];
                 };
             };
             /** @description A query string was given */
@@ -2335,11 +3945,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or expired key */
@@ -2348,11 +3954,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a worker key */
@@ -2361,11 +3963,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Asleep, being deleted, or expiring */
@@ -2374,11 +3972,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The STS service refused */
@@ -2387,11 +3981,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No issuer configured, or STS throttling */
@@ -2400,11 +3990,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2433,11 +4019,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2466,11 +4048,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2499,11 +4077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2532,11 +4106,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2556,23 +4126,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        auth: "keys" | "off";
-                        backends: {
-                            message: string;
-                            name: string;
-                            ok: boolean;
-                        }[];
-                        clock_skew_ms: number | null;
-                        deployment_id: string | null;
-                        ok: boolean;
-                        store: {
-                            kind: string;
-                            message: string;
-                            ok: boolean;
-                        };
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             /** @description A query string was given */
@@ -2581,11 +4135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Store unreachable */
@@ -2594,23 +4144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        auth: "keys" | "off";
-                        backends: {
-                            message: string;
-                            name: string;
-                            ok: boolean;
-                        }[];
-                        clock_skew_ms: number | null;
-                        deployment_id: string | null;
-                        ok: boolean;
-                        store: {
-                            kind: string;
-                            message: string;
-                            ok: boolean;
-                        };
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
@@ -2637,11 +4171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2650,11 +4180,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2685,11 +4211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2709,38 +4231,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        beats_removed: number;
-                        budget_exhausted: boolean;
-                        deleted: number;
-                        drift: {
-                            misnamed: number;
-                            running_not_awake: number;
-                        };
-                        errors: number;
-                        events_repaired: number;
-                        failed: number;
-                        finished_at: string;
-                        hint_repaired: number;
-                        hints_left: number;
-                        hints_processed: number;
-                        hints_removed: number;
-                        lost: number;
-                        orphans: {
-                            candidates: number;
-                            deleted: number;
-                            reported: number;
-                            stopped: number;
-                        };
-                        problems: string[];
-                        ran: boolean;
-                        redriven: number;
-                        restarted: number;
-                        slept: number;
-                        started_at: string;
-                        store_ops?: number;
-                        tombstones_removed: number;
-                    };
+                    "application/json": components["schemas"]["SweepReport"];
                 };
             };
             /** @description Missing or unknown key */
@@ -2749,11 +4240,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2762,11 +4249,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Another run holds the lease */
@@ -2775,11 +4258,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2793,12 +4272,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    allowed_images?: string[];
-                    max_ttl_seconds?: number | null;
-                    max_workers?: number;
-                    name: string;
-                };
+                "application/json": components["schemas"]["CreateTeamInput"];
             };
         };
         responses: {
@@ -2808,18 +4282,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        allowed_images: string[];
-                        created_at: string;
-                        keys: {
-                            created_at: string;
-                            id: string;
-                        }[];
-                        max_ttl_seconds: number | null;
-                        max_workers: number;
-                        name: string;
-                        workers: string[];
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Bad input */
@@ -2828,11 +4291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -2841,11 +4300,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2854,11 +4309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Exists */
@@ -2867,11 +4318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2881,7 +4328,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The team */
+                /** @description The team name */
                 team: string;
             };
             cookie?: never;
@@ -2894,18 +4341,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        allowed_images: string[];
-                        created_at: string;
-                        keys: {
-                            created_at: string;
-                            id: string;
-                        }[];
-                        max_ttl_seconds: number | null;
-                        max_workers: number;
-                        name: string;
-                        workers: string[];
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Bad input */
@@ -2914,11 +4350,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -2927,11 +4359,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2940,11 +4368,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown */
@@ -2953,11 +4377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2967,18 +4387,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The team */
+                /** @description The team name */
                 team: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    allowed_images?: string[];
-                    max_ttl_seconds?: number | null;
-                    max_workers?: number;
-                };
+                "application/json": components["schemas"]["UpdateTeamInput"];
             };
         };
         responses: {
@@ -2988,18 +4404,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        allowed_images: string[];
-                        created_at: string;
-                        keys: {
-                            created_at: string;
-                            id: string;
-                        }[];
-                        max_ttl_seconds: number | null;
-                        max_workers: number;
-                        name: string;
-                        workers: string[];
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Bad input */
@@ -3008,11 +4413,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3021,11 +4422,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -3034,11 +4431,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown */
@@ -3047,11 +4440,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3061,7 +4450,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The team */
+                /** @description The team name */
                 team: string;
             };
             cookie?: never;
@@ -3074,11 +4463,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        key: string;
-                        team: string;
-                    };
+                    "application/json": components["schemas"]["TeamKey"];
                 };
             };
             /** @description Bad input */
@@ -3087,11 +4472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3100,11 +4481,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -3113,11 +4490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown */
@@ -3126,11 +4499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3140,9 +4509,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The id */
+                /** @description The key’s id */
                 id: string;
-                /** @description The team */
+                /** @description The team name */
                 team: string;
             };
             cookie?: never;
@@ -3162,11 +4531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3175,11 +4540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -3188,11 +4549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown team */
@@ -3201,11 +4558,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3232,11 +4585,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3263,11 +4612,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3294,11 +4639,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3306,12 +4647,19 @@ export interface operations {
     listWorkers: {
         parameters: {
             query?: {
+                /** @description The `next_cursor` of the previous page */
                 cursor?: string;
+                /** @description Only workers with this label, `key=value`; repeat to require several */
                 label?: string[];
+                /** @description At most this many per page (1-1000) */
                 limit?: number;
+                /** @description Only workers in this phase */
                 phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
+                /** @description The order; by name unless said */
                 sort?: "name" | "last_activity_at" | "-last_activity_at";
+                /** @description Only workers with this status */
                 status?: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
+                /** @description Only this team’s workers */
                 team?: string;
             };
             header?: never;
@@ -3326,69 +4674,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Absent only on the last page; pages may be short */
-                        next_cursor?: string;
-                        workers: {
-                            /** @description Only in the response that minted it */
-                            api_key?: string;
-                            app_id: string | null;
-                            attempts: number;
-                            backend: string;
-                            console_host_port: number | null;
-                            container_id: string | null;
-                            /** @description ISO-8601 UTC */
-                            created_at: string;
-                            deletion_protection: boolean;
-                            /** @enum {string} */
-                            deployment_mode: "local" | "cloud";
-                            /** @enum {string} */
-                            desired: "running" | "sleeping" | "deleted";
-                            env_names: string[];
-                            /** @description ISO-8601 UTC */
-                            expires_at: string | null;
-                            generation: number;
-                            idle_timeout_seconds: number;
-                            image: string;
-                            labels: {
-                                [key: string]: string;
-                            };
-                            /** @description ISO-8601 UTC */
-                            last_activity_at: string | null;
-                            last_error: string | null;
-                            /** @description ISO-8601 UTC */
-                            last_heartbeat_at: string | null;
-                            last_transition: {
-                                actor: string;
-                                /** @description ISO-8601 UTC */
-                                at: string;
-                                from: string;
-                                message?: string;
-                                reason: string;
-                                to: string;
-                            };
-                            name: string;
-                            next_action: {
-                                /** @description ISO-8601 UTC */
-                                at: string;
-                                kind: string;
-                            } | null;
-                            /** @description ISO-8601 UTC */
-                            observed_at: string | null;
-                            observed_generation: number;
-                            /** @enum {string} */
-                            phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                            raw_status: string | null;
-                            /** @description ISO-8601 UTC */
-                            ready_at: string | null;
-                            reason: string;
-                            runtime: string;
-                            /** @enum {string} */
-                            status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                            team: string | null;
-                            uid: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["WorkerList"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -3397,11 +4683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3410,11 +4692,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -3423,11 +4701,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3441,32 +4715,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    backend?: string;
-                    deletion_protection?: boolean;
-                    env?: {
-                        [key: string]: string;
-                    };
-                    /** Format: date-time */
-                    expires_at?: string;
-                    extra_hosts?: string[];
-                    idle_timeout_seconds?: number;
-                    image?: string;
-                    labels?: {
-                        [key: string]: string;
-                    };
-                    name: string;
-                    network?: string;
-                    resources?: {
-                        cpu_millicores?: number;
-                        memory_mb?: number;
-                    };
-                    /** @enum {string} */
-                    runtime?: "openclaw" | "copaw" | "";
-                    team?: string;
-                    ttl_seconds?: number;
-                    working_dir?: string;
-                };
+                "application/json": components["schemas"]["CreateWorkerInput"];
             };
         };
         responses: {
@@ -3476,65 +4725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Created */
@@ -3543,65 +4734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -3610,11 +4743,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3623,11 +4752,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -3636,11 +4761,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Exists with another spec, or being deleted */
@@ -3649,11 +4770,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Backend unavailable */
@@ -3662,11 +4779,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3674,6 +4787,7 @@ export interface operations {
     getWorker: {
         parameters: {
             query?: {
+                /** @description Ask the backend for the current state (at most once per 10 s per worker) */
                 refresh?: "0" | "1" | "true" | "false";
             };
             header?: never;
@@ -3691,65 +4805,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -3758,11 +4814,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3771,11 +4823,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -3784,11 +4832,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -3797,14 +4841,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
         };
@@ -3812,6 +4849,7 @@ export interface operations {
     deleteWorker: {
         parameters: {
             query?: {
+                /** @description Delete despite `deletion_protection` */
                 force?: "0" | "1" | "true" | "false";
             };
             header?: never;
@@ -3836,11 +4874,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3849,11 +4883,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -3862,11 +4892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Deletion protection */
@@ -3875,11 +4901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3896,27 +4918,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    deletion_protection?: boolean;
-                    env?: {
-                        [key: string]: string | null;
-                    };
-                    /** Format: date-time */
-                    expires_at?: string | null;
-                    extra_hosts?: string[] | null;
-                    idle_timeout_seconds?: number;
-                    image?: string;
-                    labels?: {
-                        [key: string]: string | null;
-                    };
-                    network?: string | null;
-                    resources?: {
-                        cpu_millicores?: number;
-                        memory_mb?: number;
-                    } | null;
-                    ttl_seconds?: number;
-                    working_dir?: string | null;
-                };
+                "application/json": components["schemas"]["UpdateWorkerInput"];
             };
         };
         responses: {
@@ -3926,65 +4928,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Updated; the worker is rolling */
@@ -3993,65 +4937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -4060,11 +4946,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4073,11 +4955,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4086,11 +4964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4099,14 +4973,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted */
@@ -4115,11 +4982,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4127,6 +4990,7 @@ export interface operations {
     recordActivity: {
         parameters: {
             query?: {
+                /** @description Wake the worker if it is asleep, rather than a 409 */
                 wake?: "0" | "1" | "true" | "false";
             };
             header?: never;
@@ -4138,9 +5002,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    lease_seconds?: number;
-                };
+                "application/json": components["schemas"]["ActivityInput"];
             };
         };
         responses: {
@@ -4150,65 +5012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Recorded and a wake began */
@@ -4217,65 +5021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -4284,11 +5030,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4297,11 +5039,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4310,11 +5048,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4323,14 +5057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Not awake */
@@ -4339,11 +5066,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4351,6 +5074,7 @@ export interface operations {
     ensureReady: {
         parameters: {
             query?: {
+                /** @description Wait at most this long (capped at 20 s per request) */
                 timeout_seconds?: number | null;
             };
             header?: never;
@@ -4368,65 +5092,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Not ready yet; poll again */
@@ -4435,65 +5101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -4502,11 +5110,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4515,11 +5119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4528,11 +5128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4541,14 +5137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Failed, deleting or expired */
@@ -4557,11 +5146,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4569,7 +5154,9 @@ export interface operations {
     listWorkerEvents: {
         parameters: {
             query?: {
+                /** @description The `next_cursor` of the previous page */
                 cursor?: string;
+                /** @description At most this many per page (1-1000) */
                 limit?: number;
             };
             header?: never;
@@ -4587,22 +5174,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        events: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            generation: number;
-                            message?: string;
-                            name: string;
-                            reason: string;
-                            seq: number;
-                            to: string;
-                            uid: string;
-                        }[];
-                        next_cursor?: string;
-                    };
+                    "application/json": components["schemas"]["WorkerEventList"];
                 };
             };
             /** @description Bad input */
@@ -4611,11 +5183,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4624,11 +5192,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4637,11 +5201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4650,14 +5210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
         };
@@ -4680,65 +5233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Old key revoked; the worker gets a new key when it next starts */
@@ -4747,65 +5242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -4814,11 +5251,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4827,11 +5260,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4840,11 +5269,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4853,14 +5278,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted */
@@ -4869,11 +5287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4881,6 +5295,7 @@ export interface operations {
     workerLogs: {
         parameters: {
             query?: {
+                /** @description How many of the last lines (default 100) */
                 tail?: number;
             };
             header?: never;
@@ -4898,11 +5313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The last `tail` lines, as one text */
-                        logs: string;
-                        name: string;
-                    };
+                    "application/json": components["schemas"]["WorkerLogs"];
                 };
             };
             /** @description Bad input */
@@ -4911,11 +5322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4924,11 +5331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4937,11 +5340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4950,14 +5349,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description This backend has no logs */
@@ -4966,11 +5358,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4987,10 +5375,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    busy?: boolean;
-                    instance_id?: string;
-                };
+                "application/json": components["schemas"]["ReadinessReport"];
             };
         };
         responses: {
@@ -5007,11 +5392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not this worker */
@@ -5020,11 +5401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not starting/ready, or a stale instance */
@@ -5033,11 +5410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5060,65 +5433,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Under way */
@@ -5127,65 +5442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -5194,11 +5451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -5207,11 +5460,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -5220,11 +5469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -5233,14 +5478,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted or expired */
@@ -5249,11 +5487,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5276,65 +5510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Under way */
@@ -5343,65 +5519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -5410,11 +5528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -5423,11 +5537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -5436,11 +5546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -5449,14 +5555,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted or expired */
@@ -5465,11 +5564,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5492,65 +5587,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Under way */
@@ -5559,65 +5596,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -5626,11 +5605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -5639,11 +5614,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -5652,11 +5623,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -5665,14 +5632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted or expired */
@@ -5681,11 +5641,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5708,65 +5664,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Under way */
@@ -5775,65 +5673,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        /** @description ISO-8601 UTC */
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        /** @description ISO-8601 UTC */
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        /** @description ISO-8601 UTC */
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        /** @description ISO-8601 UTC */
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        /** @description ISO-8601 UTC */
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -5842,11 +5682,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -5855,11 +5691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -5868,11 +5700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -5881,14 +5709,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @enum {string} */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted or expired */
@@ -5897,11 +5718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -1,6 +1,7 @@
 /**
  * The public entry points a newcomer meets first: `/`, `/docs` and the document each function serves.
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app';
 import { registerCredentialRoutes } from '../../src/api/routes/credentials';
@@ -32,6 +33,15 @@ describe('/docs', () => {
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     const script = await h.call('GET', '/docs/app.js', { key: null });
     expect(script.text).toContain("url: 'openapi.json'");
+  });
+
+  it('serves Swagger UI’s own files, unchanged from the installed package', async () => {
+    const h = await makeApp();
+    for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+      const served = await h.call('GET', `/docs/${file}`, { key: null });
+      expect(served.status).toBe(200);
+      expect(served.text).toBe(await readFile(require.resolve(`swagger-ui-dist/${file}`), 'utf8'));
+    }
   });
 });
 

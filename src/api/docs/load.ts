@@ -1,10 +1,11 @@
 /**
- * Where `/docs` gets Swagger UI's files: from the bundle (see `assets.ts`), loaded once per instance on the first
- * request for them. Every build that serves HTTP (the functions' bundles, the emulator's workerd module) is made by
- * esbuild, which inlines them; code run unbundled (a test importing the app) has no text to serve and says so.
- *
- * There is deliberately no fallback that reads the package from disk: a computed `import()` of a Node module is
- * refused by workerd's module loader, and would stop the emulator from starting at all.
+ * Where `/docs` gets Swagger UI's files, once per instance, on the first request for them:
+ * - bundled (the functions' bundles, the emulator's workerd module; esbuild builds them all): from the bundle, where
+ *   `assets.ts` inlined them;
+ * - unbundled in Node (tests, `tsx`): from the installed `swagger-ui-dist`, through `process.getBuiltinModule`.
+ *   Not through `import('node:fs')`: workerd's module loader refuses a computed import outright, and a literal one
+ *   would pull Node built-ins into the web-standard bundle.
+ * Either way from this machine, never a CDN.
  *
  * @module
  */
@@ -32,7 +33,22 @@ async function load(): Promise<DocsAssets> {
   if (typeof bundled?.SCRIPT === 'string' && typeof bundled.STYLE === 'string' && bundled.SCRIPT.length > 0) {
     return { script: bundled.SCRIPT, style: bundled.STYLE };
   }
-  throw new NotImplementedError(
-    "Swagger UI's files are inlined when the orchestrator is bundled; this unbundled run has none to serve",
-  );
+  const installed = fromInstalledPackage();
+  if (installed) return installed;
+  throw new NotImplementedError("this build of the orchestrator carries no copy of Swagger UI's files");
+}
+
+type BuiltinModule = (id: string) => unknown;
+type NodeModule = { createRequire(from: string): { resolve(id: string): string } };
+type NodeFs = { readFileSync(path: string, encoding: 'utf8'): string };
+
+function fromInstalledPackage(): DocsAssets | undefined {
+  const builtin = (globalThis as { process?: { getBuiltinModule?: BuiltinModule } }).process
+    ?.getBuiltinModule;
+  if (!builtin) return undefined;
+  const { createRequire } = builtin('node:module') as NodeModule;
+  const { readFileSync } = builtin('node:fs') as NodeFs;
+  const resolve = createRequire(import.meta.url).resolve;
+  const read = (file: string) => readFileSync(resolve(`swagger-ui-dist/${file}`), 'utf8');
+  return { script: read('swagger-ui-bundle.js'), style: read('swagger-ui.css') };
 }
