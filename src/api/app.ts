@@ -41,6 +41,34 @@ export const API_VERSION = '0.1.0';
 const CREDENTIALS_ELSEWHERE =
   'Served by the credentials function, behind the same base URL (on the emulator, by this one).';
 
+/** A route file: registers its routes on the table. */
+type RouteFile = (routes: RouteTable, service: WorkerService) => void;
+
+/**
+ * The route files of each group, in the order they are documented. Adding a route file is one line here: export
+ * `registerXRoutes(routes, service)` from it and list it in its group.
+ */
+const LIFECYCLE_ROUTE_FILES: RouteFile[] = [
+  registerWorkerRoutes,
+  registerIntentRoutes,
+  registerEnsureReadyRoute,
+  registerDeleteWorkerRoute,
+  registerActivityRoute,
+  registerRotateKeyRoute,
+  registerEventsRoute,
+  registerLogsRoute,
+  registerReadinessRoutes,
+  registerTeamRoutes,
+  (routes, service) => registerHiclawV1Routes(routes, service, API_VERSION),
+  // The fleet page and metrics read worker state: they belong with the lifecycle routes, on its function.
+  registerFleetPageRoutes,
+  registerMetricsRoute,
+];
+const META_ROUTE_FILES: RouteFile[] = [
+  (routes, service) => registerMetaRoutes(routes, service, API_VERSION),
+  registerRootRoute,
+];
+
 export interface AppOptions {
   service: WorkerService;
   /** Extra routes (the credentials function adds `/credentials/sts`). */
@@ -71,31 +99,9 @@ export function createApp(options: AppOptions) {
   });
   const routes = new RouteTable(app);
   const groups = new Set(options.only ?? ['lifecycle', 'meta', 'extra']);
-  if (groups.has('lifecycle')) {
-    registerWorkerRoutes(routes, service);
-    for (const register of [
-      registerIntentRoutes,
-      registerEnsureReadyRoute,
-      registerDeleteWorkerRoute,
-      registerActivityRoute,
-      registerRotateKeyRoute,
-      registerEventsRoute,
-      registerLogsRoute,
-    ]) {
-      register(routes, service);
-    }
-    registerReadinessRoutes(routes, service);
-    registerTeamRoutes(routes, service);
-    registerHiclawV1Routes(routes, service, API_VERSION);
-    // The fleet page and metrics read worker state: they belong with the lifecycle routes, on its function.
-    registerFleetPageRoutes(routes);
-    registerMetricsRoute(routes, service);
-  }
+  if (groups.has('lifecycle')) for (const register of LIFECYCLE_ROUTE_FILES) register(routes, service);
   if (groups.has('extra')) options.extend?.(routes, service);
-  if (groups.has('meta')) {
-    registerMetaRoutes(routes, service, API_VERSION);
-    registerRootRoute(routes);
-  }
+  if (groups.has('meta')) for (const register of META_ROUTE_FILES) register(routes, service);
   // The credentials function answers behind the same base URL: the lifecycle's document describes it too.
   if (groups.has('lifecycle')) {
     for (const spec of credentialRouteSpecs) routes.documentElsewhere(spec, CREDENTIALS_ELSEWHERE);
