@@ -2,7 +2,7 @@
  * `POST /sweep`: run the sweeper once, now, and answer its report. Registered by the local emulator only
  * (`src/platforms/workerd.ts`), where every function is one workerd module anyway.
  *
- * Not on the clouds, on purpose (DESIGN §3): there the sweeper is its own function with its own permissions and a
+ * Not on the clouds, on purpose: there the sweeper is its own function with its own permissions and a
  * time budget longer than API Gateway's 30 s cut, and the lifecycle function must not grow into it. To run it once
  * on a cloud, invoke the sweeper function itself (`aws lambda invoke`, or FC's invoke).
  *
