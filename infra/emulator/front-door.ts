@@ -18,6 +18,11 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 // Connection-level headers describe this hop only; the body is handed over whole.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length']);
+/**
+ * miniflare's own note on an answer it decompressed (`MF-Content-Encoding: gzip`): the body handed on here is the
+ * decoded one, so the note is about a hop the caller never saw, and no orchestrator on a cloud sends it.
+ */
+const MINIFLARE_ONLY = new Set(['mf-content-encoding']);
 
 /** A host name or address with an optional port, nothing more. */
 const HOST_HEADER = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:[0-9]{1,5})?$/;
@@ -85,7 +90,7 @@ async function serve(door: FrontDoor, host: string, req: IncomingMessage, res: S
   const body = Buffer.from(await response.arrayBuffer());
   const outHeaders: [string, string][] = [];
   response.headers.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name)) outHeaders.push([name, value]);
+    if (!HOP_BY_HOP.has(name) && !MINIFLARE_ONLY.has(name)) outHeaders.push([name, value]);
   });
   res.writeHead(response.status, outHeaders.flat());
   res.end(response.status === 204 || response.status === 304 || method === 'HEAD' ? undefined : body);

@@ -1,5 +1,5 @@
 /**
- * Access rules per route kind (DESIGN §2 Auth): 401 for a missing or unknown key, 403 for a known key on the
+ * Access rules per route kind: 401 for a missing or unknown key, 403 for a known key on the
  * wrong route or the wrong worker. The key itself never reaches a log or a message.
  *
  * @module
@@ -15,6 +15,7 @@ export function makeAuthorizer(service: WorkerService) {
   return async (c: Context<AppEnv>, access: Access): Promise<Principal> => {
     if (access === 'public') return { kind: 'anonymous' };
     const principal = await service.authenticate(bearerToken(c.req.header('authorization')));
+    if (principal.kind !== 'anonymous') c.set('caller', principal.kind);
     if (principal.kind === 'anonymous')
       throw new UnauthorizedError('an API key is required (Authorization: Bearer <key>)');
     switch (access) {

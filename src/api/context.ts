@@ -5,8 +5,19 @@ import type { Principal } from '../lifecycle';
 export type AppEnv = {
   Variables: {
     authorize: (c: Context<AppEnv>, access: Access) => Promise<Principal>;
+    /** This request's id (`x-request-id`), set first of all. */
+    requestId: string;
+    /** Who is calling, as far as known: set by the authorizer once the key is recognised. */
+    caller: CallerKind;
+    /** The matched route's pattern (`/workers/{name}`); unset when no route matched. */
+    route?: string;
+    /** The worker name from the path, when the route has one (unvalidated: check before use). */
+    worker?: string;
   };
 };
+
+/** The kind of key a request carried; `public` when none was recognised. */
+export type CallerKind = 'manager' | 'team' | 'worker' | 'public';
 
 /** Who may call a route. */
 export type Access =

@@ -1,17 +1,35 @@
 /**
- * A tiny route registry: each route is declared once with its zod schemas and access rule; the same
- * declaration validates requests in Hono and generates `/openapi.json`, so the two cannot drift apart.
+ * The route registry: each route is declared once, with its zod schemas and access rule, through
+ * `@hono/zod-openapi` (`createRoute` + the app's OpenAPI registry). The same declaration mounts the handler in
+ * Hono and writes `/openapi.json`, so the two cannot drift apart.
+ *
+ * Requests are validated by the handlers' own readers (`validate.ts`), not by the generated validators: those
+ * readers cap a streamed body before buffering it (413), refuse `__proto__` keys and repeated query parameters,
+ * and give HiClaw's `/api/v1` its own error shape. A route declared with `app.openapi()` directly still gets the
+ * house error shape: the app's `defaultHook` turns a failed validation into the same 400 naming the field.
+ *
+ * Adding a route file: write `registerXRoutes(routes: RouteTable, service)` calling `routes.add(spec, handler)`
+ * for each route, and add it to the list of its group in `app.ts` (one line).
  *
  * @module
  */
 
-import type { Context, Hono } from 'hono';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import type { Principal } from '../lifecycle';
-import { WORKER_NAME_PATTERN } from '../names';
 import type { Access, AppEnv } from './context';
+import { ACCESS_WORDS, API_TAGS, SECURITY_SCHEME } from './document-info';
+import { workerName } from './schemas';
 
 export type { Access } from './context';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  /** The media type of `schema`; JSON unless said. */
+  type?: string;
+}
 
 export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -24,91 +42,101 @@ export interface RouteSpec {
   access: Access;
   query?: z.ZodType;
   body?: z.ZodType;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  responses: Record<number, ResponseSpec>;
 }
 
 export type Handler = (c: Context<AppEnv>, principal: Principal) => Promise<Response> | Response;
 
+/** A path parameter: a worker or team name (by the path it is in), or a key id. */
+const pathParameter = (path: string, name: string) => {
+  if (name === 'id') return z.string().meta({ description: 'The key’s id', example: 'k1a2b3' });
+  const team = name === 'team' || path.startsWith('/api/v1/teams/') || path.startsWith('/teams/');
+  return workerName.meta(
+    team
+      ? { description: 'The team name', example: 'research' }
+      : { description: 'The worker name', example: 'alice' },
+  );
+};
+
+/** The `createRoute` declaration of a spec: what `@hono/zod-openapi` documents. */
+function toRoute(spec: RouteSpec, servedBy?: string) {
+  const names = [...spec.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name!);
+  const access = ACCESS_WORDS[spec.access];
+  return createRoute({
+    method: spec.method,
+    path: spec.path,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    description: [spec.description, `**Access:** ${access}.`, servedBy].filter(Boolean).join('\n\n'),
+    tags: [spec.tag],
+    ...(spec.access === 'public' ? { security: [] } : {}),
+    'x-access': spec.access,
+    request: {
+      ...(names.length
+        ? {
+            params: z.object(Object.fromEntries(names.map((name) => [name, pathParameter(spec.path, name)]))),
+          }
+        : {}),
+      ...(spec.query instanceof z.ZodObject ? { query: spec.query } : {}),
+      ...(spec.body
+        ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } }
+        : {}),
+    },
+    responses: Object.fromEntries(
+      Object.entries(spec.responses).map(([code, response]) => [
+        code,
+        {
+          description: response.description,
+          ...(response.schema
+            ? { content: { [response.type ?? 'application/json']: { schema: response.schema } } }
+            : {}),
+        },
+      ]),
+    ),
+  } as Parameters<typeof createRoute>[0]);
+}
+
 export class RouteTable {
+  /** The routes this app serves, in declaration order. */
   readonly specs: RouteSpec[] = [];
 
-  constructor(private readonly app: Hono<AppEnv>) {}
+  constructor(private readonly app: OpenAPIHono<AppEnv>) {
+    app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME.name, SECURITY_SCHEME.scheme);
+  }
 
   add(spec: RouteSpec, handler: Handler): void {
     this.specs.push(spec);
+    this.app.openAPIRegistry.registerPath(toRoute(spec));
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     this.app.on(spec.method.toUpperCase(), honoPath, async (c) => {
+      c.set('route', spec.path);
+      if (spec.path.includes('{name}')) c.set('worker', c.req.param('name'));
       const principal = await c.var.authorize(c, spec.access);
       return handler(c, principal);
     });
   }
 
-  /** The OpenAPI 3.1 document (JSON Schema 2020-12 from zod). */
-  openApi(info: { title: string; version: string }): Record<string, unknown> {
-    const paths: Record<string, Record<string, unknown>> = {};
-    for (const spec of this.specs) {
-      const parameters: unknown[] = [...spec.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
-        name,
-        in: 'path',
-        required: true,
-        schema: name === 'id' ? { type: 'string' } : { type: 'string', pattern: WORKER_NAME_PATTERN.source },
-      }));
-      if (spec.query instanceof z.ZodObject) {
-        for (const [name, field] of Object.entries(spec.query.shape as Record<string, z.ZodType>)) {
-          parameters.push({
-            name,
-            in: 'query',
-            required: false,
-            schema: z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }),
-          });
-        }
-      }
-      const operation: Record<string, unknown> = {
-        operationId: spec.operationId,
-        summary: spec.summary,
-        ...(spec.description ? { description: spec.description } : {}),
-        tags: [spec.tag],
-        ...(spec.access === 'public' ? { security: [] } : {}),
-        'x-access': spec.access,
-        ...(parameters.length ? { parameters } : {}),
-        ...(spec.body
-          ? {
-              requestBody: {
-                required: true,
-                content: {
-                  'application/json': {
-                    schema: z.toJSONSchema(spec.body, { io: 'input', unrepresentable: 'any' }),
-                  },
-                },
-              },
-            }
-          : {}),
-        responses: Object.fromEntries(
-          Object.entries(spec.responses).map(([code, response]) => [
-            code,
-            {
-              description: response.description,
-              ...(response.schema
-                ? {
-                    content: {
-                      'application/json': {
-                        schema: z.toJSONSchema(response.schema, { unrepresentable: 'any' }),
-                      },
-                    },
-                  }
-                : {}),
-            },
-          ]),
-        ),
-      };
-      paths[spec.path] = { ...(paths[spec.path] ?? {}), [spec.method]: operation };
-    }
-    return {
+  /**
+   * Documents a route that another function of the same deployment serves behind the same base URL (the
+   * credentials function's `/credentials/sts`), so this function's document describes the whole API.
+   */
+  documentElsewhere(spec: RouteSpec, servedBy: string): void {
+    if (this.specs.some((s) => s.path === spec.path && s.method === spec.method)) return;
+    this.app.openAPIRegistry.registerPath(toRoute(spec, servedBy));
+  }
+
+  /**
+   * The OpenAPI 3.1 document. Its one server is `/`, relative to where the document is served: every platform
+   * serves the API at the root of its base URL (API Gateway's `$default` stage, FC's HTTP trigger, the emulator),
+   * and a relative URL keeps the document the same for every caller and host name.
+   */
+  openApi(info: { title: string; version: string; description: string }): Record<string, unknown> {
+    return this.app.getOpenAPI31Document({
       openapi: '3.1.0',
       info,
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-      paths,
-    };
+      servers: [{ url: '/', description: 'This orchestrator: the base URL this document was fetched from' }],
+      tags: API_TAGS,
+      security: [{ [SECURITY_SCHEME.name]: [] }],
+    }) as unknown as Record<string, unknown>;
   }
 }

@@ -6,6 +6,28 @@
  */
 
 export interface paths {
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where to start: the API reference
+         * @description A browser (`Accept: text/html`) is redirected to `/docs`; any other client gets the links as JSON.
+         *
+         *     **Access:** public, no key.
+         */
+        get: operations["root"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credentials/sts": {
         parameters: {
             query?: never;
@@ -18,6 +40,8 @@ export interface paths {
         /**
          * Short-lived storage credentials for the calling worker
          * @description Scoped to the worker's own prefix (`agents/<name>/`) and `shared/`. Duration = min(configured, 3600 s, time left before expires_at). 409 `expiring` under 900 s left, 409 while asleep or being deleted, 503 without an issuer. A rotated-out key works here during the rotation grace.
+         *
+         *     **Access:** any worker, with its own key.
          */
         post: operations["v1IssueStsCredentials"];
         delete?: never;
@@ -36,6 +60,8 @@ export interface paths {
         /**
          * Counts of workers and teams (hiclaw-controller)
          * @description A manager key counts the fleet; a team key its own team; a worker key itself (HiClaw counts everything for everyone).
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         get: operations["v1Status"];
         put?: never;
@@ -53,7 +79,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Teams (hiclaw-controller view of /teams) */
+        /**
+         * Teams (hiclaw-controller view of /teams)
+         * @description **Access:** any known key; the route applies HiClaw’s authorization matrix.
+         */
         get: operations["v1ListTeams"];
         put?: never;
         post?: never;
@@ -70,7 +99,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A team (hiclaw-controller view of /teams/{team}) */
+        /**
+         * A team (hiclaw-controller view of /teams/{team})
+         * @description **Access:** any known key; the route applies HiClaw’s authorization matrix.
+         */
         get: operations["v1GetTeam"];
         put?: never;
         post?: never;
@@ -87,7 +119,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Version (hiclaw-controller) */
+        /**
+         * Version (hiclaw-controller)
+         * @description **Access:** any known key; the route applies HiClaw’s authorization matrix.
+         */
         get: operations["v1Version"];
         put?: never;
         post?: never;
@@ -107,12 +142,16 @@ export interface paths {
         /**
          * List workers (hiclaw-controller)
          * @description `?team=` lists one team’s workers (an unknown team: an empty list). No paging.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         get: operations["v1ListWorkers"];
         put?: never;
         /**
          * Create a worker (hiclaw-controller)
          * @description 201 with the WorkerResponse. `state` Sleeping or Stopped creates the record without starting anything; `containerManaged: false` records a worker whose resource is never touched (manager key only). The older contract’s `env`, `network`, `extra_hosts`, `working_dir`, `backend` are dropped, as HiClaw does; `team`, `role`, `teamLeader` are a 400.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         post: operations["v1CreateWorker"];
         delete?: never;
@@ -128,17 +167,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a worker (hiclaw-controller) */
+        /**
+         * Get a worker (hiclaw-controller)
+         * @description **Access:** any known key; the route applies HiClaw’s authorization matrix.
+         */
         get: operations["v1GetWorker"];
         /**
          * Update a worker (hiclaw-controller, merge)
          * @description Non-empty strings overwrite, lists present replace (`[]` clears), `state` is declarative. A changed agent field or image rolls a running worker (a sleeping one takes it at its next wake). `runtime` and `containerManaged` are fixed at create: changing them is a 400.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         put: operations["v1UpdateWorker"];
         post?: never;
         /**
          * Delete a worker (hiclaw-controller)
          * @description 204; teardown continues after the answer, so a create of the same name may briefly get 409. A team key may not delete (403 on its own team’s workers; any other name is a 404, as for a missing worker).
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         delete: operations["v1DeleteWorker"];
         options?: never;
@@ -158,6 +204,8 @@ export interface paths {
         /**
          * Wake if needed and wait a little for Ready (hiclaw-controller)
          * @description Waits up to `timeout_seconds` (default 5) for Ready, then answers 200 {name, phase} whatever the phase; a failed worker answers phase Failed.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         post: operations["v1EnsureReady"];
         delete?: never;
@@ -178,6 +226,8 @@ export interface paths {
         /**
          * Report ready / heartbeat (hiclaw worker report-ready)
          * @description The body is ignored. The first report of a boot makes the worker Ready (persisted, bound to that boot); later ones are heartbeats. A report while the worker is not starting or ready is 409 and changes nothing. A `containerManaged: false` worker’s report is 204 and changes nothing, as HiClaw answers it.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         post: operations["v1ReportReady"];
         delete?: never;
@@ -198,6 +248,8 @@ export interface paths {
         /**
          * Put to sleep a worker (hiclaw-controller)
          * @description Declares state Sleeping: the resource is stopped and kept.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         post: operations["v1SleepWorker"];
         delete?: never;
@@ -216,6 +268,8 @@ export interface paths {
         /**
          * Worker status (hiclaw-controller)
          * @description The WorkerResponse with `message: backend=<b> status=<s>`. Phase Ready only when the current boot reported ready and its heartbeat is fresh. The backend state is the last one observed; this route does not call the backend.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         get: operations["v1WorkerStatus"];
         put?: never;
@@ -238,6 +292,8 @@ export interface paths {
         /**
          * Wake a worker (hiclaw-controller)
          * @description Declares state Running: a sleeping worker is started, a stopped one (no resource) is created again.
+         *
+         *     **Access:** any known key; the route applies HiClaw’s authorization matrix.
          */
         post: operations["v1WakeWorker"];
         delete?: never;
@@ -258,6 +314,8 @@ export interface paths {
         /**
          * Short-lived storage credentials for the calling worker
          * @description Scoped to the worker's own prefix (`agents/<name>/`) and `shared/`. Duration = min(configured, 3600 s, time left before expires_at). 409 `expiring` under 900 s left, 409 while asleep or being deleted, 503 without an issuer. A rotated-out key works here during the rotation grace.
+         *
+         *     **Access:** any worker, with its own key.
          */
         post: operations["issueStsCredentials"];
         delete?: never;
@@ -273,8 +331,71 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page that renders /openapi.json */
+        /**
+         * The API reference: this document rendered (try-it, key box, search)
+         * @description **Access:** public, no key.
+         */
         get: operations["docs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/app.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The API reference's start script
+         * @description **Access:** public, no key.
+         */
+        get: operations["docsScript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/swagger-ui-bundle.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Swagger UI (from the installed package)
+         * @description **Access:** public, no key.
+         */
+        get: operations["docsSwaggerUi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/swagger-ui.css": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Swagger UI's styles
+         * @description **Access:** public, no key.
+         */
+        get: operations["docsSwaggerUiStyle"];
         put?: never;
         post?: never;
         delete?: never;
@@ -290,7 +411,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health: store, backends, auth mode, clock skew */
+        /**
+         * Health: store, backends, auth mode, clock skew
+         * @description **Access:** public, no key.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -310,6 +434,8 @@ export interface paths {
         /**
          * Fleet metrics, Prometheus text format
          * @description Workers by phase and backend, wake→ready and create→ready latency histograms from the events, sweeper runs and their store operations, credential issuances. Computed from state on request with capped reads (shared for 10 s per instance); `orchestrator_metrics_store_operations` says what an answer cost.
+         *
+         *     **Access:** a manager key.
          */
         get: operations["metrics"];
         put?: never;
@@ -327,7 +453,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This OpenAPI 3.1 document */
+        /**
+         * This OpenAPI 3.1 document
+         * @description **Access:** public, no key.
+         */
         get: operations["openapi"];
         put?: never;
         post?: never;
@@ -349,6 +478,8 @@ export interface paths {
         /**
          * Run the sweeper once (local emulator only)
          * @description Runs the scheduled reconcile now and answers its report when it is over. 409 `sweep_running` with Retry-After when another run holds the sweeper's lease. Served by the local emulator only; on a cloud, invoke the sweeper function.
+         *
+         *     **Access:** a manager key.
          */
         post: operations["runSweep"];
         delete?: never;
@@ -369,6 +500,8 @@ export interface paths {
         /**
          * Create a team
          * @description A team has a worker quota (`max_workers`, default 10), the images its keys may use, and an optional longest lifetime.
+         *
+         *     **Access:** a manager key.
          */
         post: operations["createTeam"];
         delete?: never;
@@ -384,14 +517,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A team: settings, key ids, workers holding its quota */
+        /**
+         * A team: settings, key ids, workers holding its quota
+         * @description **Access:** a manager key.
+         */
         get: operations["getTeam"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a team's quota, images or longest lifetime */
+        /**
+         * Change a team's quota, images or longest lifetime
+         * @description **Access:** a manager key.
+         */
         patch: operations["updateTeam"];
         trace?: never;
     };
@@ -404,7 +543,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mint a team-leader key (returned once) */
+        /**
+         * Mint a team-leader key (returned once)
+         * @description **Access:** a manager key.
+         */
         post: operations["createTeamKey"];
         delete?: never;
         options?: never;
@@ -422,7 +564,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a team-leader key */
+        /**
+         * Revoke a team-leader key
+         * @description **Access:** a manager key.
+         */
         delete: operations["revokeTeamKey"];
         options?: never;
         head?: never;
@@ -436,7 +581,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The fleet page */
+        /**
+         * The fleet page
+         * @description **Access:** public, no key.
+         */
         get: operations["fleetPage"];
         put?: never;
         post?: never;
@@ -453,7 +601,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The fleet page's styles */
+        /**
+         * The fleet page's styles
+         * @description **Access:** public, no key.
+         */
         get: operations["fleetPageStyle"];
         put?: never;
         post?: never;
@@ -470,7 +621,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The fleet page's script */
+        /**
+         * The fleet page's script
+         * @description **Access:** public, no key.
+         */
         get: operations["fleetPageScript"];
         put?: never;
         post?: never;
@@ -490,12 +644,16 @@ export interface paths {
         /**
          * List workers
          * @description Filters: `label=k=v` (repeatable), `status`, `phase`, `team`. Pages may be short; only a missing `next_cursor` means the end. `sort=last_activity_at` (or `-last_activity_at`, most recent first) reads every worker the listing covers: those of one team (a team key, or `team=`) or, for a manager, the whole fleet up to 10,000. `next_cursor` is opaque and works only for the caller it was given to.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         get: operations["listWorkers"];
         put?: never;
         /**
          * Create a worker
          * @description 201 with the worker and its `api_key` (returned once). The same name and identical spec again: 200 without a key. A different spec: 409. A name being deleted: 409 `deleting` with Retry-After.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["createWorker"];
         delete?: never;
@@ -514,6 +672,8 @@ export interface paths {
         /**
          * Get a worker
          * @description Never calls the backend, except `?refresh=true` (at most once per 10 s). Unknown: 404 whose body still has `status: not_found`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         get: operations["getWorker"];
         put?: never;
@@ -521,6 +681,8 @@ export interface paths {
         /**
          * Delete a worker
          * @description 204 also when already gone; allowed from every phase. `deletion_protection` → 409 unless `?force=true`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         delete: operations["deleteWorker"];
         options?: never;
@@ -528,6 +690,8 @@ export interface paths {
         /**
          * Update a worker
          * @description image/env/resources/network roll the worker (202); a sleeping one takes them at its next wake. Labels and policies never roll (200). `env` is a merge patch: `null` removes a variable.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         patch: operations["updateWorker"];
         trace?: never;
@@ -544,6 +708,8 @@ export interface paths {
         /**
          * Mark work assigned
          * @description Resets the idle clock; `lease_seconds` holds sleep off for that long. 409 `not_awake` on a sleeping worker unless `?wake=true`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["recordActivity"];
         delete?: never;
@@ -564,6 +730,8 @@ export interface paths {
         /**
          * Wake if needed and wait for ready
          * @description Drives the operation and waits at most min(timeout_seconds, 20 s): 200 when ready, 202 with Retry-After otherwise; 409 at once when failed, deleting or expired.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["ensureReady"];
         delete?: never;
@@ -579,7 +747,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Transition history, newest first */
+        /**
+         * Transition history, newest first
+         * @description **Access:** a manager key, or a team key for its own team’s workers.
+         */
         get: operations["listWorkerEvents"];
         put?: never;
         post?: never;
@@ -601,6 +772,8 @@ export interface paths {
         /**
          * Rotate the worker key
          * @description An update: the old key stops working at once and the worker is rolled with a new one, returned once (200). A sleeping worker gets its new key when it next starts; then the answer is 202 without a key.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["rotateWorkerKey"];
         delete?: never;
@@ -619,6 +792,8 @@ export interface paths {
         /**
          * Backend logs of the worker
          * @description The last `tail` lines (default 100) where the backend keeps logs; 501 where it does not; 404 when the worker has no resource now; 409 `unmanaged` for a `containerManaged: false` worker.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         get: operations["workerLogs"];
         put?: never;
@@ -641,6 +816,8 @@ export interface paths {
         /**
          * Report readiness / heartbeat (the worker itself)
          * @description The boot's first valid report makes the worker `ready`; later ones are heartbeats. `busy: true` keeps it from idling out. A report in a phase other than starting/ready is 409 and changes nothing.
+         *
+         *     **Access:** the worker named in the path, with its own key.
          */
         post: operations["reportReady"];
         delete?: never;
@@ -660,7 +837,9 @@ export interface paths {
         put?: never;
         /**
          * Put a worker to sleep
-         * @description 202 when a sleep began, 200 when the worker is already there. Alias of /stop.
+         * @description 200 when the worker is asleep (`sleeping`) as the answer is sent: it already was, or got there within this request. 202 while the sleep is still under way: poll `GET /workers/{name}`. Alias of /stop.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["sleepWorker"];
         delete?: never;
@@ -680,7 +859,9 @@ export interface paths {
         put?: never;
         /**
          * Wake a worker
-         * @description 202 when a wake began, 200 when the worker is already there.
+         * @description 200 when the worker is awake (`ready`) as the answer is sent: it already was, or got there within this request. 202 while the wake is still under way: poll `GET /workers/{name}`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["startWorker"];
         delete?: never;
@@ -700,7 +881,9 @@ export interface paths {
         put?: never;
         /**
          * Put a worker to sleep
-         * @description 202 when a sleep began, 200 when the worker is already there.
+         * @description 200 when the worker is asleep (`sleeping`) as the answer is sent: it already was, or got there within this request. 202 while the sleep is still under way: poll `GET /workers/{name}`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["stopWorker"];
         delete?: never;
@@ -720,7 +903,9 @@ export interface paths {
         put?: never;
         /**
          * Wake a worker
-         * @description 202 when a wake began, 200 when the worker is already there. Alias of /start.
+         * @description 200 when the worker is awake (`ready`) as the answer is sent: it already was, or got there within this request. 202 while the wake is still under way: poll `GET /workers/{name}`. Alias of /start.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
          */
         post: operations["wakeWorker"];
         delete?: never;
@@ -732,7 +917,2089 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        /**
+         * @description Work was assigned to the worker
+         * @example {
+         *       "lease_seconds": 1800
+         *     }
+         */
+        ActivityInput: {
+            /**
+             * @description Hold off sleep for this long, whatever the idle clock says
+             * @example 1800
+             */
+            lease_seconds?: number;
+        };
+        /**
+         * @description A new team
+         * @example {
+         *       "name": "research",
+         *       "max_workers": 20
+         *     }
+         */
+        CreateTeamInput: {
+            /**
+             * @description The images its workers may run; any when empty
+             * @example [
+             *       "ghcr.io/acme/agent:1.4"
+             *     ]
+             */
+            allowed_images?: string[];
+            /**
+             * @description The longest lifetime a worker of the team may have; `null` for none
+             * @example 604800
+             */
+            max_ttl_seconds?: number | null;
+            /**
+             * @description How many workers the team may have at once
+             * @example 20
+             */
+            max_workers?: number;
+            /**
+             * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
+             * @example alice
+             */
+            name: string;
+        };
+        /**
+         * @description A new worker. Only `name` is required; unknown fields are a 400 naming them.
+         * @example {
+         *       "name": "alice",
+         *       "labels": {
+         *         "app": "demo"
+         *       },
+         *       "idle_timeout_seconds": 3600
+         *     }
+         */
+        CreateWorkerInput: {
+            /**
+             * @description Which configured backend runs it; the default backend when unset
+             * @example docker
+             */
+            backend?: string;
+            /**
+             * @description Refuse DELETE unless `?force=true`
+             * @example false
+             */
+            deletion_protection?: boolean;
+            /**
+             * @description Environment variables; stored as secrets, only their names are shown back
+             * @example {
+             *       "LOG_LEVEL": "info"
+             *     }
+             */
+            env?: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @description Delete at this time (ISO-8601); or give `ttl_seconds`
+             * @example 2027-01-31T18:00:00Z
+             */
+            expires_at?: string;
+            /**
+             * @description Extra `/etc/hosts` lines, `host:ip` (Docker backend)
+             * @example [
+             *       "matrix.local:10.0.0.5"
+             *     ]
+             */
+            extra_hosts?: string[];
+            /**
+             * @description Put to sleep after this long without activity; 0 never
+             * @example 3600
+             */
+            idle_timeout_seconds?: number;
+            /**
+             * @description The worker image; the configured default when unset
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image?: string;
+            /**
+             * @description Your labels, for `GET /workers?label=k=v`
+             * @example {
+             *       "app": "demo"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
+            /**
+             * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description The Docker network to join (Docker backend)
+             * @example hiclaw-net
+             */
+            network?: string;
+            resources?: components["schemas"]["Resources"];
+            /**
+             * @description The agent runtime the image runs (HiClaw’s word)
+             * @example openclaw
+             * @enum {string}
+             */
+            runtime?: "openclaw" | "copaw" | "";
+            /**
+             * @description The team the worker belongs to (a team key sets its own)
+             * @example research
+             */
+            team?: string;
+            /**
+             * @description Delete this long after creation (sets `expires_at`)
+             * @example 86400
+             */
+            ttl_seconds?: number;
+            /**
+             * @description The working directory inside the container
+             * @example /home/agent
+             */
+            working_dir?: string;
+        };
+        /**
+         * @description Every error answer
+         * @example {
+         *       "message": "name is required",
+         *       "code": "invalid_request",
+         *       "field": "name"
+         *     }
+         */
+        Error: {
+            /**
+             * @description What went wrong, for a program
+             * @example invalid_request
+             */
+            code: string;
+            /**
+             * @description The input field at fault (bad input only)
+             * @example name
+             */
+            field?: string;
+            /**
+             * @description What went wrong, for a person
+             * @example name: must be 1-63 of a-z, 0-9 and -, starting with a letter
+             */
+            message: string;
+        };
+        /**
+         * @description Health of the orchestrator and what it depends on
+         * @example {
+         *       "ok": true,
+         *       "version": "0.1.0",
+         *       "store": {
+         *         "kind": "s3",
+         *         "ok": true,
+         *         "message": "reachable"
+         *       },
+         *       "backends": [
+         *         {
+         *           "name": "docker",
+         *           "ok": true,
+         *           "message": "available"
+         *         }
+         *       ],
+         *       "auth": "keys",
+         *       "clock_skew_ms": 12,
+         *       "deployment_id": "d4e5f6a7"
+         *     }
+         */
+        Health: {
+            /**
+             * @description Whether keys are required
+             * @example keys
+             * @enum {string}
+             */
+            auth: "keys" | "off";
+            /**
+             * @description Each configured backend (checked at most every 30 s)
+             * @example [
+             *       {
+             *         "name": "docker",
+             *         "ok": true,
+             *         "message": "available"
+             *       }
+             *     ]
+             */
+            backends: {
+                /**
+                 * @description What it said (details for a manager key only)
+                 * @example reachable
+                 */
+                message: string;
+                /**
+                 * @description The backend
+                 * @example docker
+                 */
+                name: string;
+                /**
+                 * @description Whether it answers
+                 * @example true
+                 */
+                ok: boolean;
+            }[];
+            /**
+             * @description This function’s clock minus the store’s (manager key only)
+             * @example 12
+             */
+            clock_skew_ms: number | null;
+            /**
+             * @description This deployment’s id (in every resource name it makes)
+             * @example d4e5f6a7
+             */
+            deployment_id: string | null;
+            /**
+             * @description Whether the orchestrator can serve (its store answers)
+             * @example true
+             */
+            ok: boolean;
+            /**
+             * @description The state store
+             * @example {
+             *       "kind": "s3",
+             *       "ok": true,
+             *       "message": "reachable"
+             *     }
+             */
+            store: {
+                /**
+                 * @description The store
+                 * @example s3
+                 */
+                kind: string;
+                /**
+                 * @description What it said (details for a manager key only)
+                 * @example reachable
+                 */
+                message: string;
+                /**
+                 * @description Whether it answers
+                 * @example true
+                 */
+                ok: boolean;
+            };
+            /**
+             * @description The orchestrator’s version
+             * @example 0.1.0
+             */
+            version: string;
+        };
+        /**
+         * @description A worker’s readiness report or heartbeat
+         * @example {
+         *       "busy": true
+         *     }
+         */
+        ReadinessReport: {
+            /**
+             * @description The worker is busy: holds off idle sleep
+             * @example false
+             */
+            busy?: boolean;
+            /**
+             * @description This boot’s instance id: a report from an older instance is refused
+             * @example c0ffee12
+             */
+            instance_id?: string;
+        };
+        /**
+         * @description What the worker may use; the backend’s defaults where unset
+         * @example {
+         *       "cpu_millicores": 1000,
+         *       "memory_mb": 2048
+         *     }
+         */
+        Resources: {
+            /**
+             * @description CPU in thousandths of a core
+             * @example 1000
+             */
+            cpu_millicores?: number;
+            /**
+             * @description Memory in MiB
+             * @example 2048
+             */
+            memory_mb?: number;
+        };
+        /**
+         * @description Links for a client that lands on `/`
+         * @example {
+         *       "message": "The API reference is at /docs.",
+         *       "docs": "/docs",
+         *       "openapi": "/openapi.json",
+         *       "health": "/healthz"
+         *     }
+         */
+        Root: {
+            /**
+             * @description The API reference page
+             * @example /docs
+             */
+            docs: string;
+            /**
+             * @description The health check
+             * @example /healthz
+             */
+            health: string;
+            /**
+             * @description Where to start
+             * @example The API reference is at /docs.
+             */
+            message: string;
+            /**
+             * @description The OpenAPI document
+             * @example /openapi.json
+             */
+            openapi: string;
+        };
+        /**
+         * @description Short-lived storage credentials for one worker
+         * @example {
+         *       "access_key_id": "STS.NTxxxxxxxx",
+         *       "access_key_secret": "…",
+         *       "security_token": "…",
+         *       "expiration": "2026-12-06T12:00:00.000Z",
+         *       "expires_in_sec": 3600,
+         *       "oss_endpoint": "oss-cn-hangzhou.aliyuncs.com",
+         *       "oss_bucket": "hiclaw-storage",
+         *       "provider": "aliyun",
+         *       "endpoint": "oss-cn-hangzhou.aliyuncs.com",
+         *       "bucket": "hiclaw-storage",
+         *       "prefixes": [
+         *         "agents/alice/",
+         *         "shared/"
+         *       ]
+         *     }
+         */
+        StsCredentials: {
+            /**
+             * @description The temporary access key id
+             * @example STS.NTxxxxxxxx
+             */
+            access_key_id: string;
+            /**
+             * @description The temporary secret
+             * @example …
+             */
+            access_key_secret: string;
+            /**
+             * @description The bucket
+             * @example hiclaw-storage
+             */
+            bucket: string;
+            /**
+             * @description The storage endpoint
+             * @example oss-cn-hangzhou.aliyuncs.com
+             */
+            endpoint: string;
+            /**
+             * @description When they stop working (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            expiration: string;
+            /**
+             * @description Seconds until then
+             * @example 3600
+             */
+            expires_in_sec: number;
+            /**
+             * @description The bucket (HiClaw’s field name)
+             * @example hiclaw-storage
+             */
+            oss_bucket: string;
+            /**
+             * @description The storage endpoint (HiClaw’s field name)
+             * @example oss-cn-hangzhou.aliyuncs.com
+             */
+            oss_endpoint: string;
+            /**
+             * @description The key prefixes they reach
+             * @example [
+             *       "agents/alice/",
+             *       "shared/"
+             *     ]
+             */
+            prefixes: string[];
+            /**
+             * @description Whose STS issued them
+             * @example aliyun
+             * @enum {string}
+             */
+            provider: "aliyun" | "aws";
+            /**
+             * @description The session token to send with them
+             * @example …
+             */
+            security_token: string;
+        };
+        /**
+         * @description What one sweeper run did
+         * @example {
+         *       "ran": true,
+         *       "started_at": "2026-12-06T11:00:00.000Z",
+         *       "finished_at": "2026-12-06T11:00:01.200Z",
+         *       "budget_exhausted": false,
+         *       "hints_processed": 3,
+         *       "hints_removed": 0,
+         *       "hints_left": 0,
+         *       "slept": 1,
+         *       "deleted": 0,
+         *       "redriven": 0,
+         *       "failed": 0,
+         *       "restarted": 0,
+         *       "lost": 0,
+         *       "hint_repaired": 0,
+         *       "events_repaired": 0,
+         *       "tombstones_removed": 0,
+         *       "secrets_removed": 0,
+         *       "beats_removed": 2,
+         *       "orphans": {
+         *         "candidates": 0,
+         *         "reported": 0,
+         *         "stopped": 0,
+         *         "deleted": 0
+         *       },
+         *       "drift": {
+         *         "running_not_awake": 0,
+         *         "misnamed": 0
+         *       },
+         *       "errors": 0,
+         *       "problems": [],
+         *       "store_ops": 41
+         *     }
+         */
+        SweepReport: {
+            /**
+             * @description Heartbeat marks of boots that are over, removed
+             * @example 0
+             */
+            beats_removed: number;
+            /**
+             * @description The run stopped starting work because its time budget was spent
+             * @example false
+             */
+            budget_exhausted: boolean;
+            /**
+             * @description Workers deleted (expired)
+             * @example 0
+             */
+            deleted: number;
+            /**
+             * @description Resources that should not be as they are: both should stay at zero
+             * @example {
+             *       "running_not_awake": 0,
+             *       "misnamed": 0
+             *     }
+             */
+            drift: {
+                /**
+                 * @description Resources carrying a worker’s uid under another name
+                 * @example 0
+                 */
+                misnamed: number;
+                /**
+                 * @description Resources running while their worker is settled asleep or failed
+                 * @example 0
+                 */
+                running_not_awake: number;
+            };
+            /**
+             * @description Errors met
+             * @example 0
+             */
+            errors: number;
+            /**
+             * @description Transition events the full scan had to write again
+             * @example 0
+             */
+            events_repaired: number;
+            /**
+             * @description Workers failed (a deadline passed)
+             * @example 0
+             */
+            failed: number;
+            /**
+             * @description Finished (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:01.200Z
+             */
+            finished_at: string;
+            /**
+             * @description Hints the full scan had to re-file: should stay at zero
+             * @example 0
+             */
+            hint_repaired: number;
+            /**
+             * @description Due hints not reached (budget); the next run starts with them
+             * @example 0
+             */
+            hints_left: number;
+            /**
+             * @description Due hints handled
+             * @example 0
+             */
+            hints_processed: number;
+            /**
+             * @description Hints whose worker no longer exists, deleted
+             * @example 0
+             */
+            hints_removed: number;
+            /**
+             * @description Silent workers whose resource was gone (`lost`, then recreated)
+             * @example 0
+             */
+            lost: number;
+            /**
+             * @description Resources no live worker owns
+             * @example {
+             *       "candidates": 0,
+             *       "reported": 0,
+             *       "stopped": 0,
+             *       "deleted": 0
+             *     }
+             */
+            orphans: {
+                /**
+                 * @description Resources of this deployment with no live worker
+                 * @example 0
+                 */
+                candidates: number;
+                /**
+                 * @description Of those, deleted
+                 * @example 0
+                 */
+                deleted: number;
+                /**
+                 * @description Of those, logged only
+                 * @example 0
+                 */
+                reported: number;
+                /**
+                 * @description Of those, stopped
+                 * @example 0
+                 */
+                stopped: number;
+            };
+            /**
+             * @description The first few errors, one line each (names, never values or keys)
+             * @example []
+             */
+            problems: string[];
+            /**
+             * @description Whether this run happened (false: another held the lease)
+             * @example true
+             */
+            ran: boolean;
+            /**
+             * @description Workers whose unfinished operation this run drove on
+             * @example 0
+             */
+            redriven: number;
+            /**
+             * @description Silent workers restarted
+             * @example 0
+             */
+            restarted: number;
+            /**
+             * @description Env values of incarnations with no live record, removed
+             * @example 0
+             */
+            secrets_removed: number;
+            /**
+             * @description Workers put to sleep (idle, or expired under deletion protection)
+             * @example 0
+             */
+            slept: number;
+            /**
+             * @description Started (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            started_at: string;
+            /**
+             * @description Store operations the run cost
+             * @example 41
+             */
+            store_ops?: number;
+            /**
+             * @description Records of deleted workers past their day, removed
+             * @example 0
+             */
+            tombstones_removed: number;
+        };
+        /**
+         * @description A team, its quota and its keys
+         * @example {
+         *       "name": "research",
+         *       "created_at": "2026-12-06T10:00:00.000Z",
+         *       "max_workers": 20,
+         *       "allowed_images": [],
+         *       "max_ttl_seconds": null,
+         *       "keys": [
+         *         {
+         *           "id": "k1a2b3",
+         *           "created_at": "2026-12-06T10:00:00.000Z"
+         *         }
+         *       ],
+         *       "workers": [
+         *         "alice"
+         *       ]
+         *     }
+         */
+        Team: {
+            /**
+             * @description The images its workers may run; any when empty
+             * @example []
+             */
+            allowed_images: string[];
+            /**
+             * @description Created (ISO-8601, UTC)
+             * @example 2026-12-06T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description Its team-leader keys (ids only; a key is shown once, when minted)
+             * @example [
+             *       {
+             *         "id": "k1a2b3",
+             *         "created_at": "2026-12-06T10:00:00.000Z"
+             *       }
+             *     ]
+             */
+            keys: {
+                /**
+                 * @description Minted (ISO-8601, UTC)
+                 * @example 2026-12-06T10:00:00.000Z
+                 */
+                created_at: string;
+                /**
+                 * @description The key’s id (to revoke it)
+                 * @example k1a2b3
+                 */
+                id: string;
+            }[];
+            /**
+             * @description The longest worker lifetime, if capped
+             * @example null
+             */
+            max_ttl_seconds: number | null;
+            /**
+             * @description How many workers it may have at once
+             * @example 20
+             */
+            max_workers: number;
+            /**
+             * @description The team name
+             * @example research
+             */
+            name: string;
+            /**
+             * @description Its workers’ names
+             * @example [
+             *       "alice"
+             *     ]
+             */
+            workers: string[];
+        };
+        /**
+         * @description A new team-leader key
+         * @example {
+         *       "team": "research",
+         *       "id": "k1a2b3",
+         *       "key": "tok_research_…"
+         *     }
+         */
+        TeamKey: {
+            /**
+             * @description The key’s id (to revoke it)
+             * @example k1a2b3
+             */
+            id: string;
+            /**
+             * @description The key itself: shown this once
+             * @example tok_research_…
+             */
+            key: string;
+            /**
+             * @description The team
+             * @example research
+             */
+            team: string;
+        };
+        /**
+         * @description A change of phase
+         * @example {
+         *       "at": "2026-12-06T11:00:00.000Z",
+         *       "from": "starting",
+         *       "to": "ready",
+         *       "reason": "reported_ready",
+         *       "actor": "worker"
+         *     }
+         */
+        Transition: {
+            /**
+             * @description Who caused it: `manager`, `team:<name>`, `worker`, `sweeper`, `driver`
+             * @example driver
+             */
+            actor: string;
+            /**
+             * @description When (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            at: string;
+            /**
+             * @description The phase before
+             * @example starting
+             */
+            from: string;
+            /**
+             * @description Details, when there are any
+             * @example container started
+             */
+            message?: string;
+            /**
+             * @description Why
+             * @example reported_ready
+             */
+            reason: string;
+            /**
+             * @description The phase after
+             * @example ready
+             */
+            to: string;
+        };
+        /**
+         * @description New team settings; what is not given stays
+         * @example {
+         *       "max_workers": 30
+         *     }
+         */
+        UpdateTeamInput: {
+            /**
+             * @description The images its workers may run; any when empty
+             * @example [
+             *       "ghcr.io/acme/agent:1.4"
+             *     ]
+             */
+            allowed_images?: string[];
+            /**
+             * @description The longest lifetime a worker of the team may have; `null` for none
+             * @example 604800
+             */
+            max_ttl_seconds?: number | null;
+            /**
+             * @description How many workers the team may have at once
+             * @example 20
+             */
+            max_workers?: number;
+        };
+        /**
+         * @description Image, env, network, hosts, working dir and resources roll an awake worker (202); labels and policies do not (200). `null` clears a field.
+         * @example {
+         *       "image": "ghcr.io/acme/agent:1.5",
+         *       "labels": {
+         *         "tier": "web"
+         *       }
+         *     }
+         */
+        UpdateWorkerInput: {
+            /**
+             * @description Refuse DELETE unless `?force=true`
+             * @example false
+             */
+            deletion_protection?: boolean;
+            /**
+             * @description A merge patch of the environment: a value sets, `null` removes; rolls an awake worker
+             * @example {
+             *       "LOG_LEVEL": "debug",
+             *       "OLD": null
+             *     }
+             */
+            env?: {
+                [key: string]: string | null;
+            };
+            /**
+             * Format: date-time
+             * @description A new deletion time; `null` clears it
+             * @example 2027-01-31T18:00:00Z
+             */
+            expires_at?: string | null;
+            /**
+             * @description Extra `/etc/hosts` lines, `host:ip` (Docker backend)
+             * @example [
+             *       "matrix.local:10.0.0.5"
+             *     ]
+             */
+            extra_hosts?: string[] | null;
+            /**
+             * @description Put to sleep after this long without activity; 0 never
+             * @example 3600
+             */
+            idle_timeout_seconds?: number;
+            /**
+             * @description A new image: rolls an awake worker
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image?: string;
+            /**
+             * @description A merge patch of the labels: a value sets, `null` removes
+             * @example {
+             *       "tier": "web"
+             *     }
+             */
+            labels?: {
+                [key: string]: string | null;
+            };
+            /**
+             * @description The Docker network to join (Docker backend)
+             * @example hiclaw-net
+             */
+            network?: string | null;
+            /**
+             * @description New resources (rolls an awake worker); `null` for the backend’s defaults
+             * @example {
+             *       "memory_mb": 4096
+             *     }
+             */
+            resources?: {
+                /**
+                 * @description CPU in thousandths of a core
+                 * @example 1000
+                 */
+                cpu_millicores?: number;
+                /**
+                 * @description Memory in MiB
+                 * @example 2048
+                 */
+                memory_mb?: number;
+            } | null;
+            /**
+             * @description Delete this long after creation (sets `expires_at`)
+             * @example 86400
+             */
+            ttl_seconds?: number;
+            /**
+             * @description The working directory inside the container
+             * @example /home/agent
+             */
+            working_dir?: string | null;
+        };
+        /**
+         * @description A new worker, in hiclaw-controller’s words
+         * @example {
+         *       "name": "alice",
+         *       "model": "qwen-max"
+         *     }
+         */
+        V1CreateWorker: {
+            /**
+             * @description The agent’s AGENTS.md (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            agents?: string;
+            /**
+             * @description Who may talk to the agent, beyond HiClaw’s defaults
+             * @example {
+             *       "dmAllowExtra": [
+             *         "@bob:matrix.local"
+             *       ]
+             *     }
+             */
+            channelPolicy?: {
+                /**
+                 * @description Extra direct-message senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmAllowExtra?: string[];
+                /**
+                 * @description Direct-message senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmDenyExtra?: string[];
+                /**
+                 * @description Extra group senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupAllowExtra?: string[];
+                /**
+                 * @description Group senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupDenyExtra?: string[];
+            };
+            /**
+             * @description `false`: record a worker whose resource is never touched here (fixed at create)
+             * @example true
+             */
+            containerManaged?: boolean;
+            /**
+             * @description Ports the agent exposes
+             * @example [
+             *       {
+             *         "port": 8080
+             *       }
+             *     ]
+             */
+            expose?: {
+                /**
+                 * @description A container port
+                 * @example 8080
+                 */
+                port: number;
+                /**
+                 * @description Its protocol
+                 * @example http
+                 */
+                protocol?: string;
+            }[];
+            /**
+             * @description The agent’s identity document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            identity?: string;
+            /**
+             * @description The worker image; the configured default when unset
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image?: string;
+            /**
+             * @description MCP servers the agent may use
+             * @example [
+             *       {
+             *         "name": "github",
+             *         "url": "http://mcp.local/github"
+             *       }
+             *     ]
+             */
+            mcpServers?: {
+                /**
+                 * @description The server’s name
+                 * @example github
+                 */
+                name: string;
+                /**
+                 * @description How to reach it
+                 * @example http
+                 */
+                transport?: string;
+                /**
+                 * @description Where it answers
+                 * @example http://mcp.local/github
+                 */
+                url: string;
+            }[];
+            /**
+             * @description The model the agent uses
+             * @example qwen-max
+             */
+            model?: string;
+            /**
+             * @description The worker name
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description A package to install at boot
+             * @example oss://hiclaw/packages/alice.tgz
+             */
+            package?: string;
+            /**
+             * @description The agent runtime (fixed at create)
+             * @example openclaw
+             * @enum {string}
+             */
+            runtime?: "openclaw" | "copaw" | "hermes";
+            /**
+             * @description Skills to install
+             * @example [
+             *       "web-search"
+             *     ]
+             */
+            skills?: string[];
+            /**
+             * @description The agent’s soul document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            soul?: string;
+            /**
+             * @description The declared state: Running, Sleeping or Stopped
+             * @example Running
+             * @enum {string}
+             */
+            state?: "Running" | "Sleeping" | "Stopped";
+            /**
+             * @description The agent’s display name
+             * @example Alice
+             */
+            workerName?: string;
+        };
+        /**
+         * @description An error, in hiclaw-controller’s shape
+         * @example {
+         *       "message": "get worker: not found"
+         *     }
+         */
+        V1Error: {
+            /**
+             * @description What went wrong, as HiClaw words it
+             * @example get worker: not found
+             */
+            message: string;
+        };
+        /**
+         * @description WorkerLifecycleResponse: the worker’s phase after the call
+         * @example {
+         *       "name": "alice",
+         *       "phase": "Sleeping"
+         *     }
+         */
+        V1Lifecycle: {
+            /**
+             * @description The worker name
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description HiClaw’s phase word
+             * @example Ready
+             * @enum {string}
+             */
+            phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
+        };
+        /**
+         * @description Cluster counts
+         * @example {
+         *       "kubeMode": "none",
+         *       "totalWorkers": 3,
+         *       "totalTeams": 1,
+         *       "totalHumans": 0
+         *     }
+         */
+        V1Status: {
+            /**
+             * @description HiClaw’s deployment word; here always `none`
+             * @example none
+             */
+            kubeMode: string;
+            /**
+             * @description Humans (none are managed here)
+             * @example 0
+             */
+            totalHumans: number;
+            /**
+             * @description Teams
+             * @example 1
+             */
+            totalTeams: number;
+            /**
+             * @description Workers
+             * @example 3
+             */
+            totalWorkers: number;
+        };
+        /**
+         * @description A team, as hiclaw-controller shows it
+         * @example {
+         *       "name": "research",
+         *       "teamName": "research",
+         *       "phase": "Active",
+         *       "totalWorkers": 2,
+         *       "readyWorkers": 1,
+         *       "workerNames": [
+         *         "alice",
+         *         "bob"
+         *       ]
+         *     }
+         */
+        V1Team: {
+            /**
+             * @description The team name
+             * @example research
+             */
+            name: string;
+            /**
+             * @description Always Active here
+             * @example Active
+             * @enum {string}
+             */
+            phase: "Active";
+            /**
+             * @description Of those, ready
+             * @example 1
+             */
+            readyWorkers: number;
+            /**
+             * @description The same, as HiClaw also sends it
+             * @example research
+             */
+            teamName: string;
+            /**
+             * @description Its workers
+             * @example 2
+             */
+            totalWorkers: number;
+            /**
+             * @description Their names
+             * @example [
+             *       "alice",
+             *       "bob"
+             *     ]
+             */
+            workerNames: string[];
+        };
+        /**
+         * @description Teams
+         * @example {
+         *       "teams": [
+         *         {
+         *           "name": "research",
+         *           "teamName": "research",
+         *           "phase": "Active",
+         *           "totalWorkers": 2,
+         *           "readyWorkers": 1,
+         *           "workerNames": [
+         *             "alice",
+         *             "bob"
+         *           ]
+         *         }
+         *       ],
+         *       "total": 1
+         *     }
+         */
+        V1TeamList: {
+            /**
+             * @description The teams the key may see
+             * @example [
+             *       {
+             *         "name": "research",
+             *         "teamName": "research",
+             *         "phase": "Active",
+             *         "totalWorkers": 2,
+             *         "readyWorkers": 1,
+             *         "workerNames": [
+             *           "alice",
+             *           "bob"
+             *         ]
+             *       }
+             *     ]
+             */
+            teams: components["schemas"]["V1Team"][];
+            /**
+             * @description How many
+             * @example 1
+             */
+            total: number;
+        };
+        /**
+         * @description A merge update: non-empty strings overwrite, lists present replace
+         * @example {
+         *       "state": "Sleeping"
+         *     }
+         */
+        V1UpdateWorker: {
+            /**
+             * @description The agent’s AGENTS.md (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            agents?: string;
+            /**
+             * @description Who may talk to the agent, beyond HiClaw’s defaults
+             * @example {
+             *       "dmAllowExtra": [
+             *         "@bob:matrix.local"
+             *       ]
+             *     }
+             */
+            channelPolicy?: {
+                /**
+                 * @description Extra direct-message senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmAllowExtra?: string[];
+                /**
+                 * @description Direct-message senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmDenyExtra?: string[];
+                /**
+                 * @description Extra group senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupAllowExtra?: string[];
+                /**
+                 * @description Group senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupDenyExtra?: string[];
+            };
+            /**
+             * @description `false`: record a worker whose resource is never touched here (fixed at create)
+             * @example true
+             */
+            containerManaged?: boolean;
+            /**
+             * @description Ports the agent exposes
+             * @example [
+             *       {
+             *         "port": 8080
+             *       }
+             *     ]
+             */
+            expose?: {
+                /**
+                 * @description A container port
+                 * @example 8080
+                 */
+                port: number;
+                /**
+                 * @description Its protocol
+                 * @example http
+                 */
+                protocol?: string;
+            }[];
+            /**
+             * @description The agent’s identity document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            identity?: string;
+            /**
+             * @description The worker image; the configured default when unset
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image?: string;
+            /**
+             * @description MCP servers the agent may use
+             * @example [
+             *       {
+             *         "name": "github",
+             *         "url": "http://mcp.local/github"
+             *       }
+             *     ]
+             */
+            mcpServers?: {
+                /**
+                 * @description The server’s name
+                 * @example github
+                 */
+                name: string;
+                /**
+                 * @description How to reach it
+                 * @example http
+                 */
+                transport?: string;
+                /**
+                 * @description Where it answers
+                 * @example http://mcp.local/github
+                 */
+                url: string;
+            }[];
+            /**
+             * @description The model the agent uses
+             * @example qwen-max
+             */
+            model?: string;
+            /**
+             * @description A package to install at boot
+             * @example oss://hiclaw/packages/alice.tgz
+             */
+            package?: string;
+            /**
+             * @description The agent runtime (fixed at create)
+             * @example openclaw
+             * @enum {string}
+             */
+            runtime?: "openclaw" | "copaw" | "hermes";
+            /**
+             * @description Skills to install
+             * @example [
+             *       "web-search"
+             *     ]
+             */
+            skills?: string[];
+            /**
+             * @description The agent’s soul document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            soul?: string;
+            /**
+             * @description The declared state: Running, Sleeping or Stopped
+             * @example Running
+             * @enum {string}
+             */
+            state?: "Running" | "Sleeping" | "Stopped";
+            /**
+             * @description The agent’s display name
+             * @example Alice
+             */
+            workerName?: string;
+        };
+        /**
+         * @description Version
+         * @example {
+         *       "controller": "0.1.0",
+         *       "kubeMode": "none"
+         *     }
+         */
+        V1Version: {
+            /**
+             * @description The controller’s version
+             * @example 0.1.0
+             */
+            controller: string;
+            /**
+             * @description HiClaw’s deployment word
+             * @example none
+             */
+            kubeMode: string;
+        };
+        /**
+         * @description A worker, as hiclaw-controller shows it (WorkerResponse)
+         * @example {
+         *       "name": "alice",
+         *       "phase": "Ready",
+         *       "state": "Running",
+         *       "containerManaged": true,
+         *       "model": "qwen-max",
+         *       "runtime": "openclaw",
+         *       "image": "ghcr.io/acme/agent:1.4",
+         *       "containerState": "running"
+         *     }
+         */
+        V1Worker: {
+            /**
+             * @description The agent’s AGENTS.md (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            agents?: string;
+            /**
+             * @description Who may talk to the agent, beyond HiClaw’s defaults
+             * @example {
+             *       "dmAllowExtra": [
+             *         "@bob:matrix.local"
+             *       ]
+             *     }
+             */
+            channelPolicy?: {
+                /**
+                 * @description Extra direct-message senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmAllowExtra?: string[];
+                /**
+                 * @description Direct-message senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                dmDenyExtra?: string[];
+                /**
+                 * @description Extra group senders allowed
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupAllowExtra?: string[];
+                /**
+                 * @description Group senders refused
+                 * @example [
+                 *       "@bob:matrix.local"
+                 *     ]
+                 */
+                groupDenyExtra?: string[];
+            };
+            /**
+             * @description Omitted when false, as HiClaw does
+             * @example true
+             */
+            containerManaged?: boolean;
+            /**
+             * @description The backend’s state as last observed
+             * @example running
+             * @enum {string}
+             */
+            containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
+            /**
+             * @description Ports the agent exposes
+             * @example [
+             *       {
+             *         "port": 8080
+             *       }
+             *     ]
+             */
+            expose?: {
+                /**
+                 * @description A container port
+                 * @example 8080
+                 */
+                port: number;
+                /**
+                 * @description Its protocol
+                 * @example http
+                 */
+                protocol?: string;
+            }[];
+            /**
+             * @description The agent’s identity document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            identity?: string;
+            /**
+             * @description The worker image
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image: string;
+            /**
+             * @description MCP servers the agent may use
+             * @example [
+             *       {
+             *         "name": "github",
+             *         "url": "http://mcp.local/github"
+             *       }
+             *     ]
+             */
+            mcpServers?: {
+                /**
+                 * @description The server’s name
+                 * @example github
+                 */
+                name: string;
+                /**
+                 * @description How to reach it
+                 * @example http
+                 */
+                transport?: string;
+                /**
+                 * @description Where it answers
+                 * @example http://mcp.local/github
+                 */
+                url: string;
+            }[];
+            /**
+             * @description The last error, or the backend’s state on `/status`
+             * @example backend=docker status=running
+             */
+            message?: string;
+            /**
+             * @description The model the agent uses
+             * @example qwen-max
+             */
+            model?: string;
+            /**
+             * @description The worker name
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description A package to install at boot
+             * @example oss://hiclaw/packages/alice.tgz
+             */
+            package?: string;
+            /**
+             * @description HiClaw’s phase word
+             * @example Ready
+             * @enum {string}
+             */
+            phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
+            /**
+             * @description Its role in the team
+             * @example worker
+             */
+            role?: string;
+            /**
+             * @description The agent runtime
+             * @example openclaw
+             */
+            runtime?: string;
+            /**
+             * @description Skills to install
+             * @example [
+             *       "web-search"
+             *     ]
+             */
+            skills?: string[];
+            /**
+             * @description The agent’s soul document (stored and handed to the worker, not read here)
+             * @example # …
+             */
+            soul?: string;
+            /**
+             * @description The declared state
+             * @example Running
+             * @enum {string}
+             */
+            state: "Running" | "Sleeping" | "Stopped";
+            /**
+             * @description Its team, if any
+             * @example research
+             */
+            team?: string;
+            /**
+             * @description The agent’s display name
+             * @example Alice
+             */
+            workerName?: string;
+        };
+        /**
+         * @description All workers (no paging, as HiClaw)
+         * @example {
+         *       "workers": [
+         *         {
+         *           "name": "alice",
+         *           "phase": "Ready",
+         *           "state": "Running",
+         *           "containerManaged": true,
+         *           "model": "qwen-max",
+         *           "runtime": "openclaw",
+         *           "image": "ghcr.io/acme/agent:1.4",
+         *           "containerState": "running"
+         *         }
+         *       ],
+         *       "total": 1
+         *     }
+         */
+        V1WorkerList: {
+            /**
+             * @description How many
+             * @example 1
+             */
+            total: number;
+            /**
+             * @description Every worker the key may see
+             * @example [
+             *       {
+             *         "name": "alice",
+             *         "phase": "Ready",
+             *         "state": "Running",
+             *         "containerManaged": true,
+             *         "model": "qwen-max",
+             *         "runtime": "openclaw",
+             *         "image": "ghcr.io/acme/agent:1.4",
+             *         "containerState": "running"
+             *       }
+             *     ]
+             */
+            workers: components["schemas"]["V1Worker"][];
+        };
+        /**
+         * @description A worker as the API shows it
+         * @example {
+         *       "name": "alice",
+         *       "backend": "docker",
+         *       "deployment_mode": "local",
+         *       "status": "ready",
+         *       "container_id": "3f2a9c1d7e",
+         *       "app_id": null,
+         *       "raw_status": "running",
+         *       "console_host_port": null,
+         *       "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+         *       "phase": "ready",
+         *       "desired": "running",
+         *       "generation": 1,
+         *       "observed_generation": 1,
+         *       "image": "ghcr.io/acme/agent:1.4",
+         *       "runtime": "openclaw",
+         *       "env_names": [
+         *         "LOG_LEVEL"
+         *       ],
+         *       "labels": {
+         *         "app": "demo"
+         *       },
+         *       "team": null,
+         *       "created_at": "2026-12-06T10:58:00.000Z",
+         *       "ready_at": "2026-12-06T11:00:00.000Z",
+         *       "last_heartbeat_at": "2026-12-06T11:04:00.000Z",
+         *       "last_activity_at": "2026-12-06T11:00:00.000Z",
+         *       "idle_timeout_seconds": 43200,
+         *       "expires_at": null,
+         *       "deletion_protection": false,
+         *       "next_action": {
+         *         "kind": "sleep",
+         *         "at": "2026-12-06T23:00:00.000Z"
+         *       },
+         *       "reason": "reported_ready",
+         *       "last_transition": {
+         *         "at": "2026-12-06T11:00:00.000Z",
+         *         "from": "starting",
+         *         "to": "ready",
+         *         "reason": "reported_ready",
+         *         "actor": "worker"
+         *       },
+         *       "last_error": null,
+         *       "attempts": 0,
+         *       "observed_at": "2026-12-06T11:04:00.000Z"
+         *     }
+         */
+        Worker: {
+            /**
+             * @description The worker’s key: only in the answer that minted it, never again
+             * @example wok_alice_…
+             */
+            api_key?: string;
+            /**
+             * @description The application id (SAE) or task ARN (ECS), while there is one
+             * @example null
+             */
+            app_id: string | null;
+            /**
+             * @description Failed attempts at the current operation
+             * @example 0
+             */
+            attempts: number;
+            /**
+             * @description The backend that runs it
+             * @example docker
+             */
+            backend: string;
+            /**
+             * @description The host port of the worker’s console (Docker), if published
+             * @example null
+             */
+            console_host_port: number | null;
+            /**
+             * @description The container id (Docker), while there is one
+             * @example 3f2a9c1d7e
+             */
+            container_id: string | null;
+            /**
+             * @description Created (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description DELETE needs `?force=true`
+             * @example false
+             */
+            deletion_protection: boolean;
+            /**
+             * @description `local` for Docker, `cloud` for SAE and ECS
+             * @example local
+             * @enum {string}
+             */
+            deployment_mode: "local" | "cloud";
+            /**
+             * @description What was last asked for
+             * @example running
+             * @enum {string}
+             */
+            desired: "running" | "sleeping" | "deleted";
+            /**
+             * @description The names of its environment variables (never the values)
+             * @example [
+             *       "LOG_LEVEL"
+             *     ]
+             */
+            env_names: string[];
+            /**
+             * @description Deleted at (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            expires_at: string | null;
+            /**
+             * @description Counts changes to the spec
+             * @example 1
+             */
+            generation: number;
+            /**
+             * @description Put to sleep after this long idle; 0 never
+             * @example 43200
+             */
+            idle_timeout_seconds: number;
+            /**
+             * @description The worker image
+             * @example ghcr.io/acme/agent:1.4
+             */
+            image: string;
+            /**
+             * @description Its labels
+             * @example {
+             *       "app": "demo"
+             *     }
+             */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * @description The last activity (work assigned, a wake, a busy heartbeat) (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            last_activity_at: string | null;
+            /**
+             * @description The last backend error, until the next success
+             * @example null
+             */
+            last_error: string | null;
+            /**
+             * @description The last report of the current boot (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            last_heartbeat_at: string | null;
+            last_transition: components["schemas"]["Transition"];
+            /**
+             * @description The worker name
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description The next thing the sweeper will do to it, and when
+             * @example {
+             *       "kind": "sleep",
+             *       "at": "2026-12-06T23:00:00.000Z"
+             *     }
+             */
+            next_action: {
+                /**
+                 * @description When (ISO-8601, UTC)
+                 * @example 2026-12-06T11:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * @description What happens next unless something changes: `sleep`, `expire`, `fail`, …
+                 * @example sleep
+                 */
+                kind: string;
+            } | null;
+            /**
+             * @description When the backend’s state was last observed (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            observed_at: string | null;
+            /**
+             * @description The generation the running resource was made from
+             * @example 1
+             */
+            observed_generation: number;
+            /**
+             * @description The precise lifecycle phase
+             * @example ready
+             * @enum {string}
+             */
+            phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
+            /**
+             * @description The backend’s own word for the resource’s state, as last observed
+             * @example running
+             */
+            raw_status: string | null;
+            /**
+             * @description Last became ready (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            ready_at: string | null;
+            /**
+             * @description Why it is in this phase
+             * @example reported_ready
+             */
+            reason: string;
+            /**
+             * @description The agent runtime
+             * @example openclaw
+             */
+            runtime: string;
+            /**
+             * @description HiClaw’s status word (what its scripts read)
+             * @example ready
+             * @enum {string}
+             */
+            status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
+            /**
+             * @description Its team, if any
+             * @example null
+             */
+            team: string | null;
+            /**
+             * @description Unique to this incarnation: a re-created worker of the same name has another
+             * @example 0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f
+             */
+            uid: string;
+        };
+        /**
+         * @description One transition of a worker
+         * @example {
+         *       "at": "2026-12-06T11:00:00.000Z",
+         *       "name": "alice",
+         *       "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+         *       "seq": 3,
+         *       "from": "starting",
+         *       "to": "ready",
+         *       "reason": "reported_ready",
+         *       "actor": "worker",
+         *       "generation": 1
+         *     }
+         */
+        WorkerEvent: {
+            /**
+             * @description Who caused it
+             * @example worker
+             */
+            actor: string;
+            /**
+             * @description When (ISO-8601, UTC)
+             * @example 2026-12-06T11:00:00.000Z
+             */
+            at: string;
+            /**
+             * @description The phase before
+             * @example starting
+             */
+            from: string;
+            /**
+             * @description The spec generation at the time
+             * @example 1
+             */
+            generation: number;
+            /**
+             * @description Details, when there are any
+             * @example container started
+             */
+            message?: string;
+            /**
+             * @description The worker
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description Why
+             * @example reported_ready
+             */
+            reason: string;
+            /**
+             * @description Its order among this incarnation’s events
+             * @example 3
+             */
+            seq: number;
+            /**
+             * @description The phase after
+             * @example ready
+             */
+            to: string;
+            /**
+             * @description The worker’s incarnation
+             * @example 0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f
+             */
+            uid: string;
+        };
+        /**
+         * @description A page of a worker’s events
+         * @example {
+         *       "events": [
+         *         {
+         *           "at": "2026-12-06T11:00:00.000Z",
+         *           "name": "alice",
+         *           "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+         *           "seq": 3,
+         *           "from": "starting",
+         *           "to": "ready",
+         *           "reason": "reported_ready",
+         *           "actor": "worker",
+         *           "generation": 1
+         *         }
+         *       ]
+         *     }
+         */
+        WorkerEventList: {
+            /**
+             * @description This page, newest first
+             * @example [
+             *       {
+             *         "at": "2026-12-06T11:00:00.000Z",
+             *         "name": "alice",
+             *         "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+             *         "seq": 3,
+             *         "from": "starting",
+             *         "to": "ready",
+             *         "reason": "reported_ready",
+             *         "actor": "worker",
+             *         "generation": 1
+             *       }
+             *     ]
+             */
+            events: components["schemas"]["WorkerEvent"][];
+            /**
+             * @description Pass as `cursor` for the next page; absent on the last
+             * @example eyJzZXEiOjJ9
+             */
+            next_cursor?: string;
+        };
+        /**
+         * @description A page of workers
+         * @example {
+         *       "workers": [
+         *         {
+         *           "name": "alice",
+         *           "backend": "docker",
+         *           "deployment_mode": "local",
+         *           "status": "ready",
+         *           "container_id": "3f2a9c1d7e",
+         *           "app_id": null,
+         *           "raw_status": "running",
+         *           "console_host_port": null,
+         *           "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+         *           "phase": "ready",
+         *           "desired": "running",
+         *           "generation": 1,
+         *           "observed_generation": 1,
+         *           "image": "ghcr.io/acme/agent:1.4",
+         *           "runtime": "openclaw",
+         *           "env_names": [
+         *             "LOG_LEVEL"
+         *           ],
+         *           "labels": {
+         *             "app": "demo"
+         *           },
+         *           "team": null,
+         *           "created_at": "2026-12-06T10:58:00.000Z",
+         *           "ready_at": "2026-12-06T11:00:00.000Z",
+         *           "last_heartbeat_at": "2026-12-06T11:04:00.000Z",
+         *           "last_activity_at": "2026-12-06T11:00:00.000Z",
+         *           "idle_timeout_seconds": 43200,
+         *           "expires_at": null,
+         *           "deletion_protection": false,
+         *           "next_action": {
+         *             "kind": "sleep",
+         *             "at": "2026-12-06T23:00:00.000Z"
+         *           },
+         *           "reason": "reported_ready",
+         *           "last_transition": {
+         *             "at": "2026-12-06T11:00:00.000Z",
+         *             "from": "starting",
+         *             "to": "ready",
+         *             "reason": "reported_ready",
+         *             "actor": "worker"
+         *           },
+         *           "last_error": null,
+         *           "attempts": 0,
+         *           "observed_at": "2026-12-06T11:04:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        WorkerList: {
+            /**
+             * @description Pass as `cursor` for the next page. Absent only on the last page; pages may be short
+             * @example eyJhZnRlciI6ImFsaWNlIn0
+             */
+            next_cursor?: string;
+            /**
+             * @description This page of workers
+             * @example [
+             *       {
+             *         "name": "alice",
+             *         "backend": "docker",
+             *         "deployment_mode": "local",
+             *         "status": "ready",
+             *         "container_id": "3f2a9c1d7e",
+             *         "app_id": null,
+             *         "raw_status": "running",
+             *         "console_host_port": null,
+             *         "uid": "0f8c2b4e-1d2a-4c3b-9e8f-7a6b5c4d3e2f",
+             *         "phase": "ready",
+             *         "desired": "running",
+             *         "generation": 1,
+             *         "observed_generation": 1,
+             *         "image": "ghcr.io/acme/agent:1.4",
+             *         "runtime": "openclaw",
+             *         "env_names": [
+             *           "LOG_LEVEL"
+             *         ],
+             *         "labels": {
+             *           "app": "demo"
+             *         },
+             *         "team": null,
+             *         "created_at": "2026-12-06T10:58:00.000Z",
+             *         "ready_at": "2026-12-06T11:00:00.000Z",
+             *         "last_heartbeat_at": "2026-12-06T11:04:00.000Z",
+             *         "last_activity_at": "2026-12-06T11:00:00.000Z",
+             *         "idle_timeout_seconds": 43200,
+             *         "expires_at": null,
+             *         "deletion_protection": false,
+             *         "next_action": {
+             *           "kind": "sleep",
+             *           "at": "2026-12-06T23:00:00.000Z"
+             *         },
+             *         "reason": "reported_ready",
+             *         "last_transition": {
+             *           "at": "2026-12-06T11:00:00.000Z",
+             *           "from": "starting",
+             *           "to": "ready",
+             *           "reason": "reported_ready",
+             *           "actor": "worker"
+             *         },
+             *         "last_error": null,
+             *         "attempts": 0,
+             *         "observed_at": "2026-12-06T11:04:00.000Z"
+             *       }
+             *     ]
+             */
+            workers: components["schemas"]["Worker"][];
+        };
+        /**
+         * @description A worker’s backend logs
+         * @example {
+         *       "name": "alice",
+         *       "logs": "agent started\n"
+         *     }
+         */
+        WorkerLogs: {
+            /**
+             * @description The last `tail` lines, as one text
+             * @example agent started
+             *     listening on :18799
+             */
+            logs: string;
+            /**
+             * @description The worker
+             * @example alice
+             */
+            name: string;
+        };
+        /**
+         * @description A 404 for a worker: `status` reads `not_found`, as HiClaw’s scripts expect
+         * @example {
+         *       "message": "worker bob not found",
+         *       "code": "not_found",
+         *       "name": "bob",
+         *       "status": "not_found"
+         *     }
+         */
+        WorkerNotFound: {
+            /**
+             * @description Always `not_found`
+             * @example not_found
+             */
+            code: string;
+            /**
+             * @description What went wrong
+             * @example worker bob not found
+             */
+            message: string;
+            /**
+             * @description The worker asked for
+             * @example bob
+             */
+            name: string;
+            /**
+             * @description For scripts that read `.status` whatever the code
+             * @example not_found
+             * @enum {string}
+             */
+            status: "not_found";
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -741,6 +3008,42 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    root: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Links to the reference, the document and the health check */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Root"];
+                };
+            };
+            /** @description Redirect to `/docs` for a browser */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     v1IssueStsCredentials: {
         parameters: {
             query?: never;
@@ -756,21 +3059,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_key_id: string;
-                        access_key_secret: string;
-                        bucket: string;
-                        endpoint: string;
-                        /** @description ISO-8601 UTC */
-                        expiration: string;
-                        expires_in_sec: number;
-                        oss_bucket: string;
-                        oss_endpoint: string;
-                        prefixes: string[];
-                        /** @enum {string} */
-                        provider: "aliyun" | "aws";
-                        security_token: string;
-                    };
+                    "application/json": components["schemas"]["StsCredentials"];
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or expired key */
@@ -779,11 +3077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a worker key */
@@ -792,11 +3086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Asleep, being deleted, or expiring */
@@ -805,11 +3095,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The STS service refused */
@@ -818,11 +3104,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No issuer configured, or STS throttling */
@@ -831,11 +3113,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -855,12 +3133,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        kubeMode: string;
-                        totalHumans: number;
-                        totalTeams: number;
-                        totalWorkers: number;
-                    };
+                    "application/json": components["schemas"]["V1Status"];
                 };
             };
             /** @description Missing or unknown token */
@@ -869,9 +3142,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -891,18 +3162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        teams: {
-                            name: string;
-                            /** @enum {string} */
-                            phase: "Active";
-                            readyWorkers: number;
-                            teamName: string;
-                            totalWorkers: number;
-                            workerNames: string[];
-                        }[];
-                        total: number;
-                    };
+                    "application/json": components["schemas"]["V1TeamList"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -911,9 +3171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -922,9 +3180,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -933,9 +3189,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -945,6 +3199,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team name */
                 name: string;
             };
             cookie?: never;
@@ -957,15 +3212,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        name: string;
-                        /** @enum {string} */
-                        phase: "Active";
-                        readyWorkers: number;
-                        teamName: string;
-                        totalWorkers: number;
-                        workerNames: string[];
-                    };
+                    "application/json": components["schemas"]["V1Team"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -974,9 +3221,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -985,9 +3230,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -996,9 +3239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description get team: not found (also another team, for a team key) */
@@ -1007,9 +3248,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1029,10 +3268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        controller: string;
-                        kubeMode: string;
-                    };
+                    "application/json": components["schemas"]["V1Version"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1041,9 +3277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1051,6 +3285,7 @@ export interface operations {
     v1ListWorkers: {
         parameters: {
             query?: {
+                /** @description Only this team’s workers */
                 team?: string;
             };
             header?: never;
@@ -1065,47 +3300,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        total: number;
-                        workers: {
-                            agents?: string;
-                            channelPolicy?: {
-                                dmAllowExtra?: string[];
-                                dmDenyExtra?: string[];
-                                groupAllowExtra?: string[];
-                                groupDenyExtra?: string[];
-                            };
-                            /** @description Omitted when false, as HiClaw does */
-                            containerManaged?: boolean;
-                            /** @enum {string} */
-                            containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
-                            expose?: {
-                                port: number;
-                                protocol?: string;
-                            }[];
-                            identity?: string;
-                            image: string;
-                            mcpServers?: {
-                                name: string;
-                                transport?: string;
-                                url: string;
-                            }[];
-                            message?: string;
-                            model?: string;
-                            name: string;
-                            package?: string;
-                            /** @enum {string} */
-                            phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                            role?: string;
-                            runtime?: string;
-                            skills?: string[];
-                            soul?: string;
-                            /** @enum {string} */
-                            state: "Running" | "Sleeping" | "Stopped";
-                            team?: string;
-                            workerName?: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["V1WorkerList"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1114,9 +3309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1125,9 +3318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1136,9 +3327,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1152,37 +3341,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    agents?: string;
-                    channelPolicy?: {
-                        dmAllowExtra?: string[];
-                        dmDenyExtra?: string[];
-                        groupAllowExtra?: string[];
-                        groupDenyExtra?: string[];
-                    };
-                    containerManaged?: boolean;
-                    expose?: {
-                        port: number;
-                        protocol?: string;
-                    }[];
-                    identity?: string;
-                    image?: string;
-                    mcpServers?: {
-                        name: string;
-                        transport?: string;
-                        url: string;
-                    }[];
-                    model?: string;
-                    name: string;
-                    package?: string;
-                    /** @enum {string} */
-                    runtime?: "openclaw" | "copaw" | "hermes";
-                    skills?: string[];
-                    soul?: string;
-                    /** @enum {string} */
-                    state?: "Running" | "Sleeping" | "Stopped";
-                    workerName?: string;
-                };
+                "application/json": components["schemas"]["V1CreateWorker"];
             };
         };
         responses: {
@@ -1192,44 +3351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        agents?: string;
-                        channelPolicy?: {
-                            dmAllowExtra?: string[];
-                            dmDenyExtra?: string[];
-                            groupAllowExtra?: string[];
-                            groupDenyExtra?: string[];
-                        };
-                        /** @description Omitted when false, as HiClaw does */
-                        containerManaged?: boolean;
-                        /** @enum {string} */
-                        containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
-                        expose?: {
-                            port: number;
-                            protocol?: string;
-                        }[];
-                        identity?: string;
-                        image: string;
-                        mcpServers?: {
-                            name: string;
-                            transport?: string;
-                            url: string;
-                        }[];
-                        message?: string;
-                        model?: string;
-                        name: string;
-                        package?: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                        role?: string;
-                        runtime?: string;
-                        skills?: string[];
-                        soul?: string;
-                        /** @enum {string} */
-                        state: "Running" | "Sleeping" | "Stopped";
-                        team?: string;
-                        workerName?: string;
-                    };
+                    "application/json": components["schemas"]["V1Worker"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1238,9 +3360,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1249,9 +3369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1260,9 +3378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description create worker: already exists */
@@ -1271,9 +3387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1283,6 +3397,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1295,44 +3410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        agents?: string;
-                        channelPolicy?: {
-                            dmAllowExtra?: string[];
-                            dmDenyExtra?: string[];
-                            groupAllowExtra?: string[];
-                            groupDenyExtra?: string[];
-                        };
-                        /** @description Omitted when false, as HiClaw does */
-                        containerManaged?: boolean;
-                        /** @enum {string} */
-                        containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
-                        expose?: {
-                            port: number;
-                            protocol?: string;
-                        }[];
-                        identity?: string;
-                        image: string;
-                        mcpServers?: {
-                            name: string;
-                            transport?: string;
-                            url: string;
-                        }[];
-                        message?: string;
-                        model?: string;
-                        name: string;
-                        package?: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                        role?: string;
-                        runtime?: string;
-                        skills?: string[];
-                        soul?: string;
-                        /** @enum {string} */
-                        state: "Running" | "Sleeping" | "Stopped";
-                        team?: string;
-                        workerName?: string;
-                    };
+                    "application/json": components["schemas"]["V1Worker"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1341,9 +3419,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1352,9 +3428,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1363,9 +3437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description get worker: not found */
@@ -1374,9 +3446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1386,42 +3456,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    agents?: string;
-                    channelPolicy?: {
-                        dmAllowExtra?: string[];
-                        dmDenyExtra?: string[];
-                        groupAllowExtra?: string[];
-                        groupDenyExtra?: string[];
-                    };
-                    containerManaged?: boolean;
-                    expose?: {
-                        port: number;
-                        protocol?: string;
-                    }[];
-                    identity?: string;
-                    image?: string;
-                    mcpServers?: {
-                        name: string;
-                        transport?: string;
-                        url: string;
-                    }[];
-                    model?: string;
-                    package?: string;
-                    /** @enum {string} */
-                    runtime?: "openclaw" | "copaw" | "hermes";
-                    skills?: string[];
-                    soul?: string;
-                    /** @enum {string} */
-                    state?: "Running" | "Sleeping" | "Stopped";
-                    workerName?: string;
-                };
+                "application/json": components["schemas"]["V1UpdateWorker"];
             };
         };
         responses: {
@@ -1431,44 +3473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        agents?: string;
-                        channelPolicy?: {
-                            dmAllowExtra?: string[];
-                            dmDenyExtra?: string[];
-                            groupAllowExtra?: string[];
-                            groupDenyExtra?: string[];
-                        };
-                        /** @description Omitted when false, as HiClaw does */
-                        containerManaged?: boolean;
-                        /** @enum {string} */
-                        containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
-                        expose?: {
-                            port: number;
-                            protocol?: string;
-                        }[];
-                        identity?: string;
-                        image: string;
-                        mcpServers?: {
-                            name: string;
-                            transport?: string;
-                            url: string;
-                        }[];
-                        message?: string;
-                        model?: string;
-                        name: string;
-                        package?: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                        role?: string;
-                        runtime?: string;
-                        skills?: string[];
-                        soul?: string;
-                        /** @enum {string} */
-                        state: "Running" | "Sleeping" | "Stopped";
-                        team?: string;
-                        workerName?: string;
-                    };
+                    "application/json": components["schemas"]["V1Worker"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1477,9 +3482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1488,9 +3491,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1499,9 +3500,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description get worker for update: not found */
@@ -1510,9 +3509,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Being deleted */
@@ -1521,9 +3518,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1533,6 +3528,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1552,9 +3548,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1563,9 +3557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1574,9 +3566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description delete worker: not found */
@@ -1585,9 +3575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Deletion protection */
@@ -1596,9 +3584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1606,10 +3592,12 @@ export interface operations {
     v1EnsureReady: {
         parameters: {
             query?: {
-                timeout_seconds?: number;
+                /** @description Wait at most this long (capped per request) */
+                timeout_seconds?: number | null;
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1622,11 +3610,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        name: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                    };
+                    "application/json": components["schemas"]["V1Lifecycle"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1635,9 +3619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1646,9 +3628,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1657,9 +3637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Unknown worker */
@@ -1668,9 +3646,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Being deleted or expired */
@@ -1679,9 +3655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1691,6 +3665,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1710,9 +3685,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1721,9 +3694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1732,9 +3703,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Unknown worker */
@@ -1743,9 +3712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description A managed worker not starting or ready; or its instance is not up yet */
@@ -1754,9 +3721,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1766,6 +3731,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1778,11 +3744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        name: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                    };
+                    "application/json": components["schemas"]["V1Lifecycle"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1791,9 +3753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1802,9 +3762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1813,9 +3771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Unknown worker */
@@ -1824,9 +3780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Being deleted or expired */
@@ -1835,9 +3789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1847,6 +3799,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1859,44 +3812,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        agents?: string;
-                        channelPolicy?: {
-                            dmAllowExtra?: string[];
-                            dmDenyExtra?: string[];
-                            groupAllowExtra?: string[];
-                            groupDenyExtra?: string[];
-                        };
-                        /** @description Omitted when false, as HiClaw does */
-                        containerManaged?: boolean;
-                        /** @enum {string} */
-                        containerState: "running" | "starting" | "stopped" | "not_found" | "unknown";
-                        expose?: {
-                            port: number;
-                            protocol?: string;
-                        }[];
-                        identity?: string;
-                        image: string;
-                        mcpServers?: {
-                            name: string;
-                            transport?: string;
-                            url: string;
-                        }[];
-                        message?: string;
-                        model?: string;
-                        name: string;
-                        package?: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                        role?: string;
-                        runtime?: string;
-                        skills?: string[];
-                        soul?: string;
-                        /** @enum {string} */
-                        state: "Running" | "Sleeping" | "Stopped";
-                        team?: string;
-                        workerName?: string;
-                    };
+                    "application/json": components["schemas"]["V1Worker"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1905,9 +3821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1916,9 +3830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1927,9 +3839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Unknown worker */
@@ -1938,9 +3848,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -1950,6 +3858,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -1962,11 +3871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        name: string;
-                        /** @enum {string} */
-                        phase: "Pending" | "Running" | "Ready" | "Sleeping" | "Stopped" | "Failed";
-                    };
+                    "application/json": components["schemas"]["V1Lifecycle"];
                 };
             };
             /** @description Bad input, naming the field */
@@ -1975,9 +3880,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Missing or unknown token */
@@ -1986,9 +3889,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Authorization denied */
@@ -1997,9 +3898,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Unknown worker */
@@ -2008,9 +3907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
             /** @description Being deleted or expired */
@@ -2019,9 +3916,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["V1Error"];
                 };
             };
         };
@@ -2041,21 +3936,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_key_id: string;
-                        access_key_secret: string;
-                        bucket: string;
-                        endpoint: string;
-                        /** @description ISO-8601 UTC */
-                        expiration: string;
-                        expires_in_sec: number;
-                        oss_bucket: string;
-                        oss_endpoint: string;
-                        prefixes: string[];
-                        /** @enum {string} */
-                        provider: "aliyun" | "aws";
-                        security_token: string;
-                    };
+                    "application/json": components["schemas"]["StsCredentials"];
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, unknown or expired key */
@@ -2064,11 +3954,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a worker key */
@@ -2077,11 +3963,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Asleep, being deleted, or expiring */
@@ -2090,11 +3972,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description The STS service refused */
@@ -2103,11 +3981,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No issuer configured, or STS throttling */
@@ -2116,11 +3990,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2134,12 +4004,110 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description HTML */
+            /** @description text/html */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    docsScript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/javascript */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    docsSwaggerUi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/javascript */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    docsSwaggerUiStyle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/css */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -2158,23 +4126,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        auth: "keys" | "off";
-                        backends: {
-                            message: string;
-                            name: string;
-                            ok: boolean;
-                        }[];
-                        clock_skew_ms: number | null;
-                        deployment_id: string | null;
-                        ok: boolean;
-                        store: {
-                            kind: string;
-                            message: string;
-                            ok: boolean;
-                        };
-                    };
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Store unreachable */
@@ -2183,23 +4144,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        auth: "keys" | "off";
-                        backends: {
-                            message: string;
-                            name: string;
-                            ok: boolean;
-                        }[];
-                        clock_skew_ms: number | null;
-                        deployment_id: string | null;
-                        ok: boolean;
-                        store: {
-                            kind: string;
-                            message: string;
-                            ok: boolean;
-                        };
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
@@ -2226,11 +4171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2239,11 +4180,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2262,7 +4199,20 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -2281,38 +4231,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        beats_removed: number;
-                        budget_exhausted: boolean;
-                        deleted: number;
-                        drift: {
-                            misnamed: number;
-                            running_not_awake: number;
-                        };
-                        errors: number;
-                        events_repaired: number;
-                        failed: number;
-                        finished_at: string;
-                        hint_repaired: number;
-                        hints_left: number;
-                        hints_processed: number;
-                        hints_removed: number;
-                        lost: number;
-                        orphans: {
-                            candidates: number;
-                            deleted: number;
-                            reported: number;
-                            stopped: number;
-                        };
-                        problems: string[];
-                        ran: boolean;
-                        redriven: number;
-                        restarted: number;
-                        slept: number;
-                        started_at: string;
-                        store_ops?: number;
-                        tombstones_removed: number;
-                    };
+                    "application/json": components["schemas"]["SweepReport"];
                 };
             };
             /** @description Missing or unknown key */
@@ -2321,11 +4240,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2334,11 +4249,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Another run holds the lease */
@@ -2347,11 +4258,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2365,12 +4272,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    allowed_images?: string[];
-                    max_ttl_seconds?: number | null;
-                    max_workers?: number;
-                    name: string;
-                };
+                "application/json": components["schemas"]["CreateTeamInput"];
             };
         };
         responses: {
@@ -2380,18 +4282,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        allowed_images: string[];
-                        created_at: string;
-                        keys: {
-                            created_at: string;
-                            id: string;
-                        }[];
-                        max_ttl_seconds: number | null;
-                        max_workers: number;
-                        name: string;
-                        workers: string[];
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Bad input */
@@ -2400,11 +4291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -2413,11 +4300,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2426,11 +4309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Exists */
@@ -2439,11 +4318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2453,6 +4328,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team name */
                 team: string;
             };
             cookie?: never;
@@ -2465,18 +4341,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        allowed_images: string[];
-                        created_at: string;
-                        keys: {
-                            created_at: string;
-                            id: string;
-                        }[];
-                        max_ttl_seconds: number | null;
-                        max_workers: number;
-                        name: string;
-                        workers: string[];
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Bad input */
@@ -2485,11 +4350,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -2498,11 +4359,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2511,11 +4368,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown */
@@ -2524,11 +4377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2538,17 +4387,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team name */
                 team: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    allowed_images?: string[];
-                    max_ttl_seconds?: number | null;
-                    max_workers?: number;
-                };
+                "application/json": components["schemas"]["UpdateTeamInput"];
             };
         };
         responses: {
@@ -2558,18 +4404,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        allowed_images: string[];
-                        created_at: string;
-                        keys: {
-                            created_at: string;
-                            id: string;
-                        }[];
-                        max_ttl_seconds: number | null;
-                        max_workers: number;
-                        name: string;
-                        workers: string[];
-                    };
+                    "application/json": components["schemas"]["Team"];
                 };
             };
             /** @description Bad input */
@@ -2578,11 +4413,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -2591,11 +4422,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2604,11 +4431,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown */
@@ -2617,11 +4440,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2631,6 +4450,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The team name */
                 team: string;
             };
             cookie?: never;
@@ -2643,11 +4463,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        key: string;
-                        team: string;
-                    };
+                    "application/json": components["schemas"]["TeamKey"];
                 };
             };
             /** @description Bad input */
@@ -2656,11 +4472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -2669,11 +4481,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2682,11 +4490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown */
@@ -2695,11 +4499,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2709,7 +4509,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The key’s id */
                 id: string;
+                /** @description The team name */
                 team: string;
             };
             cookie?: never;
@@ -2729,11 +4531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -2742,11 +4540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -2755,11 +4549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown team */
@@ -2768,11 +4558,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2793,6 +4579,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     fleetPageStyle: {
@@ -2810,6 +4605,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
         };
     };
@@ -2829,17 +4633,33 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A query string was given */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listWorkers: {
         parameters: {
             query?: {
+                /** @description The `next_cursor` of the previous page */
                 cursor?: string;
+                /** @description Only workers with this label, `key=value`; repeat to require several */
                 label?: string[];
+                /** @description At most this many per page (1-1000) */
                 limit?: number;
+                /** @description Only workers in this phase */
                 phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
+                /** @description The order; by name unless said */
                 sort?: "name" | "last_activity_at" | "-last_activity_at";
+                /** @description Only workers with this status */
                 status?: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
+                /** @description Only this team’s workers */
                 team?: string;
             };
             header?: never;
@@ -2854,64 +4674,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Absent only on the last page; pages may be short */
-                        next_cursor?: string;
-                        workers: {
-                            /** @description Only in the response that minted it */
-                            api_key?: string;
-                            app_id: string | null;
-                            attempts: number;
-                            backend: string;
-                            console_host_port: number | null;
-                            container_id: string | null;
-                            /** @description ISO-8601 UTC */
-                            created_at: string;
-                            deletion_protection: boolean;
-                            /** @enum {string} */
-                            deployment_mode: "local" | "cloud";
-                            /** @enum {string} */
-                            desired: "running" | "sleeping" | "deleted";
-                            env_names: string[];
-                            expires_at: string | null;
-                            generation: number;
-                            idle_timeout_seconds: number;
-                            image: string;
-                            labels: {
-                                [key: string]: string;
-                            };
-                            last_activity_at: string | null;
-                            last_error: string | null;
-                            last_heartbeat_at: string | null;
-                            last_transition: {
-                                actor: string;
-                                /** @description ISO-8601 UTC */
-                                at: string;
-                                from: string;
-                                message?: string;
-                                reason: string;
-                                to: string;
-                            };
-                            name: string;
-                            next_action: {
-                                /** @description ISO-8601 UTC */
-                                at: string;
-                                kind: string;
-                            } | null;
-                            observed_at: string | null;
-                            observed_generation: number;
-                            /** @enum {string} */
-                            phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                            raw_status: string | null;
-                            ready_at: string | null;
-                            reason: string;
-                            runtime: string;
-                            /** @enum {string} */
-                            status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                            team: string | null;
-                            uid: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["WorkerList"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -2920,11 +4683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -2933,11 +4692,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -2946,11 +4701,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2964,32 +4715,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    backend?: string;
-                    deletion_protection?: boolean;
-                    env?: {
-                        [key: string]: string;
-                    };
-                    /** Format: date-time */
-                    expires_at?: string;
-                    extra_hosts?: string[];
-                    idle_timeout_seconds?: number;
-                    image?: string;
-                    labels?: {
-                        [key: string]: string;
-                    };
-                    name: string;
-                    network?: string;
-                    resources?: {
-                        cpu_millicores?: number;
-                        memory_mb?: number;
-                    };
-                    /** @enum {string} */
-                    runtime?: "openclaw" | "copaw" | "";
-                    team?: string;
-                    ttl_seconds?: number;
-                    working_dir?: string;
-                };
+                "application/json": components["schemas"]["CreateWorkerInput"];
             };
         };
         responses: {
@@ -2999,60 +4725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Created */
@@ -3061,60 +4734,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -3123,11 +4743,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3136,11 +4752,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -3149,11 +4761,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Exists with another spec, or being deleted */
@@ -3162,11 +4770,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Backend unavailable */
@@ -3175,11 +4779,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3187,10 +4787,12 @@ export interface operations {
     getWorker: {
         parameters: {
             query?: {
+                /** @description Ask the backend for the current state (at most once per 10 s per worker) */
                 refresh?: "0" | "1" | "true" | "false";
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -3203,60 +4805,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -3265,11 +4814,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3278,11 +4823,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -3291,11 +4832,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -3304,14 +4841,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
         };
@@ -3319,10 +4849,12 @@ export interface operations {
     deleteWorker: {
         parameters: {
             query?: {
+                /** @description Delete despite `deletion_protection` */
                 force?: "0" | "1" | "true" | "false";
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -3342,11 +4874,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3355,11 +4883,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -3368,11 +4892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Deletion protection */
@@ -3381,11 +4901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3395,32 +4911,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    deletion_protection?: boolean;
-                    env?: {
-                        [key: string]: string | null;
-                    };
-                    expires_at?: string | null;
-                    extra_hosts?: string[] | null;
-                    idle_timeout_seconds?: number;
-                    image?: string;
-                    labels?: {
-                        [key: string]: string | null;
-                    };
-                    network?: string | null;
-                    resources?: {
-                        cpu_millicores?: number;
-                        memory_mb?: number;
-                    } | null;
-                    ttl_seconds?: number;
-                    working_dir?: string | null;
-                };
+                "application/json": components["schemas"]["UpdateWorkerInput"];
             };
         };
         responses: {
@@ -3430,60 +4928,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Updated; the worker is rolling */
@@ -3492,60 +4937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -3554,11 +4946,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3567,11 +4955,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -3580,11 +4964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -3593,14 +4973,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted */
@@ -3609,11 +4982,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3621,19 +4990,19 @@ export interface operations {
     recordActivity: {
         parameters: {
             query?: {
+                /** @description Wake the worker if it is asleep, rather than a 409 */
                 wake?: "0" | "1" | "true" | "false";
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    lease_seconds?: number;
-                };
+                "application/json": components["schemas"]["ActivityInput"];
             };
         };
         responses: {
@@ -3643,60 +5012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Recorded and a wake began */
@@ -3705,60 +5021,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -3767,11 +5030,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3780,11 +5039,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -3793,11 +5048,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -3806,14 +5057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Not awake */
@@ -3822,11 +5066,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3834,10 +5074,12 @@ export interface operations {
     ensureReady: {
         parameters: {
             query?: {
-                timeout_seconds?: number;
+                /** @description Wait at most this long (capped at 20 s per request) */
+                timeout_seconds?: number | null;
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -3850,60 +5092,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Not ready yet; poll again */
@@ -3912,60 +5101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -3974,11 +5110,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -3987,11 +5119,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4000,11 +5128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4013,14 +5137,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Failed, deleting or expired */
@@ -4029,11 +5146,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4041,11 +5154,14 @@ export interface operations {
     listWorkerEvents: {
         parameters: {
             query?: {
+                /** @description The `next_cursor` of the previous page */
                 cursor?: string;
+                /** @description At most this many per page (1-1000) */
                 limit?: number;
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -4058,22 +5174,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        events: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            generation: number;
-                            message?: string;
-                            name: string;
-                            reason: string;
-                            seq: number;
-                            to: string;
-                            uid: string;
-                        }[];
-                        next_cursor?: string;
-                    };
+                    "application/json": components["schemas"]["WorkerEventList"];
                 };
             };
             /** @description Bad input */
@@ -4082,11 +5183,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4095,11 +5192,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4108,11 +5201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4121,14 +5210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
         };
@@ -4138,6 +5220,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -4150,60 +5233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Old key revoked; the worker gets a new key when it next starts */
@@ -4212,60 +5242,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -4274,11 +5251,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4287,11 +5260,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4300,11 +5269,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4313,14 +5278,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted */
@@ -4329,11 +5287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4341,10 +5295,12 @@ export interface operations {
     workerLogs: {
         parameters: {
             query?: {
+                /** @description How many of the last lines (default 100) */
                 tail?: number;
             };
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
@@ -4357,11 +5313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The last `tail` lines, as one text */
-                        logs: string;
-                        name: string;
-                    };
+                    "application/json": components["schemas"]["WorkerLogs"];
                 };
             };
             /** @description Bad input */
@@ -4370,11 +5322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4383,11 +5331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4396,11 +5340,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4409,14 +5349,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description This backend has no logs */
@@ -4425,11 +5358,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4439,16 +5368,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    busy?: boolean;
-                    instance_id?: string;
-                };
+                "application/json": components["schemas"]["ReadinessReport"];
             };
         };
         responses: {
@@ -4465,11 +5392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not this worker */
@@ -4478,11 +5401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not starting/ready, or a stale instance */
@@ -4491,11 +5410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4505,134 +5420,29 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Already there */
+            /** @description There as the answer is sent */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
-            /** @description Began */
+            /** @description Under way */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -4641,11 +5451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4654,11 +5460,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4667,11 +5469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4680,14 +5478,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted or expired */
@@ -4696,11 +5487,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4710,134 +5497,29 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Already there */
+            /** @description There as the answer is sent */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
-            /** @description Began */
+            /** @description Under way */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -4846,11 +5528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4859,11 +5537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -4872,11 +5546,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -4885,14 +5555,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted or expired */
@@ -4901,11 +5564,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4915,134 +5574,29 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Already there */
+            /** @description There as the answer is sent */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
-            /** @description Began */
+            /** @description Under way */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -5051,11 +5605,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -5064,11 +5614,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -5077,11 +5623,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -5090,14 +5632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted or expired */
@@ -5106,11 +5641,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5120,134 +5651,29 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The worker name */
                 name: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Already there */
+            /** @description There as the answer is sent */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
-            /** @description Began */
+            /** @description Under way */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Only in the response that minted it */
-                        api_key?: string;
-                        app_id: string | null;
-                        attempts: number;
-                        backend: string;
-                        console_host_port: number | null;
-                        container_id: string | null;
-                        /** @description ISO-8601 UTC */
-                        created_at: string;
-                        deletion_protection: boolean;
-                        /** @enum {string} */
-                        deployment_mode: "local" | "cloud";
-                        /** @enum {string} */
-                        desired: "running" | "sleeping" | "deleted";
-                        env_names: string[];
-                        expires_at: string | null;
-                        generation: number;
-                        idle_timeout_seconds: number;
-                        image: string;
-                        labels: {
-                            [key: string]: string;
-                        };
-                        last_activity_at: string | null;
-                        last_error: string | null;
-                        last_heartbeat_at: string | null;
-                        last_transition: {
-                            actor: string;
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            from: string;
-                            message?: string;
-                            reason: string;
-                            to: string;
-                        };
-                        name: string;
-                        next_action: {
-                            /** @description ISO-8601 UTC */
-                            at: string;
-                            kind: string;
-                        } | null;
-                        observed_at: string | null;
-                        observed_generation: number;
-                        /** @enum {string} */
-                        phase: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        raw_status: string | null;
-                        ready_at: string | null;
-                        reason: string;
-                        runtime: string;
-                        /** @enum {string} */
-                        status: "running" | "ready" | "stopped" | "starting" | "not_found" | "unknown";
-                        team: string | null;
-                        uid: string;
-                    };
+                    "application/json": components["schemas"]["Worker"];
                 };
             };
             /** @description Bad input */
@@ -5256,11 +5682,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -5269,11 +5691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Known key, wrong route */
@@ -5282,11 +5700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Unknown worker */
@@ -5295,14 +5709,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                        name: string;
-                        /** @constant */
-                        status: "not_found";
-                    };
+                    "application/json": components["schemas"]["WorkerNotFound"];
                 };
             };
             /** @description Being deleted or expired */
@@ -5311,11 +5718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -1,31 +1,24 @@
 /**
- * Named types for the shapes scripts use most, read off the generated `paths` (the document declares its schemas
- * inline, so openapi-typescript has no `components` to name them by).
+ * Named types for the shapes scripts use most: the document's named components, as openapi-typescript generated
+ * them, plus the list query, which is a set of parameters rather than a schema.
  *
  * @module
  */
-import type { paths } from './schema';
+import type { components, paths } from './schema';
 
-/** The JSON body of one response object. */
-type Json<Response> = Response extends { content: { 'application/json': infer Body } } ? Body : never;
+type Schemas = components['schemas'];
 
-export type Worker = Json<paths['/workers/{name}']['get']['responses'][200]>;
-export type WorkerList = Json<paths['/workers']['get']['responses'][200]>;
-export type WorkerEvent = Json<paths['/workers/{name}/events']['get']['responses'][200]>['events'][number];
-export type WorkerLogs = Json<paths['/workers/{name}/logs']['get']['responses'][200]>;
-export type CreateWorkerInput = NonNullable<
-  paths['/workers']['post']['requestBody']
->['content']['application/json'];
-export type UpdateWorkerInput = NonNullable<
-  paths['/workers/{name}']['patch']['requestBody']
->['content']['application/json'];
+export type Worker = Schemas['Worker'];
+export type WorkerList = Schemas['WorkerList'];
+export type WorkerEvent = Schemas['WorkerEvent'];
+export type WorkerLogs = Schemas['WorkerLogs'];
+export type CreateWorkerInput = Schemas['CreateWorkerInput'];
+export type UpdateWorkerInput = Schemas['UpdateWorkerInput'];
 export type ListWorkersQuery = NonNullable<paths['/workers']['get']['parameters']['query']>;
-export type Team = Json<paths['/teams/{team}']['get']['responses'][200]>;
-export type TeamKey = Json<paths['/teams/{team}/keys']['post']['responses'][201]>;
-export type TeamSettings = NonNullable<
-  paths['/teams/{team}']['patch']['requestBody']
->['content']['application/json'];
-export type Health = Json<paths['/healthz']['get']['responses'][200]>;
-export type SweepReport = Json<paths['/sweep']['post']['responses'][200]>;
+export type Team = Schemas['Team'];
+export type TeamKey = Schemas['TeamKey'];
+export type TeamSettings = Schemas['UpdateTeamInput'];
+export type Health = Schemas['Health'];
+export type SweepReport = Schemas['SweepReport'];
 /** Every error answer: `{ message, code }`, plus `field` for bad input. */
-export type ApiErrorBody = Json<paths['/workers']['post']['responses'][409]>;
+export type ApiErrorBody = Schemas['Error'];

@@ -1,6 +1,7 @@
 /**
- * Team-leader keys: a team key manages only its team's workers, within the team's quota, and only the fields
- * DESIGN §2 allows it; everything else is manager-only (403 naming the field).
+ * Team-leader keys: a team key manages only its team's workers, within the team's quota, and only the fields a
+ * team leader may set (the README's "What each key can do"); everything else is manager-only (403 naming the
+ * field).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type AppHarness, makeApp } from '../support/app-harness';

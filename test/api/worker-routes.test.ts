@@ -311,11 +311,36 @@ describe('reads', () => {
     const doc = (await h.call('GET', '/openapi.json', { key: null })).json;
     expect(doc.openapi).toBe('3.1.0');
     for (const spec of h.app.routeTable.specs) expect(doc.paths[spec.path][spec.method]).toBeDefined();
-    expect(
-      doc.paths['/workers'].post.requestBody.content['application/json'].schema.properties.name,
-    ).toBeDefined();
+    expect(doc.components.schemas.CreateWorkerInput.properties.name).toBeDefined();
     const page = await h.call('GET', '/docs', { key: null });
     expect(page.status).toBe(200);
     expect(page.text).toContain('openapi.json');
+  });
+});
+
+describe('POST /workers/{name}/sleep', () => {
+  it('answers 200 when the worker is asleep as the answer is sent: the stop finished within the request', async () => {
+    const { h } = await readyWorker('nap');
+    const slept = await h.call('POST', '/workers/nap/sleep');
+    expect(slept.json.phase).toBe('sleeping');
+    expect(slept.status).toBe(200);
+  });
+
+  it('answers 202 while the stop is still under way, and its body says stopping', async () => {
+    const h = await makeApp({ settings: { requestDriveBudgetMs: 100 } });
+    const created = await h.call('POST', '/workers', { body: { name: 'slow' } });
+    await reportReady(h, 'slow', created.json.api_key);
+    h.backend.behave('stop', { delayMs: 2_000 });
+    const slept = await h.call('POST', '/workers/slow/sleep');
+    expect(slept.json.phase).toBe('stopping');
+    expect(slept.status).toBe(202);
+  });
+
+  it('answers 200 for a worker already asleep', async () => {
+    const { h } = await readyWorker('again');
+    await h.call('POST', '/workers/again/sleep');
+    const again = await h.call('POST', '/workers/again/sleep');
+    expect(again.json.phase).toBe('sleeping');
+    expect(again.status).toBe(200);
   });
 });

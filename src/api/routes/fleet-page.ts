@@ -6,7 +6,7 @@
  */
 
 import type { RouteTable } from '../route-table';
-import { emptyQuery } from '../schemas';
+import { emptyQuery, errorResponse } from '../schemas';
 import { FLEET_PAGE_HTML, FLEET_SCRIPT, FLEET_STYLE, fleetHeaders } from '../ui';
 import { readQuery } from '../validate';
 
@@ -38,7 +38,10 @@ export function registerFleetPageRoutes(routes: RouteTable): void {
         tag: 'meta',
         access: 'public',
         query: emptyQuery,
-        responses: { 200: { description: asset.type.split(';')[0]! } },
+        responses: {
+          200: { description: asset.type.split(';')[0]! },
+          400: { description: 'A query string was given', schema: errorResponse },
+        },
       },
       (c) => {
         // A query string is refused like on every route: nothing (a key least of all) belongs in this URL.

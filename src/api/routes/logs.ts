@@ -15,10 +15,19 @@ import { readQuery } from '../validate';
 
 import { errors } from './responses';
 
-const logsResponse = z.object({
-  name: z.string(),
-  logs: z.string().describe('The last `tail` lines, as one text'),
-});
+const logsResponse = z
+  .object({
+    name: z.string().meta({ description: 'The worker', example: 'alice' }),
+    logs: z.string().meta({
+      description: 'The last `tail` lines, as one text',
+      example: 'agent started\nlistening on :18799\n',
+    }),
+  })
+  .meta({
+    id: 'WorkerLogs',
+    description: 'A worker’s backend logs',
+    example: { name: 'alice', logs: 'agent started\n' },
+  });
 
 export function registerLogsRoute(routes: RouteTable, service: WorkerService): void {
   routes.add(

@@ -1,15 +1,17 @@
 /**
- * Public routes: health, the OpenAPI document and a page that renders it.
+ * Public routes: health, the OpenAPI document and the API reference page that renders it.
  *
  * @module
  */
 
+import { z } from 'zod';
 import type { WorkerService } from '../../lifecycle';
 import { bearerToken, layout } from '../../lifecycle';
 import { readJson } from '../../store/cas';
-import { DOCS_HTML } from '../docs-page';
+import { DOCS_PAGE_HTML, DOCS_SCRIPT, docsAssets, docsHeaders } from '../docs';
+import { API_DESCRIPTION, API_TITLE } from '../document-info';
 import type { RouteTable } from '../route-table';
-import { emptyQuery, healthResponse } from '../schemas';
+import { emptyQuery, errorResponse, healthResponse } from '../schemas';
 import { readQuery } from '../validate';
 
 /** Measuring skew costs a store write; do it at most once a minute per function instance. */
@@ -70,6 +72,7 @@ export function registerMetaRoutes(routes: RouteTable, service: WorkerService, v
       query: emptyQuery,
       responses: {
         200: { description: 'Healthy', schema: healthResponse },
+        400: { description: 'A query string was given', schema: errorResponse },
         503: { description: 'Store unreachable', schema: healthResponse },
       },
     },
@@ -138,24 +141,68 @@ export function registerMetaRoutes(routes: RouteTable, service: WorkerService, v
       summary: 'This OpenAPI 3.1 document',
       tag: 'meta',
       access: 'public',
-      responses: { 200: { description: 'The document' } },
+      query: emptyQuery,
+      responses: {
+        200: { description: 'The document', schema: openApiDocument },
+        400: { description: 'A query string was given', schema: errorResponse },
+      },
     },
-    (c) => c.json(routes.openApi({ title: 'Worker lifecycle orchestrator', version }), 200),
+    (c) => {
+      readQuery(c, emptyQuery);
+      return c.json(routes.openApi({ title: API_TITLE, version, description: API_DESCRIPTION }), 200);
+    },
   );
 
-  routes.add(
-    {
-      method: 'get',
-      path: '/docs',
-      operationId: 'docs',
-      summary: 'A page that renders /openapi.json',
-      tag: 'meta',
-      access: 'public',
-      responses: { 200: { description: 'HTML' } },
-    },
-    (c) => c.html(DOCS_HTML, 200),
+  const page = (path: string, summary: string, type: string, body: () => Promise<string> | string) =>
+    routes.add(
+      {
+        method: 'get',
+        path,
+        operationId: DOCS_OPERATION_IDS[path]!,
+        summary,
+        tag: 'meta',
+        access: 'public',
+        query: emptyQuery,
+        responses: {
+          200: { description: type.split(';')[0]!, schema: text, type: type.split(';')[0]! },
+          400: { description: 'A query string was given', schema: errorResponse },
+        },
+      },
+      async (c) => {
+        readQuery(c, emptyQuery);
+        const cache = path.startsWith('/docs/swagger-ui') ? 'an-hour' : 'no-cache';
+        return new Response(await body(), { status: 200, headers: docsHeaders(type, cache) });
+      },
+    );
+  page(
+    '/docs',
+    'The API reference: this document rendered (try-it, key box, search)',
+    HTML,
+    () => DOCS_PAGE_HTML,
   );
+  page('/docs/app.js', "The API reference's start script", JS, () => DOCS_SCRIPT);
+  page(
+    '/docs/swagger-ui-bundle.js',
+    'Swagger UI (from the installed package)',
+    JS,
+    async () => (await docsAssets()).script,
+  );
+  page('/docs/swagger-ui.css', "Swagger UI's styles", CSS, async () => (await docsAssets()).style);
 }
+
+const HTML = 'text/html; charset=utf-8';
+const JS = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+const text = z.string().meta({ description: 'The file', example: '…' });
+const openApiDocument = z
+  .record(z.string(), z.unknown())
+  .meta({ description: 'An OpenAPI 3.1 document (this one)', example: { openapi: '3.1.0' } });
+const DOCS_OPERATION_IDS: Record<string, string> = {
+  '/docs': 'docs',
+  '/docs/app.js': 'docsScript',
+  '/docs/swagger-ui-bundle.js': 'docsSwaggerUi',
+  '/docs/swagger-ui.css': 'docsSwaggerUiStyle',
+};
 
 /** Writes a probe and compares the store's `lastModified` with our clock (positive: we are ahead). */
 async function measureSkew(service: WorkerService, before: number): Promise<number> {

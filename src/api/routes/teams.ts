@@ -13,29 +13,94 @@ import type { RouteTable } from '../route-table';
 import { emptyQuery, errorResponse, workerName } from '../schemas';
 import { readJsonBody, readQuery } from '../validate';
 
-const image = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/, 'not a valid image reference');
+const image = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/, 'not a valid image reference')
+  .meta({ description: 'An image reference', example: 'ghcr.io/acme/agent:1.4' });
 const settings = {
-  max_workers: z.int().min(0).max(100_000).optional(),
-  allowed_images: z.array(image).max(100).optional(),
+  max_workers: z
+    .int()
+    .min(0)
+    .max(100_000)
+    .optional()
+    .meta({ description: 'How many workers the team may have at once', example: 20 }),
+  allowed_images: z
+    .array(image)
+    .max(100)
+    .optional()
+    .meta({
+      description: 'The images its workers may run; any when empty',
+      example: ['ghcr.io/acme/agent:1.4'],
+    }),
   max_ttl_seconds: z
     .int()
     .min(60)
     .max(365 * 24 * 3600)
     .nullable()
-    .optional(),
+    .optional()
+    .meta({
+      description: 'The longest lifetime a worker of the team may have; `null` for none',
+      example: 604_800,
+    }),
 };
-const createTeamBody = z.strictObject({ name: workerName, ...settings });
-const updateTeamBody = z.strictObject(settings);
-const teamResponse = z.object({
-  name: z.string(),
-  created_at: z.string(),
-  max_workers: z.number(),
-  allowed_images: z.array(z.string()),
-  max_ttl_seconds: z.number().nullable(),
-  keys: z.array(z.object({ id: z.string(), created_at: z.string() })),
-  workers: z.array(z.string()),
+const createTeamBody = z
+  .strictObject({ name: workerName, ...settings })
+  .meta({ id: 'CreateTeamInput', description: 'A new team', example: { name: 'research', max_workers: 20 } });
+const updateTeamBody = z.strictObject(settings).meta({
+  id: 'UpdateTeamInput',
+  description: 'New team settings; what is not given stays',
+  example: { max_workers: 30 },
 });
-const teamKeyResponse = z.object({ team: z.string(), id: z.string(), key: z.string() });
+const TEAM_EXAMPLE = {
+  name: 'research',
+  created_at: '2026-12-06T10:00:00.000Z',
+  max_workers: 20,
+  allowed_images: [],
+  max_ttl_seconds: null,
+  keys: [{ id: 'k1a2b3', created_at: '2026-12-06T10:00:00.000Z' }],
+  workers: ['alice'],
+};
+const teamResponse = z
+  .object({
+    name: z.string().meta({ description: 'The team name', example: 'research' }),
+    created_at: z
+      .string()
+      .meta({ description: 'Created (ISO-8601, UTC)', example: '2026-12-06T10:00:00.000Z' }),
+    max_workers: z.number().meta({ description: 'How many workers it may have at once', example: 20 }),
+    allowed_images: z
+      .array(z.string())
+      .meta({ description: 'The images its workers may run; any when empty', example: [] }),
+    max_ttl_seconds: z
+      .number()
+      .nullable()
+      .meta({ description: 'The longest worker lifetime, if capped', example: null }),
+    keys: z
+      .array(
+        z.object({
+          id: z.string().meta({ description: 'The key’s id (to revoke it)', example: 'k1a2b3' }),
+          created_at: z
+            .string()
+            .meta({ description: 'Minted (ISO-8601, UTC)', example: '2026-12-06T10:00:00.000Z' }),
+        }),
+      )
+      .meta({
+        description: 'Its team-leader keys (ids only; a key is shown once, when minted)',
+        example: TEAM_EXAMPLE.keys,
+      }),
+    workers: z.array(z.string()).meta({ description: 'Its workers’ names', example: ['alice'] }),
+  })
+  .meta({ id: 'Team', description: 'A team, its quota and its keys', example: TEAM_EXAMPLE });
+const teamKeyResponse = z
+  .object({
+    team: z.string().meta({ description: 'The team', example: 'research' }),
+    id: z.string().meta({ description: 'The key’s id (to revoke it)', example: 'k1a2b3' }),
+    key: z.string().meta({ description: 'The key itself: shown this once', example: 'tok_research_…' }),
+  })
+  .meta({
+    id: 'TeamKey',
+    description: 'A new team-leader key',
+    example: { team: 'research', id: 'k1a2b3', key: 'tok_research_…' },
+  });
 
 const errors = {
   400: { description: 'Bad input', schema: errorResponse },
