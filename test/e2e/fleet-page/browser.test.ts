@@ -73,7 +73,8 @@ describeWithDocker('the fleet page in a real browser', docker, () => {
       const slept = await emu.client.POST('/workers/{name}/sleep', {
         params: { path: { name: 'fleet-carol' } },
       });
-      expect(slept.response.status).toBe(202);
+      // 200 when the stop finished within the request (real Docker usually does), 202 while it is under way.
+      expect([200, 202]).toContain(slept.response.status);
 
       browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
       page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

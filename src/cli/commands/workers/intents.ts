@@ -33,7 +33,7 @@ export function registerIntents(workers: Command, ctx: CommandContext): void {
         ctx.io.stdout.write(
           began
             ? `${verb === 'wake' ? 'waking' : 'putting to sleep'} ${name}\n`
-            : `${name} is already ${state}\n`,
+            : `${name} is ${state}\n`,
         );
       }
       if (options.wait)
