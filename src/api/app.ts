@@ -15,6 +15,7 @@ import type { Logger, WorkerService } from '../lifecycle';
 import { makeAuthorizer } from './auth';
 import type { AppEnv } from './context';
 import { errorResponse } from './error-handler';
+import { idempotencyKeys } from './idempotency';
 import { requestGuard } from './request-guard';
 import { RouteTable } from './route-table';
 import { registerActivityRoute } from './routes/activity';
@@ -54,6 +55,7 @@ export function createApp(options: AppOptions) {
     c.set('authorize', authorize);
     await next();
   });
+  app.use(idempotencyKeys(service));
   const routes = new RouteTable(app);
   const groups = new Set(options.only ?? ['lifecycle', 'meta', 'extra']);
   if (groups.has('lifecycle')) {

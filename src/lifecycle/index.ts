@@ -25,7 +25,7 @@ export {
   type UpdateInput,
 } from './model';
 
-export { layout, WorkerRepository } from './persistence';
+export { IdempotencyKeys, layout, type StoredAnswer, WorkerRepository } from './persistence';
 export {
   actorOf,
   bearerToken,
