@@ -7,6 +7,7 @@
 import type { WorkerService } from '../../lifecycle';
 import { actorOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
+import { conditionOf, setETag } from '../etag';
 import type { RouteTable } from '../route-table';
 import { emptyQuery, errorResponse, workerResponse } from '../schemas';
 import { readQuery } from '../validate';
@@ -41,8 +42,9 @@ export function registerIntentRoutes(routes: RouteTable, service: WorkerService)
           readQuery(c, emptyQuery);
           const result =
             verb === 'start'
-              ? await service.wake(name, actorOf(principal))
-              : await service.sleep(name, actorOf(principal));
+              ? await service.wake(name, actorOf(principal), conditionOf(c))
+              : await service.sleep(name, actorOf(principal), conditionOf(c));
+          setETag(c, result.version);
           return c.json(result.worker, result.began ? 202 : 200);
         },
       );
