@@ -22,6 +22,7 @@ import { registerActivityRoute } from './routes/activity';
 import { registerDeleteWorkerRoute } from './routes/delete-worker';
 import { registerEnsureReadyRoute } from './routes/ensure-ready';
 import { registerEventsRoute } from './routes/events';
+import { registerFleetActionRoutes } from './routes/fleet-actions';
 import { registerFleetPageRoutes } from './routes/fleet-page';
 import { registerIntentRoutes } from './routes/intents';
 import { registerLogsRoute } from './routes/logs';
@@ -60,6 +61,8 @@ export function createApp(options: AppOptions) {
   const groups = new Set(options.only ?? ['lifecycle', 'meta', 'extra']);
   if (groups.has('lifecycle')) {
     registerWorkerRoutes(routes, service);
+    // Before the per-worker routes, which would take /workers/actions/wake as the wake of a worker named `actions`.
+    registerFleetActionRoutes(routes, service);
     for (const register of [
       registerIntentRoutes,
       registerEnsureReadyRoute,

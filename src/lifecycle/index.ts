@@ -29,6 +29,11 @@ export { IdempotencyKeys, layout, type StoredAnswer, WorkerRepository } from './
 export {
   actorOf,
   bearerToken,
+  FLEET_ACTIONS,
+  FLEET_MAX,
+  type FleetAction,
+  type FleetResult,
+  type FleetWorkerResult,
   issueCredentials,
   type Principal,
   requireWorker,

@@ -12,6 +12,7 @@ import { type AuthConfig, authenticate } from './auth';
 import { createVersioned, ensureReadyIfMatch, getVersioned } from './conditional';
 import { createWorker } from './create';
 import { deleteWorker } from './delete';
+import { type FleetRequest, runFleetAction } from './fleet';
 import type { IntentOptions } from './intent';
 import { getWorker, listEvents, listWorkers } from './queries';
 import { ensureReady, reportReady } from './readiness';
@@ -86,6 +87,11 @@ export class WorkerService {
 
   rotateKey(name: string, actor: Actor, options: IntentOptions = {}) {
     return rotateKey(this.ctx, name, actor, options);
+  }
+
+  /** wake, sleep, delete or ensure-ready every worker a selector matches, each through its single request. */
+  fleetAction(actor: Actor, request: FleetRequest) {
+    return runFleetAction(this.ctx, actor, request);
   }
 
   report(record: WorkerRecord, report: ReportInput) {
