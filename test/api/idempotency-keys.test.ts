@@ -132,6 +132,20 @@ describe('Idempotency-Key on create', () => {
   });
 });
 
+describe('Idempotency-Key on the HiClaw /api/v1 routes', () => {
+  it('a retried /api/v1 create replays its 201 where a plain retry is 409 already exists', async () => {
+    const h = await makeApp();
+    const first = await send(h, 'POST', '/api/v1/workers', { key: 'v1-create', body: { name: 'hc1' } });
+    expect(first.status).toBe(201);
+    const replayed = await send(h, 'POST', '/api/v1/workers', { key: 'v1-create', body: { name: 'hc1' } });
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.json).toEqual(first.json);
+    expect((await send(h, 'POST', '/api/v1/workers', { body: { name: 'hc1' } })).status).toBe(409);
+    expect(h.backend.allResources()).toHaveLength(1);
+  });
+});
+
 /** A memory store whose writes of stored answers fail while `failAnswers` is set: the function "dies" there. */
 class AnswerLosingStore extends MemoryStore {
   failAnswers = true;
