@@ -103,11 +103,15 @@ export function idempotencyKeys(service: WorkerService): MiddlewareHandler<AppEn
     }
     await next();
     const res = c.res;
-    if (res.status < 200 || res.status >= 300) {
-      await keys.release(hash, begun);
-      return;
-    }
-    await keys.finish(hash, begun, await answerOf(res));
+    const ok = res.status >= 200 && res.status < 300;
+    // The request has acted: its answer goes out even if storing it fails. The key then stays claimed until its
+    // lease ends, exactly as if this function had died here, and a later retry runs the request again.
+    await (ok ? keys.finish(hash, begun, await answerOf(res)) : keys.release(hash, begun)).catch((error) =>
+      ctx.log.warn('idempotency key not updated; a retry after its lease runs the request again', {
+        path: url.pathname,
+        error: error instanceof Error ? error.name : 'unknown',
+      }),
+    );
   };
 }
 

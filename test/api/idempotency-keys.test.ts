@@ -146,6 +146,43 @@ describe('Idempotency-Key on the HiClaw /api/v1 routes', () => {
   });
 });
 
+const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** A memory store whose writes of stored answers never return while `freeze` is set: the function stops there. */
+class FreezingStore extends MemoryStore {
+  freeze = true;
+  frozen = false;
+  override async put(key: string, body: string, options?: PutOptions) {
+    if (this.freeze && key.startsWith('idempotency/keys/') && body.includes('"state":"done"')) {
+      this.frozen = true;
+      return new Promise<never>(() => {});
+    }
+    return super.put(key, body, options);
+  }
+}
+
+describe('Idempotency-Key when the function is killed after the create, before its answer is stored or sent', () => {
+  it('retries get 409 in_progress during its lease, then re-run the create and find the one worker it made', async () => {
+    const store = new FreezingStore();
+    const h = await makeApp({ store });
+    // Never answered: the caller sees a dropped connection.
+    void send(h, 'POST', '/workers', { key: 'killed', body: { name: 'orphaned-answer' } });
+    // It stops at the write of its answer: by then the worker exists.
+    for (let i = 0; i < 250 && !store.frozen; i++) await pause();
+    expect(store.frozen).toBe(true);
+    expect(h.backend.allResources()).toHaveLength(1);
+    store.freeze = false;
+    const during = await send(h, 'POST', '/workers', { key: 'killed', body: { name: 'orphaned-answer' } });
+    expect(during.status).toBe(409);
+    expect(during.json.code).toBe('in_progress');
+    h.clock.advance((h.settings.functionTimeoutSeconds + 31) * 1000);
+    const after = await send(h, 'POST', '/workers', { key: 'killed', body: { name: 'orphaned-answer' } });
+    expect(after.status).toBe(200);
+    expect(after.json.api_key).toBeUndefined();
+    expect(h.backend.calls.filter((c) => c.step === 'create')).toHaveLength(1);
+  });
+});
+
 /** A memory store whose writes of stored answers fail while `failAnswers` is set: the function "dies" there. */
 class AnswerLosingStore extends MemoryStore {
   failAnswers = true;
@@ -157,12 +194,13 @@ class AnswerLosingStore extends MemoryStore {
   }
 }
 
-describe('Idempotency-Key when the first attempt dies after creating the worker but before storing its answer', () => {
+describe('Idempotency-Key when storing the first answer fails (the state a function killed after the create leaves)', () => {
   it("a retry within the attempt's lease is 409 in_progress; after it, the create runs again and finds the same worker", async () => {
     const store = new AnswerLosingStore();
     const h = await makeApp({ store });
+    // The answer (with its key) still goes out; what is stored is what a function killed at that point leaves.
     const first = await send(h, 'POST', '/workers', { key: 'crash', body: { name: 'survivor' } });
-    expect(first.status).toBe(503);
+    expect(first.status).toBe(201);
     expect(h.backend.allResources()).toHaveLength(1);
     store.failAnswers = false;
 
