@@ -1,18 +1,36 @@
 /**
  * The idempotency-key entries: who holds a key, what a retry sees, and when an entry is over.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IDEMPOTENCY_TTL_MS, IdempotencyKeys } from '../../../src/lifecycle/persistence/idempotency';
+import { FsStore } from '../../../src/store/fs';
 import { MemoryStore } from '../../../src/store/memory';
+import type { ObjectStore } from '../../../src/store/port';
+
+/** The same behaviour on the in-process store and on a directory (real files, real conditional writes). */
+const STORES: [string, () => ObjectStore][] = [
+  ['memory', () => new MemoryStore()],
+  ['fs', () => new FsStore(mkdtempSync(join(tmpdir(), 'idempotency-')))],
+];
 
 const HASH = 'a'.repeat(64);
 const LEASE = 90_000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const answer = { status: 201, body: '{"name":"w"}', content_type: 'application/json' };
 
-describe('IdempotencyKeys', () => {
+describe.each(STORES)('IdempotencyKeys on the %s store', (_kind, newStore) => {
+  it('of concurrent first attempts exactly one holds the key', async () => {
+    const keys = new IdempotencyKeys(newStore());
+    const begun = await Promise.all(Array.from({ length: 10 }, () => keys.begin(HASH, 'fp', T0, LEASE)));
+    expect(begun.filter((b) => b.kind === 'started')).toHaveLength(1);
+    expect(begun.filter((b) => b.kind === 'in_progress')).toHaveLength(9);
+  });
+
   it('the first attempt holds the key; a retry sees in_progress until the answer is stored, then the answer', async () => {
-    const keys = new IdempotencyKeys(new MemoryStore());
+    const keys = new IdempotencyKeys(newStore());
     const first = await keys.begin(HASH, 'fp', T0, LEASE);
     expect(first.kind).toBe('started');
     const busy = await keys.begin(HASH, 'fp', T0 + 1000, LEASE);
@@ -23,13 +41,13 @@ describe('IdempotencyKeys', () => {
   });
 
   it('another request under the same key is a mismatch, whatever the state', async () => {
-    const keys = new IdempotencyKeys(new MemoryStore());
+    const keys = new IdempotencyKeys(newStore());
     await keys.begin(HASH, 'fp', T0, LEASE);
     expect((await keys.begin(HASH, 'other', T0, LEASE)).kind).toBe('mismatch');
   });
 
   it('an attempt that died holding the key is taken over after its lease, and its late answer is then refused', async () => {
-    const keys = new IdempotencyKeys(new MemoryStore());
+    const keys = new IdempotencyKeys(newStore());
     const dead = await keys.begin(HASH, 'fp', T0, LEASE);
     const takeover = await keys.begin(HASH, 'fp', T0 + LEASE + 1, LEASE);
     expect(takeover.kind).toBe('started');
@@ -41,7 +59,7 @@ describe('IdempotencyKeys', () => {
   });
 
   it('a released key (the request failed) is free at once for the retry', async () => {
-    const keys = new IdempotencyKeys(new MemoryStore());
+    const keys = new IdempotencyKeys(newStore());
     const first = await keys.begin(HASH, 'fp', T0, LEASE);
     if (first.kind !== 'started') throw new Error('unreachable');
     await keys.release(HASH, first);
@@ -49,7 +67,7 @@ describe('IdempotencyKeys', () => {
   });
 
   it('after 24 h an entry is absent on read, even with another request, before any clean-up ran', async () => {
-    const keys = new IdempotencyKeys(new MemoryStore());
+    const keys = new IdempotencyKeys(newStore());
     const first = await keys.begin(HASH, 'fp', T0, LEASE);
     if (first.kind !== 'started') throw new Error('unreachable');
     await keys.finish(HASH, first, answer);
@@ -57,7 +75,7 @@ describe('IdempotencyKeys', () => {
   });
 
   it('deleteExpired removes due entries and their index, and leaves an entry re-used after expiry', async () => {
-    const store = new MemoryStore();
+    const store = newStore();
     const keys = new IdempotencyKeys(store);
     const other = 'b'.repeat(64);
     for (const hash of [HASH, other]) {
