@@ -143,6 +143,11 @@ describe('POST /workers/actions/{action} on 300 workers (fake backend)', () => {
       body: { selector: { names: ['blue1'] }, max: 5 },
     });
     expect(byName.json.matched).toBe(0);
+    const otherTeam = await h.call('POST', '/workers/actions/wake', {
+      key: teamKey,
+      body: { selector: { team: 'blue' }, max: 5 },
+    });
+    expect(otherTeam.json).toMatchObject({ matched: 0, results: [] });
     expect((await h.call('GET', '/workers/blue1')).json.desired).toBe('running');
     const forced = await h.call('POST', '/workers/actions/delete', {
       key: teamKey,

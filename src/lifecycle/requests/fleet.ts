@@ -130,8 +130,11 @@ async function select(ctx: LifecycleContext, actor: Actor, selector: FleetSelect
       ...(cursor ? { cursor } : {}),
       limit: 1000,
     });
-    for (const view of page.workers)
+    for (const view of page.workers) {
+      // A team key's listing is its own team whatever `team` says: another team's name must match nothing.
+      if (selector.team !== undefined && view.team !== selector.team) continue;
       selected.push({ name: view.name, phase: view.phase, desired: view.desired });
+    }
     cursor = page.next_cursor;
   } while (cursor && selected.length < COUNT_LIMIT);
   return selected;
