@@ -122,6 +122,13 @@ describe('Idempotency-Key on create', () => {
     expect(woke.status).toBe(202);
   });
 
+  it('/credentials/sts ignores the key: no state is read or written for it (its answer is all secret)', async () => {
+    const h = await makeApp();
+    const created = await send(h, 'POST', '/workers', { body: { name: 'creds' } });
+    await send(h, 'POST', '/credentials/sts', { key: 'sts-1', auth: created.json.api_key });
+    expect((await h.store.list('idempotency/')).keys).toEqual([]);
+  });
+
   it('DELETE with a key replays its 204', async () => {
     const h = await makeApp();
     await send(h, 'POST', '/workers', { body: { name: 'gone' } });
