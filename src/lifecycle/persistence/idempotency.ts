@@ -144,7 +144,9 @@ export class IdempotencyKeys {
 
   /**
    * Deletes the entries whose expiry is due at `now`, at most `limit` index keys. An entry re-used after it expired
-   * has a later expiry (and its own index key), so it is left alone.
+   * has a later expiry (and its own index key), so it is left alone. Where conditional deletes are only emulated
+   * (R2), a re-use landing between the check and the delete loses its claim: a retry may then run the request again,
+   * which every request tolerates (each is idempotent underneath), so the clean-up is not skipped there.
    */
   async deleteExpired(now: number, limit: number): Promise<number> {
     const last = expiryKey(now, 'f'.repeat(64));
