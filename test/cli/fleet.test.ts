@@ -20,6 +20,27 @@ describe('orchestrator fleet', () => {
     expect((await cli.call('GET', '/workers/a3')).json.desired).toBe('sleeping');
   });
 
+  it('--idempotency-key: a retried command gets the first answer back instead of acting again', async () => {
+    const cli = await withWorkers(['r1', 'r2'], { g: 'r' });
+    const argv = [
+      'fleet',
+      'sleep',
+      '--label',
+      'g=r',
+      '--max',
+      '2',
+      '--idempotency-key',
+      'nightly-2026-12-06',
+    ];
+    const first = await cli.run(argv);
+    await cli.call('POST', '/workers/r1/wake');
+    const retried = await cli.run(argv);
+    expect(retried.stdout).toBe(first.stdout);
+    expect(retried.stdout).toMatch(/^r1 +began/m);
+    // Not acted again: r1, woken meanwhile, stays awake.
+    expect((await cli.call('GET', '/workers/r1')).json.desired).toBe('running');
+  });
+
   it('--dry-run --json prints the plan and changes nothing', async () => {
     const cli = await withWorkers(['b1', 'b2'], { g: 'b' });
     const run = await cli.run(['fleet', 'delete', '--label', 'g=b', '--max', '5', '--dry-run', '--json']);
