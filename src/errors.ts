@@ -93,6 +93,23 @@ export class ConflictError extends OrchestratorError {
   }
 }
 
+/**
+ * `If-Match` named a version of the worker that is no longer the stored one (or the worker is gone): the caller
+ * acted on a stale read. Checked inside the conditional write that would have acted, never before it.
+ */
+export class VersionMismatchError extends OrchestratorError {
+  override readonly name = 'VersionMismatchError';
+  override readonly status = 412;
+  override readonly code = 'precondition_failed';
+}
+
+/** An `Idempotency-Key` re-used with another request (another body, method or path): never replayed. */
+export class IdempotencyKeyReusedError extends OrchestratorError {
+  override readonly name = 'IdempotencyKeyReusedError';
+  override readonly status = 422;
+  override readonly code = 'idempotency_key_reused';
+}
+
 export class NotImplementedError extends OrchestratorError {
   override readonly name = 'NotImplementedError';
   override readonly status = 501;

@@ -15,6 +15,7 @@ import type { Logger, WorkerService } from '../lifecycle';
 import { makeAuthorizer } from './auth';
 import type { AppEnv } from './context';
 import { errorResponse } from './error-handler';
+import { idempotencyKeys } from './idempotency';
 import { requestGuard } from './request-guard';
 import { requestLog } from './request-log';
 import { RouteTable } from './route-table';
@@ -23,6 +24,7 @@ import { credentialRouteSpecs } from './routes/credentials';
 import { registerDeleteWorkerRoute } from './routes/delete-worker';
 import { registerEnsureReadyRoute } from './routes/ensure-ready';
 import { registerEventsRoute } from './routes/events';
+import { registerFleetActionRoutes } from './routes/fleet-actions';
 import { registerFleetPageRoutes } from './routes/fleet-page';
 import { registerIntentRoutes } from './routes/intents';
 import { registerLogsRoute } from './routes/logs';
@@ -50,6 +52,8 @@ type RouteFile = (routes: RouteTable, service: WorkerService) => void;
  */
 const LIFECYCLE_ROUTE_FILES: RouteFile[] = [
   registerWorkerRoutes,
+  // Before the per-worker routes, which would take /workers/actions/wake as the wake of a worker named `actions`.
+  registerFleetActionRoutes,
   registerIntentRoutes,
   registerEnsureReadyRoute,
   registerDeleteWorkerRoute,
@@ -97,6 +101,7 @@ export function createApp(options: AppOptions) {
     c.set('authorize', authorize);
     await next();
   });
+  app.use(idempotencyKeys(service));
   const routes = new RouteTable(app);
   const groups = new Set(options.only ?? ['lifecycle', 'meta', 'extra']);
   if (groups.has('lifecycle')) for (const register of LIFECYCLE_ROUTE_FILES) register(routes, service);

@@ -5,6 +5,7 @@
  * @module
  */
 import { Command } from 'commander';
+import { registerFleetCommands } from './commands/fleet';
 import { registerMetaCommands } from './commands/meta';
 import { registerTeamCommands } from './commands/teams';
 import { registerWorkerCommands } from './commands/workers';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo, ctx: CommandContext): Command {
     });
 
   registerWorkerCommands(program, ctx);
+  registerFleetCommands(program, ctx);
   registerTeamCommands(program, ctx);
   registerMetaCommands(program, ctx);
 

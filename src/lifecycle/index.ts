@@ -25,10 +25,15 @@ export {
   type UpdateInput,
 } from './model';
 
-export { layout, WorkerRepository } from './persistence';
+export { IdempotencyKeys, layout, type StoredAnswer, WorkerRepository } from './persistence';
 export {
   actorOf,
   bearerToken,
+  FLEET_ACTIONS,
+  FLEET_MAX,
+  type FleetAction,
+  type FleetResult,
+  type FleetWorkerResult,
   issueCredentials,
   type Principal,
   requireWorker,

@@ -7,6 +7,7 @@
 import type { WorkerService } from '../../lifecycle';
 import { actorOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
+import { conditionOf } from '../etag';
 import type { RouteTable } from '../route-table';
 import { deleteQuery, errorResponse } from '../schemas';
 import { readQuery } from '../validate';
@@ -36,7 +37,7 @@ export function registerDeleteWorkerRoute(routes: RouteTable, service: WorkerSer
     async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const query = readQuery(c, deleteQuery);
-      await service.delete(name, actorOf(principal), query.force ?? false);
+      await service.delete(name, actorOf(principal), query.force ?? false, conditionOf(c));
       return c.body(null, 204);
     },
   );

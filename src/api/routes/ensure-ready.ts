@@ -7,6 +7,7 @@
 import type { WorkerService } from '../../lifecycle';
 import { actorOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
+import { conditionOf } from '../etag';
 import type { RouteTable } from '../route-table';
 import { ensureReadyQuery, errorResponse, workerResponse } from '../schemas';
 import { readQuery } from '../validate';
@@ -35,7 +36,12 @@ export function registerEnsureReadyRoute(routes: RouteTable, service: WorkerServ
     async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const query = readQuery(c, ensureReadyQuery);
-      const result = await service.ensureReady(name, actorOf(principal), query.timeout_seconds ?? 20);
+      const result = await service.ensureReady(
+        name,
+        actorOf(principal),
+        query.timeout_seconds ?? 20,
+        conditionOf(c),
+      );
       if (result.ready) return c.json(result.worker, 200);
       c.header('retry-after', String(result.retryAfterSeconds ?? 5));
       return c.json(result.worker, 202);

@@ -10,6 +10,7 @@
 import type { WorkerService } from '../../lifecycle';
 import { actorOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
+import { conditionOf, setETag } from '../etag';
 import type { RouteTable } from '../route-table';
 import { emptyQuery, errorResponse, workerResponse } from '../schemas';
 import { readQuery } from '../validate';
@@ -44,8 +45,9 @@ export function registerIntentRoutes(routes: RouteTable, service: WorkerService)
           readQuery(c, emptyQuery);
           const result =
             verb === 'start'
-              ? await service.wake(name, actorOf(principal))
-              : await service.sleep(name, actorOf(principal));
+              ? await service.wake(name, actorOf(principal), conditionOf(c))
+              : await service.sleep(name, actorOf(principal), conditionOf(c));
+          setETag(c, result.version);
           // An awake worker that is not ready yet was already asked to wake: 200 as before (nothing began).
           const there = result.worker.phase === (verb === 'start' ? 'ready' : 'sleeping');
           return c.json(result.worker, result.began && !there ? 202 : 200);

@@ -7,6 +7,7 @@
 import type { WorkerService } from '../../lifecycle';
 import { actorOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
+import { conditionOf, setETag } from '../etag';
 import type { RouteTable } from '../route-table';
 import { emptyQuery, errorResponse, workerResponse } from '../schemas';
 import { readQuery } from '../validate';
@@ -38,7 +39,8 @@ export function registerRotateKeyRoute(routes: RouteTable, service: WorkerServic
     async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       readQuery(c, emptyQuery);
-      const result = await service.rotateKey(name, actorOf(principal));
+      const result = await service.rotateKey(name, actorOf(principal), conditionOf(c));
+      setETag(c, result.version);
       if (!result.apiKey) return c.json(result.worker, 202);
       return c.json({ ...result.worker, api_key: result.apiKey }, 200);
     },

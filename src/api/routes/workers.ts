@@ -7,6 +7,7 @@
 import type { WorkerService } from '../../lifecycle';
 import { actorOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
+import { conditionOf, ifNoneMatchStar, setETag } from '../etag';
 import type { RouteTable } from '../route-table';
 import {
   createWorkerBody,
@@ -48,7 +49,10 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
     },
     async (c, principal) => {
       const body = await readJsonBody(c, createWorkerBody);
-      const result = await service.create(body, actorOf(principal));
+      const result = await service.createVersioned(body, actorOf(principal), {
+        ifNoneMatch: ifNoneMatchStar(c),
+      });
+      setETag(c, result.version);
       return c.json(
         { ...result.worker, ...(result.apiKey ? { api_key: result.apiKey } : {}) },
         result.created ? 201 : 200,
@@ -109,7 +113,9 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
     async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const query = readQuery(c, getQuery);
-      return c.json(await service.get(name, actorOf(principal), { refresh: query.refresh ?? false }), 200);
+      const read = await service.getVersioned(name, actorOf(principal), { refresh: query.refresh ?? false });
+      setETag(c, read.version);
+      return c.json(read.worker, 200);
     },
   );
 
@@ -135,8 +141,9 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
     async (c, principal) => {
       const name = assertWorkerName(c.req.param('name'));
       const body = await readJsonBody(c, updateWorkerBody);
-      const result = await service.update(name, body, actorOf(principal));
+      const result = await service.update(name, body, actorOf(principal), conditionOf(c));
       if (result.drive?.error && result.drive.outcome === 'failed') throw result.drive.error;
+      setETag(c, result.version);
       return c.json(result.worker, result.began ? 202 : 200);
     },
   );

@@ -4,6 +4,7 @@
  * @module
  */
 export type { Draft, Read } from '../../store/cas';
+export { type IdempotencyEntry, IdempotencyKeys, type StoredAnswer } from './idempotency';
 export { layout } from './layout';
 export { type DeploymentMeta, WorkerRepository } from './repository';
 export type { SweeperStorage } from './sweeper-storage';

@@ -6,6 +6,13 @@
 export { actorOf, bearerToken, type Principal } from './auth';
 export { issueCredentials } from './credentials';
 export { deleteBuild } from './delete';
+export {
+  FLEET_ACTIONS,
+  FLEET_MAX,
+  type FleetAction,
+  type FleetResult,
+  type FleetWorkerResult,
+} from './fleet';
 export { requireWorker } from './intent';
 export { WorkerService } from './service';
 export type { WorkerView } from './views';

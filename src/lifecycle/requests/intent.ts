@@ -13,13 +13,23 @@ import { type DriveResult, Driver } from '../driver';
 import type { WorkerRecord } from '../model';
 import { type Actor, actorLabel, isWorker, takeLeaseIfFree } from '../model';
 import { assertActorOwns } from '../teams';
+import { assertVersion, goneMismatch, versionOf } from './version';
 import { renderWorker, type WorkerView } from './views';
 
 export interface IntentResult {
   /** True when this request changed something the backend must act on (202), false when already there (200). */
   began: boolean;
   worker: WorkerView;
+  /** The version of the record `worker` was rendered from (the API's ETag). */
+  version: string;
   drive?: DriveResult;
+}
+
+/** What a conditional intent may carry: the versions the caller accepts (`If-Match`), and a drive deadline. */
+export interface IntentOptions {
+  /** The versions (see `version.ts`) the record must still be at; checked inside the conditional write. */
+  ifMatch?: readonly string[];
+  deadline?: number;
 }
 
 export type Build = (record: WorkerRecord, now: number) => WorkerRecord | undefined;
@@ -43,13 +53,14 @@ export async function applyIntent(
   name: string,
   actor: Actor,
   build: Build,
-  options: { plaintextKey?: string; deadline?: number } = {},
+  options: IntentOptions & { plaintextKey?: string } = {},
 ): Promise<IntentResult> {
   let leaseId: string | undefined;
   let began = false;
   const written = await ctx.repo.mutate(name, (current) => {
-    if (!isWorker(current)) throw notFound(name);
+    if (!isWorker(current)) throw options.ifMatch ? goneMismatch(name) : notFound(name);
     assertActorOwns(actor, current);
+    assertVersion(current, options.ifMatch);
     const now = ctx.clock.now();
     const next = build(current, now);
     leaseId = undefined;
@@ -72,7 +83,12 @@ export async function applyIntent(
     const after = (await ctx.repo.read(name))?.value;
     if (isWorker(after)) record = after;
   }
-  return { began, worker: renderWorker(ctx, record, null), ...(drive ? { drive } : {}) };
+  return {
+    began,
+    worker: renderWorker(ctx, record, null),
+    version: versionOf(record),
+    ...(drive ? { drive } : {}),
+  };
 }
 
 export const bumpSpec = (record: WorkerRecord): WorkerRecord => ({

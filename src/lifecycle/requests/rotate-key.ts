@@ -7,7 +7,7 @@
 import type { LifecycleContext } from '../context';
 import type { WorkerRecord } from '../model';
 import { type Actor, actorLabel, iso, isWorker, mintWorkerKey, sha256Hex } from '../model';
-import { applyIntent, type IntentResult, refuseWhenDeleting } from './intent';
+import { applyIntent, type IntentOptions, type IntentResult, refuseWhenDeleting } from './intent';
 import { rollTemplate } from './update';
 
 export interface RotateResult extends IntentResult {
@@ -16,7 +16,12 @@ export interface RotateResult extends IntentResult {
 }
 
 /** Rotation is an update: the worker is rolled with the new key; the old one keeps working for STS only. */
-export async function rotateKey(ctx: LifecycleContext, name: string, actor: Actor): Promise<RotateResult> {
+export async function rotateKey(
+  ctx: LifecycleContext,
+  name: string,
+  actor: Actor,
+  options: IntentOptions = {},
+): Promise<RotateResult> {
   const apiKey = mintWorkerKey(name, ctx.settings.keyPrefix);
   const hash = await sha256Hex(apiKey);
   const grace = ctx.settings.rotationGraceSeconds;
@@ -36,7 +41,7 @@ export async function rotateKey(ctx: LifecycleContext, name: string, actor: Acto
       };
       return rollTemplate(rotated, now, { reason: 'key_rotated', actor: actorLabel(actor) });
     },
-    { plaintextKey: apiKey },
+    { ...options, plaintextKey: apiKey },
   );
   // The key is returned only if it is the one the worker now runs with. A sleeping worker (or one whose
   // driver is busy elsewhere) gets a fresh key when it is next started; the old key is revoked either way.

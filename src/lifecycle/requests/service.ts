@@ -9,8 +9,11 @@ import type { LifecycleContext } from '../context';
 import type { Actor, CreateInput, ListQuery, ReportInput, UpdateInput, WorkerRecord } from '../model';
 import { recordActivity } from './activity';
 import { type AuthConfig, authenticate } from './auth';
+import { createVersioned, ensureReadyIfMatch, getVersioned } from './conditional';
 import { createWorker } from './create';
 import { deleteWorker } from './delete';
+import { type FleetRequest, runFleetAction } from './fleet';
+import type { IntentOptions } from './intent';
 import { getWorker, listEvents, listWorkers } from './queries';
 import { ensureReady, reportReady } from './readiness';
 import { rotateKey } from './rotate-key';
@@ -39,21 +42,34 @@ export class WorkerService {
     return listWorkers(this.ctx, query);
   }
 
-  wake(name: string, actor: Actor) {
-    return wake(this.ctx, name, actor);
+  /** GET with the version the view was rendered from (the API's `ETag`). */
+  getVersioned(name: string, actor: Actor, options: { refresh?: boolean } = {}) {
+    return getVersioned(this.ctx, name, actor, options);
+  }
+
+  /** Create, answering also with the stored version; `ifNoneMatch`: an existing worker is 412, not 200. */
+  createVersioned(input: CreateInput, actor: Actor, options: { ifNoneMatch?: boolean } = {}) {
+    return createVersioned(this.ctx, input, actor, options);
+  }
+
+  /** `options.ifMatch`: the versions the worker must still be at (412 otherwise), checked inside the write. */
+  wake(name: string, actor: Actor, options: IntentOptions = {}) {
+    return wake(this.ctx, name, actor, options);
   }
 
   /** `removeResource`: delete the resource rather than stop it; the record stays and a wake recreates it. */
-  sleep(name: string, actor: Actor, options: { removeResource?: boolean } = {}) {
-    return sleep(this.ctx, name, actor, options.removeResource ?? false);
+  sleep(name: string, actor: Actor, options: { removeResource?: boolean } & IntentOptions = {}) {
+    const { removeResource, ...intent } = options;
+    return sleep(this.ctx, name, actor, removeResource ?? false, intent);
   }
 
-  ensureReady(name: string, actor: Actor, timeoutSeconds: number) {
+  ensureReady(name: string, actor: Actor, timeoutSeconds: number, options: IntentOptions = {}) {
+    if (options.ifMatch) return ensureReadyIfMatch(this.ctx, name, actor, timeoutSeconds, options);
     return ensureReady(this.ctx, name, actor, timeoutSeconds);
   }
 
-  update(name: string, patch: UpdateInput, actor: Actor) {
-    return updateWorker(this.ctx, name, patch, actor);
+  update(name: string, patch: UpdateInput, actor: Actor, options: IntentOptions = {}) {
+    return updateWorker(this.ctx, name, patch, actor, options);
   }
 
   /** Refuses an update that `update` would refuse, writing nothing. */
@@ -61,16 +77,21 @@ export class WorkerService {
     await checkUpdate(this.ctx, name, patch, actor);
   }
 
-  delete(name: string, actor: Actor, force = false) {
-    return deleteWorker(this.ctx, name, actor, force);
+  delete(name: string, actor: Actor, force = false, options: IntentOptions = {}) {
+    return deleteWorker(this.ctx, name, actor, force, options);
   }
 
   activity(name: string, actor: Actor, options: { leaseSeconds?: number; wake?: boolean }) {
     return recordActivity(this.ctx, name, actor, options);
   }
 
-  rotateKey(name: string, actor: Actor) {
-    return rotateKey(this.ctx, name, actor);
+  rotateKey(name: string, actor: Actor, options: IntentOptions = {}) {
+    return rotateKey(this.ctx, name, actor, options);
+  }
+
+  /** wake, sleep, delete or ensure-ready every worker a selector matches, each through its single request. */
+  fleetAction(actor: Actor, request: FleetRequest) {
+    return runFleetAction(this.ctx, actor, request);
   }
 
   report(record: WorkerRecord, report: ReportInput) {

@@ -11,7 +11,14 @@ import type { Phase, Reason, UpdateInput, WorkerRecord } from '../model';
 import { type Actor, actorLabel, bumpBoot, hmacHex, isAwake, resetAttempts, transition } from '../model';
 import { assertActorOwns, checkTeamUpdate } from '../teams';
 import { assertNoInjectedEnv, canonical, resolveExpiry } from './create';
-import { applyIntent, bumpSpec, notFound, refuseWhenDeleting, requireWorker } from './intent';
+import {
+  applyIntent,
+  bumpSpec,
+  type IntentOptions,
+  notFound,
+  refuseWhenDeleting,
+  requireWorker,
+} from './intent';
 
 /** Keys that change what runs: the instance is recreated for them. */
 const TEMPLATE_FIELDS = [
@@ -40,7 +47,13 @@ export async function checkUpdate(ctx: LifecycleContext, name: string, patch: Up
   return current;
 }
 
-export async function updateWorker(ctx: LifecycleContext, name: string, patch: UpdateInput, actor: Actor) {
+export async function updateWorker(
+  ctx: LifecycleContext,
+  name: string,
+  patch: UpdateInput,
+  actor: Actor,
+  options: IntentOptions = {},
+) {
   const current = await checkUpdate(ctx, name, patch, actor);
   const hmacKey = await ctx.hmacKey();
   const envHmacPatch = new Map<string, string | null>();
@@ -50,46 +63,52 @@ export async function updateWorker(ctx: LifecycleContext, name: string, patch: U
     if (v !== null) newValues.set(k, v);
   }
   await ctx.repo.addSecretCandidates(name, current.uid, Object.fromEntries(newValues), ctx.clock.now());
-  return applyIntent(ctx, name, actor, (record, now) => {
-    refuseWhenDeleting(record);
-    if (record.uid !== current.uid) throw notFound(name);
-    let next: WorkerRecord = { ...record, spec: { ...record.spec }, labels: { ...record.labels } };
-    if (patch.image !== undefined) next.spec.image = patch.image;
-    if (patch.env) {
-      // A Map: env names such as `__proto__` must stay ordinary keys.
-      const env = new Map(Object.entries(next.spec.env_hmac));
-      for (const [k, v] of envHmacPatch) {
-        if (v === null) env.delete(k);
-        else env.set(k, v);
+  return applyIntent(
+    ctx,
+    name,
+    actor,
+    (record, now) => {
+      refuseWhenDeleting(record);
+      if (record.uid !== current.uid) throw notFound(name);
+      let next: WorkerRecord = { ...record, spec: { ...record.spec }, labels: { ...record.labels } };
+      if (patch.image !== undefined) next.spec.image = patch.image;
+      if (patch.env) {
+        // A Map: env names such as `__proto__` must stay ordinary keys.
+        const env = new Map(Object.entries(next.spec.env_hmac));
+        for (const [k, v] of envHmacPatch) {
+          if (v === null) env.delete(k);
+          else env.set(k, v);
+        }
+        next.spec.env_hmac = Object.fromEntries(env);
       }
-      next.spec.env_hmac = Object.fromEntries(env);
-    }
-    applyNullable(next.spec, 'network', patch.network);
-    applyNullable(next.spec, 'extra_hosts', patch.extra_hosts);
-    applyNullable(next.spec, 'working_dir', patch.working_dir);
-    applyNullable(next.spec, 'resources', patch.resources);
-    applyNullable(next.spec, 'profile', patch.profile);
-    for (const [k, v] of Object.entries(patch.labels ?? {})) {
-      if (v === null) delete next.labels[k];
-      else next.labels[k] = v;
-    }
-    if (patch.idle_timeout_seconds !== undefined) next.idle_timeout_seconds = patch.idle_timeout_seconds;
-    if (patch.deletion_protection !== undefined) next.deletion_protection = patch.deletion_protection;
-    if (patch.ttl_seconds !== undefined || patch.expires_at !== undefined) {
-      const expires = patch.expires_at === null ? undefined : resolveExpiry(patch, now);
-      const { expires_at: _old, ...rest } = next;
-      next = expires ? { ...rest, expires_at: expires } : rest;
-    }
-    // Re-sending the same image or env is not a change: only a template that differs rolls the worker.
-    // A failed worker, or one whose template never reached the backend, is rolled even by the same values:
-    // re-sending them is how a user retries (an update is an explicit way out of `failed`).
-    const retry =
-      record.phase === 'failed' || record.applied_template_generation < record.template_generation;
-    const given = TEMPLATE_FIELDS.some((field) => patch[field] !== undefined);
-    const rolls = given && (retry || !sameTemplate(record.spec, next.spec));
-    if (!rolls) return next;
-    return rollTemplate(next, now, { reason: 'updated', actor: actorLabel(actor) });
-  });
+      applyNullable(next.spec, 'network', patch.network);
+      applyNullable(next.spec, 'extra_hosts', patch.extra_hosts);
+      applyNullable(next.spec, 'working_dir', patch.working_dir);
+      applyNullable(next.spec, 'resources', patch.resources);
+      applyNullable(next.spec, 'profile', patch.profile);
+      for (const [k, v] of Object.entries(patch.labels ?? {})) {
+        if (v === null) delete next.labels[k];
+        else next.labels[k] = v;
+      }
+      if (patch.idle_timeout_seconds !== undefined) next.idle_timeout_seconds = patch.idle_timeout_seconds;
+      if (patch.deletion_protection !== undefined) next.deletion_protection = patch.deletion_protection;
+      if (patch.ttl_seconds !== undefined || patch.expires_at !== undefined) {
+        const expires = patch.expires_at === null ? undefined : resolveExpiry(patch, now);
+        const { expires_at: _old, ...rest } = next;
+        next = expires ? { ...rest, expires_at: expires } : rest;
+      }
+      // Re-sending the same image or env is not a change: only a template that differs rolls the worker.
+      // A failed worker, or one whose template never reached the backend, is rolled even by the same values:
+      // re-sending them is how a user retries (an update is an explicit way out of `failed`).
+      const retry =
+        record.phase === 'failed' || record.applied_template_generation < record.template_generation;
+      const given = TEMPLATE_FIELDS.some((field) => patch[field] !== undefined);
+      const rolls = given && (retry || !sameTemplate(record.spec, next.spec));
+      if (!rolls) return next;
+      return rollTemplate(next, now, { reason: 'updated', actor: actorLabel(actor) });
+    },
+    options,
+  );
 }
 
 const canonicalTemplate = (spec: WorkerRecord['spec']) =>

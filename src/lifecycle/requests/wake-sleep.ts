@@ -9,7 +9,7 @@ import { ConflictError } from '../../errors';
 import type { LifecycleContext } from '../context';
 import type { Reason } from '../model';
 import { type Actor, actorLabel, bumpBoot, isExpired, iso, resetAttempts, transition } from '../model';
-import { applyIntent, type Build, bumpSpec, refuseWhenDeleting } from './intent';
+import { applyIntent, type Build, bumpSpec, type IntentOptions, refuseWhenDeleting } from './intent';
 
 /** The wake intent, shared by `/start`, `/wake`, ensure-ready and `activity?wake=true`. */
 export function wakeBuild(actor: Actor, reason: Reason = 'manual'): Build {
@@ -38,8 +38,8 @@ export function wakeBuild(actor: Actor, reason: Reason = 'manual'): Build {
   };
 }
 
-export const wake = (ctx: LifecycleContext, name: string, actor: Actor) =>
-  applyIntent(ctx, name, actor, wakeBuild(actor));
+export const wake = (ctx: LifecycleContext, name: string, actor: Actor, options: IntentOptions = {}) =>
+  applyIntent(ctx, name, actor, wakeBuild(actor), options);
 
 /**
  * The sleep intent; the sweeper uses it with reason `idle`. `removeResource` deletes the resource instead of
@@ -65,5 +65,10 @@ export function sleepBuild(actor: Actor, reason: Reason = 'manual', removeResour
   };
 }
 
-export const sleep = (ctx: LifecycleContext, name: string, actor: Actor, removeResource = false) =>
-  applyIntent(ctx, name, actor, sleepBuild(actor, 'manual', removeResource));
+export const sleep = (
+  ctx: LifecycleContext,
+  name: string,
+  actor: Actor,
+  removeResource = false,
+  options: IntentOptions = {},
+) => applyIntent(ctx, name, actor, sleepBuild(actor, 'manual', removeResource), options);

@@ -19,6 +19,7 @@ import { iso } from '../model';
 import { checkSilentWorkers } from './beats';
 import { processDueHints } from './due';
 import { withBackendLimit } from './gate';
+import { deleteExpiredIdempotencyKeys } from './idempotency';
 import { acquireSweeperLease } from './lock';
 import { reconcileSlice } from './reconcile';
 import { emptyReport, type SweepReport, SweepRun } from './run';
@@ -70,6 +71,7 @@ export async function runSweep(outer: LifecycleContext, options: SweepOptions = 
     ['beats', () => checkSilentWorkers(run)],
     ['scan', () => scanSlice(run)],
     ['reconcile', () => reconcileSlice(run)],
+    ['idempotency', () => deleteExpiredIdempotencyKeys(run)],
     ['roster', () => run.saveRoster()],
   ];
   try {
