@@ -914,6 +914,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workers/actions/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * delete every worker a selector matches
+         * @description Selects by `labels` (all must match), `team`, `phase` and/or `names`; refuses with 409 `max_exceeded` (naming the count) when more than `max` match. Each worker goes through the single request (same conditional write and lease), at most 8 at a time, within one drive budget; workers reached after it have their intent recorded and are driven by the sweeper. `dry_run` reports what would change and changes nothing. One result per worker: `outcome` and, when `failed`, the single request's error `code`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
+         */
+        post: operations["fleetDelete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workers/actions/ensure-ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ensure-ready every worker a selector matches
+         * @description Selects by `labels` (all must match), `team`, `phase` and/or `names`; refuses with 409 `max_exceeded` (naming the count) when more than `max` match. Each worker goes through the single request (same conditional write and lease), at most 8 at a time, within one drive budget; workers reached after it have their intent recorded and are driven by the sweeper. `dry_run` reports what would change and changes nothing. One result per worker: `outcome` and, when `failed`, the single request's error `code`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
+         */
+        post: operations["fleetEnsureReady"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workers/actions/sleep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * sleep every worker a selector matches
+         * @description Selects by `labels` (all must match), `team`, `phase` and/or `names`; refuses with 409 `max_exceeded` (naming the count) when more than `max` match. Each worker goes through the single request (same conditional write and lease), at most 8 at a time, within one drive budget; workers reached after it have their intent recorded and are driven by the sweeper. `dry_run` reports what would change and changes nothing. One result per worker: `outcome` and, when `failed`, the single request's error `code`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
+         */
+        post: operations["fleetSleep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workers/actions/wake": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * wake every worker a selector matches
+         * @description Selects by `labels` (all must match), `team`, `phase` and/or `names`; refuses with 409 `max_exceeded` (naming the count) when more than `max` match. Each worker goes through the single request (same conditional write and lease), at most 8 at a time, within one drive budget; workers reached after it have their intent recorded and are driven by the sweeper. `dry_run` reports what would change and changes nothing. One result per worker: `outcome` and, when `failed`, the single request's error `code`.
+         *
+         *     **Access:** a manager key, or a team key for its own team’s workers.
+         */
+        post: operations["fleetWake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -5713,6 +5801,362 @@ export interface operations {
                 };
             };
             /** @description Being deleted or expired */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    fleetDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    dry_run?: boolean;
+                    force?: boolean;
+                    max: number;
+                    selector: {
+                        labels?: {
+                            [key: string]: string;
+                        };
+                        names?: string[];
+                        /** @enum {string} */
+                        phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
+                        /**
+                         * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
+                         * @example alice
+                         */
+                        team?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description One result per matched worker */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "wake" | "sleep" | "delete" | "ensure-ready";
+                        dry_run: boolean;
+                        matched: number;
+                        results: {
+                            code?: string;
+                            message?: string;
+                            name: string;
+                            /** @enum {string} */
+                            outcome: "began" | "unchanged" | "deleted" | "ready" | "not_ready" | "would_act" | "failed";
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad input; `field` names it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Known key, wrong route (or force with a team key) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description More workers match than `max` (`matched` says how many) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    fleetEnsureReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    dry_run?: boolean;
+                    force?: boolean;
+                    max: number;
+                    selector: {
+                        labels?: {
+                            [key: string]: string;
+                        };
+                        names?: string[];
+                        /** @enum {string} */
+                        phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
+                        /**
+                         * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
+                         * @example alice
+                         */
+                        team?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description One result per matched worker */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "wake" | "sleep" | "delete" | "ensure-ready";
+                        dry_run: boolean;
+                        matched: number;
+                        results: {
+                            code?: string;
+                            message?: string;
+                            name: string;
+                            /** @enum {string} */
+                            outcome: "began" | "unchanged" | "deleted" | "ready" | "not_ready" | "would_act" | "failed";
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad input; `field` names it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Known key, wrong route (or force with a team key) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description More workers match than `max` (`matched` says how many) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    fleetSleep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    dry_run?: boolean;
+                    force?: boolean;
+                    max: number;
+                    selector: {
+                        labels?: {
+                            [key: string]: string;
+                        };
+                        names?: string[];
+                        /** @enum {string} */
+                        phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
+                        /**
+                         * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
+                         * @example alice
+                         */
+                        team?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description One result per matched worker */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "wake" | "sleep" | "delete" | "ensure-ready";
+                        dry_run: boolean;
+                        matched: number;
+                        results: {
+                            code?: string;
+                            message?: string;
+                            name: string;
+                            /** @enum {string} */
+                            outcome: "began" | "unchanged" | "deleted" | "ready" | "not_ready" | "would_act" | "failed";
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad input; `field` names it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Known key, wrong route (or force with a team key) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description More workers match than `max` (`matched` says how many) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    fleetWake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    dry_run?: boolean;
+                    force?: boolean;
+                    max: number;
+                    selector: {
+                        labels?: {
+                            [key: string]: string;
+                        };
+                        names?: string[];
+                        /** @enum {string} */
+                        phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
+                        /**
+                         * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
+                         * @example alice
+                         */
+                        team?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description One result per matched worker */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        action: "wake" | "sleep" | "delete" | "ensure-ready";
+                        dry_run: boolean;
+                        matched: number;
+                        results: {
+                            code?: string;
+                            message?: string;
+                            name: string;
+                            /** @enum {string} */
+                            outcome: "began" | "unchanged" | "deleted" | "ready" | "not_ready" | "would_act" | "failed";
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad input; `field` names it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Known key, wrong route (or force with a team key) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description More workers match than `max` (`matched` says how many) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -16,37 +16,97 @@ import { readJsonBody, readQuery } from '../validate';
 
 export const fleetSelector = z
   .strictObject({
-    labels: z.record(z.string().min(1).max(63), z.string().max(256)).optional(),
-    team: workerName.optional(),
-    phase: z.enum(PHASES).optional(),
-    names: z.array(workerName).min(1).max(FLEET_MAX).optional(),
+    labels: z
+      .record(z.string().min(1).max(63), z.string().max(256))
+      .optional()
+      .meta({
+        description: 'Labels every selected worker carries (all must match)',
+        example: { pool: 'batch' },
+      }),
+    team: workerName.optional().meta({ description: 'Only workers of this team', example: 'research' }),
+    phase: z.enum(PHASES).optional().meta({ description: 'Only workers in this phase', example: 'ready' }),
+    names: z
+      .array(workerName)
+      .min(1)
+      .max(FLEET_MAX)
+      .optional()
+      .meta({
+        description: 'Only these workers (names that do not exist are skipped)',
+        example: ['alice', 'bob'],
+      }),
   })
   .refine(
     (s) => s.labels !== undefined || s.team !== undefined || s.phase !== undefined || s.names !== undefined,
     'give at least one of labels, team, phase, names (acting on every worker needs an explicit criterion)',
-  );
+  )
+  .meta({
+    id: 'FleetSelector',
+    description: 'Which workers: the criteria given must all match; at least one is required',
+    example: { labels: { pool: 'batch' }, phase: 'ready' },
+  });
 
-export const fleetActionBody = z.strictObject({
-  selector: fleetSelector,
-  max: z.int().min(1).max(FLEET_MAX),
-  dry_run: z.boolean().optional(),
-  /** delete only: delete workers with deletion protection too (manager keys only). */
-  force: z.boolean().optional(),
-});
-
-export const fleetActionResponse = z.object({
-  action: z.enum(FLEET_ACTIONS),
-  dry_run: z.boolean(),
-  matched: z.int(),
-  results: z.array(
-    z.object({
-      name: z.string(),
-      outcome: z.enum(['began', 'unchanged', 'deleted', 'ready', 'not_ready', 'would_act', 'failed']),
-      code: z.string().optional(),
-      message: z.string().optional(),
+export const fleetActionBody = z
+  .strictObject({
+    selector: fleetSelector,
+    max: z.int().min(1).max(FLEET_MAX).meta({
+      description: 'The most workers this action may touch; more matches are refused with 409 `max_exceeded`',
+      example: 50,
     }),
-  ),
-});
+    dry_run: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Report what would change, change nothing', example: true }),
+    /** delete only: delete workers with deletion protection too (manager keys only). */
+    force: z
+      .boolean()
+      .optional()
+      .meta({
+        description: 'delete only: also delete protected workers (manager keys only)',
+        example: false,
+      }),
+  })
+  .meta({
+    id: 'FleetActionInput',
+    description: 'A selector, a required ceiling and an optional dry run',
+    example: { selector: { labels: { pool: 'batch' } }, max: 50, dry_run: true },
+  });
+
+const fleetResult = z
+  .object({
+    name: z.string().meta({ description: 'The worker', example: 'alice' }),
+    outcome: z
+      .enum(['began', 'unchanged', 'deleted', 'ready', 'not_ready', 'would_act', 'failed'])
+      .meta({ description: 'What happened to this worker', example: 'began' }),
+    code: z
+      .string()
+      .optional()
+      .meta({ description: "When `failed`: the single request's error code", example: 'conflict' }),
+    message: z
+      .string()
+      .optional()
+      .meta({ description: 'When `failed`: what went wrong', example: 'another operation holds the worker' }),
+  })
+  .meta({
+    id: 'FleetActionResult',
+    description: "One worker's result",
+    example: { name: 'alice', outcome: 'began' },
+  });
+
+export const fleetActionResponse = z
+  .object({
+    action: z.enum(FLEET_ACTIONS).meta({ description: 'The action taken', example: 'sleep' }),
+    dry_run: z.boolean().meta({ description: 'Whether nothing was changed', example: false }),
+    matched: z.int().meta({ description: 'How many workers the selector matched', example: 2 }),
+    results: z.array(fleetResult).meta({
+      description: 'One result per matched worker',
+      example: [{ name: 'alice', outcome: 'began' }],
+    }),
+  })
+  .meta({
+    id: 'FleetActionReport',
+    description: 'The per-worker results of a fleet action',
+    example: { action: 'sleep', dry_run: false, matched: 1, results: [{ name: 'alice', outcome: 'began' }] },
+  });
 
 export function registerFleetActionRoutes(routes: RouteTable, service: WorkerService): void {
   for (const action of FLEET_ACTIONS) {
