@@ -29,6 +29,7 @@ import { registerMetricsRoute } from './routes/metrics';
 import { registerReadinessRoutes } from './routes/readiness';
 import { registerRotateKeyRoute } from './routes/rotate-key';
 import { registerTeamRoutes } from './routes/teams';
+import { registerWebhookRoutes } from './routes/webhooks';
 import { registerWorkerRoutes } from './routes/workers';
 import { registerHiclawV1Routes } from './v1';
 
@@ -71,6 +72,7 @@ export function createApp(options: AppOptions) {
     }
     registerReadinessRoutes(routes, service);
     registerTeamRoutes(routes, service);
+    registerWebhookRoutes(routes, service);
     registerHiclawV1Routes(routes, service, API_VERSION);
     // The fleet page and metrics read worker state: they belong with the lifecycle routes, on its function.
     registerFleetPageRoutes(routes);

@@ -20,11 +20,14 @@ import {
   once,
   sha256Hex,
   systemClock,
+  type WebhookSender,
+  Webhooks,
   WorkerRepository,
   WorkerService,
 } from '../lifecycle';
 import type { ObjectStore } from '../store/port';
 import { withPrefix } from '../store/prefixed';
+import { FetchWebhookSender } from '../webhooks';
 import { jsonLogger } from './logger';
 
 export type BackendFactory = (deploymentId: string) => WorkerBackend | Promise<WorkerBackend>;
@@ -41,6 +44,10 @@ export interface ComposeInput {
   routeGroups?: ('lifecycle' | 'meta' | 'extra')[];
   /** Host names the API answers to (the emulator knows its own); unset = any. */
   allowedHosts?: readonly string[];
+  /** Webhooks may use plain http to loopback: the local emulator only. */
+  webhookLoopbackHttp?: boolean;
+  /** Replaces the fetch-based webhook sender (tests). */
+  webhookSender?: WebhookSender;
 }
 
 export interface Orchestrator {
@@ -53,10 +60,20 @@ export function composeOrchestrator(input: ComposeInput): Orchestrator {
   const { config } = input;
   const clock = input.clock ?? systemClock;
   const log = input.log ?? jsonLogger();
-  const repo = new WorkerRepository(
-    withPrefix(input.store, config.state.prefix),
-    deadlineOf(config.settings),
-  );
+  const store = withPrefix(input.store, config.state.prefix);
+  // Events out, where this function makes transitions (the credentials function makes none and reads no secret).
+  const makesTransitions = !input.routeGroups || input.routeGroups.includes('lifecycle');
+  const policy = {
+    allowPrivate: config.webhooks?.allowPrivate ?? false,
+    allowLoopbackHttp: input.webhookLoopbackHttp ?? false,
+  };
+  const webhooks = makesTransitions
+    ? new Webhooks(store, input.webhookSender ?? new FetchWebhookSender(policy), clock, log, {
+        policy,
+        confirmGraceMs: (config.settings.functionTimeoutSeconds + 60) * 1000,
+      })
+    : undefined;
+  const repo = new WorkerRepository(store, deadlineOf(config.settings), webhooks);
   const deployment = once(() => repo.deployment(() => clock.now()));
 
   const service = once(async () => {
@@ -84,6 +101,7 @@ export function composeOrchestrator(input: ComposeInput): Orchestrator {
       log,
       deployment,
       hmacKey: once(() => repo.hmacKey()),
+      ...(webhooks ? { webhooks } : {}),
     };
     const managerKeyHashes = await Promise.all(config.auth.managerKeys.map((key) => sha256Hex(key)));
     return new WorkerService(ctx, { mode: config.auth.mode, managerKeyHashes });

@@ -157,6 +157,8 @@ export function createWorkerdOrchestrator(
   return composeOrchestrator({
     ...extras,
     ...(allowedHosts ? { allowedHosts } : {}),
+    // Test receivers and local tools listen on loopback over plain http.
+    webhookLoopbackHttp: true,
     extendRoutes: (routes, service) => {
       // Without an issuer the route still exists and answers 503 saying so.
       registerCredentialRoutes(routes, service, issuer, sts.durationSeconds);
