@@ -52,13 +52,13 @@ export function refusedUrl(raw: string, policy: UrlPolicy): string | null {
 
 function isLoopback(host: string): boolean {
   if (LOOPBACK_NAMES.has(host) || host.endsWith('.localhost')) return true;
-  const v4 = ipv4(host);
+  const v4 = ipv4(host) ?? mappedIpv4(host);
   if (v4) return v4[0] === 127 || v4.every((b) => b === 0);
-  return host === '::1' || host === '::' || /^::ffff:127\./.test(host);
+  return host === '::1' || host === '::';
 }
 
 function isPrivate(host: string): boolean {
-  const v4 = ipv4(host) ?? ipv4(host.replace(/^::ffff:/, ''));
+  const v4 = ipv4(host) ?? mappedIpv4(host);
   if (v4) {
     const [a, b] = v4 as [number, number, number, number];
     return (
@@ -80,4 +80,12 @@ function ipv4(host: string): number[] | null {
   if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p))) return null;
   const bytes = parts.map(Number);
   return bytes.every((b) => b <= 255) ? bytes : null;
+}
+
+/** An IPv4-mapped IPv6 literal (`::ffff:a00:1`, as URL() writes `::ffff:10.0.0.1`) as its four bytes. */
+function mappedIpv4(host: string): number[] | null {
+  const match = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (!match) return null;
+  const [hi, lo] = [Number.parseInt(match[1]!, 16), Number.parseInt(match[2]!, 16)];
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255];
 }
