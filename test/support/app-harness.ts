@@ -36,8 +36,11 @@ export interface AppHarnessOptions<S extends ObjectStore> {
   settings?: Partial<LifecycleSettings>;
   store?: S;
   backend?: FakeBackend;
-  /** Events out: webhooks over the real fetch sender (plain http to loopback allowed), or the sender given. */
-  webhooks?: true | { sender: WebhookSender };
+  /**
+   * Events out, as every lifecycle function has them: webhooks over the real fetch sender (plain http to loopback
+   * allowed), or the sender given; `false` leaves them out.
+   */
+  webhooks?: boolean | { sender: WebhookSender };
 }
 
 export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppHarnessOptions<S> = {}) {
@@ -46,10 +49,11 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
   const store = (options.store ?? new MemoryStore(() => clock.now())) as S;
   const backend = options.backend ?? new FakeBackend({ now: () => clock.now() });
   const policy = { allowPrivate: false, allowLoopbackHttp: true };
-  const webhooks = options.webhooks
+  const wanted = options.webhooks ?? true;
+  const webhooks = wanted
     ? new Webhooks(
         store,
-        options.webhooks === true ? new FetchWebhookSender(policy) : options.webhooks.sender,
+        wanted === true ? new FetchWebhookSender(policy) : wanted.sender,
         clock,
         silentLogger,
         { policy },
