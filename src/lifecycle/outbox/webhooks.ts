@@ -155,6 +155,17 @@ export class Webhooks implements TransitionListener {
   }
 
   /**
+   * Settles every entry of `name` whose commit is still undecided, while the evidence exists: the sweeper calls it
+   * before it removes a tombstone (and with it the incarnation's event log). True when none is left undecided.
+   */
+  async decideBeforeForgetting(name: string): Promise<boolean> {
+    await this.drain(name, { timeoutMs: this.sweeperTimeoutMs });
+    const keys = await this.outbox.keysOf(name);
+    const entries = await Promise.all(keys.map((key) => this.outbox.read(key)));
+    return entries.every((entry) => !entry || entry.value.confirmed);
+  }
+
+  /**
    * Delivers one worker's entries in order. `known` is the entry whose record write the caller just saw land.
    * Stops at an entry that may still be committed (its write in flight): what follows it must wait.
    */
