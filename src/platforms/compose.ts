@@ -48,6 +48,8 @@ export interface ComposeInput {
   webhookLoopbackHttp?: boolean;
   /** Replaces the fetch-based webhook sender (tests). */
   webhookSender?: WebhookSender;
+  /** The fetch webhooks leave through (the emulator's goes through its outbound service). */
+  webhookFetch?: typeof fetch;
 }
 
 export interface Orchestrator {
@@ -68,10 +70,16 @@ export function composeOrchestrator(input: ComposeInput): Orchestrator {
     allowLoopbackHttp: input.webhookLoopbackHttp ?? false,
   };
   const webhooks = makesTransitions
-    ? new Webhooks(store, input.webhookSender ?? new FetchWebhookSender(policy), clock, log, {
-        policy,
-        confirmGraceMs: (config.settings.functionTimeoutSeconds + 60) * 1000,
-      })
+    ? new Webhooks(
+        store,
+        input.webhookSender ?? new FetchWebhookSender(policy, input.webhookFetch),
+        clock,
+        log,
+        {
+          policy,
+          confirmGraceMs: (config.settings.functionTimeoutSeconds + 60) * 1000,
+        },
+      )
     : undefined;
   const repo = new WorkerRepository(store, deadlineOf(config.settings), webhooks);
   const deployment = once(() => repo.deployment(() => clock.now()));

@@ -12,6 +12,8 @@ export interface ReceivedEvent {
   timestamp: string;
   data: Record<string, unknown> & { name: string; reason?: string; uid: string; generation: number };
   headers: { id: string; timestamp: string; signature: string };
+  /** Every header name the message arrived with (to prove nothing of the sender's plumbing leaks). */
+  headerNames: string[];
 }
 
 export async function webhookReceiver() {
@@ -47,6 +49,7 @@ export async function webhookReceiver() {
         timestamp: headers['webhook-timestamp'],
         signature: headers['webhook-signature'],
       },
+      headerNames: Object.keys(req.headers),
     });
     res.writeHead(204).end();
   });

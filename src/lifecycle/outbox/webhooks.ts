@@ -218,6 +218,8 @@ export class Webhooks implements TransitionListener {
           }
           const attempts = target.attempts + 1;
           const error = shortError(result.error);
+          // The endpoint by id, never its URL (which may carry a token of the receiver's).
+          this.log.warn('webhook attempt failed', { endpoint: id, event: entry.event.id, attempts, error });
           if (now - entry.created_ms >= RETRY_WINDOW_MS) {
             await this.outbox.putDead({
               event: entry.event,
