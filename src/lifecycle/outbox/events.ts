@@ -42,8 +42,8 @@ export function eventTypeOf(t: Transition): EventType | null {
   return null;
 }
 
-/** The reason a sleep is reported with: a lifetime that ran out reads `expired`. */
-const sleepReason = (reason: string) => (reason === 'ttl' ? 'expired' : reason);
+/** The reason an event is reported with: a lifetime that ran out reads `expired`, the word managers use. */
+const reportedReason = (reason: string) => (reason === 'ttl' ? 'expired' : reason);
 
 /** Stable per transition: the incarnation and its sequence number (a retry sends the same id). */
 export const eventIdOf = (uid: string, seq: number) => `evt_${uid.replace(/[^A-Za-z0-9]/g, '')}_${seq}`;
@@ -69,7 +69,7 @@ export function transitionEvent(
     generation: worker?.spec_generation ?? 0,
     phase: t.to,
     previous_phase: t.from,
-    reason: type === 'worker.slept' ? sleepReason(t.reason) : t.reason,
+    reason: reportedReason(t.reason),
     actor: t.actor,
     labels,
     ...(team ? { team } : {}),
