@@ -4,6 +4,7 @@
  * package. The fake backend runs the workers; the sweeper runs when the test says so.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { resourceNameFor } from '../../src/backends/port';
 import { DEFAULT_SWEEPER_SETTINGS, runSweep } from '../../src/lifecycle';
 import { makeApp, reportReady } from '../support/app-harness';
 import { type WebhookReceiver, webhookReceiver } from '../support/webhook-receiver';
@@ -175,5 +176,45 @@ describe('webhooks: events out', () => {
     await h.call('POST', '/workers', { body: { name: 'fred' } });
     expect(h.receiver.received).toEqual([]);
     expect((await h.call('GET', '/webhooks')).json.endpoints).toEqual([]);
+  });
+});
+
+describe('webhooks: events that report no transition', () => {
+  it('announces worker.orphan_found once, when the sweeper first acts on a resource no record owns', async () => {
+    const h = await setUp();
+    // A store with no workers at all looks wrong to the reconcile, which then acts on nothing: one real worker.
+    await readyWorker(h, 'w1', 24 * 3600);
+    const deploymentId = (await h.ctx.deployment()).deployment_id;
+    const uid = crypto.randomUUID();
+    const resourceName = resourceNameFor(deploymentId, 'ghost', uid);
+    await h.backend.create({
+      name: 'ghost',
+      uid,
+      deploymentId,
+      resourceName,
+      image: 'img',
+      env: {},
+      labels: {},
+    });
+
+    const orphanEvents = () => h.receiver.received.filter((e) => e.type === 'worker.orphan_found');
+
+    expect((await h.sweep()).orphans.candidates).toBe(1);
+    expect(orphanEvents()).toEqual([]);
+    h.clock.advance(31 * MIN);
+    expect((await h.sweep()).orphans.stopped).toBe(1);
+    h.clock.advance(40 * MIN);
+    await h.sweep();
+
+    expect(h.receiver.rejected).toEqual([]);
+    expect(orphanEvents()).toHaveLength(1);
+    expect(orphanEvents()[0]!.data).toMatchObject({
+      name: 'ghost',
+      uid,
+      backend: 'fake',
+      resource: resourceName,
+      action: 'stop',
+      reason: 'orphan',
+    });
   });
 });
