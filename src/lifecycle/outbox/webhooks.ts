@@ -83,6 +83,14 @@ export class Webhooks implements TransitionListener {
     this.confirmGraceMs = options.confirmGraceMs ?? 5 * 60_000;
   }
 
+  /** Entries this instance filed whose record write it has not yet seen land (bounded: a write may fail). */
+  private readonly filed = new Set<string>();
+
+  private remember(key: string): void {
+    this.filed.add(key);
+    if (this.filed.size > 64) this.filed.delete(this.filed.values().next().value!);
+  }
+
   // --- the record repository's hooks ---------------------------------------------------------------------
 
   async beforeWrite(next: StoredWorker, previous: StoredWorker | null): Promise<void> {
@@ -92,7 +100,8 @@ export class Webhooks implements TransitionListener {
     const targets = await this.targetsFor(made.type, made.labels, made.team);
     if (Object.keys(targets).length === 0) return;
     const t = next.last_transition;
-    await this.outbox.file(outboxLayout.entry(next.name, Date.parse(t.at), next.event_seq, next.write_id), {
+    const key = outboxLayout.entry(next.name, Date.parse(t.at), next.event_seq, next.write_id);
+    await this.outbox.file(key, {
       event: made.event,
       name: next.name,
       claim: { uid: next.uid, seq: next.event_seq, transition: t },
@@ -100,12 +109,15 @@ export class Webhooks implements TransitionListener {
       created_ms: this.clock.now(),
       targets,
     });
+    this.remember(key);
   }
 
   async committed(written: StoredWorker, previous: StoredWorker | null): Promise<void> {
     if (!madeTransition(written, previous) || !transitionEvent(written, previous)) return;
     const t = written.last_transition;
     const key = outboxLayout.entry(written.name, Date.parse(t.at), written.event_seq, written.write_id);
+    // No entry filed (no endpoint wants it): nothing to send, and no listing to pay for.
+    if (!this.filed.delete(key)) return;
     await this.drain(written.name, { timeoutMs: this.inlineTimeoutMs, known: key }).catch((error) => {
       // The entry stays; the sweeper delivers it. The message names the worker, never a secret.
       this.log.warn('webhook delivery deferred to the sweeper', {
