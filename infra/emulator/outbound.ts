@@ -13,11 +13,11 @@
  * @module
  */
 
-import { type Request as MfRequest, Response as MfResponse, fetch as mfFetch } from 'miniflare';
+import { Request as MfRequest, Response as MfResponse, fetch as mfFetch } from 'miniflare';
 import { NOT_SENT_HEADER } from '../../src/backends/docker';
 import { createDockerSocketFetch } from '../../src/backends/docker/node';
 import { NOT_CONNECTED } from '../../src/backends/port';
-import { DOCKER_SOCKET_HOST } from '../../src/platforms/workerd';
+import { DOCKER_SOCKET_HOST, PROXY_TOKEN_HEADER } from '../../src/platforms/workerd';
 import { gateEngineCall } from './engine-gate';
 import { PROXY_REFUSAL, takeProxyToken } from './proxy-token';
 
@@ -38,6 +38,16 @@ export interface OutboundOptions {
   token: string;
 }
 
+/**
+ * Any other host (a webhook receiver): fetched as is, minus the proxy token, which never leaves the machine, and
+ * without following redirects, so the function's own `redirect: 'manual'` decides (workerd follows nothing the
+ * outbound service has not already followed).
+ */
+function fetchElsewhere(request: MfRequest): Promise<MfResponse> {
+  const headers = [...request.headers].filter(([name]) => name.toLowerCase() !== PROXY_TOKEN_HEADER);
+  return mfFetch(new MfRequest(request, { headers, redirect: 'manual' }));
+}
+
 export function createOutboundService(options: OutboundOptions): OutboundService {
   const docker = createDockerSocketFetch({
     socketPath: options.socketPath,
@@ -45,7 +55,7 @@ export function createOutboundService(options: OutboundOptions): OutboundService
   });
   return async (request) => {
     const url = new URL(request.url);
-    if (url.hostname !== DOCKER_SOCKET_HOST) return mfFetch(request);
+    if (url.hostname !== DOCKER_SOCKET_HOST) return fetchElsewhere(request);
     // In the engine's error shape, so the adapter reports the refusal in words.
     if (!takeProxyToken(request.headers, options.token)) {
       return MfResponse.json({ message: PROXY_REFUSAL }, { status: 403 });

@@ -34,6 +34,7 @@ import { registerReadinessRoutes } from './routes/readiness';
 import { registerRootRoute } from './routes/root';
 import { registerRotateKeyRoute } from './routes/rotate-key';
 import { registerTeamRoutes } from './routes/teams';
+import { registerWebhookRoutes } from './routes/webhooks';
 import { registerWorkerRoutes } from './routes/workers';
 import { registerHiclawV1Routes } from './v1';
 import { zodToValidationError } from './validate';
@@ -63,6 +64,7 @@ const LIFECYCLE_ROUTE_FILES: RouteFile[] = [
   registerLogsRoute,
   registerReadinessRoutes,
   registerTeamRoutes,
+  registerWebhookRoutes,
   (routes, service) => registerHiclawV1Routes(routes, service, API_VERSION),
   // The fleet page and metrics read worker state: they belong with the lifecycle routes, on its function.
   registerFleetPageRoutes,

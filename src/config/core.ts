@@ -16,7 +16,7 @@ import {
   type LifecycleSettings,
   type SweeperSettings,
 } from '../lifecycle';
-import { type Env, envInt, envList, envOneOf, envString, parseEnv } from './env';
+import { type Env, envBool, envInt, envList, envOneOf, envString, parseEnv } from './env';
 
 export const STORE_KINDS = ['memory', 'fs', 'r2', 's3', 'oss'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
@@ -31,6 +31,8 @@ export interface OrchestratorConfig {
   sweeper: SweeperSettings;
   /** Data prefixes that workers' credentials reach (must not overlap the state prefix). */
   dataRoot: string;
+  /** Events out: whether webhook URLs may point at private addresses (receivers inside the deployment's VPC). */
+  webhooks?: { allowPrivate: boolean };
 }
 
 /** Worker data lives under these prefixes; the orchestrator's state must never share them. */
@@ -89,6 +91,9 @@ const sweeperSchema = z.object({
   SWEEP_BACKEND_CONCURRENCY: envInt(S.backendConcurrency, { min: 1, max: 64 }),
   TOMBSTONE_RETENTION_SECONDS: envInt(S.tombstoneRetentionSeconds, { min: 60 }),
 });
+
+/** Events out. Private addresses are refused unless the operator says receivers live there. */
+const webhooksSchema = z.object({ WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: envBool(false) });
 
 export function loadConfig(
   env: Env,
@@ -156,6 +161,7 @@ export function loadConfig(
     backends,
     sweeper: readSweeperSettings(env),
     dataRoot,
+    webhooks: { allowPrivate: parseEnv(webhooksSchema, env).WEBHOOKS_ALLOW_PRIVATE_ADDRESSES },
   };
 }
 

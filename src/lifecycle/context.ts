@@ -7,6 +7,7 @@
 import type { WorkerBackend } from '../backends/port';
 import { BackendUnavailableError, ValidationError } from '../errors';
 import type { Clock, LifecycleSettings } from './model';
+import type { Webhooks } from './outbox';
 import type { DeploymentMeta, WorkerRepository } from './persistence';
 
 export interface Logger {
@@ -63,6 +64,8 @@ export interface LifecycleContext {
   log: Logger;
   deployment(): Promise<DeploymentMeta>;
   hmacKey(): Promise<string>;
+  /** Events out (webhooks); absent where nothing leaves (a function that cannot read secrets, some tests). */
+  webhooks?: Webhooks;
 }
 
 /** Memoises a promise-returning function; a rejection is not cached. */

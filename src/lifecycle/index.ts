@@ -25,6 +25,23 @@ export {
   type UpdateInput,
 } from './model';
 
+export {
+  createEndpoint,
+  deleteEndpoint,
+  EVENT_TYPES,
+  getEndpoint,
+  listDeadLetters,
+  listEndpoints,
+  redeliver,
+  refusedUrl,
+  rotateSecret,
+  type SendResult,
+  STRICT_URL_POLICY,
+  type UrlPolicy,
+  type WebhookMessage,
+  type WebhookSender,
+  Webhooks,
+} from './outbox';
 export { IdempotencyKeys, layout, type StoredAnswer, WorkerRepository } from './persistence';
 export {
   actorOf,

@@ -32,7 +32,9 @@ export interface Orchestrator {
 export function composeOrchestrator(input: ComposeInput): Orchestrator {
   const { config } = input;
   const log = input.log ?? jsonLogger();
-  const service = composeService({ ...input, log });
+  // Events out, where this function makes transitions (the credentials function makes none and reads no secret).
+  const makesTransitions = !input.routeGroups || input.routeGroups.includes('lifecycle');
+  const service = composeService({ ...input, log, makesTransitions });
 
   const app = once(async () =>
     createApp({

@@ -18,11 +18,14 @@ import {
   once,
   sha256Hex,
   systemClock,
+  type WebhookSender,
+  Webhooks,
   WorkerRepository,
   WorkerService,
 } from '../lifecycle';
 import type { ObjectStore } from '../store/port';
 import { withPrefix } from '../store/prefixed';
+import { FetchWebhookSender } from '../webhooks';
 import { jsonLogger } from './logger';
 
 export type BackendFactory = (deploymentId: string) => WorkerBackend | Promise<WorkerBackend>;
@@ -35,6 +38,17 @@ export interface ServiceInput {
   log?: Logger;
   /** Identifies this function instance in operation leases. */
   owner?: string;
+  /**
+   * Whether this function makes transitions, and so files and sends their webhook events (default true). The
+   * credentials function makes none and may not read the secrets an endpoint's signing key lives in.
+   */
+  makesTransitions?: boolean;
+  /** Webhooks may use plain http to loopback: the local emulator only. */
+  webhookLoopbackHttp?: boolean;
+  /** Replaces the fetch-based webhook sender (tests). */
+  webhookSender?: WebhookSender;
+  /** The fetch webhooks leave through (the emulator's goes through its outbound service). */
+  webhookFetch?: typeof fetch;
 }
 
 /** The lifecycle service, composed on first call (the backends need the deployment id stored in the state). */
@@ -42,10 +56,25 @@ export function composeService(input: ServiceInput): () => Promise<WorkerService
   const { config } = input;
   const clock = input.clock ?? systemClock;
   const log = input.log ?? jsonLogger();
-  const repo = new WorkerRepository(
-    withPrefix(input.store, config.state.prefix),
-    deadlineOf(config.settings),
-  );
+  const store = withPrefix(input.store, config.state.prefix);
+  const policy = {
+    allowPrivate: config.webhooks?.allowPrivate ?? false,
+    allowLoopbackHttp: input.webhookLoopbackHttp ?? false,
+  };
+  const webhooks =
+    (input.makesTransitions ?? true)
+      ? new Webhooks(
+          store,
+          input.webhookSender ?? new FetchWebhookSender(policy, input.webhookFetch),
+          clock,
+          log,
+          {
+            policy,
+            confirmGraceMs: (config.settings.functionTimeoutSeconds + 60) * 1000,
+          },
+        )
+      : undefined;
+  const repo = new WorkerRepository(store, deadlineOf(config.settings), webhooks);
   const deployment = once(() => repo.deployment(() => clock.now()));
 
   const service = once(async () => {
@@ -73,6 +102,7 @@ export function composeService(input: ServiceInput): () => Promise<WorkerService
       log,
       deployment,
       hmacKey: once(() => repo.hmacKey()),
+      ...(webhooks ? { webhooks } : {}),
     };
     const managerKeyHashes = await Promise.all(config.auth.managerKeys.map((key) => sha256Hex(key)));
     return new WorkerService(ctx, { mode: config.auth.mode, managerKeyHashes });

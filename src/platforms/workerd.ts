@@ -150,6 +150,7 @@ export function createWorkerdOrchestrator(
           binding.fetch(new Request(request, { headers: withToken(token, request.headers) })),
         )
       : undefined;
+  const webhookToken = stringBinding(env, PROXY_TOKEN_BINDING);
   const allowedHosts = stringBinding(env, ALLOWED_HOSTS_BINDING)
     ?.split(',')
     .map((host) => host.trim())
@@ -157,6 +158,15 @@ export function createWorkerdOrchestrator(
   return composeOrchestrator({
     ...extras,
     ...(allowedHosts ? { allowedHosts } : {}),
+    // Test receivers and local tools listen on loopback over plain http. Webhooks leave through the outbound
+    // service like every other fetch of the functions, so they carry the proxy token (stripped there).
+    webhookLoopbackHttp: true,
+    ...(webhookToken
+      ? {
+          webhookFetch: ((input, init) =>
+            fetch(input, { ...init, headers: withToken(webhookToken, init?.headers) })) as typeof fetch,
+        }
+      : {}),
     extendRoutes: (routes, service) => {
       // Without an issuer the route still exists and answers 503 saying so.
       registerCredentialRoutes(routes, service, issuer, sts.durationSeconds);

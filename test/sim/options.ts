@@ -21,6 +21,8 @@ export const INVARIANTS = [
   'deleted_incarnation_gone',
   'no_stale_hint',
   'events_explain_phases',
+  'webhook_for_commit',
+  'webhook_delivered',
 ] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
 

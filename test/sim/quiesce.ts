@@ -22,6 +22,7 @@ export async function quiesce(world: World): Promise<void> {
   world.scheduler.faults = { ...NO_FAULTS.schedule };
   world.bucket.faults = { ...NO_FAULTS.store };
   world.cloud.faults = { ...NO_FAULTS.backend };
+  world.receiver.outage = 0;
   world.scheduler.note('--- quiescence: faults off ---');
   await world.scheduler.runUntilIdle();
   const actors = new Actors(world);
@@ -39,7 +40,8 @@ export async function quiesce(world: World): Promise<void> {
       orphanHorizon,
       lastTombstone + world.sweeper.tombstoneRetentionSeconds * 1000 + retentionSlackMs(world),
     );
-    if (s.now >= horizon && s.workers.every(isSettled)) return;
+    const outboxEmpty = !s.keys.some((key) => key.startsWith('outbox/'));
+    if (s.now >= horizon && s.workers.every(isSettled) && outboxEmpty) return;
     const nextHint = Math.min(...s.hints.map((h) => h.atMs));
     const step = Math.max(
       RUN_MS,

@@ -3,6 +3,7 @@
  * then a few network calls are delivered in seeded order), check the invariants after every step, and finally run
  * to quiescence and check convergence. The same seed and options always give the same run.
  */
+import { createEndpoint } from '../../src/lifecycle/outbox';
 import { createTeam } from '../../src/lifecycle/teams';
 import { Actors } from './actors';
 import { installDeterminism } from './determinism';
@@ -88,6 +89,13 @@ async function setUp(world: World): Promise<void> {
   world.scheduler.spawn('set up team', 60_000, (task) =>
     createTeam(world.contextFor(task), TEAM, { max_workers: TEAM_QUOTA }),
   );
+  world.scheduler.spawn('register the webhook endpoint', 60_000, async (task) => {
+    await createEndpoint(
+      world.contextFor(task).webhooks!,
+      { url: 'https://receiver.example/hooks' },
+      world.now(),
+    );
+  });
   await world.scheduler.runUntilIdle();
   world.scheduler.faults = saved;
   world.bucket.faults = savedStore;

@@ -7,6 +7,7 @@ import { BackendRegistry, type LifecycleContext, once, silentLogger } from '../.
 import { deadlineOf } from '../../src/lifecycle/model/policy';
 import type { StoredWorker } from '../../src/lifecycle/model/record';
 import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/model/settings';
+import { Webhooks } from '../../src/lifecycle/outbox';
 import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
 import { WorkerService } from '../../src/lifecycle/requests/service';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from '../../src/lifecycle/sweeper';
@@ -19,6 +20,7 @@ import type { SimOptions } from './options';
 import { Random } from './random';
 import { Scheduler, type Task } from './scheduler';
 import { SimBucket } from './sim-store';
+import { SimReceiver } from './webhooks';
 
 export const SIM_START = Date.parse('2026-03-01T00:00:00Z');
 
@@ -48,6 +50,8 @@ export class World {
   readonly cloud: SimCloud;
   readonly backends: SimBackend[];
   readonly history: History;
+  /** The webhook endpoint's receiver (registered at set-up) and the events it is owed. */
+  readonly receiver: SimReceiver;
   readonly settings = SIM_SETTINGS;
   readonly sweeper = SIM_SWEEPER;
 
@@ -66,10 +70,12 @@ export class World {
     };
     this.backends = options.backends.map((name) => all[name]!);
     this.history = new History(() => this.scheduler.now());
+    this.receiver = new SimReceiver(this.random);
     this.bucket.observers.push((key, before, after) => {
       if (!key.startsWith('workers/')) return;
       const parse = (body: string | null) => (body ? (JSON.parse(body) as StoredWorker) : null);
       this.history.observeWorkerWrite(parse(before), parse(after));
+      this.receiver.observe(parse(before), parse(after));
     });
   }
 
@@ -80,8 +86,11 @@ export class World {
   /** The context of one function invocation: its own owner, and store, backends and clock bound to it. */
   contextFor(task: Task): LifecycleContext {
     const store = this.bucket.viewFor(task);
-    const repo = new WorkerRepository(store, deadlineOf(this.settings));
     const clock = this.scheduler.clockFor(task);
+    const webhooks = new Webhooks(store, this.receiver, clock, silentLogger, {
+      confirmGraceMs: (this.settings.functionTimeoutSeconds + 60) * 1000,
+    });
+    const repo = new WorkerRepository(store, deadlineOf(this.settings), webhooks);
     return {
       repo,
       backends: new BackendRegistry(new Map(this.backends.map((b) => [b.name, b.viewFor(task)]))),
@@ -91,6 +100,7 @@ export class World {
       log: silentLogger,
       deployment: once(() => repo.deployment(() => clock.now())),
       hmacKey: once(() => repo.hmacKey()),
+      webhooks,
     };
   }
 

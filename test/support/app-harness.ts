@@ -9,10 +9,12 @@ import type { Clock } from '../../src/lifecycle/model/clock';
 import { sha256Hex } from '../../src/lifecycle/model/keys';
 import { deadlineOf } from '../../src/lifecycle/model/policy';
 import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/model/settings';
+import { type WebhookSender, Webhooks } from '../../src/lifecycle/outbox';
 import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
 import { WorkerService } from '../../src/lifecycle/requests/service';
 import { MemoryStore } from '../../src/store/memory';
 import type { ObjectStore } from '../../src/store/port';
+import { FetchWebhookSender } from '../../src/webhooks';
 
 export const MANAGER_KEY = 'test-manager-key-0123456789';
 
@@ -34,6 +36,11 @@ export interface AppHarnessOptions<S extends ObjectStore> {
   settings?: Partial<LifecycleSettings>;
   store?: S;
   backend?: FakeBackend;
+  /**
+   * Events out, as every lifecycle function has them: webhooks over the real fetch sender (plain http to loopback
+   * allowed), or the sender given; `false` leaves them out.
+   */
+  webhooks?: boolean | { sender: WebhookSender };
 }
 
 export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppHarnessOptions<S> = {}) {
@@ -41,7 +48,18 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
   const settings: LifecycleSettings = { ...DEFAULT_SETTINGS, defaultBackend: 'fake', ...options.settings };
   const store = (options.store ?? new MemoryStore(() => clock.now())) as S;
   const backend = options.backend ?? new FakeBackend({ now: () => clock.now() });
-  const repo = new WorkerRepository(store, deadlineOf(settings));
+  const policy = { allowPrivate: false, allowLoopbackHttp: true };
+  const wanted = options.webhooks ?? true;
+  const webhooks = wanted
+    ? new Webhooks(
+        store,
+        wanted === true ? new FetchWebhookSender(policy) : wanted.sender,
+        clock,
+        silentLogger,
+        { policy },
+      )
+    : undefined;
+  const repo = new WorkerRepository(store, deadlineOf(settings), webhooks);
   const ctx: LifecycleContext = {
     repo,
     backends: new BackendRegistry(new Map([[backend.name, backend]])),
@@ -51,6 +69,7 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
     log: silentLogger,
     deployment: once(() => repo.deployment(() => clock.now())),
     hmacKey: once(() => repo.hmacKey()),
+    ...(webhooks ? { webhooks } : {}),
   };
   const service = new WorkerService(ctx, { mode: 'keys', managerKeyHashes: [await sha256Hex(MANAGER_KEY)] });
   const app = createApp({ service });
@@ -77,7 +96,7 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
     }
     return { status: res.status, json, text, headers: res.headers };
   };
-  return { app, call, ctx, store, backend, clock, service, settings, repo };
+  return { app, call, ctx, store, backend, clock, service, settings, repo, webhooks };
 }
 
 export type AppHarness = Awaited<ReturnType<typeof makeApp<MemoryStore>>>;

@@ -57,13 +57,10 @@ export const fleetActionBody = z
       .optional()
       .meta({ description: 'Report what would change, change nothing', example: true }),
     /** delete only: delete workers with deletion protection too (manager keys only). */
-    force: z
-      .boolean()
-      .optional()
-      .meta({
-        description: 'delete only: also delete protected workers (manager keys only)',
-        example: false,
-      }),
+    force: z.boolean().optional().meta({
+      description: 'delete only: also delete protected workers (manager keys only)',
+      example: false,
+    }),
   })
   .meta({
     id: 'FleetActionInput',

@@ -6,5 +6,16 @@
 export type { Draft, Read } from '../../store/cas';
 export { type IdempotencyEntry, IdempotencyKeys, type StoredAnswer } from './idempotency';
 export { layout } from './layout';
+export {
+  type DeadLetter,
+  type DeliveryTarget,
+  type OutboxEntry,
+  type OutboxEvent,
+  OutboxStorage,
+  outboxLayout,
+  sameTransition,
+  type TransitionListener,
+} from './outbox';
 export { type DeploymentMeta, WorkerRepository } from './repository';
 export type { SweeperStorage } from './sweeper-storage';
+export { type EndpointSecret, type WebhookEndpoint, WebhookEndpoints } from './webhook-endpoints';

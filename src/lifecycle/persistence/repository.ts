@@ -22,6 +22,7 @@ import { type CasDocument, readDocument, updateDocument } from './document';
 import { EventLog, type EventPage, madeTransition } from './events';
 import { type DeadlineOf, Hints } from './hints';
 import { type DeploymentMeta, layout } from './layout';
+import type { TransitionListener } from './outbox';
 import { Secrets } from './secrets';
 import { SweeperStorage } from './sweeper-storage';
 import { listTeamNames, teamDocument } from './teams';
@@ -33,6 +34,8 @@ export class WorkerRepository {
   constructor(
     readonly store: ObjectStore,
     private readonly deadlineOf: DeadlineOf = () => undefined,
+    /** The webhook outbox (`lifecycle/outbox`): files an entry before a transition, delivers it after. */
+    private readonly listener?: TransitionListener,
   ) {
     this.sweeper = new SweeperStorage(store);
     this.events = new EventLog(store);
@@ -50,7 +53,7 @@ export class WorkerRepository {
 
   /** The same repository over another view of its store (a sweeper run counts its calls through a wrapper). */
   over(store: ObjectStore): WorkerRepository {
-    return new WorkerRepository(store, this.deadlineOf);
+    return new WorkerRepository(store, this.deadlineOf, this.listener);
   }
 
   /** The same repository with every store call counted, and how many it has made (a sweeper run's cost). */
@@ -80,6 +83,7 @@ export class WorkerRepository {
         await Promise.all([
           this.hints.fileIfEarlier(next, current),
           current && madeTransition(next, current) ? this.events.ensureFor(current) : undefined,
+          this.listener?.beforeWrite(next, current),
         ]);
       },
     });
@@ -91,6 +95,7 @@ export class WorkerRepository {
         // The record is the truth: the next transition's writer, or the sweeper's full scan, writes it.
       });
     }
+    if (result.changed && written) await this.listener?.committed(written, previous);
     return result;
   }
 

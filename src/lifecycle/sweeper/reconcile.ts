@@ -23,6 +23,7 @@ import { canRevive, revive } from './revive';
 import { type Roster, uidKey } from './roster';
 import { runBounded, type SweepRun } from './run';
 import { READ_CONCURRENCY } from './settings';
+import { announceOrphan } from './webhooks';
 
 /** Orphan candidates remembered at most; beyond that something is badly wrong and a human must look. */
 const MAX_ORPHAN_MEMOS = 1000;
@@ -263,6 +264,8 @@ async function actOnOrphans(run: SweepRun): Promise<void> {
       }
       actions++;
       const fields = { backend: memo.backend, resource: memo.resource_name, worker: memo.worker };
+      // Announced before its first action: if that fails, the action waits for the next run, and so does it.
+      if (memo.reported_at === undefined && memo.stopped_at === undefined) await announceOrphan(run, memo);
       if (settings.orphanAction === 'report') {
         memo.reported_at = run.storeNow;
         report.orphans.reported++;

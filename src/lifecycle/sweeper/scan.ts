@@ -162,6 +162,8 @@ async function verifyOne(
     value.kind === 'tombstone' &&
     lastModified <= run.storeNow - run.settings.tombstoneRetentionSeconds * 1000
   ) {
+    // Its outbox entries are decided against the tombstone and its events: both must outlive the decision.
+    if (run.ctx.webhooks && !(await run.ctx.webhooks.decideBeforeForgetting(name))) return null;
     if (await removeTombstone(run, value, read.etag)) roster.remove(name);
     return null;
   }

@@ -26,6 +26,7 @@ import { emptyReport, type SweepReport, SweepRun } from './run';
 import { scanSlice } from './scan';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';
 import { withRun } from './stats';
+import { deliverWebhooks } from './webhooks';
 
 export type { SweepReport } from './run';
 export { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';
@@ -72,6 +73,7 @@ export async function runSweep(outer: LifecycleContext, options: SweepOptions = 
     ['scan', () => scanSlice(run)],
     ['reconcile', () => reconcileSlice(run)],
     ['idempotency', () => deleteExpiredIdempotencyKeys(run)],
+    ['webhooks', () => deliverWebhooks(run)],
     ['roster', () => run.saveRoster()],
   ];
   try {

@@ -15,6 +15,7 @@ import {
   specHasSecrets,
   teamQuota,
 } from './state';
+import { webhookDelivered, webhookForCommit } from './webhooks';
 
 export { isSettled } from './quiescence';
 
@@ -44,6 +45,7 @@ export class Checker {
     if (on('hint_covers_deadline')) found.push(...hintCoversDeadline(s, this.world));
     if (on('secret_has_record')) found.push(...this.secrets.check(s, this.world, atQuiescence));
     if (on('spec_has_secrets')) found.push(...specHasSecrets(s, this.world));
+    if (on('webhook_for_commit')) found.push(...webhookForCommit(this.world));
     return this.keep(found);
   }
 
@@ -52,6 +54,7 @@ export class Checker {
     const s = snapshot(this.world);
     found.push(...converged(s), ...deletedIncarnationGone(s, this.world, retentionSlackMs));
     found.push(...noStaleHint(s, staleHintMs), ...eventsExplainPhases(s, this.world));
+    found.push(...webhookDelivered(this.world, s.keys));
     return this.keep(found);
   }
 }

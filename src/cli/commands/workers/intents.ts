@@ -31,9 +31,7 @@ export function registerIntents(workers: Command, ctx: CommandContext): void {
       if (!ctx.json(cmd)) {
         const state = verb === 'wake' ? 'awake' : 'asleep';
         ctx.io.stdout.write(
-          began
-            ? `${verb === 'wake' ? 'waking' : 'putting to sleep'} ${name}\n`
-            : `${name} is ${state}\n`,
+          began ? `${verb === 'wake' ? 'waking' : 'putting to sleep'} ${name}\n` : `${name} is ${state}\n`,
         );
       }
       if (options.wait)

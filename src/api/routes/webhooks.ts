@@ -1,0 +1,247 @@
+/**
+ * Events out (manager key only): webhook endpoints, their signing secrets (shown once, when made or rotated) and
+ * their dead letters. Self-contained: its schemas live here.
+ *
+ * @module
+ */
+
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { NotFoundError, NotImplementedError } from '../../errors';
+import {
+  createEndpoint,
+  deleteEndpoint,
+  EVENT_TYPES,
+  getEndpoint,
+  listDeadLetters,
+  listEndpoints,
+  redeliver,
+  rotateSecret,
+  type Webhooks,
+  type WorkerService,
+} from '../../lifecycle';
+import type { RouteTable } from '../route-table';
+import { emptyQuery, errorResponse, workerName } from '../schemas';
+import { readJsonBody, readQuery } from '../validate';
+
+const ENDPOINT_ID = /^ep_[a-f0-9]{20}$/;
+const EVENT_ID = /^evt_[A-Za-z0-9]{1,64}(?:_\d{1,9})?$/;
+
+const labelValue = z.string().max(63);
+const createBody = z.strictObject({
+  url: z.string().max(2048),
+  types: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length).optional(),
+  filter: z
+    .strictObject({
+      labels: z.record(z.string().min(1).max(63), labelValue).optional(),
+      team: workerName.optional(),
+    })
+    .optional(),
+  description: z.string().max(200).optional(),
+});
+const redeliverBody = z.strictObject({ event_id: z.string().regex(EVENT_ID, 'not an event id') });
+
+const endpointResponse = z.object({
+  id: z.string(),
+  url: z.string(),
+  types: z.array(z.string()),
+  filter: z
+    .object({ labels: z.record(z.string(), z.string()).optional(), team: z.string().optional() })
+    .optional(),
+  description: z.string().optional(),
+  created_at: z.string(),
+});
+const createdResponse = endpointResponse.extend({
+  secret: z.string().describe('The signing secret (`whsec_…`), shown this once'),
+});
+const eventBody = z.object({
+  id: z.string(),
+  type: z.string(),
+  timestamp: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+const deadLetterResponse = z.object({
+  event: eventBody,
+  endpoint_id: z.string(),
+  attempts: z.number(),
+  last_error: z.string(),
+  dead_at: z.string(),
+});
+
+const errors = {
+  401: { description: 'Missing or unknown key', schema: errorResponse },
+  403: { description: 'Not a manager key', schema: errorResponse },
+  501: { description: 'This function does not deliver events', schema: errorResponse },
+};
+const notFound = { 404: { description: 'No such endpoint', schema: errorResponse } };
+
+function webhooksOf(service: WorkerService): Webhooks {
+  const webhooks = service.ctx.webhooks;
+  if (!webhooks) throw new NotImplementedError('webhooks are not served by this function');
+  return webhooks;
+}
+
+/** A malformed id cannot name an endpoint: 404 before it reaches a store key. */
+function endpointId(c: Context): string {
+  const id = c.req.param('id') ?? '';
+  if (!ENDPOINT_ID.test(id)) throw new NotFoundError(`no webhook endpoint ${id.slice(0, 64)}`);
+  return id;
+}
+
+export function registerWebhookRoutes(routes: RouteTable, service: WorkerService): void {
+  const now = () => service.ctx.clock.now();
+  routes.add(
+    {
+      method: 'post',
+      path: '/webhooks',
+      operationId: 'createWebhook',
+      summary: 'Register a webhook endpoint',
+      description:
+        'Events are POSTed to `url` signed per the Standard Webhooks spec with the `secret` answered here, once. `types` defaults to every type but `credentials.issued`; `filter` limits the workers reported (all labels must match; team).',
+      tag: 'webhooks',
+      access: 'admin',
+      body: createBody,
+      responses: {
+        201: { description: 'Registered; the secret is shown this once', schema: createdResponse },
+        400: {
+          description: 'Bad input (a URL that may not be called names the reason)',
+          schema: errorResponse,
+        },
+        409: { description: 'Too many endpoints', schema: errorResponse },
+        ...errors,
+      },
+    },
+    async (c) => {
+      const body = await readJsonBody(c, createBody);
+      const { endpoint, secret } = await createEndpoint(webhooksOf(service), body, now());
+      return c.json({ ...endpoint, secret }, 201);
+    },
+  );
+  routes.add(
+    {
+      method: 'get',
+      path: '/webhooks',
+      operationId: 'listWebhooks',
+      summary: 'List webhook endpoints (never their secrets)',
+      tag: 'webhooks',
+      access: 'admin',
+      query: emptyQuery,
+      responses: {
+        200: { description: 'The endpoints', schema: z.object({ endpoints: z.array(endpointResponse) }) },
+        ...errors,
+      },
+    },
+    async (c) => {
+      readQuery(c, emptyQuery);
+      return c.json({ endpoints: await listEndpoints(webhooksOf(service)) }, 200);
+    },
+  );
+  routes.add(
+    {
+      method: 'get',
+      path: '/webhooks/{id}',
+      operationId: 'getWebhook',
+      summary: 'A webhook endpoint (never its secret)',
+      tag: 'webhooks',
+      access: 'admin',
+      query: emptyQuery,
+      responses: { 200: { description: 'The endpoint', schema: endpointResponse }, ...notFound, ...errors },
+    },
+    async (c) => {
+      readQuery(c, emptyQuery);
+      return c.json(await getEndpoint(webhooksOf(service), endpointId(c)), 200);
+    },
+  );
+  routes.add(
+    {
+      method: 'delete',
+      path: '/webhooks/{id}',
+      operationId: 'deleteWebhook',
+      summary: 'Delete a webhook endpoint (idempotent); events still owed to it are dropped',
+      tag: 'webhooks',
+      access: 'admin',
+      query: emptyQuery,
+      responses: { 204: { description: 'Deleted, or was not there' }, ...notFound, ...errors },
+    },
+    async (c) => {
+      readQuery(c, emptyQuery);
+      await deleteEndpoint(webhooksOf(service), endpointId(c));
+      return c.body(null, 204);
+    },
+  );
+  routes.add(
+    {
+      method: 'post',
+      path: '/webhooks/{id}/rotate-secret',
+      operationId: 'rotateWebhookSecret',
+      summary: 'Rotate the signing secret; the old one keeps signing for 24 h',
+      description:
+        'Answers the new secret once. Until `previous_valid_until`, every message carries two signatures (new and old), so a receiver can switch at its pace.',
+      tag: 'webhooks',
+      access: 'admin',
+      query: emptyQuery,
+      responses: {
+        200: {
+          description: 'The new secret, shown this once',
+          schema: z.object({ secret: z.string(), previous_valid_until: z.string() }),
+        },
+        ...notFound,
+        ...errors,
+      },
+    },
+    async (c) => {
+      readQuery(c, emptyQuery);
+      return c.json(await rotateSecret(webhooksOf(service), endpointId(c), now()), 200);
+    },
+  );
+  routes.add(
+    {
+      method: 'get',
+      path: '/webhooks/{id}/dead-letters',
+      operationId: 'listWebhookDeadLetters',
+      summary: 'Events this endpoint did not accept within 24 h of retries',
+      tag: 'webhooks',
+      access: 'admin',
+      query: emptyQuery,
+      responses: {
+        200: {
+          description: 'Up to 100 dead letters',
+          schema: z.object({ dead_letters: z.array(deadLetterResponse) }),
+        },
+        ...notFound,
+        ...errors,
+      },
+    },
+    async (c) => {
+      readQuery(c, emptyQuery);
+      return c.json({ dead_letters: await listDeadLetters(webhooksOf(service), endpointId(c)) }, 200);
+    },
+  );
+  routes.add(
+    {
+      method: 'post',
+      path: '/webhooks/{id}/redeliver',
+      operationId: 'redeliverWebhook',
+      summary: 'Send a dead letter again (a fresh 24 h of retries)',
+      tag: 'webhooks',
+      access: 'admin',
+      query: emptyQuery,
+      body: redeliverBody,
+      responses: {
+        202: {
+          description: 'Back in the outbox; tried once already',
+          schema: z.object({ event_id: z.string() }),
+        },
+        400: { description: 'Bad input', schema: errorResponse },
+        ...notFound,
+        ...errors,
+      },
+    },
+    async (c) => {
+      readQuery(c, emptyQuery);
+      const { event_id } = await readJsonBody(c, redeliverBody);
+      await redeliver(webhooksOf(service), endpointId(c), event_id, now());
+      return c.json({ event_id }, 202);
+    },
+  );
+}

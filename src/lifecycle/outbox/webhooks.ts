@@ -1,0 +1,325 @@
+/**
+ * The outbox: every transition that leaves as a webhook event has its entry in object storage, filed before the
+ * record write that makes the transition and delivered only once that write is known to have landed.
+ *
+ *   maker:   file entry (names its write id) ── CAS record write ── landed? deliver now (short timeout)
+ *   sweeper: list entries ── unconfirmed? compare with the committed record / event log ── deliver when due
+ *
+ * No transition without its entry: the entry is written before the record, and a failed entry write aborts the
+ * record write. No entry without its transition: an entry is sent only when the record (or, for older
+ * transitions, the event log, which holds only committed transitions) shows exactly the transition it claims;
+ * an entry whose write lost its compare-and-swap is deleted unsent. Delivery is at least once: a receiver
+ * deduplicates by `webhook-id`, which is the same on every attempt.
+ *
+ * Per worker and endpoint, events leave in the order their transitions were made: an event waits while an
+ * earlier one of the same worker is still owed to that endpoint.
+ *
+ * @module
+ */
+
+import type { ObjectStore } from '../../store/port';
+import type { Clock, StoredWorker } from '../model';
+import {
+  type DeliveryTarget,
+  layout,
+  type OutboxEntry,
+  type OutboxEvent,
+  OutboxStorage,
+  outboxLayout,
+  sameTransition,
+  type TransitionListener,
+  type WebhookEndpoint,
+  WebhookEndpoints,
+} from '../persistence';
+import { RETRY_WINDOW_MS, retryDelayMs, shortError, signingSecrets } from './delivery';
+import { type EventType, transitionEvent } from './events';
+import type { WebhookSender } from './port';
+import { STRICT_URL_POLICY, type UrlPolicy } from './url-policy';
+
+export interface WebhookOptions {
+  policy?: UrlPolicy;
+  /** One attempt's timeout when the maker delivers inline: its caller waits at most about this long. */
+  inlineTimeoutMs?: number;
+  /** One attempt's timeout when the sweeper delivers. */
+  sweeperTimeoutMs?: number;
+  /**
+   * How long an entry whose record write is not (yet) visible may still turn out committed: longer than any
+   * function runs, so a write still in flight is never mistaken for a lost one.
+   */
+  confirmGraceMs?: number;
+}
+
+/** Where a deferred delivery is noted (the context's logger; declared here so the context may name this class). */
+interface Logger {
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+type Verdict = 'committed' | 'never' | 'unknown';
+
+/** Whether `written` carries a transition its predecessor did not (the event log's rule). */
+const madeTransition = (written: StoredWorker, previous: StoredWorker | null) =>
+  previous === null || previous.uid !== written.uid || written.event_seq > previous.event_seq;
+
+export class Webhooks implements TransitionListener {
+  readonly policy: UrlPolicy;
+  readonly endpoints: WebhookEndpoints;
+  readonly outbox: OutboxStorage;
+  private readonly inlineTimeoutMs: number;
+  private readonly sweeperTimeoutMs: number;
+  private readonly confirmGraceMs: number;
+
+  constructor(
+    store: ObjectStore,
+    private readonly sender: WebhookSender,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    options: WebhookOptions = {},
+  ) {
+    this.endpoints = new WebhookEndpoints(store);
+    this.outbox = new OutboxStorage(store);
+    this.policy = options.policy ?? STRICT_URL_POLICY;
+    this.inlineTimeoutMs = options.inlineTimeoutMs ?? 3000;
+    this.sweeperTimeoutMs = options.sweeperTimeoutMs ?? 10_000;
+    this.confirmGraceMs = options.confirmGraceMs ?? 5 * 60_000;
+  }
+
+  /** Entries this instance filed whose record write it has not yet seen land (bounded: a write may fail). */
+  private readonly filed = new Set<string>();
+
+  private remember(key: string): void {
+    this.filed.add(key);
+    if (this.filed.size > 64) this.filed.delete(this.filed.values().next().value!);
+  }
+
+  // --- the record repository's hooks ---------------------------------------------------------------------
+
+  async beforeWrite(next: StoredWorker, previous: StoredWorker | null): Promise<void> {
+    if (!madeTransition(next, previous)) return;
+    const made = transitionEvent(next, previous);
+    if (!made) return;
+    const targets = await this.targetsFor(made.type, made.labels, made.team);
+    if (Object.keys(targets).length === 0) return;
+    const t = next.last_transition;
+    const key = outboxLayout.entry(next.name, Date.parse(t.at), next.event_seq, next.write_id);
+    await this.outbox.file(key, {
+      event: made.event,
+      name: next.name,
+      claim: { uid: next.uid, seq: next.event_seq, transition: t },
+      confirmed: false,
+      created_ms: this.clock.now(),
+      targets,
+    });
+    this.remember(key);
+  }
+
+  async committed(written: StoredWorker, previous: StoredWorker | null): Promise<void> {
+    if (!madeTransition(written, previous) || !transitionEvent(written, previous)) return;
+    const t = written.last_transition;
+    const key = outboxLayout.entry(written.name, Date.parse(t.at), written.event_seq, written.write_id);
+    // No entry filed (no endpoint wants it): nothing to send, and no listing to pay for.
+    if (!this.filed.delete(key)) return;
+    await this.drain(written.name, { timeoutMs: this.inlineTimeoutMs, known: key }).catch((error) => {
+      // The entry stays; the sweeper delivers it. The message names the worker, never a secret.
+      this.log.warn('webhook delivery deferred to the sweeper', {
+        name: written.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }
+
+  /** An event that reports no record write (an orphan found, credentials issued): confirmed as it is filed. */
+  async announce(
+    name: string,
+    type: EventType,
+    data: Record<string, unknown>,
+    match: { labels?: Record<string, string>; team?: string } = {},
+  ): Promise<void> {
+    const targets = await this.targetsFor(type, match.labels ?? {}, match.team);
+    if (Object.keys(targets).length === 0) return;
+    const now = this.clock.now();
+    const id = `evt_${crypto.randomUUID().replace(/-/g, '')}`;
+    const event: OutboxEvent = { id, type, timestamp: new Date(now).toISOString(), data: { name, ...data } };
+    await this.outbox.file(outboxLayout.entry(name, now, 0, id), {
+      event,
+      name,
+      confirmed: true,
+      created_ms: now,
+      targets,
+    });
+    await this.drain(name, { timeoutMs: this.inlineTimeoutMs }).catch(() => undefined);
+  }
+
+  // --- delivery ------------------------------------------------------------------------------------------
+
+  /** The sweeper's step: every worker with entries, while `hasTime` allows. */
+  async deliverDue(hasTime: () => boolean, maxWorkers = 500): Promise<{ workers: number; errors: string[] }> {
+    const names = await this.outbox.workersWithEntries(maxWorkers);
+    const errors: string[] = [];
+    let workers = 0;
+    for (const name of names) {
+      if (!hasTime()) break;
+      workers++;
+      await this.drain(name, { timeoutMs: this.sweeperTimeoutMs }).catch((error) => {
+        errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }
+    return { workers, errors };
+  }
+
+  /**
+   * Settles every entry of `name` whose commit is still undecided, while the evidence exists: the sweeper calls it
+   * before it removes a tombstone (and with it the incarnation's event log). True when none is left undecided.
+   */
+  async decideBeforeForgetting(name: string): Promise<boolean> {
+    await this.drain(name, { timeoutMs: this.sweeperTimeoutMs });
+    const keys = await this.outbox.keysOf(name);
+    const entries = await Promise.all(keys.map((key) => this.outbox.read(key)));
+    return entries.every((entry) => !entry || entry.value.confirmed);
+  }
+
+  /**
+   * Delivers one worker's entries in order. `known` is the entry whose record write the caller just saw land.
+   * Stops at an entry that may still be committed (its write in flight): what follows it must wait.
+   */
+  async drain(name: string, options: { timeoutMs: number; known?: string }): Promise<void> {
+    const keys = await this.outbox.keysOf(name);
+    if (keys.length === 0) return;
+    const [endpoints, secrets] = await Promise.all([this.endpoints.list(), this.endpoints.secrets()]);
+    const byId = new Map(endpoints.map((e) => [e.id, e]));
+    const record = once(() => this.outbox.readWorker(name));
+    const blocked = new Set<string>();
+    // The maker's caller is waiting: past about two attempts' time, the rest is the sweeper's.
+    const deadline = this.clock.now() + options.timeoutMs * 2;
+    for (const key of keys) {
+      if (options.known && this.clock.now() > deadline) return;
+      const read = await this.outbox.read(key);
+      if (!read) continue;
+      const entry = read.value;
+      if (!entry.confirmed && key !== options.known) {
+        const verdict = await this.verdict(name, entry, await record());
+        if (verdict === 'never') {
+          await this.outbox.delete(key);
+          continue;
+        }
+        if (verdict === 'unknown') return;
+      }
+      const now = this.clock.now();
+      const delivered = new Set<string>();
+      const failed = new Map<string, DeliveryTarget>();
+      await Promise.all(
+        Object.entries(entry.targets).map(async ([id, target]) => {
+          const endpoint = byId.get(id);
+          const secret = secrets[id];
+          if (!endpoint || !secret) {
+            delivered.add(id); // deleted since: nothing is owed to it any more
+            return;
+          }
+          if (blocked.has(id) || (target.next_at_ms ?? 0) > now) {
+            blocked.add(id);
+            return;
+          }
+          const result = await this.sender.send(
+            endpoint.url,
+            { id: entry.event.id, body: JSON.stringify(entry.event) },
+            signingSecrets(secret, now),
+            options.timeoutMs,
+          );
+          if (result.ok) {
+            delivered.add(id);
+            return;
+          }
+          const attempts = target.attempts + 1;
+          const error = shortError(result.error);
+          // The endpoint by id, never its URL (which may carry a token of the receiver's).
+          this.log.warn('webhook attempt failed', { endpoint: id, event: entry.event.id, attempts, error });
+          if (now - entry.created_ms >= RETRY_WINDOW_MS) {
+            await this.outbox.putDead({
+              event: entry.event,
+              endpoint_id: id,
+              attempts,
+              last_error: error,
+              dead_at: new Date(now).toISOString(),
+            });
+            delivered.add(id);
+            return;
+          }
+          failed.set(id, { attempts, next_at_ms: now + retryDelayMs(attempts), last_error: error });
+          blocked.add(id);
+        }),
+      );
+      await this.settle(key, entry, delivered, failed);
+    }
+  }
+
+  /** Writes what the attempts changed; deletes the entry once nothing is owed. */
+  private async settle(
+    key: string,
+    entry: OutboxEntry,
+    delivered: ReadonlySet<string>,
+    failed: ReadonlyMap<string, DeliveryTarget>,
+  ): Promise<void> {
+    const left = Object.keys(entry.targets).filter((id) => !delivered.has(id));
+    if (left.length === 0) {
+      await this.outbox.delete(key);
+      return;
+    }
+    if (entry.confirmed && failed.size === 0 && delivered.size === 0) return;
+    await this.outbox.update(key, (current) => {
+      if (!current) return undefined;
+      const targets: Record<string, DeliveryTarget> = {};
+      for (const [id, target] of Object.entries(current.targets)) {
+        if (!delivered.has(id)) targets[id] = failed.get(id) ?? target;
+      }
+      return { ...current, confirmed: true, targets };
+    });
+  }
+
+  /** Whether the transition an entry claims was committed, can no longer be, or may still be. */
+  private async verdict(name: string, entry: OutboxEntry, record: StoredWorker | null): Promise<Verdict> {
+    const claim = entry.claim;
+    if (!claim) return 'committed';
+    const eventKey = layout.event(name, Date.parse(claim.transition.at), claim.uid, claim.seq);
+    if (record?.uid === claim.uid) {
+      if (record.event_seq === claim.seq)
+        return sameTransition(record.last_transition, claim.transition) ? 'committed' : 'never';
+      // The writer of every later transition made sure the event log holds this one first.
+      if (record.event_seq > claim.seq)
+        return (await this.outbox.loggedTransition(eventKey, claim.transition)) ? 'committed' : 'never';
+    } else if (await this.outbox.loggedTransition(eventKey, claim.transition)) {
+      return 'committed';
+    }
+    return this.clock.now() - entry.created_ms > this.confirmGraceMs ? 'never' : 'unknown';
+  }
+
+  /** The endpoints an event goes to, each owed one delivery. */
+  private async targetsFor(
+    type: EventType,
+    labels: Record<string, string>,
+    team: string | undefined,
+  ): Promise<Record<string, DeliveryTarget>> {
+    const endpoints = await this.endpoints.list();
+    return Object.fromEntries(
+      endpoints.filter((e) => wants(e, type, labels, team)).map((e) => [e.id, { attempts: 0 }]),
+    );
+  }
+}
+
+function wants(
+  endpoint: WebhookEndpoint,
+  type: EventType,
+  labels: Record<string, string>,
+  team: string | undefined,
+): boolean {
+  if (!endpoint.types.includes(type)) return false;
+  const filter = endpoint.filter;
+  if (filter?.team !== undefined && filter.team !== team) return false;
+  return Object.entries(filter?.labels ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let cached: Promise<T> | undefined;
+  return () => {
+    cached ??= load();
+    return cached;
+  };
+}

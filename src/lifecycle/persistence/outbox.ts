@@ -1,0 +1,162 @@
+/**
+ * Where webhook events wait to leave: `outbox/<name>/<time>-<seq>-<write id>.json`, one entry per event and the
+ * endpoints it still owes; `webhooks/dead/<endpoint>/<event id>.json`, what gave up after the retry window.
+ *
+ * Entries of one worker list in the order their transitions were made (time, then sequence), which is the order
+ * they are delivered in. The write id in the key is the record write that made the transition: an entry is
+ * written before that write and names it, so several attempts of one compare-and-swap leave distinct entries,
+ * of which at most one is confirmed.
+ *
+ * @module
+ */
+
+import { PreconditionFailedError } from '../../errors';
+import { type CasResult, casUpdate, type Draft, readJson, type Versioned } from '../../store/cas';
+import type { ObjectStore } from '../../store/port';
+import type { StoredWorker } from '../model';
+import { layout } from './layout';
+
+/** 13 digits of epoch milliseconds: lexicographic order is time order until the year 2286. */
+const pad13 = (ms: number) => String(Math.max(0, ms)).padStart(13, '0');
+
+type Transition = StoredWorker['last_transition'];
+
+const OUTBOX = 'outbox/';
+const DEAD = 'webhooks/dead/';
+
+/** What one endpoint is still owed for one event. */
+export interface DeliveryTarget {
+  attempts: number;
+  /** Epoch ms before which no new attempt is made (backoff). */
+  next_at_ms?: number;
+  last_error?: string;
+}
+
+/** The event as it is sent: the Standard Webhooks payload shape (`type`, `timestamp`, `data`). */
+export interface OutboxEvent {
+  id: string;
+  type: string;
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+export interface OutboxEntry extends Versioned {
+  event: OutboxEvent;
+  name: string;
+  /** The transition this entry reports, compared with the committed one before anything is sent. */
+  claim?: { uid: string; seq: number; transition: Transition };
+  /** False until the transition is known to be committed (entries that report no record write start true). */
+  confirmed: boolean;
+  created_ms: number;
+  /** Endpoint id → what it is still owed; the entry is deleted once this is empty. */
+  targets: Record<string, DeliveryTarget>;
+}
+
+export interface DeadLetter {
+  event: OutboxEvent;
+  endpoint_id: string;
+  attempts: number;
+  last_error: string;
+  dead_at: string;
+}
+
+/** What the record repository tells the outbox about each write (implemented by `lifecycle/outbox`). */
+export interface TransitionListener {
+  /** Before the write that makes a transition: file the entries it owes (a failure aborts the write). */
+  beforeWrite(next: StoredWorker, previous: StoredWorker | null): Promise<void>;
+  /** After that write landed: the maker's delivery attempt (never throws into the caller). */
+  committed(written: StoredWorker, previous: StoredWorker | null): Promise<void>;
+}
+
+export const outboxLayout = {
+  entry: (name: string, atMs: number, seq: number, writeId: string) =>
+    `${OUTBOX}${name}/${pad13(atMs)}-${String(seq).padStart(8, '0')}-${writeId}.json`,
+  workerPrefix: (name: string) => `${OUTBOX}${name}/`,
+  prefix: OUTBOX,
+  nameOfEntry: (key: string) => key.slice(OUTBOX.length).split('/')[0] ?? '',
+  dead: (endpointId: string, eventId: string) => `${DEAD}${endpointId}/${eventId}.json`,
+  deadPrefix: (endpointId: string) => `${DEAD}${endpointId}/`,
+};
+
+export class OutboxStorage {
+  constructor(private readonly store: ObjectStore) {}
+
+  /** Create-only: a retried put of the same entry changes nothing. */
+  async file(key: string, entry: Omit<OutboxEntry, 'write_id'>): Promise<void> {
+    try {
+      await this.store.put(key, JSON.stringify({ ...entry, write_id: 'filed' }), { ifNoneMatch: '*' });
+    } catch (error) {
+      if (!(error instanceof PreconditionFailedError)) throw error;
+    }
+  }
+
+  /** One worker's entry keys, oldest first. */
+  async keysOf(name: string, limit = 100): Promise<string[]> {
+    const page = await this.store.list(outboxLayout.workerPrefix(name), { limit });
+    return page.keys.map((k) => k.key);
+  }
+
+  /** The workers that have entries, at most `max` of them, in name order. */
+  async workersWithEntries(max: number): Promise<string[]> {
+    const names: string[] = [];
+    let startAfter: string | undefined;
+    do {
+      const page = await this.store.list(OUTBOX, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
+      for (const { key } of page.keys) {
+        const name = outboxLayout.nameOfEntry(key);
+        if (names.at(-1) !== name) names.push(name);
+        if (names.length >= max) return names;
+      }
+      startAfter = page.cursor;
+    } while (startAfter);
+    return names;
+  }
+
+  read(key: string) {
+    return readJson<OutboxEntry>(this.store, key);
+  }
+
+  update(
+    key: string,
+    mutate: (current: OutboxEntry | null) => Draft<OutboxEntry> | undefined,
+  ): Promise<CasResult<OutboxEntry>> {
+    return casUpdate<OutboxEntry>(this.store, key, mutate);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.store.delete(key);
+  }
+
+  /** The worker's committed record (or tombstone), to confirm an entry against. */
+  async readWorker(name: string): Promise<StoredWorker | null> {
+    return (await readJson<StoredWorker>(this.store, layout.worker(name)))?.value ?? null;
+  }
+
+  /** Whether the event log holds exactly this transition (the log only ever holds committed ones). */
+  async loggedTransition(eventKey: string, transition: Transition): Promise<boolean> {
+    const logged = await readJson<Transition & { actor: string }>(this.store, eventKey);
+    return logged !== null && sameTransition(logged.value, transition);
+  }
+
+  async putDead(letter: DeadLetter): Promise<void> {
+    await this.store.put(outboxLayout.dead(letter.endpoint_id, letter.event.id), JSON.stringify(letter));
+  }
+
+  async listDead(endpointId: string, limit = 100): Promise<DeadLetter[]> {
+    const page = await this.store.list(outboxLayout.deadPrefix(endpointId), { limit });
+    const letters = await Promise.all(page.keys.map((k) => readJson<DeadLetter>(this.store, k.key)));
+    return letters.flatMap((l) => (l ? [l.value] : []));
+  }
+
+  async readDead(endpointId: string, eventId: string): Promise<DeadLetter | null> {
+    return (await readJson<DeadLetter>(this.store, outboxLayout.dead(endpointId, eventId)))?.value ?? null;
+  }
+
+  deleteDead(endpointId: string, eventId: string): Promise<void> {
+    return this.store.delete(outboxLayout.dead(endpointId, eventId));
+  }
+}
+
+/** Same transition: time, phases, reason and actor (the message may be redacted differently, so not compared). */
+export const sameTransition = (a: Transition, b: Transition): boolean =>
+  a.at === b.at && a.from === b.from && a.to === b.to && a.reason === b.reason && a.actor === b.actor;

@@ -1,0 +1,66 @@
+/**
+ * Webhook endpoints: `webhooks/endpoints.json` (URLs, event types, filters; no secret) and their signing secrets
+ * in `secrets/_webhooks.json`, under `secrets/` like every other secret, so only the functions allowed to read
+ * secrets can sign. Both are small documents changed by compare-and-swap.
+ *
+ * @module
+ */
+
+import { casUpdate, readJson, type Versioned } from '../../store/cas';
+import type { ObjectStore } from '../../store/port';
+
+const ENDPOINTS_KEY = 'webhooks/endpoints.json';
+/** `_` cannot start a worker name, so the secrets sweep never mistakes this for a worker's secrets. */
+const SECRETS_KEY = 'secrets/_webhooks.json';
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  /** Event types delivered; `credentials.issued` only when listed. */
+  types: string[];
+  filter?: { labels?: Record<string, string>; team?: string };
+  description?: string;
+  created_at: string;
+}
+
+export interface EndpointSecret {
+  current: string;
+  /** Still signed with after a rotation until `previous_until_ms`, so receivers can switch without a gap. */
+  previous?: string;
+  previous_until_ms?: number;
+}
+
+interface EndpointsDoc extends Versioned {
+  endpoints: WebhookEndpoint[];
+}
+
+interface SecretsDoc extends Versioned {
+  secrets: Record<string, EndpointSecret>;
+}
+
+export class WebhookEndpoints {
+  constructor(private readonly store: ObjectStore) {}
+
+  async list(): Promise<WebhookEndpoint[]> {
+    return (await readJson<EndpointsDoc>(this.store, ENDPOINTS_KEY))?.value.endpoints ?? [];
+  }
+
+  async update(change: (endpoints: WebhookEndpoint[]) => WebhookEndpoint[] | undefined): Promise<void> {
+    await casUpdate<EndpointsDoc>(this.store, ENDPOINTS_KEY, (current) => {
+      const next = change(current?.endpoints ?? []);
+      return next ? { endpoints: next } : undefined;
+    });
+  }
+
+  async secrets(): Promise<Record<string, EndpointSecret>> {
+    return (await readJson<SecretsDoc>(this.store, SECRETS_KEY))?.value.secrets ?? {};
+  }
+
+  async updateSecrets(change: (secrets: Map<string, EndpointSecret>) => boolean): Promise<void> {
+    await casUpdate<SecretsDoc>(this.store, SECRETS_KEY, (current) => {
+      // A Map, not an object: ids are ours, but the habit keeps `__proto__` a plain key.
+      const secrets = new Map(Object.entries(current?.secrets ?? {}));
+      return change(secrets) ? { secrets: Object.fromEntries(secrets) } : undefined;
+    });
+  }
+}
