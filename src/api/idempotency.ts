@@ -33,8 +33,8 @@ import type { AppEnv } from './context';
 const MAX_KEY_LENGTH = 255;
 /** Bodies larger than this are refused by the routes anyway (64 KiB); reading one more byte is enough to know. */
 const MAX_FINGERPRINTED_BYTES = 64 * 1024 + 1;
-/** Top-level answer fields that carry a secret: worker keys, team keys, temporary credentials. */
-const SECRET_FIELDS = ['api_key', 'key', 'access_key_secret', 'security_token', 'signing_secret'];
+/** Top-level answer fields that carry a secret: worker keys, team keys, temporary credentials, webhook signing secrets. */
+const SECRET_FIELDS = ['api_key', 'key', 'access_key_secret', 'security_token', 'signing_secret', 'secret'];
 /** The lease of an attempt: the function's timeout plus the same clock-skew margin as operation leases. */
 const SKEW_MARGIN_MS = 30_000;
 

@@ -641,12 +641,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List webhook endpoints (never their secrets) */
+        /**
+         * List webhook endpoints (never their secrets)
+         * @description **Access:** a manager key.
+         */
         get: operations["listWebhooks"];
         put?: never;
         /**
          * Register a webhook endpoint
          * @description Events are POSTed to `url` signed per the Standard Webhooks spec with the `secret` answered here, once. `types` defaults to every type but `credentials.issued`; `filter` limits the workers reported (all labels must match; team).
+         *
+         *     **Access:** a manager key.
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -662,11 +667,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A webhook endpoint (never its secret) */
+        /**
+         * A webhook endpoint (never its secret)
+         * @description **Access:** a manager key.
+         */
         get: operations["getWebhook"];
         put?: never;
         post?: never;
-        /** Delete a webhook endpoint (idempotent); events still owed to it are dropped */
+        /**
+         * Delete a webhook endpoint (idempotent); events still owed to it are dropped
+         * @description **Access:** a manager key.
+         */
         delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
@@ -680,7 +691,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Events this endpoint did not accept within 24 h of retries */
+        /**
+         * Events this endpoint did not accept within 24 h of retries
+         * @description **Access:** a manager key.
+         */
         get: operations["listWebhookDeadLetters"];
         put?: never;
         post?: never;
@@ -699,7 +713,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a dead letter again (a fresh 24 h of retries) */
+        /**
+         * Send a dead letter again (a fresh 24 h of retries)
+         * @description **Access:** a manager key.
+         */
         post: operations["redeliverWebhook"];
         delete?: never;
         options?: never;
@@ -719,6 +736,8 @@ export interface paths {
         /**
          * Rotate the signing secret; the old one keeps signing for 24 h
          * @description Answers the new secret once. Until `previous_valid_until`, every message carries two signatures (new and old), so a receiver can switch at its pace.
+         *
+         *     **Access:** a manager key.
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -1113,6 +1132,74 @@ export interface components {
             lease_seconds?: number;
         };
         /**
+         * @description The registered endpoint and its signing secret, shown this once
+         * @example {
+         *       "id": "ep_0123456789abcdef0123",
+         *       "url": "https://manager.example.com/hooks",
+         *       "types": [
+         *         "worker.ready"
+         *       ],
+         *       "created_at": "2026-12-06T09:00:00.000Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
+        CreatedWebhookEndpoint: {
+            /**
+             * @description When it was registered
+             * @example 2026-12-06T09:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description A note for people
+             * @example manager
+             */
+            description?: string;
+            /**
+             * @description Which workers this endpoint hears about
+             * @example {
+             *       "team": "research"
+             *     }
+             */
+            filter?: {
+                /**
+                 * @description Labels a worker must carry
+                 * @example {
+                 *       "pool": "batch"
+                 *     }
+                 */
+                labels?: {
+                    [key: string]: string;
+                };
+                /**
+                 * @description The team a worker must belong to
+                 * @example research
+                 */
+                team?: string;
+            };
+            /**
+             * @description The endpoint's id
+             * @example ep_0123456789abcdef0123
+             */
+            id: string;
+            /**
+             * @description The signing secret (`whsec_…`), shown this once
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+            /**
+             * @description The event types sent
+             * @example [
+             *       "worker.ready"
+             *     ]
+             */
+            types: string[];
+            /**
+             * @description Where events are POSTed
+             * @example https://manager.example.com/hooks
+             */
+            url: string;
+        };
+        /**
          * @description A new team
          * @example {
          *       "name": "research",
@@ -1142,6 +1229,59 @@ export interface components {
              * @example alice
              */
             name: string;
+        };
+        /**
+         * @description A webhook endpoint to register
+         * @example {
+         *       "url": "https://manager.example.com/hooks/orchestrator",
+         *       "types": [
+         *         "worker.ready",
+         *         "worker.slept"
+         *       ]
+         *     }
+         */
+        CreateWebhookInput: {
+            /**
+             * @description A note for people
+             * @example manager
+             */
+            description?: string;
+            /**
+             * @description Which workers this endpoint hears about (unset: all)
+             * @example {
+             *       "labels": {
+             *         "pool": "batch"
+             *       }
+             *     }
+             */
+            filter?: {
+                /**
+                 * @description Only workers carrying all these labels
+                 * @example {
+                 *       "pool": "batch"
+                 *     }
+                 */
+                labels?: {
+                    [key: string]: string;
+                };
+                /**
+                 * @description Only workers of this team
+                 * @example research
+                 */
+                team?: string;
+            };
+            /**
+             * @description Event types to send (default: all but `credentials.issued`)
+             * @example [
+             *       "worker.ready"
+             *     ]
+             */
+            types?: ("worker.created" | "worker.ready" | "worker.slept" | "worker.woke" | "worker.updated" | "worker.failed" | "worker.lost" | "worker.deleted" | "worker.orphan_found" | "credentials.issued")[];
+            /**
+             * @description Where events are POSTed: https (plain http to loopback in the emulator); no private addresses
+             * @example https://manager.example.com/hooks/orchestrator
+             */
+            url: string;
         };
         /**
          * @description A new worker. Only `name` is required; unknown fields are a 400 naming them.
@@ -1264,6 +1404,147 @@ export interface components {
             message: string;
         };
         /**
+         * @description A selector, a required ceiling and an optional dry run
+         * @example {
+         *       "selector": {
+         *         "labels": {
+         *           "pool": "batch"
+         *         }
+         *       },
+         *       "max": 50,
+         *       "dry_run": true
+         *     }
+         */
+        FleetActionInput: {
+            /**
+             * @description Report what would change, change nothing
+             * @example true
+             */
+            dry_run?: boolean;
+            /**
+             * @description delete only: also delete protected workers (manager keys only)
+             * @example false
+             */
+            force?: boolean;
+            /**
+             * @description The most workers this action may touch; more matches are refused with 409 `max_exceeded`
+             * @example 50
+             */
+            max: number;
+            selector: components["schemas"]["FleetSelector"];
+        };
+        /**
+         * @description The per-worker results of a fleet action
+         * @example {
+         *       "action": "sleep",
+         *       "dry_run": false,
+         *       "matched": 1,
+         *       "results": [
+         *         {
+         *           "name": "alice",
+         *           "outcome": "began"
+         *         }
+         *       ]
+         *     }
+         */
+        FleetActionReport: {
+            /**
+             * @description The action taken
+             * @example sleep
+             * @enum {string}
+             */
+            action: "wake" | "sleep" | "delete" | "ensure-ready";
+            /**
+             * @description Whether nothing was changed
+             * @example false
+             */
+            dry_run: boolean;
+            /**
+             * @description How many workers the selector matched
+             * @example 2
+             */
+            matched: number;
+            /**
+             * @description One result per matched worker
+             * @example [
+             *       {
+             *         "name": "alice",
+             *         "outcome": "began"
+             *       }
+             *     ]
+             */
+            results: components["schemas"]["FleetActionResult"][];
+        };
+        /**
+         * @description One worker's result
+         * @example {
+         *       "name": "alice",
+         *       "outcome": "began"
+         *     }
+         */
+        FleetActionResult: {
+            /**
+             * @description When `failed`: the single request's error code
+             * @example conflict
+             */
+            code?: string;
+            /**
+             * @description When `failed`: what went wrong
+             * @example another operation holds the worker
+             */
+            message?: string;
+            /**
+             * @description The worker
+             * @example alice
+             */
+            name: string;
+            /**
+             * @description What happened to this worker
+             * @example began
+             * @enum {string}
+             */
+            outcome: "began" | "unchanged" | "deleted" | "ready" | "not_ready" | "would_act" | "failed";
+        };
+        /**
+         * @description Which workers: the criteria given must all match; at least one is required
+         * @example {
+         *       "labels": {
+         *         "pool": "batch"
+         *       },
+         *       "phase": "ready"
+         *     }
+         */
+        FleetSelector: {
+            /**
+             * @description Labels every selected worker carries (all must match)
+             * @example {
+             *       "pool": "batch"
+             *     }
+             */
+            labels?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Only these workers (names that do not exist are skipped)
+             * @example [
+             *       "alice",
+             *       "bob"
+             *     ]
+             */
+            names?: string[];
+            /**
+             * @description Only workers in this phase
+             * @example ready
+             * @enum {string}
+             */
+            phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
+            /**
+             * @description Only workers of this team
+             * @example research
+             */
+            team?: string;
+        };
+        /**
          * @description Health of the orchestrator and what it depends on
          * @example {
          *       "ok": true,
@@ -1384,6 +1665,19 @@ export interface components {
             instance_id?: string;
         };
         /**
+         * @description Which dead letter to send again
+         * @example {
+         *       "event_id": "evt_0f8c2b4e1d2a4c3b_3"
+         *     }
+         */
+        RedeliverInput: {
+            /**
+             * @description The dead letter's event id
+             * @example evt_0f8c2b4e1d2a4c3b_3
+             */
+            event_id: string;
+        };
+        /**
          * @description What the worker may use; the backend’s defaults where unset
          * @example {
          *       "cpu_millicores": 1000,
@@ -1432,6 +1726,25 @@ export interface components {
              * @example /openapi.json
              */
             openapi: string;
+        };
+        /**
+         * @description The new secret, shown this once
+         * @example {
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+         *       "previous_valid_until": "2026-12-07T09:00:00.000Z"
+         *     }
+         */
+        RotatedWebhookSecret: {
+            /**
+             * @description Until when the old secret signs too
+             * @example 2026-12-07T09:00:00.000Z
+             */
+            previous_valid_until: string;
+            /**
+             * @description The new signing secret
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
         };
         /**
          * @description Short-lived storage credentials for one worker
@@ -2676,6 +2989,147 @@ export interface components {
              *     ]
              */
             workers: components["schemas"]["V1Worker"][];
+        };
+        /**
+         * @description An event given up on after 24 h of retries
+         * @example {
+         *       "event": {
+         *         "id": "evt_0f8c2b4e1d2a4c3b_3",
+         *         "type": "worker.slept",
+         *         "timestamp": "2026-12-06T09:00:00.000Z",
+         *         "data": {
+         *           "name": "alice"
+         *         }
+         *       },
+         *       "endpoint_id": "ep_0123456789abcdef0123",
+         *       "attempts": 14,
+         *       "last_error": "answered 503",
+         *       "dead_at": "2026-12-07T09:00:00.000Z"
+         *     }
+         */
+        WebhookDeadLetter: {
+            /**
+             * @description How many times it was tried
+             * @example 14
+             */
+            attempts: number;
+            /**
+             * @description When the orchestrator gave up (24 h after the first try)
+             * @example 2026-12-07T09:00:00.000Z
+             */
+            dead_at: string;
+            /**
+             * @description The endpoint that did not take it
+             * @example ep_0123456789abcdef0123
+             */
+            endpoint_id: string;
+            event: components["schemas"]["WebhookEvent"];
+            /**
+             * @description Why the last attempt failed
+             * @example answered 503
+             */
+            last_error: string;
+        };
+        /**
+         * @description A registered endpoint (never its secret)
+         * @example {
+         *       "id": "ep_0123456789abcdef0123",
+         *       "url": "https://manager.example.com/hooks",
+         *       "types": [
+         *         "worker.ready"
+         *       ],
+         *       "created_at": "2026-12-06T09:00:00.000Z"
+         *     }
+         */
+        WebhookEndpoint: {
+            /**
+             * @description When it was registered
+             * @example 2026-12-06T09:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description A note for people
+             * @example manager
+             */
+            description?: string;
+            /**
+             * @description Which workers this endpoint hears about
+             * @example {
+             *       "team": "research"
+             *     }
+             */
+            filter?: {
+                /**
+                 * @description Labels a worker must carry
+                 * @example {
+                 *       "pool": "batch"
+                 *     }
+                 */
+                labels?: {
+                    [key: string]: string;
+                };
+                /**
+                 * @description The team a worker must belong to
+                 * @example research
+                 */
+                team?: string;
+            };
+            /**
+             * @description The endpoint's id
+             * @example ep_0123456789abcdef0123
+             */
+            id: string;
+            /**
+             * @description The event types sent
+             * @example [
+             *       "worker.ready"
+             *     ]
+             */
+            types: string[];
+            /**
+             * @description Where events are POSTed
+             * @example https://manager.example.com/hooks
+             */
+            url: string;
+        };
+        /**
+         * @description An event as POSTed to an endpoint
+         * @example {
+         *       "id": "evt_0f8c2b4e1d2a4c3b_3",
+         *       "type": "worker.slept",
+         *       "timestamp": "2026-12-06T09:00:00.000Z",
+         *       "data": {
+         *         "name": "alice",
+         *         "reason": "idle"
+         *       }
+         *     }
+         */
+        WebhookEvent: {
+            /**
+             * @description The worker's name, uid, generation, phases and reason
+             * @example {
+             *       "name": "alice",
+             *       "reason": "idle"
+             *     }
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Stable across retries (the `webhook-id` header)
+             * @example evt_0f8c2b4e1d2a4c3b_3
+             */
+            id: string;
+            /**
+             * @description When the transition happened
+             * @example 2026-12-06T09:00:00.000Z
+             */
+            timestamp: string;
+            /**
+             * @description The event type
+             * @example worker.slept
+             */
+            type: string;
         };
         /**
          * @description A worker as the API shows it
@@ -4841,19 +5295,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        endpoints: {
-                            created_at: string;
-                            description?: string;
-                            filter?: {
-                                labels?: {
-                                    [key: string]: string;
-                                };
-                                team?: string;
-                            };
-                            id: string;
-                            types: string[];
-                            url: string;
-                        }[];
+                        /**
+                         * @description Every registered endpoint
+                         * @example []
+                         */
+                        endpoints: components["schemas"]["WebhookEndpoint"][];
                     };
                 };
             };
@@ -4863,11 +5309,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -4876,11 +5318,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description This function does not deliver events */
@@ -4889,11 +5327,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4907,17 +5341,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    description?: string;
-                    filter?: {
-                        labels?: {
-                            [key: string]: string;
-                        };
-                        team?: string;
-                    };
-                    types?: ("worker.created" | "worker.ready" | "worker.slept" | "worker.woke" | "worker.updated" | "worker.failed" | "worker.lost" | "worker.deleted" | "worker.orphan_found" | "credentials.issued")[];
-                    url: string;
-                };
+                "application/json": components["schemas"]["CreateWebhookInput"];
             };
         };
         responses: {
@@ -4927,21 +5351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        created_at: string;
-                        description?: string;
-                        filter?: {
-                            labels?: {
-                                [key: string]: string;
-                            };
-                            team?: string;
-                        };
-                        id: string;
-                        /** @description The signing secret (`whsec_…`), shown this once */
-                        secret: string;
-                        types: string[];
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
                 };
             };
             /** @description Bad input (a URL that may not be called names the reason) */
@@ -4950,11 +5360,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -4963,11 +5369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -4976,11 +5378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Too many endpoints */
@@ -4989,11 +5387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description This function does not deliver events */
@@ -5002,11 +5396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5016,6 +5406,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The key’s id */
                 id: string;
             };
             cookie?: never;
@@ -5028,19 +5419,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        created_at: string;
-                        description?: string;
-                        filter?: {
-                            labels?: {
-                                [key: string]: string;
-                            };
-                            team?: string;
-                        };
-                        id: string;
-                        types: string[];
-                        url: string;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Missing or unknown key */
@@ -5049,11 +5428,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -5062,11 +5437,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such endpoint */
@@ -5075,11 +5446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description This function does not deliver events */
@@ -5088,11 +5455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5102,6 +5465,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The key’s id */
                 id: string;
             };
             cookie?: never;
@@ -5121,11 +5485,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -5134,11 +5494,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such endpoint */
@@ -5147,11 +5503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description This function does not deliver events */
@@ -5160,11 +5512,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5174,6 +5522,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The key’s id */
                 id: string;
             };
             cookie?: never;
@@ -5187,20 +5536,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        dead_letters: {
-                            attempts: number;
-                            dead_at: string;
-                            endpoint_id: string;
-                            event: {
-                                data: {
-                                    [key: string]: unknown;
-                                };
-                                id: string;
-                                timestamp: string;
-                                type: string;
-                            };
-                            last_error: string;
-                        }[];
+                        /**
+                         * @description Events given up on, oldest first
+                         * @example []
+                         */
+                        dead_letters: components["schemas"]["WebhookDeadLetter"][];
                     };
                 };
             };
@@ -5210,11 +5550,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -5223,11 +5559,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such endpoint */
@@ -5236,11 +5568,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description This function does not deliver events */
@@ -5249,11 +5577,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5263,15 +5587,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The key’s id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    event_id: string;
-                };
+                "application/json": components["schemas"]["RedeliverInput"];
             };
         };
         responses: {
@@ -5282,6 +5605,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /**
+                         * @description The event queued again
+                         * @example evt_0f8c2b4e1d2a4c3b_3
+                         */
                         event_id: string;
                     };
                 };
@@ -5292,11 +5619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or unknown key */
@@ -5305,11 +5628,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -5318,11 +5637,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such endpoint */
@@ -5331,11 +5646,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description This function does not deliver events */
@@ -5344,11 +5655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -5358,6 +5665,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The key’s id */
                 id: string;
             };
             cookie?: never;
@@ -5370,10 +5678,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        previous_valid_until: string;
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["RotatedWebhookSecret"];
                 };
             };
             /** @description Missing or unknown key */
@@ -5382,11 +5687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not a manager key */
@@ -5395,11 +5696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No such endpoint */
@@ -5408,11 +5705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description This function does not deliver events */
@@ -5421,11 +5714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        code: string;
-                        field?: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -6518,24 +6807,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    dry_run?: boolean;
-                    force?: boolean;
-                    max: number;
-                    selector: {
-                        labels?: {
-                            [key: string]: string;
-                        };
-                        names?: string[];
-                        /** @enum {string} */
-                        phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        /**
-                         * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
-                         * @example alice
-                         */
-                        team?: string;
-                    };
-                };
+                "application/json": components["schemas"]["FleetActionInput"];
             };
         };
         responses: {
@@ -6545,19 +6817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        action: "wake" | "sleep" | "delete" | "ensure-ready";
-                        dry_run: boolean;
-                        matched: number;
-                        results: {
-                            code?: string;
-                            message?: string;
-                            name: string;
-                            /** @enum {string} */
-                            outcome: "began" | "unchanged" | "deleted" | "ready" | "not_ready" | "would_act" | "failed";
-                        }[];
-                    };
+                    "application/json": components["schemas"]["FleetActionReport"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -6607,24 +6867,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    dry_run?: boolean;
-                    force?: boolean;
-                    max: number;
-                    selector: {
-                        labels?: {
-                            [key: string]: string;
-                        };
-                        names?: string[];
-                        /** @enum {string} */
-                        phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        /**
-                         * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
-                         * @example alice
-                         */
-                        team?: string;
-                    };
-                };
+                "application/json": components["schemas"]["FleetActionInput"];
             };
         };
         responses: {
@@ -6634,19 +6877,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        action: "wake" | "sleep" | "delete" | "ensure-ready";
-                        dry_run: boolean;
-                        matched: number;
-                        results: {
-                            code?: string;
-                            message?: string;
-                            name: string;
-                            /** @enum {string} */
-                            outcome: "began" | "unchanged" | "deleted" | "ready" | "not_ready" | "would_act" | "failed";
-                        }[];
-                    };
+                    "application/json": components["schemas"]["FleetActionReport"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -6696,24 +6927,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    dry_run?: boolean;
-                    force?: boolean;
-                    max: number;
-                    selector: {
-                        labels?: {
-                            [key: string]: string;
-                        };
-                        names?: string[];
-                        /** @enum {string} */
-                        phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        /**
-                         * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
-                         * @example alice
-                         */
-                        team?: string;
-                    };
-                };
+                "application/json": components["schemas"]["FleetActionInput"];
             };
         };
         responses: {
@@ -6723,19 +6937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        action: "wake" | "sleep" | "delete" | "ensure-ready";
-                        dry_run: boolean;
-                        matched: number;
-                        results: {
-                            code?: string;
-                            message?: string;
-                            name: string;
-                            /** @enum {string} */
-                            outcome: "began" | "unchanged" | "deleted" | "ready" | "not_ready" | "would_act" | "failed";
-                        }[];
-                    };
+                    "application/json": components["schemas"]["FleetActionReport"];
                 };
             };
             /** @description Bad input; `field` names it */
@@ -6785,24 +6987,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    dry_run?: boolean;
-                    force?: boolean;
-                    max: number;
-                    selector: {
-                        labels?: {
-                            [key: string]: string;
-                        };
-                        names?: string[];
-                        /** @enum {string} */
-                        phase?: "pending" | "starting" | "ready" | "stopping" | "sleeping" | "updating" | "deleting" | "failed" | "lost";
-                        /**
-                         * @description A worker name: 1-63 of a-z, 0-9 and -, starting with a letter
-                         * @example alice
-                         */
-                        team?: string;
-                    };
-                };
+                "application/json": components["schemas"]["FleetActionInput"];
             };
         };
         responses: {
@@ -6812,19 +6997,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        action: "wake" | "sleep" | "delete" | "ensure-ready";
-                        dry_run: boolean;
-                        matched: number;
-                        results: {
-                            code?: string;
-                            message?: string;
-                            name: string;
-                            /** @enum {string} */
-                            outcome: "began" | "unchanged" | "deleted" | "ready" | "not_ready" | "would_act" | "failed";
-                        }[];
-                    };
+                    "application/json": components["schemas"]["FleetActionReport"];
                 };
             };
             /** @description Bad input; `field` names it */

@@ -135,7 +135,9 @@ async function probe(
     ],
     { env: { PATH: process.env.PATH ?? '', ...IMPORT_ENV[bundle.platform], ...store.env }, timeout: 60_000 },
   );
-  return JSON.parse(stdout) as Probe;
+  // The functions log one JSON line per request to stdout too: the probe's own answer is the last line.
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] ?? '') as Probe;
 }
 
 export interface ColdHeartbeatRow {

@@ -27,46 +27,171 @@ import { readJsonBody, readQuery } from '../validate';
 const ENDPOINT_ID = /^ep_[a-f0-9]{20}$/;
 const EVENT_ID = /^evt_[A-Za-z0-9]{1,64}(?:_\d{1,9})?$/;
 
+const EXAMPLE_ENDPOINT_ID = 'ep_0123456789abcdef0123';
 const labelValue = z.string().max(63);
-const createBody = z.strictObject({
-  url: z.string().max(2048),
-  types: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length).optional(),
-  filter: z
-    .strictObject({
-      labels: z.record(z.string().min(1).max(63), labelValue).optional(),
-      team: workerName.optional(),
-    })
-    .optional(),
-  description: z.string().max(200).optional(),
-});
-const redeliverBody = z.strictObject({ event_id: z.string().regex(EVENT_ID, 'not an event id') });
+const webhookFilter = z
+  .strictObject({
+    labels: z
+      .record(z.string().min(1).max(63), labelValue)
+      .optional()
+      .meta({ description: 'Only workers carrying all these labels', example: { pool: 'batch' } }),
+    team: workerName.optional().meta({ description: 'Only workers of this team', example: 'research' }),
+  })
+  .meta({
+    description: 'Which workers this endpoint hears about (unset: all)',
+    example: { labels: { pool: 'batch' } },
+  });
+const createBody = z
+  .strictObject({
+    url: z.string().max(2048).meta({
+      description:
+        'Where events are POSTed: https (plain http to loopback in the emulator); no private addresses',
+      example: 'https://manager.example.com/hooks/orchestrator',
+    }),
+    types: z
+      .array(z.enum(EVENT_TYPES))
+      .min(1)
+      .max(EVENT_TYPES.length)
+      .optional()
+      .meta({
+        description: 'Event types to send (default: all but `credentials.issued`)',
+        example: ['worker.ready'],
+      }),
+    filter: webhookFilter.optional(),
+    description: z
+      .string()
+      .max(200)
+      .optional()
+      .meta({ description: 'A note for people', example: 'manager' }),
+  })
+  .meta({
+    id: 'CreateWebhookInput',
+    description: 'A webhook endpoint to register',
+    example: {
+      url: 'https://manager.example.com/hooks/orchestrator',
+      types: ['worker.ready', 'worker.slept'],
+    },
+  });
+const redeliverBody = z
+  .strictObject({
+    event_id: z
+      .string()
+      .regex(EVENT_ID, 'not an event id')
+      .meta({ description: "The dead letter's event id", example: 'evt_0f8c2b4e1d2a4c3b_3' }),
+  })
+  .meta({
+    id: 'RedeliverInput',
+    description: 'Which dead letter to send again',
+    example: { event_id: 'evt_0f8c2b4e1d2a4c3b_3' },
+  });
 
-const endpointResponse = z.object({
-  id: z.string(),
-  url: z.string(),
-  types: z.array(z.string()),
-  filter: z
-    .object({ labels: z.record(z.string(), z.string()).optional(), team: z.string().optional() })
-    .optional(),
-  description: z.string().optional(),
-  created_at: z.string(),
-});
-const createdResponse = endpointResponse.extend({
-  secret: z.string().describe('The signing secret (`whsec_…`), shown this once'),
-});
-const eventBody = z.object({
-  id: z.string(),
-  type: z.string(),
-  timestamp: z.string(),
-  data: z.record(z.string(), z.unknown()),
-});
-const deadLetterResponse = z.object({
-  event: eventBody,
-  endpoint_id: z.string(),
-  attempts: z.number(),
-  last_error: z.string(),
-  dead_at: z.string(),
-});
+const endpointResponse = z
+  .object({
+    id: z.string().meta({ description: "The endpoint's id", example: EXAMPLE_ENDPOINT_ID }),
+    url: z
+      .string()
+      .meta({ description: 'Where events are POSTed', example: 'https://manager.example.com/hooks' }),
+    types: z.array(z.string()).meta({ description: 'The event types sent', example: ['worker.ready'] }),
+    filter: z
+      .object({
+        labels: z
+          .record(z.string(), z.string())
+          .optional()
+          .meta({ description: 'Labels a worker must carry', example: { pool: 'batch' } }),
+        team: z
+          .string()
+          .optional()
+          .meta({ description: 'The team a worker must belong to', example: 'research' }),
+      })
+      .optional()
+      .meta({ description: 'Which workers this endpoint hears about', example: { team: 'research' } }),
+    description: z.string().optional().meta({ description: 'A note for people', example: 'manager' }),
+    created_at: z
+      .string()
+      .meta({ description: 'When it was registered', example: '2026-12-06T09:00:00.000Z' }),
+  })
+  .meta({
+    id: 'WebhookEndpoint',
+    description: 'A registered endpoint (never its secret)',
+    example: {
+      id: EXAMPLE_ENDPOINT_ID,
+      url: 'https://manager.example.com/hooks',
+      types: ['worker.ready'],
+      created_at: '2026-12-06T09:00:00.000Z',
+    },
+  });
+const createdResponse = endpointResponse
+  .extend({
+    secret: z.string().meta({
+      description: 'The signing secret (`whsec_…`), shown this once',
+      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    }),
+  })
+  .meta({
+    id: 'CreatedWebhookEndpoint',
+    description: 'The registered endpoint and its signing secret, shown this once',
+    example: {
+      id: EXAMPLE_ENDPOINT_ID,
+      url: 'https://manager.example.com/hooks',
+      types: ['worker.ready'],
+      created_at: '2026-12-06T09:00:00.000Z',
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    },
+  });
+const eventBody = z
+  .object({
+    id: z.string().meta({
+      description: 'Stable across retries (the `webhook-id` header)',
+      example: 'evt_0f8c2b4e1d2a4c3b_3',
+    }),
+    type: z.string().meta({ description: 'The event type', example: 'worker.slept' }),
+    timestamp: z
+      .string()
+      .meta({ description: 'When the transition happened', example: '2026-12-06T09:00:00.000Z' }),
+    data: z.record(z.string(), z.unknown()).meta({
+      description: "The worker's name, uid, generation, phases and reason",
+      example: { name: 'alice', reason: 'idle' },
+    }),
+  })
+  .meta({
+    id: 'WebhookEvent',
+    description: 'An event as POSTed to an endpoint',
+    example: {
+      id: 'evt_0f8c2b4e1d2a4c3b_3',
+      type: 'worker.slept',
+      timestamp: '2026-12-06T09:00:00.000Z',
+      data: { name: 'alice', reason: 'idle' },
+    },
+  });
+const deadLetterResponse = z
+  .object({
+    event: eventBody,
+    endpoint_id: z
+      .string()
+      .meta({ description: 'The endpoint that did not take it', example: EXAMPLE_ENDPOINT_ID }),
+    attempts: z.number().meta({ description: 'How many times it was tried', example: 14 }),
+    last_error: z.string().meta({ description: 'Why the last attempt failed', example: 'answered 503' }),
+    dead_at: z.string().meta({
+      description: 'When the orchestrator gave up (24 h after the first try)',
+      example: '2026-12-07T09:00:00.000Z',
+    }),
+  })
+  .meta({
+    id: 'WebhookDeadLetter',
+    description: 'An event given up on after 24 h of retries',
+    example: {
+      event: {
+        id: 'evt_0f8c2b4e1d2a4c3b_3',
+        type: 'worker.slept',
+        timestamp: '2026-12-06T09:00:00.000Z',
+        data: { name: 'alice' },
+      },
+      endpoint_id: EXAMPLE_ENDPOINT_ID,
+      attempts: 14,
+      last_error: 'answered 503',
+      dead_at: '2026-12-07T09:00:00.000Z',
+    },
+  });
 
 const errors = {
   401: { description: 'Missing or unknown key', schema: errorResponse },
@@ -127,7 +252,14 @@ export function registerWebhookRoutes(routes: RouteTable, service: WorkerService
       access: 'admin',
       query: emptyQuery,
       responses: {
-        200: { description: 'The endpoints', schema: z.object({ endpoints: z.array(endpointResponse) }) },
+        200: {
+          description: 'The endpoints',
+          schema: z.object({
+            endpoints: z
+              .array(endpointResponse)
+              .meta({ description: 'Every registered endpoint', example: [] }),
+          }),
+        },
         ...errors,
       },
     },
@@ -183,7 +315,25 @@ export function registerWebhookRoutes(routes: RouteTable, service: WorkerService
       responses: {
         200: {
           description: 'The new secret, shown this once',
-          schema: z.object({ secret: z.string(), previous_valid_until: z.string() }),
+          schema: z
+            .object({
+              secret: z.string().meta({
+                description: 'The new signing secret',
+                example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+              }),
+              previous_valid_until: z.string().meta({
+                description: 'Until when the old secret signs too',
+                example: '2026-12-07T09:00:00.000Z',
+              }),
+            })
+            .meta({
+              id: 'RotatedWebhookSecret',
+              description: 'The new secret, shown this once',
+              example: {
+                secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+                previous_valid_until: '2026-12-07T09:00:00.000Z',
+              },
+            }),
         },
         ...notFound,
         ...errors,
@@ -206,7 +356,11 @@ export function registerWebhookRoutes(routes: RouteTable, service: WorkerService
       responses: {
         200: {
           description: 'Up to 100 dead letters',
-          schema: z.object({ dead_letters: z.array(deadLetterResponse) }),
+          schema: z.object({
+            dead_letters: z
+              .array(deadLetterResponse)
+              .meta({ description: 'Events given up on, oldest first', example: [] }),
+          }),
         },
         ...notFound,
         ...errors,
@@ -230,7 +384,11 @@ export function registerWebhookRoutes(routes: RouteTable, service: WorkerService
       responses: {
         202: {
           description: 'Back in the outbox; tried once already',
-          schema: z.object({ event_id: z.string() }),
+          schema: z.object({
+            event_id: z
+              .string()
+              .meta({ description: 'The event queued again', example: 'evt_0f8c2b4e1d2a4c3b_3' }),
+          }),
         },
         400: { description: 'Bad input', schema: errorResponse },
         ...notFound,
