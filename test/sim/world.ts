@@ -80,8 +80,8 @@ export class World {
   /** The context of one function invocation: its own owner, and store, backends and clock bound to it. */
   contextFor(task: Task): LifecycleContext {
     const store = this.bucket.viewFor(task);
-    const repo = new WorkerRepository(store, deadlineOf(this.settings));
     const clock = this.scheduler.clockFor(task);
+    const repo = new WorkerRepository(store, deadlineOf(this.settings), () => clock.now());
     return {
       repo,
       backends: new BackendRegistry(new Map(this.backends.map((b) => [b.name, b.viewFor(task)]))),

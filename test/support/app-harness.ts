@@ -41,7 +41,7 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
   const settings: LifecycleSettings = { ...DEFAULT_SETTINGS, defaultBackend: 'fake', ...options.settings };
   const store = (options.store ?? new MemoryStore(() => clock.now())) as S;
   const backend = options.backend ?? new FakeBackend({ now: () => clock.now() });
-  const repo = new WorkerRepository(store, deadlineOf(settings));
+  const repo = new WorkerRepository(store, deadlineOf(settings), () => clock.now());
   const ctx: LifecycleContext = {
     repo,
     backends: new BackendRegistry(new Map([[backend.name, backend]])),

@@ -23,6 +23,8 @@ export interface SweepReport {
   hints_processed: number;
   /** Hints whose worker no longer exists, deleted. */
   hints_removed: number;
+  /** Further past-due hints of a worker already looked at in this run, deleted without a read (churn's backlog). */
+  hints_retired: number;
   /** Due hints listed but not reached in this run (budget); the next run starts with them. */
   hints_left: number;
   slept: number;
@@ -61,6 +63,7 @@ export const emptyReport = (startedAt: string): SweepReport => ({
   budget_exhausted: false,
   hints_processed: 0,
   hints_removed: 0,
+  hints_retired: 0,
   hints_left: 0,
   slept: 0,
   deleted: 0,
