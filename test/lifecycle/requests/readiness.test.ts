@@ -60,3 +60,37 @@ describe('readiness reports', () => {
     });
   });
 });
+
+describe('heartbeat cost with the default settings', () => {
+  it('an hour of heartbeats every 60 s writes beats/ at most 6 times, and a busy flip is written at once', async () => {
+    const beatWrites: number[] = [];
+    let now = () => 0;
+    const h = makeHarness({
+      wrapStore: (store) => {
+        const hooked = new HookedStore(store);
+        hooked.hook = (op, key) => {
+          if (op === 'put' && key === layout.beat('w1')) beatWrites.push(now());
+        };
+        return hooked;
+      },
+    });
+    now = () => h.clock.now();
+    const record = await createReady(h, { name: 'w1' });
+    beatWrites.length = 0;
+    for (let minute = 1; minute <= 60; minute++) {
+      h.clock.advance(60_000);
+      await h.service.report(record, {});
+    }
+    expect(beatWrites.length).toBeGreaterThan(0);
+    expect(beatWrites.length).toBeLessThanOrEqual(6);
+
+    // Busy, then idle again: both written on the report that says so, whatever the interval.
+    beatWrites.length = 0;
+    h.clock.advance(60_000);
+    await h.service.report(record, { busy: true });
+    h.clock.advance(60_000);
+    await h.service.report(record, { busy: false });
+    expect(beatWrites).toHaveLength(2);
+    expect((await h.repo.readBeat('w1'))?.busy).toBe(false);
+  });
+});

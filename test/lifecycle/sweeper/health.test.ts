@@ -45,6 +45,25 @@ describe('silent workers', () => {
     expect(resourceOf(h, 'w1')?.instanceSeq).toBe(1);
   });
 
+  it('leaves a worker heartbeating every minute alone when its beat is written less often than unresponsiveAfterSeconds', async () => {
+    // A beat is rewritten only every 20 min here, so a worker heartbeating on time has a beat up to 20 min old:
+    // silence is judged against that (plus three heartbeats), not against the 15 min of unresponsiveAfterSeconds.
+    const h = makeHarness({ settings: { beatWriteIntervalSeconds: 1200, unresponsiveAfterSeconds: 900 } });
+    const record = await createReady(h, { name: 'w1' });
+    for (let minute = 0; minute < 90; minute++) {
+      h.clock.advance(MIN);
+      await h.service.report(record, {});
+      expect((await runSweep(h.ctx)).restarted, `minute ${minute}`).toBe(0);
+    }
+    expect(resourceOf(h, 'w1')?.instanceSeq).toBe(1);
+    // Silent from here. Its last beat was written at minute 80: it is restarted once that beat is older than the
+    // interval plus three heartbeats (23 min), i.e. after minute 103.
+    h.clock.advance(12 * MIN);
+    expect((await runSweep(h.ctx)).restarted).toBe(0);
+    h.clock.advance(2 * MIN);
+    expect((await runSweep(h.ctx)).restarted).toBe(1);
+  });
+
   it('recreates a silent worker whose resource vanished: lost (reason drift) after two direct lookups', async () => {
     const h = makeHarness();
     await createReady(h, { name: 'w1' });
