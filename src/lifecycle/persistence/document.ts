@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type CasResult, casUpdate, type Draft, readJson, type Versioned } from '../../store/cas';
+import { PreconditionFailedError } from '../../errors';
+import { type CasResult, casUpdate, type Draft, newWriteId, readJson, type Versioned } from '../../store/cas';
 import type { ObjectStore } from '../../store/port';
 
 export class CasDocument<T extends Versioned> {
@@ -22,6 +23,22 @@ export class CasDocument<T extends Versioned> {
   /** `mutate` is pure: the next value, or `undefined` to write nothing; it may throw to abort. */
   update(mutate: (current: T | null) => Draft<T> | undefined): Promise<CasResult<T>> {
     return casUpdate<T>(this.store, this.key, mutate);
+  }
+
+  /**
+   * Writes `next` only over the version `etag` (one conditional put, no read): the new etag, or `null` when
+   * another write came first. For a writer that still holds what it wrote last (a lease it is releasing).
+   */
+  async replace(next: Draft<T>, etag: string): Promise<string | null> {
+    try {
+      const written = await this.store.put(this.key, JSON.stringify({ ...next, write_id: newWriteId() }), {
+        ifMatch: etag,
+      });
+      return written.etag;
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) return null;
+      throw error;
+    }
   }
 
   /** When the store last wrote this document, by the store's own clock (`null` when it does not exist). */

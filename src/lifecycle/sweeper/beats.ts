@@ -24,9 +24,19 @@ const BEAT_PAGE = 1000;
 export const silenceThresholdMs = (settings: LifecycleSettings): number =>
   Math.max(settings.unresponsiveAfterSeconds * 1000, beatStaleAfterMs(settings));
 
+/**
+ * How often `beats/` is listed: half the silence threshold, so a silent worker is restarted between 1 and 1.5
+ * times the threshold after its last beat (plus a run). Listing it every run (one call per 1,000 awake workers)
+ * was most of what a quiet run cost, for a judgement made in minutes.
+ */
+export const beatCheckIntervalMs = (settings: LifecycleSettings): number => silenceThresholdMs(settings) / 2;
+
 export async function checkSilentWorkers(run: SweepRun): Promise<void> {
   const silentMs = silenceThresholdMs(run.ctx.settings);
-  const threshold = run.storeNow - silentMs;
+  const checks = run.state.beats;
+  const last = checks.last_checked_at;
+  if (last !== undefined && run.roughStoreNow() - last < beatCheckIntervalMs(run.ctx.settings)) return;
+  const threshold = (await run.knowStoreTime()) - silentMs;
   const silent: string[] = [];
   let startAfter: string | undefined;
   do {
@@ -34,6 +44,8 @@ export async function checkSilentWorkers(run: SweepRun): Promise<void> {
     for (const { name, lastModified } of page.beats) if (lastModified < threshold) silent.push(name);
     startAfter = page.cursor;
   } while (startAfter && run.hasTime());
+  // A listing cut short by the budget is not a check: the next run lists again from the start.
+  if (!startAfter) checks.last_checked_at = run.storeNow;
   await runBounded(
     silent,
     READ_CONCURRENCY,

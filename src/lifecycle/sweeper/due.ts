@@ -90,7 +90,7 @@ async function processHint(
     if (!isWorker(record)) {
       // A create files its hint before its record (over nothing or a tombstone): a hint this young may belong to
       // a create still at work, whose record has not landed yet. It stays until no create can be (its lease).
-      if (lastModified > run.storeNow - createInFlightMs(run)) return;
+      if (lastModified > (await run.knowStoreTime()) - createInFlightMs(run)) return;
       await repo.deleteHint(key);
       run.report.hints_removed++;
       return;
@@ -127,7 +127,7 @@ async function processHint(
  * function timeout (plus clock skew) has passed. A young hint stays for the next run; one not yet due stays too.
  */
 async function retireIfSuperseded(run: SweepRun, key: string, atMs: number, lastModified: number) {
-  if (atMs > run.now() || lastModified > run.storeNow - createInFlightMs(run)) return;
+  if (atMs > run.now() || lastModified > (await run.knowStoreTime()) - createInFlightMs(run)) return;
   try {
     await run.ctx.repo.deleteHint(key);
     run.report.hints_retired++;

@@ -57,8 +57,15 @@ export interface InventoryState {
   unlisted: string[];
 }
 
+/** The silent-worker check: `beats/` is listed on its own cadence, minutes apart (see `beats.ts`). */
+export interface BeatCheckState {
+  /** The store's clock when the last complete listing of `beats/` started. */
+  last_checked_at?: number;
+}
+
 export interface SweeperState {
   scan: ScanState;
+  beats: BeatCheckState;
   inventory: InventoryState;
   /** Keyed `<backend>/<resource name>`. */
   orphans: Record<string, OrphanMemo>;
@@ -76,6 +83,7 @@ interface LockBody {
 
 export const initialSweeperState = (): SweeperState => ({
   scan: { active: false, seen: 0 },
+  beats: {},
   inventory: { pass: 0, active: false, backend_index: 0, lost_candidates: [], unlisted: [] },
   orphans: {},
   stats: initialSweeperStats(),
@@ -84,8 +92,11 @@ export const initialSweeperState = (): SweeperState => ({
 export interface SweeperLease {
   runId: string;
   state: SweeperState;
-  /** The store's clock when the lease was written: `lastModified` values compare against this, not ours. */
-  storeNow: number;
+  /**
+   * The store's clock when the lease was written: `lastModified` values compare against this, not ours. Asked
+   * only by a step that ages something (it costs a listing), so a quiet run does not pay for it.
+   */
+  storeNow(): Promise<number>;
   /** Saves the state and frees the lease; false when another run took it over meanwhile (state dropped). */
   release(state: SweeperState): Promise<boolean>;
 }
@@ -109,19 +120,25 @@ export async function acquireSweeperLease(
     };
     return body;
   });
-  if (result.value?.run_id !== runId) return null;
+  if (result.value?.run_id !== runId || result.etag === null) return null;
   const state = result.value.state;
-  // One listing tells the store's clock: beats and tombstones are aged by `lastModified`, which is that clock.
-  const written = await lock.lastModified();
+  const held = result.etag;
+  let storeNow: Promise<number> | undefined;
   return {
     runId,
     state,
-    storeNow: written ?? now,
+    storeNow() {
+      // One listing tells the store's clock: beats and tombstones are aged by `lastModified`, which is that clock.
+      storeNow ??= lock.lastModified().then((written) => written ?? now);
+      return storeNow;
+    },
     async release(next) {
-      const released = await lock.update((current) => {
-        if (current?.run_id !== runId) return undefined;
-        return { owner, run_id: runId, expires_at: iso(ctx.clock.now()), state: next };
-      });
+      const body = { owner, run_id: runId, expires_at: iso(ctx.clock.now()), state: next };
+      // Nobody writes the lease while it is held but a run that took it over: a put over the version this run
+      // wrote needs no read first. Only when that answer is lost or refused for another reason, read and compare.
+      const replaced = await lock.replace(body, held).catch(() => undefined);
+      if (replaced !== undefined) return replaced !== null;
+      const released = await lock.update((current) => (current?.run_id === runId ? body : undefined));
       return released.changed;
     },
   };
@@ -132,6 +149,7 @@ function normalise(state: Partial<SweeperState> | undefined): SweeperState {
   const initial = initialSweeperState();
   return {
     scan: { ...initial.scan, ...state?.scan },
+    beats: { ...state?.beats },
     inventory: { ...initial.inventory, ...state?.inventory },
     orphans: { ...state?.orphans },
     stats: { ...initial.stats, ...state?.stats },

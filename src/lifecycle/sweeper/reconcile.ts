@@ -37,6 +37,7 @@ export async function reconcileSlice(run: SweepRun): Promise<void> {
     run.state.inventory.lost_candidates.length > 0 ||
     Object.values(run.state.orphans).some((memo) => orphanActionDue(run, memo));
   if (!pending) return;
+  await run.knowStoreTime();
   const meta = await run.ctx.repo.sweeper.deploymentMeta();
   if (!meta) {
     run.report.problems.push('reconcile skipped: meta/deployment.json does not exist');
@@ -50,7 +51,9 @@ export async function reconcileSlice(run: SweepRun): Promise<void> {
 
 function passDue(run: SweepRun): boolean {
   const { active, last_pass_started_at: last } = run.state.inventory;
-  return active || last === undefined || run.storeNow - last >= run.settings.fullScanIntervalSeconds * 1000;
+  return (
+    active || last === undefined || run.roughStoreNow() - last >= run.settings.fullScanIntervalSeconds * 1000
+  );
 }
 
 async function inventorySlice(run: SweepRun, deploymentId: string): Promise<void> {
@@ -229,14 +232,14 @@ async function checkLostCandidates(run: SweepRun): Promise<void> {
 
 function orphanActionDue(run: SweepRun, memo: OrphanMemo): boolean {
   const grace = run.settings.orphanGraceSeconds * 1000;
-  const sightedLongAgo = run.storeNow - memo.first_seen >= grace;
+  const sightedLongAgo = run.roughStoreNow() - memo.first_seen >= grace;
   switch (run.settings.orphanAction) {
     case 'report':
       return sightedLongAgo && memo.reported_at === undefined;
     case 'stop':
       return sightedLongAgo && memo.stopped_at === undefined;
     case 'delete':
-      return memo.stopped_at === undefined ? sightedLongAgo : run.storeNow - memo.stopped_at >= grace;
+      return memo.stopped_at === undefined ? sightedLongAgo : run.roughStoreNow() - memo.stopped_at >= grace;
   }
 }
 

@@ -90,14 +90,36 @@ export class SweepRun {
     readonly settings: SweeperSettings,
     readonly report: SweepReport,
     readonly state: SweeperState,
-    /** The store's clock at the start of the run (epoch ms). */
-    readonly storeNow: number,
+    /** Asks the store's clock at the start of the run (epoch ms); see `knowStoreTime`. */
+    private readonly askStoreTime: () => Promise<number>,
     /** Epoch ms (our clock) after which no new work starts. */
     readonly deadline: number,
   ) {}
 
+  private storeTime: number | undefined;
+
   now(): number {
     return this.ctx.clock.now();
+  }
+
+  /**
+   * Learns the store's clock at the start of the run (one listing, once per run). A step calls it before it ages
+   * anything by `lastModified`; cadence checks against passes hours apart use `now()`, so a quiet run never asks.
+   */
+  async knowStoreTime(): Promise<number> {
+    this.storeTime ??= await this.askStoreTime();
+    return this.storeTime;
+  }
+
+  /** The store's clock once known, else ours: for cadence checks of steps hours (or many minutes) apart. */
+  roughStoreNow(): number {
+    return this.storeTime ?? this.now();
+  }
+
+  /** The store's clock at the start of the run, once `knowStoreTime` has been awaited. */
+  get storeNow(): number {
+    if (this.storeTime === undefined) throw new Error('the store clock is read before it was asked for');
+    return this.storeTime;
   }
 
   hasTime(until = this.deadline): boolean {

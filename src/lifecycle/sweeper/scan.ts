@@ -28,7 +28,12 @@ export async function scanSlice(run: SweepRun): Promise<void> {
   const scan = run.state.scan;
   if (!scan.active) {
     const last = scan.last_pass_started_at;
-    if (last !== undefined && run.storeNow - last < run.settings.fullScanIntervalSeconds * 1000) return;
+    // A cadence of an hour: our clock is close enough to the store's to decide, without asking the store.
+    if (last !== undefined && run.roughStoreNow() - last < run.settings.fullScanIntervalSeconds * 1000)
+      return;
+  }
+  await run.knowStoreTime();
+  if (!scan.active) {
     scan.active = true;
     scan.pass_started_at = run.storeNow;
     scan.seen = 0;

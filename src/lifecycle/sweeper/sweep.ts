@@ -62,7 +62,7 @@ export async function runSweep(outer: LifecycleContext, options: SweepOptions = 
     settings,
     report,
     lease.state,
-    lease.storeNow,
+    () => lease.storeNow(),
     startedAt + settings.budgetMs,
   );
   const steps: [string, () => Promise<void>][] = [
