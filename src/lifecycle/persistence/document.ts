@@ -7,7 +7,15 @@
  */
 
 import { PreconditionFailedError } from '../../errors';
-import { type CasResult, casUpdate, type Draft, newWriteId, readJson, type Versioned } from '../../store/cas';
+import {
+  type CasResult,
+  casUpdate,
+  type Draft,
+  newWriteId,
+  type Read,
+  readJson,
+  type Versioned,
+} from '../../store/cas';
 import type { ObjectStore } from '../../store/port';
 
 export class CasDocument<T extends Versioned> {
@@ -18,6 +26,11 @@ export class CasDocument<T extends Versioned> {
 
   async read(): Promise<T | null> {
     return (await readJson<T>(this.store, this.key))?.value ?? null;
+  }
+
+  /** The document with its etag, for a `replace` over exactly what was read. */
+  readVersioned(): Promise<Read<T> | null> {
+    return readJson<T>(this.store, this.key);
   }
 
   /** `mutate` is pure: the next value, or `undefined` to write nothing; it may throw to abort. */

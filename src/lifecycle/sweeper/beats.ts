@@ -31,11 +31,16 @@ export const silenceThresholdMs = (settings: LifecycleSettings): number =>
  */
 export const beatCheckIntervalMs = (settings: LifecycleSettings): number => silenceThresholdMs(settings) / 2;
 
+/** Whether this run lists `beats/` (no I/O: a quiet run is decided on it). */
+export function beatCheckDue(run: SweepRun): boolean {
+  const last = run.state.beats.last_checked_at;
+  return last === undefined || run.roughStoreNow() - last >= beatCheckIntervalMs(run.ctx.settings);
+}
+
 export async function checkSilentWorkers(run: SweepRun): Promise<void> {
   const silentMs = silenceThresholdMs(run.ctx.settings);
   const checks = run.state.beats;
-  const last = checks.last_checked_at;
-  if (last !== undefined && run.roughStoreNow() - last < beatCheckIntervalMs(run.ctx.settings)) return;
+  if (!beatCheckDue(run)) return;
   const threshold = (await run.knowStoreTime()) - silentMs;
   const silent: string[] = [];
   let startAfter: string | undefined;

@@ -37,6 +37,12 @@ const HINT_PAGE = 1000;
 const createInFlightMs = (run: SweepRun) =>
   run.ctx.settings.functionTimeoutSeconds * 1000 + CLOCK_SKEW_MARGIN_MS;
 
+/** Whether any hint is due by the run's horizon: one listing of at most one key. */
+export async function anyHintDue(run: SweepRun): Promise<boolean> {
+  const page = await run.ctx.repo.listHintsUpTo(run.now() + run.settings.lookaheadMs, { limit: 1 });
+  return page.keys.length > 0;
+}
+
 export async function processDueHints(run: SweepRun, until: number): Promise<void> {
   const horizon = run.now() + run.settings.lookaheadMs;
   // One worker is handled once per run; a second hint of it waits for the next run.

@@ -29,14 +29,19 @@ const MAX_ORPHAN_MEMOS = 1000;
 /** Lost candidates carried to the next runs at most; the rest are found again by the next pass. */
 const MAX_LOST_CANDIDATES = 200;
 
+/** Whether this run has reconcile work: a pass slice, lost candidates or an orphan action (no I/O). */
+export function reconcilePending(run: SweepRun): boolean {
+  return (
+    passDue(run) ||
+    run.state.inventory.lost_candidates.length > 0 ||
+    Object.values(run.state.orphans).some((memo) => orphanActionDue(run, memo))
+  );
+}
+
 export async function reconcileSlice(run: SweepRun): Promise<void> {
   run.report.orphans.candidates = Object.keys(run.state.orphans).length;
   // Between passes, with nothing pending, a run costs nothing here (not even the deployment read).
-  const pending =
-    passDue(run) ||
-    run.state.inventory.lost_candidates.length > 0 ||
-    Object.values(run.state.orphans).some((memo) => orphanActionDue(run, memo));
-  if (!pending) return;
+  if (!reconcilePending(run)) return;
   await run.knowStoreTime();
   const meta = await run.ctx.repo.sweeper.deploymentMeta();
   if (!meta) {

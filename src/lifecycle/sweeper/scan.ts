@@ -24,14 +24,23 @@ import { EVENT_TRIM_INTERVAL_MS, orphanSecretGraceMs, READ_CONCURRENCY } from '.
 /** A hint for an overdue worker may sit up to the longest backoff (15 min) ahead, plus one run. */
 const OVERDUE_HINT_SLACK_MS = 16 * 60_000;
 
+/**
+ * Whether this run has a slice of the full scan to do (no I/O: a quiet run is decided on it). A cadence of an
+ * hour: our clock is close enough to the store's to decide, without asking the store.
+ */
+export function scanDue(run: SweepRun): boolean {
+  const scan = run.state.scan;
+  const last = scan.last_pass_started_at;
+  return (
+    scan.active ||
+    last === undefined ||
+    run.roughStoreNow() - last >= run.settings.fullScanIntervalSeconds * 1000
+  );
+}
+
 export async function scanSlice(run: SweepRun): Promise<void> {
   const scan = run.state.scan;
-  if (!scan.active) {
-    const last = scan.last_pass_started_at;
-    // A cadence of an hour: our clock is close enough to the store's to decide, without asking the store.
-    if (last !== undefined && run.roughStoreNow() - last < run.settings.fullScanIntervalSeconds * 1000)
-      return;
-  }
+  if (!scanDue(run)) return;
   await run.knowStoreTime();
   if (!scan.active) {
     scan.active = true;

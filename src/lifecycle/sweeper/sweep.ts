@@ -16,13 +16,13 @@
 
 import type { LifecycleContext } from '../context';
 import { iso } from '../model';
-import { checkSilentWorkers } from './beats';
-import { processDueHints } from './due';
+import { beatCheckDue, checkSilentWorkers } from './beats';
+import { anyHintDue, processDueHints } from './due';
 import { withBackendLimit } from './gate';
-import { acquireSweeperLease } from './lock';
-import { reconcileSlice } from './reconcile';
+import { acquireSweeperLease, type SweeperState } from './lock';
+import { reconcilePending, reconcileSlice } from './reconcile';
 import { emptyReport, type SweepReport, SweepRun } from './run';
-import { scanSlice } from './scan';
+import { scanDue, scanSlice } from './scan';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';
 import { withRun } from './stats';
 
@@ -51,10 +51,25 @@ export async function runSweep(outer: LifecycleContext, options: SweepOptions = 
     return report;
   };
 
-  const lease = await acquireSweeperLease(ctx, options.owner ?? ctx.owner, settings);
+  // A run with nothing to do (no hint due, no silence check, scan or reconcile slice on its cadence) is decided
+  // before the lease is written, on the state read: it costs a read, one look at the hints and its stats' write.
+  const isQuiet = async (state: SweeperState) => {
+    const probe = new SweepRun(ctx, settings, report, state, async () => ctx.clock.now(), startedAt);
+    if (beatCheckDue(probe) || scanDue(probe) || reconcilePending(probe)) return false;
+    return !(await anyHintDue(probe));
+  };
+  const lease = await acquireSweeperLease(ctx, options.owner ?? ctx.owner, settings, isQuiet);
   if (!lease) {
     report.ran = false;
     report.skipped = 'lease_held';
+    return finish();
+  }
+  if (lease.quiet) {
+    report.finished_at = iso(ctx.clock.now());
+    const saved = { ...lease.state, stats: withRun(lease.state.stats, report, counted.operations()) };
+    await lease
+      .release(saved)
+      .catch((error) => ctx.log.warn('sweeper stats not saved', { error: String(error) }));
     return finish();
   }
   const run = new SweepRun(

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { layout } from '../../../src/lifecycle/persistence/layout';
+import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import { createReady, HookedStore, makeHarness, recordOf } from '../../support/lifecycle-harness';
 
 describe('readiness reports', () => {
@@ -58,6 +59,42 @@ describe('readiness reports', () => {
       busy: true,
       at: new Date(h.clock.now()).toISOString(),
     });
+  });
+});
+
+describe('a stalled idle report and a busy report that wrote nothing', () => {
+  it('the idle clock the late idle report starts is never before the busy report answered meanwhile', async () => {
+    // The bug (found by the simulation, seed 29): a busy report found the stored beat already busy and wrote
+    // nothing; an idle report that had read that same beat before, stalled on its way, then replaced it with
+    // its own older time. The worker was slept for idleness 61 s after it said busy, with a 120 s timeout.
+    let hooked: HookedStore | undefined;
+    const h = makeHarness({ wrapStore: (store) => (hooked = new HookedStore(store)) });
+    const ready = await createReady(h, { name: 'w1', idle_timeout_seconds: 120 });
+    h.clock.advance(1000);
+    await h.service.report(ready, { busy: true });
+    h.clock.advance(1000);
+    let busyAnsweredAt = 0;
+    let armed = true;
+    hooked!.hook = async (op, key) => {
+      if (!armed || op !== 'put' || key !== layout.beat('w1')) return;
+      armed = false;
+      // The idle report has read the busy beat and is about to replace it: it stalls for a minute, during which
+      // the worker says busy again (answered without a write: the stored beat already says busy).
+      h.clock.advance(60_000);
+      await h.service.report(ready, { busy: true });
+      busyAnsweredAt = h.clock.now();
+    };
+
+    await h.service.report(ready, { busy: false });
+
+    expect(armed).toBe(false);
+    const beat = await h.repo.readBeat('w1');
+    expect(beat?.busy).toBe(false);
+    expect(Date.parse(beat!.busy_at!)).toBeGreaterThanOrEqual(busyAnsweredAt);
+    // And the sweeper keeps it awake for the whole idle timeout after that busy report.
+    h.clock.set(busyAnsweredAt + 119_000);
+    await runSweep(h.ctx);
+    expect((await recordOf(h, 'w1')).phase).toBe('ready');
   });
 });
 
