@@ -74,7 +74,7 @@ export function composeService(input: ServiceInput): () => Promise<WorkerService
           },
         )
       : undefined;
-  const repo = new WorkerRepository(store, deadlineOf(config.settings), webhooks);
+  const repo = new WorkerRepository(store, deadlineOf(config.settings), () => clock.now(), webhooks);
   const deployment = once(() => repo.deployment(() => clock.now()));
 
   const service = once(async () => {

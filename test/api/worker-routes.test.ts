@@ -301,7 +301,7 @@ describe('reads', () => {
 
   it('a ready worker whose heartbeat went stale reads running with reason stale', async () => {
     const { h } = await readyWorker('st');
-    h.clock.advance((300 + 3 * 60 + 1) * 1000);
+    h.clock.advance((600 + 3 * 60 + 1) * 1000);
     const worker = (await h.call('GET', '/workers/st')).json;
     expect(worker).toMatchObject({ phase: 'ready', status: 'running', reason: 'stale' });
   });

@@ -90,7 +90,7 @@ export class World {
     const webhooks = new Webhooks(store, this.receiver, clock, silentLogger, {
       confirmGraceMs: (this.settings.functionTimeoutSeconds + 60) * 1000,
     });
-    const repo = new WorkerRepository(store, deadlineOf(this.settings), webhooks);
+    const repo = new WorkerRepository(store, deadlineOf(this.settings), () => clock.now(), webhooks);
     return {
       repo,
       backends: new BackendRegistry(new Map(this.backends.map((b) => [b.name, b.viewFor(task)]))),

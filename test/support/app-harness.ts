@@ -59,7 +59,7 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
         { policy },
       )
     : undefined;
-  const repo = new WorkerRepository(store, deadlineOf(settings), webhooks);
+  const repo = new WorkerRepository(store, deadlineOf(settings), () => clock.now(), webhooks);
   const ctx: LifecycleContext = {
     repo,
     backends: new BackendRegistry(new Map([[backend.name, backend]])),

@@ -53,7 +53,9 @@ export function makeHarness(options: HarnessOptions = {}) {
     defaultBackend: backend.name,
     ...options.settings,
   };
-  const repo = new WorkerRepository(options.wrapStore?.(store) ?? store, deadlineOf(settings));
+  const repo = new WorkerRepository(options.wrapStore?.(store) ?? store, deadlineOf(settings), () =>
+    clock.now(),
+  );
   const served = options.wrapBackend?.(backend) ?? backend;
   const ctx: LifecycleContext = {
     repo,

@@ -18,6 +18,7 @@ export {
   timingSafeEqualHex,
 } from './keys';
 export {
+  beatStaleAfterMs,
   deadlineOf,
   hiclawStatus,
   idleDeadline,

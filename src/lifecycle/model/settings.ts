@@ -13,7 +13,10 @@ export interface LifecycleSettings {
   defaultBackend: string;
   /** 720 min: HiClaw's manager default; 0 disables idle sleep. */
   defaultIdleTimeoutSeconds: number;
-  /** A heartbeat writes `beats/` at most this often (or when `busy` changes): 300 s keeps store writes cheap. */
+  /**
+   * A heartbeat writes `beats/` at most this often (or when `busy` changes): 600 s is 6 writes per awake
+   * worker-hour at 60 s heartbeats. Staleness and the sweeper's silence check are derived from it.
+   */
   beatWriteIntervalSeconds: number;
   /** How often workers heartbeat (HiClaw: 60 s); staleness = beat older than beatWrite + 3 × this. */
   heartbeatIntervalSeconds: number;
@@ -41,7 +44,7 @@ export const DEFAULT_SETTINGS: LifecycleSettings = {
   defaultImage: 'orchestrator-test-worker:latest',
   defaultBackend: 'fake',
   defaultIdleTimeoutSeconds: 720 * 60,
-  beatWriteIntervalSeconds: 300,
+  beatWriteIntervalSeconds: 600,
   heartbeatIntervalSeconds: 60,
   functionTimeoutSeconds: 60,
   requestDriveBudgetMs: 15_000,

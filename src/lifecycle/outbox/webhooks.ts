@@ -151,6 +151,11 @@ export class Webhooks implements TransitionListener {
 
   // --- delivery ------------------------------------------------------------------------------------------
 
+  /** Whether any entry waits to be delivered or decided: a sweeper run with one is not quiet. */
+  hasPending(): Promise<boolean> {
+    return this.outbox.anyEntry();
+  }
+
   /** The sweeper's step: every worker with entries, while `hasTime` allows. */
   async deliverDue(hasTime: () => boolean, maxWorkers = 500): Promise<{ workers: number; errors: string[] }> {
     const names = await this.outbox.workersWithEntries(maxWorkers);

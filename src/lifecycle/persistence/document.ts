@@ -8,11 +8,13 @@
  * @module
  */
 
+import { PreconditionFailedError } from '../../errors';
 import {
   type CasOptions,
   type CasResult,
   casUpdate,
   type Draft,
+  newWriteId,
   type Read,
   readJson,
   type Versioned,
@@ -73,9 +75,35 @@ export class CasDocument<T extends Versioned> {
     return (await readDocument<T>(this.store, this.kind, this.key))?.value ?? null;
   }
 
+  /** The document with its etag, for a `replace` over exactly what was read. */
+  readVersioned(): Promise<Read<T> | null> {
+    return readDocument<T>(this.store, this.kind, this.key);
+  }
+
   /** `mutate` is pure: the next value, or `undefined` to write nothing; it may throw to abort. */
   update(mutate: (current: T | null) => Draft<T> | undefined): Promise<CasResult<T>> {
     return updateDocument<T>(this.store, this.kind, this.key, mutate);
+  }
+
+  /**
+   * Writes `next` only over the version `etag` (one conditional put, no read): the new etag, or `null` when
+   * another write came first. For a writer that still holds what it wrote last (a lease it is releasing).
+   */
+  async replace(next: Draft<T>, etag: string): Promise<string | null> {
+    try {
+      const labelled = labelWithVersion(this.kind, next);
+      const written = await this.store.put(
+        this.key,
+        JSON.stringify({ ...labelled, write_id: newWriteId() }),
+        {
+          ifMatch: etag,
+        },
+      );
+      return written.etag;
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) return null;
+      throw error;
+    }
   }
 
   /** When the store last wrote this document, by the store's own clock (`null` when it does not exist). */

@@ -14,10 +14,17 @@ import { layout } from './layout';
 /** When the sweeper must next look at a record (`undefined`: never by itself). */
 export type DeadlineOf = (record: WorkerRecord) => number | undefined;
 
+/**
+ * A sweeper lists hints up to 30 s ahead of its clock, and functions' clocks differ by up to 30 s more: a hint at
+ * or before `now + this` may already be in a sweeper's hands.
+ */
+const LISTED_AHEAD_MS = 60_000;
+
 export class Hints {
   constructor(
     private readonly store: ObjectStore,
     private readonly deadlineOf: DeadlineOf,
+    private readonly now: () => number,
   ) {}
 
   /** Files the hint that `next` needs and `previous` (what its write replaces) did not already have. */
@@ -25,7 +32,14 @@ export class Hints {
     if (next.kind !== 'worker') return;
     const nextAt = this.deadlineOf(next);
     const previousAt = previous?.kind === 'worker' ? this.deadlineOf(previous) : undefined;
-    if (nextAt !== undefined && (previousAt === undefined || nextAt < previousAt)) {
+    // The hint at a deadline that is due (or nearly) may have been moved later by a sweeper that could not settle
+    // the worker (its backoff), or retired with the churn of the worker's other hints: it covers nothing before
+    // its new time, so a write that moves such a deadline files the new one even when it is later.
+    const previousInHand = previousAt !== undefined && previousAt <= this.now() + LISTED_AHEAD_MS;
+    if (
+      nextAt !== undefined &&
+      (previousAt === undefined || nextAt < previousAt || (previousInHand && nextAt !== previousAt))
+    ) {
       await this.put(nextAt, next.name, next.write_id);
       return;
     }

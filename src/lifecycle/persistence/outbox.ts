@@ -96,6 +96,12 @@ export class OutboxStorage {
     return page.keys.map((k) => k.key);
   }
 
+  /** Whether any entry waits (one listing of at most one key): what lets the sweeper skip a quiet run. */
+  async anyEntry(): Promise<boolean> {
+    const page = await this.store.list(OUTBOX, { limit: 1 });
+    return page.keys.length > 0;
+  }
+
   /** The workers that have entries, at most `max` of them, in name order. */
   async workersWithEntries(max: number): Promise<string[]> {
     const names: string[] = [];

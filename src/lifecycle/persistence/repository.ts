@@ -34,6 +34,8 @@ export class WorkerRepository {
   constructor(
     readonly store: ObjectStore,
     private readonly deadlineOf: DeadlineOf = () => undefined,
+    /** The functions' clock (epoch ms): whether a deadline is due decides which hints a write must file. */
+    private readonly now: () => number = Date.now,
     /** The webhook outbox (`lifecycle/outbox`): files an entry before a transition, delivers it after. */
     private readonly listener?: TransitionListener,
   ) {
@@ -41,7 +43,7 @@ export class WorkerRepository {
     this.events = new EventLog(store);
     this.secrets = new Secrets(store);
     this.beats = new Beats(store);
-    this.hints = new Hints(store, deadlineOf);
+    this.hints = new Hints(store, deadlineOf, now);
   }
 
   /** What only the sweeper reads and writes (its lease, tombstones, the hint index). */
@@ -53,7 +55,7 @@ export class WorkerRepository {
 
   /** The same repository over another view of its store (a sweeper run counts its calls through a wrapper). */
   over(store: ObjectStore): WorkerRepository {
-    return new WorkerRepository(store, this.deadlineOf, this.listener);
+    return new WorkerRepository(store, this.deadlineOf, this.now, this.listener);
   }
 
   /** The same repository with every store call counted, and how many it has made (a sweeper run's cost). */

@@ -24,14 +24,16 @@ export async function getWorker(
   actor: Actor,
   options: { refresh?: boolean } = {},
 ) {
-  let record = await requireWorker(ctx, name);
+  // The record and the beat in one round trip: a GET waits for the slower of two reads, not their sum.
+  const [found, beat] = await Promise.all([requireWorker(ctx, name), ctx.repo.readBeat(name)]);
+  let record = found;
   assertActorOwns(actor, record);
   const now = ctx.clock.now();
   const lastRefresh = record.refreshed_at ? Date.parse(record.refreshed_at) : 0;
   if (options.refresh && now - lastRefresh >= REFRESH_MIN_INTERVAL_MS && record.backend_ref) {
     record = await refresh(ctx, record, now);
   }
-  return renderWorker(ctx, record, await ctx.repo.readBeat(name));
+  return renderWorker(ctx, record, beat);
 }
 
 async function refresh(ctx: LifecycleContext, record: WorkerRecord, now: number): Promise<WorkerRecord> {

@@ -150,19 +150,22 @@ async function currentBootInstance(ctx: LifecycleContext, record: WorkerRecord, 
 const sameInstance = (a: string, b: string) =>
   a === b || (Math.min(a.length, b.length) >= 12 && (a.startsWith(b) || b.startsWith(a)));
 
+/**
+ * How long a stored busy beat answers for a busy report without a write: two heartbeats. A busy report that
+ * writes nothing relies on the stored beat staying busy; an idle report still in flight from before (a stalled
+ * store call) may replace it afterwards, so the idle clock such a report starts is put no earlier than this after
+ * the beat it replaces (see `writeBeat`): never before a busy report that relied on that beat.
+ */
+const busyRefreshMs = (ctx: LifecycleContext) => 2 * ctx.settings.heartbeatIntervalSeconds * 1000;
+
 function writeBeatIfDue(ctx: LifecycleContext, record: WorkerRecord, report: ReportInput, now: number) {
   const busy = report.busy ?? false;
-  return writeBeat(
-    ctx,
-    record,
-    report,
-    now,
-    (last) =>
-      !last ||
-      last.uid !== record.uid ||
-      last.busy !== busy ||
-      now - Date.parse(last.at) >= ctx.settings.beatWriteIntervalSeconds * 1000,
-  );
+  return writeBeat(ctx, record, report, now, (last) => {
+    if (!last || last.uid !== record.uid || last.busy !== busy) return true;
+    const age = now - Date.parse(last.at);
+    // Only liveness is coalesced to the write interval; a busy beat is refreshed every two heartbeats.
+    return age >= ctx.settings.beatWriteIntervalSeconds * 1000 || (busy && age >= busyRefreshMs(ctx));
+  });
 }
 
 /**
@@ -184,8 +187,12 @@ async function writeBeat(
     const own = last && last.uid === record.uid ? last : null;
     if (!due(last) || (own && Date.parse(own.at) > now)) return;
     // A worker that was busy at its previous report was busy until about now: turning idle starts the idle
-    // clock here, not at the last time the busy beat happened to be rewritten.
-    const previousBusyAt = own?.busy ? iso(now) : own?.busy_at;
+    // clock here, not at the last time the busy beat happened to be rewritten — and not before a busy report
+    // that relied on that beat without writing (up to `busyRefreshMs` after it), answered while this one was
+    // in flight.
+    const previousBusyAt = own?.busy
+      ? iso(Math.max(now, Date.parse(own.at) + busyRefreshMs(ctx)))
+      : own?.busy_at;
     const beat: Beat = {
       at: iso(now),
       uid: record.uid,

@@ -7,6 +7,11 @@
  * next hint later by its backoff, never at the head again, so a thousand failing workers cannot starve the one
  * behind them.
  *
+ * One look at a worker is enough for all of its hints: churn leaves many behind (every write that takes an
+ * operation lease files one at the lease's expiry, superseded by the next write), and the later ones of a worker
+ * already handled in this run are deleted without reading anything, once past due and old enough that no writer
+ * can still be at work behind them. A backlog drains in one run, not one hint per worker per run.
+ *
  * @module
  */
 
@@ -31,6 +36,12 @@ const HINT_PAGE = 1000;
 /** How long a create may still write its record after filing its hint: its lease (function timeout + skew). */
 const createInFlightMs = (run: SweepRun) =>
   run.ctx.settings.functionTimeoutSeconds * 1000 + CLOCK_SKEW_MARGIN_MS;
+
+/** Whether any hint is due by the run's horizon: one listing of at most one key. */
+export async function anyHintDue(run: SweepRun): Promise<boolean> {
+  const page = await run.ctx.repo.listHintsUpTo(run.now() + run.settings.lookaheadMs, { limit: 1 });
+  return page.keys.length > 0;
+}
 
 export async function processDueHints(run: SweepRun, until: number): Promise<void> {
   const horizon = run.now() + run.settings.lookaheadMs;
@@ -71,7 +82,10 @@ async function processHint(
     await repo.deleteHint(key).catch((error) => run.fail('due', key, error));
     return;
   }
-  if (handled.has(parsed.name)) return;
+  if (handled.has(parsed.name)) {
+    await retireIfSuperseded(run, key, parsed.atMs, lastModified);
+    return;
+  }
   handled.add(parsed.name);
   run.report.hints_processed++;
   // The latest record this run read, for where to move the hint if processing fails.
@@ -82,7 +96,7 @@ async function processHint(
     if (!isWorker(record)) {
       // A create files its hint before its record (over nothing or a tombstone): a hint this young may belong to
       // a create still at work, whose record has not landed yet. It stays until no create can be (its lease).
-      if (lastModified > run.storeNow - createInFlightMs(run)) return;
+      if (lastModified > (await run.knowStoreTime()) - createInFlightMs(run)) return;
       await repo.deleteHint(key);
       run.report.hints_removed++;
       return;
@@ -108,6 +122,23 @@ async function processHint(
     } catch {
       // The store is failing; the next run retries from this very hint.
     }
+  }
+}
+
+/**
+ * A further hint of a worker this run has looked at. The first hint's processing leaves the worker covered (it
+ * files the hint for the record's next deadline before deleting its own, and a failure moves its own hint
+ * forward instead), so a later one that is past due says nothing more — unless a writer filed it and may still
+ * write the record it stands for: a hint is filed before its record write, and a writer is gone once its
+ * function timeout (plus clock skew) has passed. A young hint stays for the next run; one not yet due stays too.
+ */
+async function retireIfSuperseded(run: SweepRun, key: string, atMs: number, lastModified: number) {
+  if (atMs > run.now() || lastModified > (await run.knowStoreTime()) - createInFlightMs(run)) return;
+  try {
+    await run.ctx.repo.deleteHint(key);
+    run.report.hints_retired++;
+  } catch (error) {
+    run.fail('due', key, error);
   }
 }
 

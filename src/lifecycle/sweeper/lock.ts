@@ -11,7 +11,6 @@
 
 import type { LifecycleContext } from '../context';
 import { iso } from '../model';
-import type { Draft } from '../persistence';
 import { LOCK_MARGIN_MS, type SweeperSettings } from './settings';
 import { initialSweeperStats, type SweeperStats } from './stats';
 
@@ -57,8 +56,15 @@ export interface InventoryState {
   unlisted: string[];
 }
 
+/** The silent-worker check: `beats/` is listed on its own cadence, minutes apart (see `beats.ts`). */
+export interface BeatCheckState {
+  /** The store's clock when the last complete listing of `beats/` started. */
+  last_checked_at?: number;
+}
+
 export interface SweeperState {
   scan: ScanState;
+  beats: BeatCheckState;
   inventory: InventoryState;
   /** Keyed `<backend>/<resource name>`. */
   orphans: Record<string, OrphanMemo>;
@@ -76,6 +82,7 @@ interface LockBody {
 
 export const initialSweeperState = (): SweeperState => ({
   scan: { active: false, seen: 0 },
+  beats: {},
   inventory: { pass: 0, active: false, backend_index: 0, lost_candidates: [], unlisted: [] },
   orphans: {},
   stats: initialSweeperStats(),
@@ -84,44 +91,89 @@ export const initialSweeperState = (): SweeperState => ({
 export interface SweeperLease {
   runId: string;
   state: SweeperState;
-  /** The store's clock when the lease was written: `lastModified` values compare against this, not ours. */
-  storeNow: number;
+  /**
+   * The run found nothing to do before taking the lease: it holds none, and its release only saves its stats
+   * (one write over the version it read, dropped if another run wrote meanwhile).
+   */
+  quiet: boolean;
+  /**
+   * The store's clock when the lease was written: `lastModified` values compare against this, not ours. Asked
+   * only by a step that ages something (it costs a listing), so a quiet run does not pay for it.
+   */
+  storeNow(): Promise<number>;
   /** Saves the state and frees the lease; false when another run took it over meanwhile (state dropped). */
   release(state: SweeperState): Promise<boolean>;
 }
 
-/** Takes `locks/sweeper` unless another run holds a live lease; `null` means skip this run. */
+/**
+ * Takes `locks/sweeper` unless another run holds a live lease; `null` means skip this run. `isQuiet` is asked,
+ * with the state read, before the lease is written: a run with nothing to do writes the lease document once
+ * (its stats, at release) instead of twice, so a quiet run costs a read, its look at the due hints and a write.
+ */
 export async function acquireSweeperLease(
   ctx: LifecycleContext,
   owner: string,
   settings: SweeperSettings,
+  isQuiet: (state: SweeperState) => Promise<boolean> = async () => false,
 ): Promise<SweeperLease | null> {
   const lock = ctx.repo.sweeper.lock<LockBody>();
   const runId = crypto.randomUUID();
   const now = ctx.clock.now();
-  const result = await lock.update((current) => {
-    if (current && current.run_id !== runId && Date.parse(current.expires_at) > now) return undefined;
-    const body: Draft<LockBody> = {
-      owner,
-      run_id: runId,
-      expires_at: iso(now + settings.budgetMs + LOCK_MARGIN_MS),
-      state: normalise(current?.state),
-    };
-    return body;
+  const read = await lock.readVersioned();
+  if (read && read.value.run_id !== runId && Date.parse(read.value.expires_at) > now) return null;
+  let state = normalise(read?.value.state);
+  const releasedBody = (next: SweeperState) => ({
+    owner,
+    run_id: runId,
+    expires_at: iso(ctx.clock.now()),
+    state: next,
   });
-  if (result.value?.run_id !== runId) return null;
-  const state = result.value.state;
-  // One listing tells the store's clock: beats and tombstones are aged by `lastModified`, which is that clock.
-  const written = await lock.lastModified();
+  let storeNow: Promise<number> | undefined;
+  const askStoreNow = () => {
+    // One listing tells the store's clock: beats and tombstones are aged by `lastModified`, which is that clock.
+    storeNow ??= lock.lastModified().then((written) => written ?? now);
+    return storeNow;
+  };
+  if (read && (await isQuiet(state))) {
+    return {
+      runId,
+      state,
+      quiet: true,
+      storeNow: askStoreNow,
+      release: async (next) => (await lock.replace(releasedBody(next), read.etag)) !== null,
+    };
+  }
+  const leaseBody = {
+    owner,
+    run_id: runId,
+    expires_at: iso(now + settings.budgetMs + LOCK_MARGIN_MS),
+    state,
+  };
+  // Over the version read, in one put; when another run wrote meanwhile (or the answer was lost), the
+  // compare-and-swap decides again on what is stored then.
+  let held = read ? await lock.replace(leaseBody, read.etag).catch(() => null) : null;
+  if (held === null) {
+    const result = await lock.update((current) => {
+      if (current && current.run_id !== runId && Date.parse(current.expires_at) > now) return undefined;
+      return { ...leaseBody, state: normalise(current?.state) };
+    });
+    if (result.value?.run_id !== runId || result.etag === null) return null;
+    state = result.value.state;
+    held = result.etag;
+  }
+  const heldEtag = held;
   return {
     runId,
     state,
-    storeNow: written ?? now,
+    quiet: false,
+    storeNow: askStoreNow,
     async release(next) {
-      const released = await lock.update((current) => {
-        if (current?.run_id !== runId) return undefined;
-        return { owner, run_id: runId, expires_at: iso(ctx.clock.now()), state: next };
-      });
+      const body = releasedBody(next);
+      // Nobody writes the lease while it is held but a run that took it over: a put over the version this run
+      // wrote needs no read first. Only when that answer is lost or refused for another reason, read and compare.
+      const replaced = await lock.replace(body, heldEtag).catch(() => undefined);
+      if (replaced !== undefined) return replaced !== null;
+      const released = await lock.update((current) => (current?.run_id === runId ? body : undefined));
       return released.changed;
     },
   };
@@ -132,6 +184,7 @@ function normalise(state: Partial<SweeperState> | undefined): SweeperState {
   const initial = initialSweeperState();
   return {
     scan: { ...initial.scan, ...state?.scan },
+    beats: { ...state?.beats },
     inventory: { ...initial.inventory, ...state?.inventory },
     orphans: { ...state?.orphans },
     stats: { ...initial.stats, ...state?.stats },

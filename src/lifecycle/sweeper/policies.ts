@@ -99,7 +99,8 @@ export function verdictFor(r: WorkerRecord, now: number, settings: LifecycleSett
 
 /**
  * When the sweeper must look at this worker next: its next deadline, or, when that is already past (the action
- * could not be taken now), later by the worker's backoff so a failing worker never pins the head of `due/`.
+ * could not be taken now), later by the worker's backoff so a failing worker never pins the head of `due/` —
+ * but no later than the expiry of a live lease.
  */
 export function hintTime(
   r: WorkerRecord,
@@ -110,5 +111,9 @@ export function hintTime(
   const at = nextAction(r, settings, beat)?.at;
   if (at === undefined) return undefined;
   if (at > now) return at;
-  return now + Math.max(MIN_HINT_BACKOFF_MS, retryBackoffMs(r.attempts));
+  const backoff = now + Math.max(MIN_HINT_BACKOFF_MS, retryBackoffMs(r.attempts));
+  // A live lease's expiry is a deadline of its own, even behind an overdue one: if its holder dies, the worker is
+  // re-driven then, not a backoff later.
+  const leaseEnd = r.op ? Date.parse(r.op.expires_at) : undefined;
+  return leaseEnd !== undefined && leaseEnd > now ? Math.min(backoff, leaseEnd) : backoff;
 }

@@ -16,7 +16,12 @@
  * @module
  */
 
-import { type BackendRef, type InventoryItem, resourceNameFor } from '../../backends/port';
+import {
+  type BackendRef,
+  type InventoryItem,
+  resourceNameFor,
+  type WorkerBackend,
+} from '../../backends/port';
 import { isLeaseLive, isWorker, type WorkerRecord } from '../model';
 import type { OrphanMemo } from './lock';
 import { canRevive, revive } from './revive';
@@ -27,17 +32,25 @@ import { announceOrphan } from './webhooks';
 
 /** Orphan candidates remembered at most; beyond that something is badly wrong and a human must look. */
 const MAX_ORPHAN_MEMOS = 1000;
+/** Backend listing pages one run may take of an inventory pass (10,000 resources at 500 a page: two runs). */
+const INVENTORY_PAGES_PER_RUN = 10;
 /** Lost candidates carried to the next runs at most; the rest are found again by the next pass. */
 const MAX_LOST_CANDIDATES = 200;
+
+/** Whether this run has reconcile work: a pass slice, lost candidates or an orphan action (no I/O). */
+export function reconcilePending(run: SweepRun): boolean {
+  return (
+    passDue(run) ||
+    run.state.inventory.lost_candidates.length > 0 ||
+    Object.values(run.state.orphans).some((memo) => orphanActionDue(run, memo))
+  );
+}
 
 export async function reconcileSlice(run: SweepRun): Promise<void> {
   run.report.orphans.candidates = Object.keys(run.state.orphans).length;
   // Between passes, with nothing pending, a run costs nothing here (not even the deployment read).
-  const pending =
-    passDue(run) ||
-    run.state.inventory.lost_candidates.length > 0 ||
-    Object.values(run.state.orphans).some((memo) => orphanActionDue(run, memo));
-  if (!pending) return;
+  if (!reconcilePending(run)) return;
+  await run.knowStoreTime();
   const meta = await run.ctx.repo.sweeper.deploymentMeta();
   if (!meta) {
     run.report.problems.push('reconcile skipped: meta/deployment.json does not exist');
@@ -51,7 +64,9 @@ export async function reconcileSlice(run: SweepRun): Promise<void> {
 
 function passDue(run: SweepRun): boolean {
   const { active, last_pass_started_at: last } = run.state.inventory;
-  return active || last === undefined || run.storeNow - last >= run.settings.fullScanIntervalSeconds * 1000;
+  return (
+    active || last === undefined || run.roughStoreNow() - last >= run.settings.fullScanIntervalSeconds * 1000
+  );
 }
 
 async function inventorySlice(run: SweepRun, deploymentId: string): Promise<void> {
@@ -67,9 +82,23 @@ async function inventorySlice(run: SweepRun, deploymentId: string): Promise<void
     inv.pass_started_at = run.storeNow;
     delete inv.cursor;
   }
-  if (!run.hasTime()) return;
   const roster = await run.roster();
   const backends = run.ctx.backends.all().sort((a, b) => a.name.localeCompare(b.name));
+  // Several pages per run: each run of a pass pays the roster's read and write and the store clock, so a pass in
+  // fewer runs costs fewer store operations; the budget still bounds a run.
+  for (let page = 0; page < INVENTORY_PAGES_PER_RUN && inv.active && run.hasTime(); page++) {
+    if (!(await inventoryPage(run, roster, backends, deploymentId))) return;
+  }
+}
+
+/** One backend listing page of the pass; false when the pass must stop for this run. */
+async function inventoryPage(
+  run: SweepRun,
+  roster: Roster,
+  backends: WorkerBackend[],
+  deploymentId: string,
+): Promise<boolean> {
+  const inv = run.state.inventory;
   const backend = backends[inv.backend_index];
   if (backend) {
     try {
@@ -82,12 +111,12 @@ async function inventorySlice(run: SweepRun, deploymentId: string): Promise<void
         run.report.problems.push(
           `reconcile skipped: the store has no workers but ${backend.name} has resources of this deployment`,
         );
-        return;
+        return false;
       }
       await classify(run, roster, backend.name, ours, deploymentId);
       if (page.cursor) {
         inv.cursor = page.cursor;
-        return;
+        return true;
       }
     } catch (error) {
       run.fail('inventory', backend.name, error);
@@ -102,10 +131,18 @@ async function inventorySlice(run: SweepRun, deploymentId: string): Promise<void
       roster,
       backends.map((b) => b.name),
     );
+  return true;
 }
 
-async function storeHasNoWorkers(run: SweepRun): Promise<boolean> {
-  return run.ctx.repo.sweeper.hasNoWorkers();
+/** Asked once per run (a listing), however many of the run's pages show resources of this deployment. */
+const storeEmptiness = new WeakMap<SweepRun, Promise<boolean>>();
+function storeHasNoWorkers(run: SweepRun): Promise<boolean> {
+  let asked = storeEmptiness.get(run);
+  if (!asked) {
+    asked = run.ctx.repo.sweeper.hasNoWorkers();
+    storeEmptiness.set(run, asked);
+  }
+  return asked;
 }
 
 async function classify(
@@ -230,14 +267,14 @@ async function checkLostCandidates(run: SweepRun): Promise<void> {
 
 function orphanActionDue(run: SweepRun, memo: OrphanMemo): boolean {
   const grace = run.settings.orphanGraceSeconds * 1000;
-  const sightedLongAgo = run.storeNow - memo.first_seen >= grace;
+  const sightedLongAgo = run.roughStoreNow() - memo.first_seen >= grace;
   switch (run.settings.orphanAction) {
     case 'report':
       return sightedLongAgo && memo.reported_at === undefined;
     case 'stop':
       return sightedLongAgo && memo.stopped_at === undefined;
     case 'delete':
-      return memo.stopped_at === undefined ? sightedLongAgo : run.storeNow - memo.stopped_at >= grace;
+      return memo.stopped_at === undefined ? sightedLongAgo : run.roughStoreNow() - memo.stopped_at >= grace;
   }
 }
 

@@ -23,6 +23,8 @@ export interface SweepReport {
   hints_processed: number;
   /** Hints whose worker no longer exists, deleted. */
   hints_removed: number;
+  /** Further past-due hints of a worker already looked at in this run, deleted without a read (churn's backlog). */
+  hints_retired: number;
   /** Due hints listed but not reached in this run (budget); the next run starts with them. */
   hints_left: number;
   slept: number;
@@ -61,6 +63,7 @@ export const emptyReport = (startedAt: string): SweepReport => ({
   budget_exhausted: false,
   hints_processed: 0,
   hints_removed: 0,
+  hints_retired: 0,
   hints_left: 0,
   slept: 0,
   deleted: 0,
@@ -87,14 +90,36 @@ export class SweepRun {
     readonly settings: SweeperSettings,
     readonly report: SweepReport,
     readonly state: SweeperState,
-    /** The store's clock at the start of the run (epoch ms). */
-    readonly storeNow: number,
+    /** Asks the store's clock at the start of the run (epoch ms); see `knowStoreTime`. */
+    private readonly askStoreTime: () => Promise<number>,
     /** Epoch ms (our clock) after which no new work starts. */
     readonly deadline: number,
   ) {}
 
+  private storeTime: number | undefined;
+
   now(): number {
     return this.ctx.clock.now();
+  }
+
+  /**
+   * Learns the store's clock at the start of the run (one listing, once per run). A step calls it before it ages
+   * anything by `lastModified`; cadence checks against passes hours apart use `now()`, so a quiet run never asks.
+   */
+  async knowStoreTime(): Promise<number> {
+    this.storeTime ??= await this.askStoreTime();
+    return this.storeTime;
+  }
+
+  /** The store's clock once known, else ours: for cadence checks of steps hours (or many minutes) apart. */
+  roughStoreNow(): number {
+    return this.storeTime ?? this.now();
+  }
+
+  /** The store's clock at the start of the run, once `knowStoreTime` has been awaited. */
+  get storeNow(): number {
+    if (this.storeTime === undefined) throw new Error('the store clock is read before it was asked for');
+    return this.storeTime;
   }
 
   hasTime(until = this.deadline): boolean {

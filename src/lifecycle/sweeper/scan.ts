@@ -21,14 +21,31 @@ import { uidKey } from './roster';
 import { runBounded, type SweepRun } from './run';
 import { EVENT_TRIM_INTERVAL_MS, orphanSecretGraceMs, READ_CONCURRENCY } from './settings';
 
+/** Listing pages of each phase (names, then secrets) one run may take: 10,000 workers in one run. */
+const SCAN_PAGES_PER_RUN = 10;
+
 /** A hint for an overdue worker may sit up to the longest backoff (15 min) ahead, plus one run. */
 const OVERDUE_HINT_SLACK_MS = 16 * 60_000;
 
+/**
+ * Whether this run has a slice of the full scan to do (no I/O: a quiet run is decided on it). A cadence of an
+ * hour: our clock is close enough to the store's to decide, without asking the store.
+ */
+export function scanDue(run: SweepRun): boolean {
+  const scan = run.state.scan;
+  const last = scan.last_pass_started_at;
+  return (
+    scan.active ||
+    last === undefined ||
+    run.roughStoreNow() - last >= run.settings.fullScanIntervalSeconds * 1000
+  );
+}
+
 export async function scanSlice(run: SweepRun): Promise<void> {
   const scan = run.state.scan;
+  if (!scanDue(run)) return;
+  await run.knowStoreTime();
   if (!scan.active) {
-    const last = scan.last_pass_started_at;
-    if (last !== undefined && run.storeNow - last < run.settings.fullScanIntervalSeconds * 1000) return;
     scan.active = true;
     scan.pass_started_at = run.storeNow;
     scan.seen = 0;
@@ -38,9 +55,14 @@ export async function scanSlice(run: SweepRun): Promise<void> {
   }
   const roster = await run.roster();
   const runsPerPass = Math.max(1, run.settings.fullScanIntervalSeconds / run.settings.runIntervalSeconds);
-  const pages = Math.max(1, Math.ceil((scan.last_pass_count ?? 0) / run.settings.scanPageSize / runsPerPass));
-  // Each phase lists up to `pages` pages per run: a small fleet's pass is one run, and a large one's slices stay
-  // one listing per run except for the run where the names end and the secrets begin.
+  // At least SCAN_PAGES_PER_RUN: each run of a pass pays the roster's read and write and the store clock, so a
+  // pass in fewer runs costs fewer store operations (a quiet page reads no record); the budget bounds a run.
+  const pages = Math.max(
+    SCAN_PAGES_PER_RUN,
+    Math.ceil((scan.last_pass_count ?? 0) / run.settings.scanPageSize / runsPerPass),
+  );
+  // Each phase lists up to `pages` pages per run: a fleet of up to 10,000 is one run, a larger one's slices are
+  // spread over the interval.
   for (let i = 0; i < pages && scan.phase !== 'secrets' && run.hasTime(); i++) {
     const after = scan.cursor;
     const page = await run.ctx.repo.listNames({

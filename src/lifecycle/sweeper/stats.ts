@@ -10,7 +10,7 @@
 export interface SweepRunSummary {
   started_at: string;
   finished_at: string;
-  /** Store operations of the run before its lease release (the release itself is one read and one write more). */
+  /** Store operations of the run before its lease release (the release itself is one conditional write more). */
   store_ops: number;
   errors: number;
   budget_exhausted: boolean;

@@ -16,14 +16,14 @@
 
 import type { LifecycleContext } from '../context';
 import { iso } from '../model';
-import { checkSilentWorkers } from './beats';
-import { processDueHints } from './due';
+import { beatCheckDue, checkSilentWorkers } from './beats';
+import { anyHintDue, processDueHints } from './due';
 import { withBackendLimit } from './gate';
 import { deleteExpiredIdempotencyKeys } from './idempotency';
-import { acquireSweeperLease } from './lock';
-import { reconcileSlice } from './reconcile';
+import { acquireSweeperLease, type SweeperState } from './lock';
+import { reconcilePending, reconcileSlice } from './reconcile';
 import { emptyReport, type SweepReport, SweepRun } from './run';
-import { scanSlice } from './scan';
+import { scanDue, scanSlice } from './scan';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from './settings';
 import { withRun } from './stats';
 import { deliverWebhooks } from './webhooks';
@@ -53,10 +53,29 @@ export async function runSweep(outer: LifecycleContext, options: SweepOptions = 
     return report;
   };
 
-  const lease = await acquireSweeperLease(ctx, options.owner ?? ctx.owner, settings);
+  // A run with nothing to do (no hint due, no silence check, scan or reconcile slice on its cadence) is decided
+  // before the lease is written, on the state read: it costs a read, one look at the hints, one at the webhook
+  // outbox and its stats' write.
+  const isQuiet = async (state: SweeperState) => {
+    const probe = new SweepRun(ctx, settings, report, state, async () => ctx.clock.now(), startedAt);
+    if (beatCheckDue(probe) || scanDue(probe) || reconcilePending(probe)) return false;
+    if (await anyHintDue(probe)) return false;
+    // An outbox entry its maker could not deliver waits for this step; its backoff starts at 30 s, far below the
+    // cadence of the other steps, so it is looked for on every run (one listing of one key).
+    return !(await ctx.webhooks?.hasPending());
+  };
+  const lease = await acquireSweeperLease(ctx, options.owner ?? ctx.owner, settings, isQuiet);
   if (!lease) {
     report.ran = false;
     report.skipped = 'lease_held';
+    return finish();
+  }
+  if (lease.quiet) {
+    report.finished_at = iso(ctx.clock.now());
+    const saved = { ...lease.state, stats: withRun(lease.state.stats, report, counted.operations()) };
+    await lease
+      .release(saved)
+      .catch((error) => ctx.log.warn('sweeper stats not saved', { error: String(error) }));
     return finish();
   }
   const run = new SweepRun(
@@ -64,7 +83,7 @@ export async function runSweep(outer: LifecycleContext, options: SweepOptions = 
     settings,
     report,
     lease.state,
-    lease.storeNow,
+    () => lease.storeNow(),
     startedAt + settings.budgetMs,
   );
   const steps: [string, () => Promise<void>][] = [

@@ -26,7 +26,7 @@ async function setUp() {
   expect((await h.call('POST', '/workers', { body: { name: 'alice' } })).status).toBe(201);
   const webhooks = h.webhooks!;
   // The same repository whose function dies right after each record write: the entry is filed, never sent.
-  const dying = new WorkerRepository(h.store, deadlineOf(h.settings), {
+  const dying = new WorkerRepository(h.store, deadlineOf(h.settings), () => h.clock.now(), {
     beforeWrite: (next, previous) => webhooks.beforeWrite(next, previous),
     committed: async () => {},
   });

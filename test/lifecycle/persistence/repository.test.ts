@@ -43,6 +43,40 @@ describe('due hints', () => {
     const times = (await hintsOf(h, 'w1')).map((hint) => hint.atMs);
     expect(times.some((at) => at <= leaseEnd)).toBe(true);
   });
+
+  it('a write that moves a past-due deadline to a time before the hint the sweeper backed off to files a hint at it', async () => {
+    // The bug: a hint was filed only when the new deadline was earlier than the previous one. A past-due idle
+    // deadline whose hint the sweeper moved a minute on (it could not settle the worker), then a PATCH that set a
+    // deadline 10 s ahead: later than the past one, so nothing was filed, and the sleep came 50 s late.
+    const h = makeHarness();
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 3600 });
+    h.clock.advance(61 * MIN);
+    const now = h.clock.now();
+    for (const hint of await hintsOf(h, 'w1')) await h.store.delete(hint.key);
+    await h.repo.putHint(now + MIN, 'w1');
+    const record = await recordOf(h, 'w1');
+    const nextIdle = now + 10_000;
+    const timeout = Math.round((nextIdle - Date.parse(record.created_at)) / 1000);
+
+    await h.repo.mutate('w1', (current) =>
+      isWorker(current) ? { ...current, idle_timeout_seconds: timeout } : undefined,
+    );
+
+    const earliest = Math.min(...(await hintsOf(h, 'w1')).map((hint) => hint.atMs));
+    expect(earliest).toBeLessThanOrEqual(nextIdle);
+  });
+
+  it('a write that moves a deadline still hours ahead to a later one files no hint (the earlier one covers it)', async () => {
+    const h = makeHarness();
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 3600 });
+    const before = await hintsOf(h, 'w1');
+
+    await h.repo.mutate('w1', (current) =>
+      isWorker(current) ? { ...current, idle_timeout_seconds: 7200 } : undefined,
+    );
+
+    expect(await hintsOf(h, 'w1')).toEqual(before);
+  });
 });
 
 describe('events', () => {

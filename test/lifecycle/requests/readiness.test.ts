@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { layout } from '../../../src/lifecycle/persistence/layout';
+import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import { createReady, HookedStore, makeHarness, recordOf } from '../../support/lifecycle-harness';
 
 describe('readiness reports', () => {
@@ -58,5 +59,75 @@ describe('readiness reports', () => {
       busy: true,
       at: new Date(h.clock.now()).toISOString(),
     });
+  });
+});
+
+describe('a stalled idle report and a busy report that wrote nothing', () => {
+  it('the idle clock the late idle report starts is never before the busy report answered meanwhile', async () => {
+    // The bug (found by the simulation, seed 29): a busy report found the stored beat already busy and wrote
+    // nothing; an idle report that had read that same beat before, stalled on its way, then replaced it with
+    // its own older time. The worker was slept for idleness 61 s after it said busy, with a 120 s timeout.
+    let hooked: HookedStore | undefined;
+    const h = makeHarness({ wrapStore: (store) => (hooked = new HookedStore(store)) });
+    const ready = await createReady(h, { name: 'w1', idle_timeout_seconds: 120 });
+    h.clock.advance(1000);
+    await h.service.report(ready, { busy: true });
+    h.clock.advance(1000);
+    let busyAnsweredAt = 0;
+    let armed = true;
+    hooked!.hook = async (op, key) => {
+      if (!armed || op !== 'put' || key !== layout.beat('w1')) return;
+      armed = false;
+      // The idle report has read the busy beat and is about to replace it: it stalls for a minute, during which
+      // the worker says busy again (answered without a write: the stored beat already says busy).
+      h.clock.advance(60_000);
+      await h.service.report(ready, { busy: true });
+      busyAnsweredAt = h.clock.now();
+    };
+
+    await h.service.report(ready, { busy: false });
+
+    expect(armed).toBe(false);
+    const beat = await h.repo.readBeat('w1');
+    expect(beat?.busy).toBe(false);
+    expect(Date.parse(beat!.busy_at!)).toBeGreaterThanOrEqual(busyAnsweredAt);
+    // And the sweeper keeps it awake for the whole idle timeout after that busy report.
+    h.clock.set(busyAnsweredAt + 119_000);
+    await runSweep(h.ctx);
+    expect((await recordOf(h, 'w1')).phase).toBe('ready');
+  });
+});
+
+describe('heartbeat cost with the default settings', () => {
+  it('an hour of heartbeats every 60 s writes beats/ at most 6 times, and a busy flip is written at once', async () => {
+    const beatWrites: number[] = [];
+    let now = () => 0;
+    const h = makeHarness({
+      wrapStore: (store) => {
+        const hooked = new HookedStore(store);
+        hooked.hook = (op, key) => {
+          if (op === 'put' && key === layout.beat('w1')) beatWrites.push(now());
+        };
+        return hooked;
+      },
+    });
+    now = () => h.clock.now();
+    const record = await createReady(h, { name: 'w1' });
+    beatWrites.length = 0;
+    for (let minute = 1; minute <= 60; minute++) {
+      h.clock.advance(60_000);
+      await h.service.report(record, {});
+    }
+    expect(beatWrites.length).toBeGreaterThan(0);
+    expect(beatWrites.length).toBeLessThanOrEqual(6);
+
+    // Busy, then idle again: both written on the report that says so, whatever the interval.
+    beatWrites.length = 0;
+    h.clock.advance(60_000);
+    await h.service.report(record, { busy: true });
+    h.clock.advance(60_000);
+    await h.service.report(record, { busy: false });
+    expect(beatWrites).toHaveLength(2);
+    expect((await h.repo.readBeat('w1'))?.busy).toBe(false);
   });
 });

@@ -12,17 +12,25 @@ import { createReady, eventsOf, type Harness, makeHarness, recordOf } from '../.
 const MIN = 60_000;
 const resourceOf = (h: Harness, name: string) => h.backend.allResources().find((r) => r.spec.name === name);
 
+/** Runs the sweeper once a minute until it restarts a worker: the minute it did (from now), or a failure. */
+async function minuteOfFirstRestart(h: Harness, maxMinutes: number): Promise<number> {
+  for (let minute = 1; minute <= maxMinutes; minute++) {
+    h.clock.advance(MIN);
+    if ((await runSweep(h.ctx)).restarted > 0) return minute;
+  }
+  throw new Error(`no restart within ${maxMinutes} minutes`);
+}
+
 describe('silent workers', () => {
   it('restarts a ready worker silent longer than unresponsiveAfterSeconds (new boot, new key, reason unresponsive)', async () => {
     const h = makeHarness();
     const before = await createReady(h, { name: 'w1' });
-    h.clock.advance(14 * MIN);
-    expect((await runSweep(h.ctx)).restarted).toBe(0);
-    h.clock.advance(2 * MIN);
 
-    const report = await runSweep(h.ctx);
+    // `beats/` is listed every half threshold (7.5 min): restarted after 15 min of silence, and by 15 + 7.5 + 1.
+    const restartedAt = await minuteOfFirstRestart(h, 30);
 
-    expect(report.restarted).toBe(1);
+    expect(restartedAt).toBeGreaterThan(15);
+    expect(restartedAt).toBeLessThanOrEqual(24);
     const after = await recordOf(h, 'w1');
     expect(after).toMatchObject({ phase: 'starting', last_transition: { reason: 'unresponsive' } });
     expect(after.boot.epoch).toBe(before.boot.epoch + 1);
@@ -43,6 +51,24 @@ describe('silent workers', () => {
       expect((await runSweep(h.ctx)).restarted).toBe(0);
     }
     expect(resourceOf(h, 'w1')?.instanceSeq).toBe(1);
+  });
+
+  it('leaves a worker heartbeating every minute alone when its beat is written less often than unresponsiveAfterSeconds', async () => {
+    // A beat is rewritten only every 20 min here, so a worker heartbeating on time has a beat up to 20 min old:
+    // silence is judged against that (plus three heartbeats), not against the 15 min of unresponsiveAfterSeconds.
+    const h = makeHarness({ settings: { beatWriteIntervalSeconds: 1200, unresponsiveAfterSeconds: 900 } });
+    const record = await createReady(h, { name: 'w1' });
+    for (let minute = 0; minute < 90; minute++) {
+      h.clock.advance(MIN);
+      await h.service.report(record, {});
+      expect((await runSweep(h.ctx)).restarted, `minute ${minute}`).toBe(0);
+    }
+    expect(resourceOf(h, 'w1')?.instanceSeq).toBe(1);
+    // Silent from here. Its last beat was written at minute 80: it is restarted once that beat is older than the
+    // interval plus three heartbeats (23 min), i.e. after minute 103, and by half that threshold later.
+    const restartedAt = 90 + (await minuteOfFirstRestart(h, 40));
+    expect(restartedAt).toBeGreaterThan(103);
+    expect(restartedAt).toBeLessThanOrEqual(103 + 11.5 + 1);
   });
 
   it('recreates a silent worker whose resource vanished: lost (reason drift) after two direct lookups', async () => {

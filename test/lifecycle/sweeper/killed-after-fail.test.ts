@@ -49,7 +49,7 @@ describe('a worker failed by the sweeper', () => {
     const other = {
       ...h.ctx,
       owner: 'other',
-      repo: new WorkerRepository(h.store, deadlineOf(h.settings)),
+      repo: new WorkerRepository(h.store, deadlineOf(h.settings), () => h.clock.now()),
       backends: new BackendRegistry(new Map([[h.backend.name, h.backend as WorkerBackend]])),
     };
     for (let i = 0; i < 180; i++) {

@@ -58,11 +58,13 @@ describe('sweeper policies', () => {
     }
     expect(await recordOf(h, 'w1')).toMatchObject({ desired: 'running', phase: 'ready' });
 
-    // Once it reports idle, the idle clock starts then: slept after its 240 s, not before.
+    // Once it reports idle, the idle clock starts then — or, at the latest, two heartbeats after its busy beat
+    // was last written (a busy report may have relied on that beat without a write): slept after its 240 s, not
+    // before, and within two heartbeats more.
     await h.service.report(ready, { busy: false });
-    h.clock.advance(3 * MIN);
+    h.clock.advance(4 * MIN - 1000);
     expect((await runSweep(h.ctx)).slept).toBe(0);
-    h.clock.advance(2 * MIN);
+    h.clock.advance(2 * MIN + 2000);
     expect((await runSweep(h.ctx)).slept).toBe(1);
   });
 
@@ -80,8 +82,9 @@ describe('sweeper policies', () => {
     h.clock.advance(60_000);
     expect((await runSweep(h.ctx)).slept).toBe(0);
     expect((await recordOf(h, 'w1')).desired).toBe('running');
-    // Its idle clock runs from the replacement (when the busy instance stopped), so it does sleep later.
-    h.clock.advance(200_000);
+    // Its idle clock runs from the replacement (when the busy instance stopped; at the latest two heartbeats
+    // after its busy beat), so it does sleep later.
+    h.clock.advance(200_000 + 2 * MIN);
     expect((await runSweep(h.ctx)).slept).toBe(1);
   });
 
