@@ -4,18 +4,38 @@
  * import(), not through a TypeScript loader, hence these small JavaScript files; the build itself is
  * `bundle.ts`, run in a child process under tsx.
  *
- * It also provides the `${orchestrator:<name>}` variable source (`osls-settings.mjs`): the settings
- * serverless.yml derives from its params (normalized prefixes, the ensure-ready throttle). An invalid setting
- * fails packaging with a message naming it, before anything is built.
+ * It also
+ * - provides the `${orchestrator:<name>}` variable source (`osls-settings.mjs`): the settings serverless.yml
+ *   derives from its params (normalized prefixes, the ensure-ready throttle). An invalid setting fails packaging
+ *   with a message naming it, before anything is built;
+ * - refuses, on every command, a `--param` or a stage's `params:` entry that names no declared param (osls
+ *   would ignore it silently), and refuses to package while a required setting (ECS_SUBNETS) is empty;
+ * - prepares `osls invoke local` (`infra/aws/invoke-local.mjs`): the cloud-only environment values from the
+ *   caller's shell, and a shim that loads the ES module bundle.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DERIVED_FROM, derivedSetting, SettingError } from './osls-settings.mjs';
+import { prepareInvokeLocal } from '../aws/invoke-local.mjs';
+import {
+  DERIVED_FROM,
+  declaredParams,
+  derivedSetting,
+  missingRequiredSettings,
+  SettingError,
+  unknownParamNames,
+} from './osls-settings.mjs';
 
 const BUNDLE_SCRIPT = fileURLToPath(new URL('./bundle.ts', import.meta.url));
 
+const asList = (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
 export default class OrchestratorBundlePlugin {
-  constructor(serverless, _options, { log } = {}) {
+  constructor(serverless, options, { log } = {}) {
+    const fail = (message, code) => {
+      throw new serverless.classes.Error(message, code);
+    };
     const build = () => {
       log?.notice?.('Bundling the AWS functions (infra/build/bundle.ts)');
       execFileSync(process.execPath, ['--import', 'tsx', BUNDLE_SCRIPT, '--zip', '--platform=aws'], {
@@ -23,7 +43,34 @@ export default class OrchestratorBundlePlugin {
         stdio: ['ignore', 'inherit', 'inherit'],
       });
     };
+    const checkParamNames = () => {
+      const declared = declaredParams(readFileSync(join(serverless.serviceDir, 'serverless.yml'), 'utf8'));
+      const given = asList(options.param).map((entry) => String(entry).split('=')[0].trim());
+      const stages = Object.entries(serverless.configurationInput?.params ?? {}).filter(
+        ([s]) => s !== 'default',
+      );
+      const inStages = stages.flatMap(([, values]) => Object.keys(values ?? {}));
+      const problems = unknownParamNames([...new Set([...given, ...inStages])], declared);
+      if (problems.length > 0) fail(problems.join('\n'), 'ORCHESTRATOR_UNKNOWN_PARAM');
+    };
+    const checkRequired = () => {
+      const missing = missingRequiredSettings(serverless.service.functions);
+      if (missing.length > 0) fail(`Not packaging: ${missing.join('; ')}`, 'ORCHESTRATOR_MISSING_SETTING');
+    };
+    const invokeLocal = async () => {
+      try {
+        await prepareInvokeLocal({ serverless, options, build });
+      } catch (error) {
+        fail(error.message, 'ORCHESTRATOR_INVOKE_LOCAL');
+      }
+    };
     this.hooks = {
+      initialize: async () => {
+        checkParamNames();
+        const [command, sub] = serverless.processedInput?.commands ?? [];
+        if (command === 'invoke' && sub === 'local') await invokeLocal();
+      },
+      'before:package:initialize': checkRequired,
       'before:package:createDeploymentArtifacts': build,
       'before:deploy:function:packageFunction': build,
     };
