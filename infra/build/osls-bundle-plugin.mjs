@@ -10,6 +10,7 @@
  *   with a message naming it, before anything is built;
  * - refuses, on every command, a `--param` or a stage's `params:` entry that names no declared param (osls
  *   would ignore it silently), and refuses to package while a required setting (ECS_SUBNETS) is empty;
+ * - applies the `frontDoor` param (`infra/aws/front-door.mjs`): API Gateway, or Lambda function URLs;
  * - prepares `osls invoke local` (`infra/aws/invoke-local.mjs`): the cloud-only environment values from the
  *   caller's shell, and a shim that loads the ES module bundle.
  */
@@ -17,6 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { applyFrontDoor } from '../aws/front-door.mjs';
 import { prepareInvokeLocal } from '../aws/invoke-local.mjs';
 import {
   DERIVED_FROM,
@@ -28,6 +30,14 @@ import {
 } from './osls-settings.mjs';
 
 const BUNDLE_SCRIPT = fileURLToPath(new URL('./bundle.ts', import.meta.url));
+
+/** The value a `--param="name=value"` gives `name`, if any (the last one wins, as in osls). */
+const paramFromCli = (param, name) =>
+  asList(param)
+    .map((entry) => String(entry))
+    .filter((entry) => entry.startsWith(`${name}=`))
+    .map((entry) => entry.slice(name.length + 1))
+    .pop();
 
 const asList = (value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
@@ -53,9 +63,19 @@ export default class OrchestratorBundlePlugin {
       const problems = unknownParamNames([...new Set([...given, ...inStages])], declared);
       if (problems.length > 0) fail(problems.join('\n'), 'ORCHESTRATOR_UNKNOWN_PARAM');
     };
-    const checkRequired = () => {
-      const missing = missingRequiredSettings(serverless.service.functions);
-      if (missing.length > 0) fail(`Not packaging: ${missing.join('; ')}`, 'ORCHESTRATOR_MISSING_SETTING');
+    const beforePackaging = () => {
+      const params = serverless.configurationInput?.params?.default ?? {};
+      const stage = serverless.configurationInput?.params?.[serverless.service.provider.stage] ?? {};
+      const setting = (name) =>
+        (options.param ? paramFromCli(options.param, name) : undefined) ?? stage[name] ?? params[name];
+      const problems = [
+        ...applyFrontDoor(serverless.service, {
+          frontDoor: setting('frontDoor') ?? 'httpApi',
+          orchestratorUrl: setting('orchestratorUrl'),
+        }),
+        ...missingRequiredSettings(serverless.service.functions),
+      ];
+      if (problems.length > 0) fail(`Not packaging: ${problems.join('; ')}`, 'ORCHESTRATOR_MISSING_SETTING');
     };
     const invokeLocal = async () => {
       try {
@@ -70,7 +90,7 @@ export default class OrchestratorBundlePlugin {
         const [command, sub] = serverless.processedInput?.commands ?? [];
         if (command === 'invoke' && sub === 'local') await invokeLocal();
       },
-      'before:package:initialize': checkRequired,
+      'before:package:initialize': beforePackaging,
       'before:package:createDeploymentArtifacts': build,
       'before:deploy:function:packageFunction': build,
     };

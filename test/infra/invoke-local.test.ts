@@ -95,6 +95,14 @@ describe(`osls invoke local against ${target}`, () => {
     expect(result(list.stdout).statusCode).toBe(200);
   }, 150_000);
 
+  it("routes a function URL event (payload 2.0, route key $default) like the gateway's: GET /workers answers 200", async () => {
+    const run = await invoke('lifecycle', 'function-url-list-workers');
+    expect(run.code, run.stderr).toBe(0);
+    const answer = result(run.stdout);
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body)).toHaveProperty('workers');
+  }, 150_000);
+
   it('runs ensureReady (the lifecycle bundle in its own function): an unknown worker is 404', async () => {
     const run = await invoke('ensureReady', 'ensure-ready');
     expect(run.code, run.stderr).toBe(0);
