@@ -19,9 +19,9 @@ import { startFakeAwsSts } from '../support/fakes/aws-sts';
 import { zipEntryNames } from '../support/fakes/fc';
 import { FakeS3Server } from '../support/fakes/s3';
 
-// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON, read field by field
 type Resource = {
   Type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON, read field by field
   Properties: Record<string, any>;
   DependsOn?: unknown;
   DeletionPolicy?: string;
