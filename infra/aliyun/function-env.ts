@@ -95,6 +95,21 @@ const FORWARDED: Record<FunctionName, { names: string[]; fixed: Record<string, s
   sweeper: { names: [...STATE, ...POLICY, ...SAE, ...SWEEP, 'BACKENDS'], fixed: { BACKENDS: 'sae' } },
 };
 
+/**
+ * A function's environment as names: what it is always given (`fixed`), and which of the deployer's variables it
+ * receives when set (`forwarded`). `ORCHESTRATOR_URL` is given to every function but credentials.
+ */
+export function environmentNames(fn: FcFunctionName): { fixed: Record<string, string>; forwarded: string[] } {
+  const { names, fixed } = FORWARDED[codeOf(fn)];
+  const always = {
+    STATE_STORE: 'oss',
+    ...fixed,
+    ...PINNED[fn],
+    FUNCTION_TIMEOUT_SECONDS: String(SIZES[fn].timeout),
+  };
+  return { fixed: always, forwarded: [...new Set(names)].filter((name) => !(name in always)) };
+}
+
 export function functionEnvironment(
   fn: FcFunctionName,
   env: Env,

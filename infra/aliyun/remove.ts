@@ -12,6 +12,7 @@
  */
 import type { FcApi } from './fc-api';
 import { FC_FUNCTIONS, type FcFunctionName } from './function-env';
+import { planTriggers } from './plan';
 import type { DeploySettings } from './settings';
 
 export interface RemovalStep {
@@ -20,14 +21,6 @@ export interface RemovalStep {
   name: string;
 }
 
-/** The triggers the deploy creates on each function (`plan.ts`). */
-const TRIGGERS: Record<FcFunctionName, string[]> = {
-  lifecycle: ['http'],
-  'ensure-ready': ['http'],
-  credentials: ['http'],
-  sweeper: ['every-minute'],
-};
-
 export const KEPT =
   'Kept: the state bucket (records, secrets/ with the HMAC key, workers\u2019 data), the RAM roles and ' +
   'policies, the Logstore, and any SAE application a worker still has (delete the workers first).';
@@ -35,10 +28,12 @@ export const KEPT =
 export function removalSteps(settings: DeploySettings): RemovalStep[] {
   const steps: RemovalStep[] = [];
   if (settings.customDomain) steps.push({ kind: 'custom domain', name: settings.customDomain.name });
+  const name = (fn: FcFunctionName) => `${settings.functionPrefix}-${fn}`;
+  const triggers = planTriggers(name);
   for (const fn of FC_FUNCTIONS) {
-    const name = `${settings.functionPrefix}-${fn}`;
-    for (const trigger of TRIGGERS[fn]) steps.push({ kind: 'trigger', name: `${name}/${trigger}` });
-    steps.push({ kind: 'function', name });
+    for (const t of triggers.filter((t) => t.functionName === name(fn)))
+      steps.push({ kind: 'trigger', name: `${t.functionName}/${t.name}` });
+    steps.push({ kind: 'function', name: name(fn) });
   }
   return steps;
 }
