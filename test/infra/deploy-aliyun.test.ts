@@ -191,7 +191,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     // Exactly 90% of the (default) quota is planned, and FC (the fake, quota 100) accepts it.
     expect(await run([], { FC_ENSURE_READY_CONCURRENCY: '90' }), output.join('\n')).toBe(0);
     expect(fc.concurrency.get('worker-orchestrator-ensure-ready')).toMatchObject({ reservedConcurrency: 90 });
-  });
+  }, 120_000); // six runs, each building the bundles
 
   it('the fake refuses what FC refuses and the deploy never sends: instance concurrency on nodejs20, a mid-path *, > 90% reserved', async () => {
     expect(await run(), output.join('\n')).toBe(0);
