@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { Env } from '../../src/config/env';
 import { buildBundles } from '../build/bundle';
 import { DEFAULT_OUT_DIR } from '../build/targets';
+import { writeAlarmRules } from './alarms';
 import { applyPlan } from './apply';
 import { parseDeployArgs, USAGE, UsageError } from './cli-args';
 import { createFcApi, DeployError } from './fc-api';
@@ -64,6 +65,10 @@ export async function main(argv: string[], env: Env, options: DeployOptions = {}
     out(describePlan(plan));
     out(
       `RAM policies for this deployment: ${policies.length} documents in ${join(outDir, 'aliyun', 'ram-policies')}`,
+    );
+    const alarms = join(outDir, 'aliyun', 'alarms.json');
+    out(
+      `CloudMonitor alarm rules: ${await writeAlarmRules(settings, alarms)} in ${alarms} (README: apply them)`,
     );
     if (plan.problems.length > 0) return refuse(out, dryRun, 'deploying', plan.problems.length);
     if (dryRun) return 0;

@@ -421,6 +421,49 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
   });
 });
 
+describe('deploy:aliyun alarm rules', () => {
+  it('renders the CloudMonitor rules for this deployment in a dry run: API server errors, sweeper errors and silence, throttles', async () => {
+    expect(
+      await run(['--dry-run'], { FC_ALARM_CONTACT_GROUP: 'orchestrator-oncall' }),
+      output.join('\n'),
+    ).toBe(0);
+    expect(output.join('\n')).toContain('CloudMonitor alarm rules: 4 in');
+    const rules = JSON.parse(await readFile(join(outDir, 'aliyun/alarms.json'), 'utf8')) as {
+      RuleId: string;
+      Namespace: string;
+      MetricName: string;
+      Resources: string;
+      ContactGroups: string;
+    }[];
+    const watched = Object.fromEntries(
+      rules.map((r) => [
+        r.MetricName,
+        (JSON.parse(r.Resources) as { functionName: string }[]).map((x) => x.functionName),
+      ]),
+    );
+    expect(watched).toEqual({
+      FunctionServerErrors: [
+        'worker-orchestrator-lifecycle',
+        'worker-orchestrator-ensure-ready',
+        'worker-orchestrator-credentials',
+      ],
+      FunctionFunctionErrors: ['worker-orchestrator-sweeper'],
+      FunctionTotalInvocations: ['worker-orchestrator-sweeper'],
+      FunctionConcurrencyThrottles: [
+        'worker-orchestrator-lifecycle',
+        'worker-orchestrator-ensure-ready',
+        'worker-orchestrator-credentials',
+        'worker-orchestrator-sweeper',
+      ],
+    });
+    for (const rule of rules) {
+      expect(rule).toMatchObject({ Namespace: 'acs_fc', ContactGroups: 'orchestrator-oncall' });
+      expect(rule.RuleId).toMatch(/^worker-orchestrator-/);
+    }
+    expect(fc.calls).toEqual([]);
+  });
+});
+
 describe('deploy:aliyun command line', () => {
   it('refuses an unknown option or command before building or sending anything: --dryrun never deploys', async () => {
     for (const argv of [['--dryrun'], ['-n'], ['dpeloy'], ['remove', 'now'], ['--dry-run=false']]) {
