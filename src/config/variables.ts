@@ -1,7 +1,8 @@
 /**
- * The names of the configuration variables, grouped by what reads them. Deployers forward exactly the groups a
- * function needs (the emulator runner, the FC deploy script), so a new setting is added here once rather than in
- * every list; `test/platforms/workerd.test.ts` checks the groups cover what the readers read.
+ * The names of the configuration variables, grouped by what reads them: the one list. Deployers forward exactly
+ * the groups a function needs (the emulator runner, the FC deploy script and `s.yaml`, serverless.yml), so a new
+ * setting is added here once; `test/infra/configuration-lists.test.ts` fails until serverless.yml, the FC script
+ * and the README carry it (or `NOT_DEPLOYED` says why a deployment leaves it out).
  *
  * @module
  */
