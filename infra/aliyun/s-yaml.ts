@@ -18,7 +18,11 @@ import { REPO_ROOT } from '../build/targets';
 import { codeOf, environmentNames, FC_FUNCTIONS, type FcFunctionName, SIZES } from './function-env';
 import { planTriggers } from './plan';
 
-const PREFIX = "${env('FC_FUNCTION_PREFIX', 'worker-orchestrator')}";
+/** Serverless Devs' `${env('NAME', 'default')}`: the setting from the environment of `s deploy`. */
+const sdEnv = (name: string, fallback?: string) =>
+  `\${env('${name}'${fallback === undefined ? '' : `, '${fallback}'`})}`;
+
+const PREFIX = sdEnv('FC_FUNCTION_PREFIX', 'worker-orchestrator');
 const functionName = (fn: FcFunctionName) => `${PREFIX}-${fn}`;
 
 /** The fc3 component's props for one function, in the script's terms. */
@@ -26,7 +30,7 @@ export function functionProps(fn: FcFunctionName) {
   const { fixed, forwarded } = environmentNames(fn);
   const code = codeOf(fn);
   return {
-    region: "${env('FC_REGION', 'cn-hangzhou')}",
+    region: sdEnv('FC_REGION', 'cn-hangzhou'),
     functionName: functionName(fn),
     runtime: 'nodejs20',
     handler: 'index.handler',
@@ -35,14 +39,14 @@ export function functionProps(fn: FcFunctionName) {
     ...SIZES[fn],
     diskSize: 512,
     internetAccess: true,
-    role: `\${env('FC_${code.toUpperCase()}_ROLE_ARN')}`,
+    role: sdEnv(`FC_${code.toUpperCase()}_ROLE_ARN`),
     ...(fn === 'ensure-ready'
-      ? { concurrencyConfig: { reservedConcurrency: "${env('FC_ENSURE_READY_CONCURRENCY', '5')}" } }
+      ? { concurrencyConfig: { reservedConcurrency: sdEnv('FC_ENSURE_READY_CONCURRENCY', '5') } }
       : {}),
     environmentVariables: {
       ...fixed,
-      ...Object.fromEntries(forwarded.map((name) => [name, `\${env('${name}', '')}`])),
-      ...(fn === 'credentials' ? {} : { ORCHESTRATOR_URL: "${env('ORCHESTRATOR_URL', '')}" }),
+      ...Object.fromEntries(forwarded.map((name) => [name, sdEnv(name, '')])),
+      ...(fn === 'credentials' ? {} : { ORCHESTRATOR_URL: sdEnv('ORCHESTRATOR_URL', '') }),
     },
     triggers: planTriggers(functionName)
       .filter((t) => t.functionName === functionName(fn))
@@ -56,7 +60,13 @@ export function functionProps(fn: FcFunctionName) {
 }
 
 // A small YAML writer for this one document: maps, lists, strings (always quoted), numbers and booleans.
-const scalar = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+// Strings are double-quoted, or single-quoted when they hold a double quote (as the repository's formatter writes).
+const scalar = (value: unknown) =>
+  typeof value !== 'string'
+    ? String(value)
+    : value.includes('"') && !value.includes("'")
+      ? `'${value}'`
+      : JSON.stringify(value);
 function yaml(value: unknown, indent: string): string[] {
   if (Array.isArray(value)) {
     return value.flatMap((item) => {
