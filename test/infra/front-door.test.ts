@@ -34,14 +34,17 @@ const packageWith = async (vars: Record<string, string>, outDir: string) =>
 
 let outDir: string;
 let resources: Record<string, Resource>;
+let outputs: Record<string, unknown>;
 const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'osls-front-door-'));
   await packageWith({ FRONT_DOOR: 'functionUrl', ORCHESTRATOR_URL: 'https://agents.example.com' }, outDir);
-  resources = JSON.parse(
+  const template = JSON.parse(
     await readFile(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ).Resources;
+  );
+  resources = template.Resources;
+  outputs = template.Outputs;
 }, 300_000);
 
 afterAll(async () => {
@@ -58,6 +61,14 @@ describe('frontDoor functionUrl', () => {
     ]);
     for (const [, url] of urls) expect((url as Resource).Properties.AuthType).toBe('NONE');
     expect(Object.values(resources).filter((r) => r.Type.startsWith('AWS::ApiGatewayV2::'))).toEqual([]);
+    // Each URL is a stack output (the README's second deploy reads LifecycleLambdaFunctionUrl).
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'LifecycleLambdaFunctionUrl',
+        'EnsureReadyLambdaFunctionUrl',
+        'CredentialsLambdaFunctionUrl',
+      ]),
+    );
     // The sweeper keeps its schedule and gets no URL.
     expect(of('AWS::Events::Rule')).toHaveLength(1);
   });
