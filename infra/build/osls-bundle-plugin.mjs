@@ -54,7 +54,8 @@ export default class OrchestratorBundlePlugin {
       });
     };
     const checkParamNames = () => {
-      const declared = declaredParams(readFileSync(join(serverless.serviceDir, 'serverless.yml'), 'utf8'));
+      const config = serverless.configurationFilename ?? 'serverless.yml';
+      const declared = declaredParams(readFileSync(join(serverless.serviceDir, config), 'utf8'));
       const given = asList(options.param).map((entry) => String(entry).split('=')[0].trim());
       const stages = Object.entries(serverless.configurationInput?.params ?? {}).filter(
         ([s]) => s !== 'default',

@@ -93,7 +93,9 @@ export const DERIVED_FROM = [
  * plugins the resolved values only, and the README's names come from here.
  */
 export function declaredParams(serverlessYml) {
-  const block = /^params:\n {2}default:\n((?: {4}.*\n|\s*\n)+)/m.exec(serverlessYml)?.[1] ?? '';
+  // The `default:` block under the top-level `params:` (stage blocks may come before it).
+  const params = serverlessYml.slice(serverlessYml.search(/^params:$/m));
+  const block = /^ {2}default:\n((?: {4}.*\n|\s*\n)+)/m.exec(params)?.[1] ?? '';
   return Object.fromEntries(
     [...block.matchAll(/^ {4}(\w+): \$\{env:([A-Z0-9_]+)/gm)].map(([, param, env]) => [param, env]),
   );

@@ -6,7 +6,7 @@
  * the functions that read it.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -233,6 +233,22 @@ describe('serverless.yml params: names and required settings, checked by the loc
     const typo = await osls(['print', '--stage', 'test', '--param=ecsSubnet=subnet-0aaa'], {});
     expect(typo).toMatch(/unknown param "ecsSubnet": serverless.yml declares statePrefix, .*ecsSubnets/);
     expect(await osls(['print', '--stage', 'test', '--param=ecsSubnets=subnet-0aaa'], {})).toBe('accepted');
+  });
+
+  it("refuses a stage's params block that names an environment variable instead of its param", async () => {
+    // A copy of serverless.yml beside it (osls loads the local plugin relative to the service directory).
+    const config = `serverless.stage-params-${process.pid}.yml`;
+    const yml = await readFile(join(REPO_ROOT, 'serverless.yml'), 'utf8');
+    await writeFile(
+      join(REPO_ROOT, config),
+      yml.replace('params:\n  default:\n', 'params:\n  prod:\n    ECS_SUBNETS: subnet-0aaa\n  default:\n'),
+    );
+    try {
+      const text = await osls(['print', '--config', config, '--stage', 'prod'], {});
+      expect(text).toContain('unknown param "ECS_SUBNETS": params are camelCase, use ecsSubnets');
+    } finally {
+      await rm(join(REPO_ROOT, config), { force: true });
+    }
   });
 
   it('reads every param name and its environment variable from serverless.yml, and finds unknown stage params', async () => {
