@@ -4,7 +4,7 @@
  * FC's code and message, and what to do about a permission failure. No credential ever reaches a message.
  *
  * The package is CommonJS with `exports.default`: in native ESM (tsx) the default import is the exports object,
- * so the client class is its `.default` (cloud-apis §1.1); the models are named exports either way.
+ * so the client class is its `.default`; the models are named exports either way.
  *
  * @module
  */
@@ -49,7 +49,12 @@ export interface FcApi {
   getCustomDomain(name: string): Promise<Model | null>;
   createCustomDomain(input: Model): Promise<Model>;
   updateCustomDomain(name: string, input: Model): Promise<Model>;
+  deleteFunction(name: string): Promise<Model>;
+  deleteTrigger(fn: string, trigger: string): Promise<Model>;
+  deleteCustomDomain(name: string): Promise<Model>;
 }
+
+const noBody = () => ({});
 
 const NOT_FOUND = new Set(['FunctionNotFound', 'TriggerNotFound', 'DomainNameNotFound']);
 
@@ -140,5 +145,11 @@ export function createFcApi(settings: DeploySettings): FcApi {
           new UpdateCustomDomainRequest({ body: new UpdateCustomDomainInput(input) }),
         ),
       ),
+    // A delete answers 204 with no body: nothing to hand back.
+    deleteFunction: (name) => call('DeleteFunction', () => client.deleteFunction(name).then(noBody)),
+    deleteTrigger: (fn, trigger) =>
+      call('DeleteTrigger', () => client.deleteTrigger(fn, trigger).then(noBody)),
+    deleteCustomDomain: (name) =>
+      call('DeleteCustomDomain', () => client.deleteCustomDomain(name).then(noBody)),
   };
 }

@@ -16,6 +16,7 @@ import {
 import type { Env } from '../../src/config/env';
 import {
   LIFECYCLE_VARIABLES,
+  SAE_VARIABLES,
   STATE_VARIABLES,
   STS_VARIABLES,
   SWEEPER_VARIABLES,
@@ -69,18 +70,7 @@ const PINNED: Partial<Record<FcFunctionName, Record<string, string>>> = {
 
 const STATE = [...STATE_VARIABLES, 'OSS_BUCKET', 'OSS_REGION', 'OSS_ENDPOINT'];
 const POLICY = LIFECYCLE_VARIABLES;
-const SAE = [
-  'SAE_REGION',
-  'SAE_ENDPOINT',
-  'SAE_NAMESPACE_ID',
-  'SAE_VPC_ID',
-  'SAE_VSWITCH_ID',
-  'SAE_SECURITY_GROUP_ID',
-  'SAE_ACR_INSTANCE_ID',
-  'SAE_ACR_ASSUME_ROLE_ARN',
-  'SAE_DEFAULT_CPU_MILLICORES',
-  'SAE_DEFAULT_MEMORY_MB',
-];
+const SAE = SAE_VARIABLES;
 const SWEEP = SWEEPER_VARIABLES;
 const STS = STS_VARIABLES;
 
@@ -94,6 +84,21 @@ const FORWARDED: Record<FunctionName, { names: string[]; fixed: Record<string, s
   credentials: { names: [...STATE, ...STS, 'KEY_ROTATION_GRACE_SECONDS'], fixed: { STS_PROVIDER: 'aliyun' } },
   sweeper: { names: [...STATE, ...POLICY, ...SAE, ...SWEEP, 'BACKENDS'], fixed: { BACKENDS: 'sae' } },
 };
+
+/**
+ * A function's environment as names: what it is always given (`fixed`), and which of the deployer's variables it
+ * receives when set (`forwarded`). `ORCHESTRATOR_URL` is given to every function but credentials.
+ */
+export function environmentNames(fn: FcFunctionName): { fixed: Record<string, string>; forwarded: string[] } {
+  const { names, fixed } = FORWARDED[codeOf(fn)];
+  const always = {
+    STATE_STORE: 'oss',
+    ...fixed,
+    ...PINNED[fn],
+    FUNCTION_TIMEOUT_SECONDS: String(SIZES[fn].timeout),
+  };
+  return { fixed: always, forwarded: [...new Set(names)].filter((name) => !(name in always)) };
+}
 
 export function functionEnvironment(
   fn: FcFunctionName,

@@ -133,24 +133,7 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
     });
   }
 
-  const http = (fn: FcFunctionName, methods: string[]): TriggerPlan => ({
-    functionName: name(fn),
-    name: 'http',
-    type: 'http',
-    // Anonymous at the trigger: the app checks every request's bearer key itself.
-    config: { authType: 'anonymous', methods, disableURLInternet: false },
-  });
-  const triggers: TriggerPlan[] = [
-    http('lifecycle', [...LIFECYCLE_METHODS]),
-    http('ensure-ready', ['POST']),
-    http('credentials', ['GET', 'POST']),
-    {
-      functionName: name('sweeper'),
-      name: 'every-minute',
-      type: 'timer',
-      config: { cronExpression: '@every 1m', enable: true, payload: '{"kind":"sweep"}' },
-    },
-  ];
+  const triggers = planTriggers(name);
   return {
     region: settings.region,
     accountId: settings.accountId,
@@ -162,6 +145,28 @@ export async function buildPlan(settings: DeploySettings, bundles: BuiltBundle[]
     problems,
     warnings,
   };
+}
+
+/** Each function's triggers: an HTTP trigger for those with routes, the sweeper's one-minute timer. */
+export function planTriggers(name: (fn: FcFunctionName) => string): TriggerPlan[] {
+  const http = (fn: FcFunctionName, methods: string[]): TriggerPlan => ({
+    functionName: name(fn),
+    name: 'http',
+    type: 'http',
+    // Anonymous at the trigger: the app checks every request's bearer key itself.
+    config: { authType: 'anonymous', methods, disableURLInternet: false },
+  });
+  return [
+    http('lifecycle', [...LIFECYCLE_METHODS]),
+    http('ensure-ready', ['POST']),
+    http('credentials', ['GET', 'POST']),
+    {
+      functionName: name('sweeper'),
+      name: 'every-minute',
+      type: 'timer',
+      config: { cronExpression: '@every 1m', enable: true, payload: '{"kind":"sweep"}' },
+    },
+  ];
 }
 
 async function domainPlan(

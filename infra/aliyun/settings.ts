@@ -44,7 +44,14 @@ const value = (env: Env, ...names: string[]) => {
   return undefined;
 };
 
-export function readDeploySettings(env: Env, options: { dryRun: boolean }): DeploySettings {
+/**
+ * `remove` needs only where to find the functions (region, account, prefix, custom domain) and credentials: what
+ * the functions would run with (roles, bucket, keys) is not asked for.
+ */
+export function readDeploySettings(
+  env: Env,
+  options: { dryRun: boolean; removing?: boolean },
+): DeploySettings {
   const missing: string[] = [];
   const need = (names: string[], fallback?: string): string => {
     const found = value(env, ...names);
@@ -53,6 +60,9 @@ export function readDeploySettings(env: Env, options: { dryRun: boolean }): Depl
     missing.push(names.join(' or '));
     return unset(names[0]!);
   };
+  /** What only a deploy needs: a removal neither asks for it nor reports it missing. */
+  const needToDeploy = (names: string[]): string =>
+    options.removing ? (value(env, ...names) ?? unset(names[0]!)) : need(names);
   const region = need(['FC_REGION', 'ALIBABA_CLOUD_REGION_ID'], options.dryRun ? 'cn-hangzhou' : undefined);
   const accountId = need(['FC_ACCOUNT_ID', 'ALIBABA_CLOUD_ACCOUNT_ID']);
   const accessKeyId = value(env, 'ALIBABA_CLOUD_ACCESS_KEY_ID');
@@ -63,9 +73,9 @@ export function readDeploySettings(env: Env, options: { dryRun: boolean }): Depl
   }
   const securityToken = value(env, 'ALIBABA_CLOUD_SECURITY_TOKEN');
   const roles = {
-    lifecycle: need(['FC_LIFECYCLE_ROLE_ARN']),
-    credentials: need(['FC_CREDENTIALS_ROLE_ARN']),
-    sweeper: need(['FC_SWEEPER_ROLE_ARN']),
+    lifecycle: needToDeploy(['FC_LIFECYCLE_ROLE_ARN']),
+    credentials: needToDeploy(['FC_CREDENTIALS_ROLE_ARN']),
+    sweeper: needToDeploy(['FC_SWEEPER_ROLE_ARN']),
   };
   for (const [fn, arn] of Object.entries(roles)) {
     if (!arn.startsWith('<unset') && !/^acs:ram::\d+:role\/[\w.@-]+$/.test(arn)) {
@@ -74,9 +84,9 @@ export function readDeploySettings(env: Env, options: { dryRun: boolean }): Depl
       );
     }
   }
-  need(['OSS_BUCKET']);
-  need(['MANAGER_API_KEYS', 'HICLAW_ORCHESTRATOR_API_KEY']);
-  need(['STS_ROLE_ARN']);
+  needToDeploy(['OSS_BUCKET']);
+  needToDeploy(['MANAGER_API_KEYS', 'HICLAW_ORCHESTRATOR_API_KEY']);
+  needToDeploy(['STS_ROLE_ARN']);
   // Reserved for ensure-ready alone, so a burst of waits can never take the instances /ready needs. FC refuses a
   // reservation above 90% of the region's instance quota (for one function, and for all together), and every
   // reserved instance is one the lifecycle function cannot scale into: the bound is checked here, against the

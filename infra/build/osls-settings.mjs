@@ -86,3 +86,55 @@ export const DERIVED_FROM = [
   'ensureReadyMaxSeconds',
   'ensureReadyV1Concurrency',
 ];
+
+/**
+ * The params serverless.yml declares under `params.default`, each with the environment variable it reads
+ * (`ecsSubnets: ${env:ECS_SUBNETS, ''}` → `ecsSubnets` ↔ `ECS_SUBNETS`), read from the file's text: osls hands
+ * plugins the resolved values only, and the README's names come from here.
+ */
+export function declaredParams(serverlessYml) {
+  // The `default:` block under the top-level `params:` (stage blocks may come before it).
+  const params = serverlessYml.slice(serverlessYml.search(/^params:$/m));
+  const block = /^ {2}default:\n((?: {4}.*\n|\s*\n)+)/m.exec(params)?.[1] ?? '';
+  return Object.fromEntries(
+    [...block.matchAll(/^ {4}(\w+): \$\{env:([A-Z0-9_]+)/gm)].map(([, param, env]) => [param, env]),
+  );
+}
+
+/**
+ * What a `--param="name=value"` or a stage's `params:` block may name: osls silently ignores a name no
+ * `${param:…}` reads, so `--param="ECS_SUBNETS=…"` (the environment variable's name) would package without
+ * subnets. Returns one message per unknown name, suggesting the param an upper-case name stands for.
+ */
+export function unknownParamNames(names, declared) {
+  const byEnv = Object.fromEntries(Object.entries(declared).map(([param, env]) => [env, param]));
+  return names
+    .filter((name) => !(name in declared))
+    .map((name) =>
+      byEnv[name]
+        ? `unknown param ${JSON.stringify(name)}: params are camelCase, use ${byEnv[name]} (or the environment variable ${name})`
+        : `unknown param ${JSON.stringify(name)}: serverless.yml declares ${Object.keys(declared).join(', ')}`,
+    );
+}
+
+/**
+ * Settings a deployment cannot work without, checked on the functions' resolved environments before packaging:
+ * the functions would otherwise deploy and fail at cold start.
+ */
+const REQUIRED = [
+  {
+    variable: 'ECS_SUBNETS',
+    param: 'ecsSubnets',
+    why: 'the Fargate subnets workers run in, e.g. ECS_SUBNETS=subnet-aaa,subnet-bbb',
+  },
+];
+
+/** `functions` as osls resolved them; returns one message per required setting that is empty where it is used. */
+export function missingRequiredSettings(functions) {
+  return REQUIRED.filter(({ variable }) =>
+    Object.values(functions ?? {}).some((fn) => {
+      const value = fn.environment?.[variable];
+      return value !== undefined && String(value).trim() === '';
+    }),
+  ).map(({ variable, param, why }) => `${variable} (param ${param}) is required: ${why}`);
+}

@@ -1,7 +1,8 @@
 /**
- * The names of the configuration variables, grouped by what reads them. Deployers forward exactly the groups a
- * function needs (the emulator runner, the FC deploy script), so a new setting is added here once rather than in
- * every list; `test/platforms/workerd.test.ts` checks the groups cover what the readers read.
+ * The names of the configuration variables, grouped by what reads them: the one list. Deployers forward exactly
+ * the groups a function needs (the emulator runner, the FC deploy script and `s.yaml`, serverless.yml), so a new
+ * setting is added here once; `test/infra/configuration-lists.test.ts` fails until serverless.yml, the FC script
+ * and the README carry it (or `NOT_DEPLOYED` says why a deployment leaves it out).
  *
  * @module
  */
@@ -47,3 +48,49 @@ export const STS_VARIABLES = [
   'STS_ENDPOINT',
   'STS_DURATION_SECONDS',
 ] as const;
+
+/** The ECS backend's settings (`readEcsSettings`), read by the AWS lifecycle and sweeper functions. */
+export const ECS_VARIABLES = [
+  'ECS_REGION',
+  'ECS_CLUSTER',
+  'ECS_SUBNETS',
+  'ECS_SECURITY_GROUPS',
+  'ECS_ASSIGN_PUBLIC_IP',
+  'ECS_TASK_ROLE_ARN',
+  'ECS_EXECUTION_ROLE_ARN',
+  'ECS_LOG_GROUP',
+  'ECS_ENDPOINT',
+  'ECS_DEFAULT_CPU_MILLICORES',
+  'ECS_DEFAULT_MEMORY_MB',
+  'ECS_VERIFY_IMAGE_REGISTRIES',
+] as const;
+
+/** The SAE backend's settings (`readSaeSettings`), read by the Alibaba lifecycle and sweeper functions. */
+export const SAE_VARIABLES = [
+  'SAE_REGION',
+  'SAE_ENDPOINT',
+  'SAE_NAMESPACE_ID',
+  'SAE_VPC_ID',
+  'SAE_VSWITCH_ID',
+  'SAE_SECURITY_GROUP_ID',
+  'SAE_ACR_INSTANCE_ID',
+  'SAE_ACR_ASSUME_ROLE_ARN',
+  'SAE_DEFAULT_CPU_MILLICORES',
+  'SAE_DEFAULT_MEMORY_MB',
+] as const;
+
+/**
+ * Names of the groups above that a deployment does not hand its functions, and why; everything else in a group
+ * reaches every function that reads the group (`test/infra/configuration-lists.test.ts` checks serverless.yml,
+ * the FC deploy script, s.yaml and the README against these lists).
+ */
+export const NOT_DEPLOYED: Record<'aws' | 'aliyun', Partial<Record<string, string>>> = {
+  aws: {
+    DEFAULT_BACKEND: 'AWS runs one backend, ecs',
+    SWEEP_INTERVAL_SECONDS: 'the EventBridge schedule fires every minute',
+    STS_BUCKET: "workers' data lives in the stack's own bucket (S3_BUCKET)",
+    STS_OSS_ENDPOINT: 'Alibaba Cloud only',
+    ECS_ENDPOINT: 'the regional endpoint; set only for local runs (infra/aws/local.env)',
+  },
+  aliyun: {},
+};

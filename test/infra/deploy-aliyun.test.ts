@@ -191,7 +191,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     // Exactly 90% of the (default) quota is planned, and FC (the fake, quota 100) accepts it.
     expect(await run([], { FC_ENSURE_READY_CONCURRENCY: '90' }), output.join('\n')).toBe(0);
     expect(fc.concurrency.get('worker-orchestrator-ensure-ready')).toMatchObject({ reservedConcurrency: 90 });
-  });
+  }, 120_000); // six runs, each building the bundles
 
   it('the fake refuses what FC refuses and the deploy never sends: instance concurrency on nodejs20, a mid-path *, > 90% reserved', async () => {
     expect(await run(), output.join('\n')).toBe(0);
@@ -302,8 +302,9 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     expect(to('/api/v1/workers/alice/ready')).toBe('worker-orchestrator-lifecycle');
   });
 
-  it('needs no FC permission beyond the rendered deployer policy: every call it makes is allowed there', async () => {
+  it('needs no FC permission beyond the rendered deployer policy: every call a deploy and a remove make is allowed there', async () => {
     expect(await run([], { FC_CUSTOM_DOMAIN: 'agents.example.com' }), output.join('\n')).toBe(0);
+    expect(await run(['remove'], { FC_CUSTOM_DOMAIN: 'agents.example.com' }), output.join('\n')).toBe(0);
     const deployer = JSON.parse(
       await readFile(join(outDir, 'aliyun/ram-policies/deployer.json'), 'utf8'),
     ) as {
@@ -319,6 +320,7 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
     };
     const called = new Set(fc.calls.map((c) => `${c.action} ${resourceOf(c)}`));
     expect([...called].some((c) => c.startsWith('PutConcurrencyConfig '))).toBe(true);
+    expect([...called].some((c) => c.startsWith('DeleteCustomDomain '))).toBe(true);
     for (const call of called) {
       const [action, resource] = call.split(' ') as [string, string];
       const allowed = deployer.Statement.some(
@@ -419,9 +421,149 @@ describe('deploy:aliyun against a protocol-level fake of the FC 3.0 API', () => 
   });
 });
 
+describe('deploy:aliyun alarm rules', () => {
+  it('renders the CloudMonitor rules for this deployment in a dry run: API server errors, sweeper errors and silence, throttles', async () => {
+    expect(
+      await run(['--dry-run'], { FC_ALARM_CONTACT_GROUP: 'orchestrator-oncall' }),
+      output.join('\n'),
+    ).toBe(0);
+    expect(output.join('\n')).toContain('CloudMonitor alarm rules: 4 in');
+    const rules = JSON.parse(await readFile(join(outDir, 'aliyun/alarms.json'), 'utf8')) as {
+      RuleId: string;
+      Namespace: string;
+      MetricName: string;
+      Resources: string;
+      ContactGroups: string;
+    }[];
+    const watched = Object.fromEntries(
+      rules.map((r) => [
+        r.MetricName,
+        (JSON.parse(r.Resources) as { functionName: string }[]).map((x) => x.functionName),
+      ]),
+    );
+    expect(watched).toEqual({
+      FunctionServerErrors: [
+        'worker-orchestrator-lifecycle',
+        'worker-orchestrator-ensure-ready',
+        'worker-orchestrator-credentials',
+      ],
+      FunctionFunctionErrors: ['worker-orchestrator-sweeper'],
+      FunctionTotalInvocations: ['worker-orchestrator-sweeper'],
+      FunctionConcurrencyThrottles: [
+        'worker-orchestrator-lifecycle',
+        'worker-orchestrator-ensure-ready',
+        'worker-orchestrator-credentials',
+        'worker-orchestrator-sweeper',
+      ],
+    });
+    for (const rule of rules) {
+      expect(rule).toMatchObject({ Namespace: 'acs_fc', ContactGroups: 'orchestrator-oncall' });
+      expect(rule.RuleId).toMatch(/^worker-orchestrator-/);
+    }
+    expect(fc.calls).toEqual([]);
+  });
+});
+
+describe('deploy:aliyun command line', () => {
+  it('refuses an unknown option or command before building or sending anything: --dryrun never deploys', async () => {
+    for (const argv of [['--dryrun'], ['-n'], ['dpeloy'], ['remove', 'now'], ['--dry-run=false']]) {
+      output.length = 0;
+      expect(await run(argv), argv.join(' ')).toBe(2);
+      expect(output.join('\n')).toMatch(/^(Unknown option|Unknown command|Unexpected argument) /);
+      expect(output.join('\n')).toContain('Usage: npm run deploy:aliyun -- [deploy|remove] [--dry-run]');
+    }
+    expect(fc.calls).toEqual([]);
+  });
+
+  it('fails a dry run that lacks settings a real run needs, listing every one of them, and sends nothing', async () => {
+    const code = await run(['--dry-run'], {
+      OSS_BUCKET: undefined,
+      STS_ROLE_ARN: undefined,
+      FC_SWEEPER_ROLE_ARN: undefined,
+    });
+    expect(code).toBe(1);
+    const text = output.join('\n');
+    for (const name of ['OSS_BUCKET', 'STS_ROLE_ARN', 'FC_SWEEPER_ROLE_ARN'])
+      expect(text).toContain(`missing or invalid: ${name}`);
+    expect(text).toContain(
+      'Dry run failed: a real run would refuse deploying, 3 setting(s) missing or invalid',
+    );
+    expect(fc.calls).toEqual([]);
+  });
+
+  it('remove deletes the custom domain, every trigger and the four functions, in the order FC needs', async () => {
+    const domain = { FC_CUSTOM_DOMAIN: 'agents.example.com' };
+    expect(await run([], domain), output.join('\n')).toBe(0);
+    expect(fc.functions.size).toBe(4);
+    const before = fc.calls.length;
+    // Removing asks only where the functions are and for credentials, not what they would run with.
+    expect(
+      await run(['remove'], { ...domain, OSS_BUCKET: undefined, FC_LIFECYCLE_ROLE_ARN: undefined }),
+      output.join('\n'),
+    ).toBe(0);
+    expect(fc.functions.size).toBe(0);
+    expect(fc.triggers.size).toBe(0);
+    expect(fc.domains.size).toBe(0);
+    expect(fc.concurrency.size).toBe(0);
+    const deletes = fc.calls
+      .slice(before)
+      .filter((c) => c.action.startsWith('Delete'))
+      .map((c) => c.action);
+    expect(deletes[0]).toBe('DeleteCustomDomain');
+    // Each function's triggers go before the function itself.
+    for (const fn of ['lifecycle', 'ensure-ready', 'credentials', 'sweeper']) {
+      const calls = fc.calls.slice(before);
+      const trigger = calls.findIndex(
+        (c) => c.action === 'DeleteTrigger' && c.path.includes(`/worker-orchestrator-${fn}/`),
+      );
+      const fnDelete = calls.findIndex(
+        (c) => c.action === 'DeleteFunction' && c.path.endsWith(`/worker-orchestrator-${fn}`),
+      );
+      expect(trigger, fn).toBeGreaterThanOrEqual(0);
+      expect(fnDelete, fn).toBeGreaterThan(trigger);
+    }
+    expect(output.join('\n')).toContain('Kept: the state bucket');
+
+    // A second run finds nothing and deletes nothing.
+    const again = fc.calls.length;
+    expect(await run(['remove'], domain)).toBe(0);
+    expect(fc.calls.slice(again).filter((c) => c.action.startsWith('Delete'))).toEqual([]);
+    expect(output.join('\n')).toContain('absent function worker-orchestrator-sweeper');
+  });
+
+  it('remove --dry-run lists what it would delete without credentials and sends nothing', async () => {
+    expect(await run([], {}), output.join('\n')).toBe(0);
+    const before = fc.calls.length;
+    output.length = 0;
+    expect(
+      await run(['remove', '--dry-run'], {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: undefined,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined,
+      }),
+    ).toBe(0);
+    const text = output.join('\n');
+    expect(text).toContain('Removal (dry run: nothing is sent)');
+    expect(text).toContain(
+      '  trigger worker-orchestrator-sweeper/every-minute\n  function worker-orchestrator-sweeper',
+    );
+    expect(fc.calls.length).toBe(before);
+    expect(fc.functions.size).toBe(4);
+  });
+
+  it('remove without credentials is refused, naming them, before any call', async () => {
+    expect(await run([], {})).toBe(0);
+    const before = fc.calls.length;
+    expect(await run(['remove'], { ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined })).toBe(1);
+    expect(output.join('\n')).toContain(
+      'missing or invalid: ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+    );
+    expect(fc.calls.length).toBe(before);
+  });
+});
+
 describe('deploy:aliyun as a command', () => {
-  it('--dry-run succeeds offline from a bare environment (no settings, no credentials, no network)', async () => {
-    const { stdout } = await promisify(execFile)(
+  it('--dry-run from a bare environment runs offline, prints the plan, and exits 1 listing the missing settings', async () => {
+    const failure = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', join(REPO_ROOT, 'infra/aliyun/deploy.ts'), '--dry-run'],
       {
@@ -429,8 +571,13 @@ describe('deploy:aliyun as a command', () => {
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
         timeout: 120_000,
       },
+    ).then(
+      () => undefined,
+      (error: { code?: number; stdout?: string }) => error,
     );
-    expect(stdout).toContain('Plan (dry run: nothing is sent)');
-    expect(stdout).toContain('missing or invalid: OSS_BUCKET');
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toContain('Plan (dry run: nothing is sent)');
+    expect(failure?.stdout).toContain('missing or invalid: OSS_BUCKET');
+    expect(failure?.stdout).toContain('Dry run failed');
   }, 150_000);
 });

@@ -6,6 +6,7 @@
  * the functions that read it.
  */
 import { execFile } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -193,5 +194,70 @@ describe('serverless.yml settings, resolved offline by osls', () => {
       'https://sts.us-east-1.amazonaws.com',
     );
     expect(config.resources.Resources.WorkerLogGroup.Properties.RetentionInDays).toBe('14');
+  });
+});
+
+/** The plugin's helpers (plain JavaScript, which osls loads without a TypeScript loader). */
+const { declaredParams, unknownParamNames } = (await import(
+  '../../infra/build/osls-settings.mjs' as string
+)) as {
+  declaredParams: (yml: string) => Record<string, string>;
+  unknownParamNames: (names: string[], declared: Record<string, string>) => string[];
+};
+
+describe('serverless.yml params: names and required settings, checked by the local plugin', () => {
+  const osls = (args: string[], vars: Record<string, string>) =>
+    promisify(execFile)(process.execPath, [join(REPO_ROOT, 'node_modules/osls/bin/serverless.js'), ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...vars },
+      timeout: 120_000,
+    }).then(
+      () => 'accepted',
+      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    );
+
+  it('refuses to package without ECS_SUBNETS, naming it and its param, before building anything', async () => {
+    const text = await osls(
+      ['package', '--stage', 'test', '--package', join(REPO_ROOT, '.serverless/x')],
+      {},
+    );
+    expect(text).toContain('Not packaging: ECS_SUBNETS (param ecsSubnets) is required');
+    expect(text).not.toContain('Bundling the AWS functions');
+  });
+
+  it('refuses a --param that names no declared param, pointing an upper-case name to its camelCase param', async () => {
+    const upper = await osls(['print', '--stage', 'test', '--param=ECS_SUBNETS=subnet-0aaa'], {});
+    expect(upper).toContain(
+      'unknown param "ECS_SUBNETS": params are camelCase, use ecsSubnets (or the environment variable ECS_SUBNETS)',
+    );
+    const typo = await osls(['print', '--stage', 'test', '--param=ecsSubnet=subnet-0aaa'], {});
+    expect(typo).toMatch(/unknown param "ecsSubnet": serverless.yml declares statePrefix, .*ecsSubnets/);
+    expect(await osls(['print', '--stage', 'test', '--param=ecsSubnets=subnet-0aaa'], {})).toBe('accepted');
+  });
+
+  it("refuses a stage's params block that names an environment variable instead of its param", async () => {
+    // A copy of serverless.yml beside it (osls loads the local plugin relative to the service directory).
+    const config = `serverless.stage-params-${process.pid}.yml`;
+    const yml = await readFile(join(REPO_ROOT, 'serverless.yml'), 'utf8');
+    await writeFile(
+      join(REPO_ROOT, config),
+      yml.replace('params:\n  default:\n', 'params:\n  prod:\n    ECS_SUBNETS: subnet-0aaa\n  default:\n'),
+    );
+    try {
+      const text = await osls(['print', '--config', config, '--stage', 'prod'], {});
+      expect(text).toContain('unknown param "ECS_SUBNETS": params are camelCase, use ecsSubnets');
+    } finally {
+      await rm(join(REPO_ROOT, config), { force: true });
+    }
+  });
+
+  it('reads every param name and its environment variable from serverless.yml, and finds unknown stage params', async () => {
+    const declared = declaredParams(await readFile(join(REPO_ROOT, 'serverless.yml'), 'utf8'));
+    expect(declared).toMatchObject({ ecsSubnets: 'ECS_SUBNETS', readyRate: 'THROTTLE_READY_RATE' });
+    expect(Object.keys(declared).length).toBeGreaterThan(30);
+    expect(unknownParamNames(['ecsSubnets', 'ORPHAN_ACTION', 'nope'], declared)).toEqual([
+      'unknown param "ORPHAN_ACTION": params are camelCase, use orphanAction (or the environment variable ORPHAN_ACTION)',
+      expect.stringMatching(/^unknown param "nope": serverless.yml declares/),
+    ]);
   });
 });

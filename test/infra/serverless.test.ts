@@ -19,8 +19,13 @@ import { startFakeAwsSts } from '../support/fakes/aws-sts';
 import { zipEntryNames } from '../support/fakes/fc';
 import { FakeS3Server } from '../support/fakes/s3';
 
-// biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON, read field by field
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: unknown };
+type Resource = {
+  Type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a CloudFormation template is untyped JSON, read field by field
+  Properties: Record<string, any>;
+  DependsOn?: unknown;
+  DeletionPolicy?: string;
+};
 type Statement = {
   Effect: 'Allow' | 'Deny';
   Action: string | string[];
@@ -236,6 +241,64 @@ describe('serverless.yml packaged by osls', () => {
     ).toBe('AES256');
     const deny = resources.StateBucketPolicy!.Properties.PolicyDocument.Statement[0];
     expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  });
+
+  it('versions the state bucket (a restore point for every overwrite and delete) and expires old versions', () => {
+    const bucket = resources.StateBucket!.Properties;
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    const [rule] = bucket.LifecycleConfiguration.Rules;
+    expect(rule.Status).toBe('Enabled');
+    expect(Number(rule.NoncurrentVersionExpiration.NoncurrentDays)).toBe(30);
+    expect(resources.StateBucket!.DeletionPolicy).toBe('Retain');
+  });
+
+  it('writes HTTP API access logs: a JSON line per request to its own log group', () => {
+    const logs = resources.HttpApiStage!.Properties.AccessLogSettings;
+    expect(logs.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+    for (const field of ['$context.requestId', '$context.routeKey', '$context.status'])
+      expect(logs.Format).toContain(field);
+    expect(resources.HttpApiLogGroup!.Properties.LogGroupName).toBe('/aws/http-api/worker-orchestrator-test');
+  });
+
+  it('alarms on the 5xx rate, sweeper failures and silence, and Lambda throttles, to one SNS topic', () => {
+    const alarms = Object.fromEntries(of('AWS::CloudWatch::Alarm'));
+    expect(Object.keys(alarms).sort()).toEqual([
+      'Api5xxRateAlarm',
+      'LambdaThrottlesAlarm',
+      'SweeperErrorsAlarm',
+      'SweeperNotRunningAlarm',
+    ]);
+    for (const alarm of Object.values(alarms))
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    const rate = alarms.Api5xxRateAlarm!.Properties;
+    const stat = (id: string) => rate.Metrics.find((m: { Id: string }) => m.Id === id).MetricStat.Metric;
+    expect(stat('errors')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' });
+    expect(stat('requests')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: 'Count' });
+    expect(stat('errors').Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }]);
+    expect(Number(rate.Threshold)).toBe(5);
+    expect(alarms.SweeperErrorsAlarm!.Properties).toMatchObject({
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'SweeperLambdaFunction' } }],
+    });
+    expect(alarms.SweeperNotRunningAlarm!.Properties).toMatchObject({
+      MetricName: 'Invocations',
+      TreatMissingData: 'breaching',
+    });
+    const throttled = alarms
+      .LambdaThrottlesAlarm!.Properties.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat)
+      .map(
+        (m: { MetricStat: { Metric: { MetricName: string; Dimensions: { Value: { Ref: string } }[] } } }) => [
+          m.MetricStat.Metric.MetricName,
+          m.MetricStat.Metric.Dimensions[0]!.Value.Ref,
+        ],
+      );
+    expect(throttled.sort()).toEqual(
+      of('AWS::Lambda::Function')
+        .map(([id]) => ['Throttles', id])
+        .sort(),
+    );
+    // An e-mail subscription only when ALARM_EMAIL is set.
+    expect(resources.AlarmEmailSubscription).toMatchObject({ Condition: 'HasAlarmEmail' });
   });
 
   it('gives each function its own role; lifecycle and ensureReady share one', () => {
