@@ -1,7 +1,7 @@
 import { ValidationError } from './errors';
 
 /**
- * Worker names are DNS-label-like (DESIGN §4): 1–63 characters of `[a-z0-9-]`, starting with a letter.
+ * Worker names are DNS-label-like (they become container, app and task names): 1–63 characters of `[a-z0-9-]`, starting with a letter.
  * Nothing from a request reaches a store key, a path, a policy or a backend name without passing this check.
  */
 export const WORKER_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start a single-node Ceph cluster with the RADOS Gateway: a real S3 implementation for the S3 store tests
-# (run as root). DESIGN.md §10 describes the machine facts this relies on.
+# (run as root). It relies on Debian's ceph packages and a loopback-only single-node cluster.
 #
 # Idempotent: exits 0 at once when the gateway already answers (after making sure the test user exists);
 # otherwise installs the Debian packages when missing, (re)builds the cluster under $CEPH_DIR from scratch and

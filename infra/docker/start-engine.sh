@@ -5,7 +5,7 @@
 # for a dockerd that is starting; otherwise installs docker.io + busybox-static (Debian) when missing and starts
 # dockerd in the background.
 #
-# The flags match this kind of machine (DESIGN.md §10): no overlay filesystem (vfs), no iptables and no default
+# The flags match this kind of machine: no overlay filesystem (vfs), no iptables and no default
 # bridge, so containers run with `--network host`. Fails loudly with the dockerd log tail when the engine cannot
 # start, so a CI run says why instead of silently skipping the Docker suites.
 #

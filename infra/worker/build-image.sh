@@ -2,7 +2,7 @@
 # Build the reference worker image `orchestrator-test-worker:latest` locally, without any registry.
 #
 # The image is a rootfs made of the static busybox (/bin/busybox and a link per applet) and entrypoint.sh,
-# imported with `docker import`: nothing is pulled, so it works on machines that reach no registry (DESIGN.md §10).
+# imported with `docker import`: nothing is pulled, so it works on machines that reach no registry.
 # Idempotent and fast: the image carries a content hash of its inputs and is rebuilt only when they changed.
 #
 # Env: WORKER_IMAGE (default orchestrator-test-worker:latest), BUSYBOX (default /bin/busybox, must be static).

@@ -2,7 +2,7 @@
  * Alibaba Cloud STS issuer: AssumeRole (or AssumeRoleWithOIDC) with the worker's OSS session policy.
  *
  * Uses `@alicloud/sts20150401` because it signs with temporary credentials (AK + SecurityToken), which is what FC
- * gives a function; ali-oss's STS helper never sends a token (cloud-apis §3.4). Where an OIDC token file is
+ * gives a function; ali-oss's STS helper never sends a token. Where an OIDC token file is
  * configured (ACK/SAE with RRSA), it calls AssumeRoleWithOIDC instead and reads the file on every call, because
  * the platform rotates it. Node-only: imported by the Alibaba entries, never by the web-standard core.
  *
@@ -59,7 +59,7 @@ export interface AliyunStsIssuerOptions {
 }
 
 // The package is CJS with `exports.default`: in native ESM the default import is the exports object, with a
-// bundler it is the class itself (cloud-apis §1.1).
+// bundler it is the class itself (the SDK is compiled CommonJS with a `default` export).
 const StsClient = ((StsModule as unknown as { default?: typeof StsModule }).default ??
   StsModule) as typeof StsModule;
 type StsClientInstance = InstanceType<typeof StsClient>;

@@ -1,5 +1,5 @@
 /**
- * Session policies that scope issued credentials to one worker's prefixes (DESIGN §8).
+ * Session policies that scope issued credentials to one worker's prefixes (`agents/<name>/`, `shared/`).
  *
  * Pure functions. A worker gets objects under `<root>agents/<name>/*` and `<root>shared/*`, and may list only
  * with the prefixes `<root>agents/<name>/`, `<root>agents/<name>/*`, `<root>shared/`, `<root>shared/*`. The
@@ -78,7 +78,7 @@ const listPrefixes = (scope: PolicyScope): string[] =>
   // documented for RAM, and the vendors' own folder examples list both.
   workerPrefixes(scope).flatMap((prefix) => [prefix, `${prefix}*`]);
 
-/** Alibaba RAM policy (Version "1") for OSS, exactly as in DESIGN §8. */
+/** Alibaba RAM policy (Version "1") for OSS: the worker's own prefix read-write, `shared/` read-only. */
 export const aliyunSessionPolicy = (scope: PolicyScope): PolicyDocument => {
   const [own, shared] = workerPrefixes(scope) as [string, string];
   const bucketArn = `acs:oss:*:*:${scope.bucket}`;

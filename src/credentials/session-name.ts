@@ -1,5 +1,5 @@
 /**
- * The STS role session name of a worker (DESIGN §4): `w-<name[:40]>-<uid[:8]>`.
+ * The STS role session name of a worker (it names the worker in the cloud's audit log): `w-<name[:40]>-<uid[:8]>`.
  *
  * It shows up in ActionTrail / CloudTrail as the assumed-role identity, so it names the worker and its
  * incarnation. Both STS services accept 2–64 characters of `[A-Za-z0-9.@_-]` (AWS also allows `+=,`); a DNS-label

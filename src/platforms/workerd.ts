@@ -50,7 +50,7 @@ export const PROXY_TOKEN_BINDING = 'EMULATOR_PROXY_TOKEN';
 export const PROXY_TOKEN_HEADER = 'x-emulator-proxy-token';
 /**
  * Set to `true` by the emulator runner only, when its listener is on loopback alone: the one case where
- * `AUTH_MODE=off` is allowed (DESIGN §2). Anything else that loads this module keeps auth on.
+ * `AUTH_MODE=off` is allowed (nothing but this machine can reach it). Anything else that loads this module keeps auth on.
  */
 export const LOOPBACK_ONLY_BINDING = 'EMULATOR_LOOPBACK_ONLY';
 

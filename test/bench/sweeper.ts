@@ -1,6 +1,6 @@
 /**
- * What the sweeper costs in store operations (DESIGN §6: a run with nothing due costs O(1 + awake/1000) whatever
- * the fleet size), and what a heartbeating worker costs in store writes (DESIGN §5: heartbeats never write the
+ * What the sweeper costs in store operations (the README promises: a run with nothing due costs O(1 + awake/1000) whatever
+ * the fleet size), and what a heartbeating worker costs in store writes (heartbeats never write the
  * record; `beats/` at most every `beat_write_interval`).
  *
  * Everything runs in process on the memory store (which counts its operations), the fake backend and a manual

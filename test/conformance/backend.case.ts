@@ -1,5 +1,5 @@
 /**
- * The behaviour every `WorkerBackend` adapter must show (DESIGN.md §7), run against Docker (a real engine), the
+ * The behaviour every `WorkerBackend` adapter must show, run against Docker (a real engine), the
  * FakeBackend, and protocol-level fakes of SAE and ECS.
  *
  * Cloud backends change state asynchronously, so no case assumes a change is visible at once: every expectation

@@ -26,7 +26,7 @@ const ROLE = 'acs:ram::1234567890123456:role/agent-data';
 const UID = '3f2a9c1e-7b4d-4c2a-9e1f-0123456789ab';
 const OIDC_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.rrsa-projected-token.sig';
 
-/** The exact RAM policy DESIGN §8 prescribes for worker alice in bucket agents-data. */
+/** The exact RAM policy for worker alice in bucket agents-data: her prefix read-write, `shared/` read-only. */
 const alicePolicy = (root = '') => ({
   Version: '1',
   Statement: [

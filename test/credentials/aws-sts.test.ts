@@ -23,7 +23,7 @@ const SIGNING = {
 const ROLE = 'arn:aws:iam::123456789012:role/agent-data';
 const UID = '3f2a9c1e-7b4d-4c2a-9e1f-0123456789ab';
 
-/** The S3 equivalent of the DESIGN §8 policy for worker alice in bucket agents-data. */
+/** The S3 equivalent of the OSS policy for worker alice in bucket agents-data. */
 const alicePolicy = (root = '', partition = 'aws') => ({
   Version: '2012-10-17',
   Statement: [

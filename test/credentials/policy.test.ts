@@ -96,7 +96,7 @@ const flavours: Flavour[] = [
 const ops = ['Get', 'Put', 'Delete'] as const;
 
 describe('the Alibaba and AWS session policies are the documented documents', () => {
-  it('builds the RAM policy of DESIGN §8 for worker alice, minified', () => {
+  it('builds the RAM policy for worker alice (own prefix read-write, shared/ read-only), minified', () => {
     const doc = aliyunSessionPolicy({ bucket: 'agents-data', root: '', name: 'alice' });
     expect(doc).toEqual({
       Version: '1',

@@ -1,6 +1,6 @@
 /**
  * The simulated object store behind the real store port. One shared keyspace (what the bucket holds) and, for each
- * simulated function, a view whose every request is a scheduler call that can fail in the ways DESIGN §11 allows:
+ * simulated function, a view whose every request is a scheduler call that can fail in the ways the failure model allows:
  * throttled before it is sent, carried out with its response lost, stalled for N virtual seconds, a conditional
  * delete that lands but answers with an error, a listing that misses a key written a moment ago.
  */

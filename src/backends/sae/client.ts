@@ -12,7 +12,7 @@ import { BackendUnavailableError } from '../../errors';
 import { NOT_CONNECTED } from '../port';
 
 // CJS with `exports.default`: in native ESM (tsx, vitest) the default import is the exports object, with a
-// bundler or CJS output it is the class itself (cloud-apis §1.1).
+// bundler or CJS output it is the class itself (the SDK is compiled CommonJS with a `default` export).
 const OpenApiClient = ((OpenApiModule as unknown as { default?: typeof OpenApiModule }).default ??
   OpenApiModule) as typeof OpenApiModule;
 type Runtime = Parameters<InstanceType<typeof OpenApiClient>['callApi']>[2];

@@ -1,5 +1,5 @@
 /**
- * SAE error codes → the orchestrator's error classes. Codes are SAE's documented ones (cloud-apis §1.2 and the
+ * SAE error codes → the orchestrator's error classes. Codes are SAE's documented ones (SAE's API reference and the
  * SAE error center); the offending parameter comes from the `{Param}` of `InvalidParameter.*` messages.
  *
  * @module

@@ -7,7 +7,7 @@
 import { BackendRejectedError } from '../../errors';
 import { LABELS, type WorkerSpec } from '../port';
 
-/** SAE's allowed (Cpu millicores → Memory MB) pairs (cloud-apis §1.3); anything else is rejected by SAE. */
+/** SAE's allowed (Cpu millicores → Memory MB) pairs (SAE's documented specifications); anything else is rejected by SAE. */
 const SIZES: ReadonlyArray<readonly [cpu: number, memoryMb: number]> = [
   [500, 1024],
   [1000, 1024],

@@ -159,7 +159,7 @@ export class Driver {
       return next;
     });
     if (outcome === 'gone' && result.value?.kind === 'tombstone') await this.cleanUpAfterDelete(result.value);
-    // A beat exists only while the worker is awake (DESIGN §4); the sweeper's beats/ listing relies on it.
+    // A beat exists only while the worker is awake; the sweeper's beats/ listing relies on it.
     if (result.changed && isWorker(result.value) && result.value.phase === 'sleeping') {
       await this.ctx.repo.deleteBeat(name, result.value.uid).catch(() => undefined);
     }

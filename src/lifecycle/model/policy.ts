@@ -123,7 +123,7 @@ export function isStale(
   return now - last > beatStaleAfterMs(settings);
 }
 
-/** The HiClaw status word for a phase (DESIGN §2 table). */
+/** The HiClaw status word for a phase (README, "Using it with HiClaw"). */
 export function hiclawStatus(record: WorkerRecord, stale: boolean): HiclawStatus {
   switch (record.phase) {
     case 'pending':

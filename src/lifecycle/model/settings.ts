@@ -1,5 +1,5 @@
 /**
- * Tunables of the lifecycle, already validated by `src/config`. Defaults follow DESIGN §5–6; each says why.
+ * Tunables of the lifecycle, already validated by `src/config`. Each default says why.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Where everything lives inside the state prefix (DESIGN §4). Only validated names reach these functions.
+ * Where everything lives inside the state prefix (the README's state layout). Only validated names reach these functions.
  *
  * @module
  */

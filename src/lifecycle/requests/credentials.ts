@@ -1,5 +1,5 @@
 /**
- * Short-lived storage credentials for the calling worker only (DESIGN §8).
+ * Short-lived storage credentials for the calling worker only.
  *
  * Duration = min(configured, 3600 s, time left before `expires_at`): STS is rate limited per account, so an hour
  * is the sweet spot, and nothing may outlive the worker's hard lifetime. Issued credentials stay valid until they

@@ -1,5 +1,5 @@
 /**
- * The worker as managers see it: HiClaw's fields plus ours (DESIGN §2). Env values and key hashes never appear.
+ * The worker as managers see it: HiClaw's fields plus ours. Env values and key hashes never appear.
  *
  * @module
  */

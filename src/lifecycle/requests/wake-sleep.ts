@@ -23,7 +23,7 @@ export function wakeBuild(actor: Actor, reason: Reason = 'manual'): Build {
       );
     }
     const awake = record.desired === 'running' && record.phase !== 'failed';
-    // Waking an awake worker changes nothing on the backend, but it is activity (DESIGN §5): it restarts the
+    // Waking an awake worker changes nothing on the backend, but it is activity: it restarts the
     // idle clock, so a sweeper that decided to sleep the worker a moment earlier loses its conditional write.
     if (awake) return { ...record, last_activity_at: iso(now) };
     // Awake, the worker has a resource again: a removal asked for by the last sleep no longer describes it.

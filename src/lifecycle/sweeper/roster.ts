@@ -2,7 +2,7 @@
  * The sweeper's roster (`locks/sweeper-roster`, read and written through persistence): for every worker name, the uid and `lastModified` of the record
  * version the full scan last verified, and the inventory pass that last saw its backend resource.
  *
- * Why it exists: DESIGN §6 wants a run with nothing due to cost O(1 + awake/1000) store operations whatever the
+ * Why it exists: the sweeper promises a run with nothing due to cost O(1 + awake/1000) store operations whatever the
  * fleet size, yet also wants a full scan and an inventory reconcile. With the roster, a scan slice reads only
  * the records whose `lastModified` moved since they were verified, and the reconcile matches a resource's
  * `(worker, uid)` without reading its record. It is a cache and nothing more: every action re-reads the record,

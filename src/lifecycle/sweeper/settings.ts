@@ -1,5 +1,5 @@
 /**
- * Tunables of the scheduled sweeper (DESIGN §6). `src/config` validates them; every default says why.
+ * Tunables of the scheduled sweeper. `src/config` validates them; every default says why.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The scheduled sweeper (DESIGN §6): a level-triggered reconcile run every minute. Each run re-reads, acts
+ * The scheduled sweeper: a level-triggered reconcile run every minute. Each run re-reads, acts
  * idempotently through the same conditional writes and operation leases as requests, and leaves what it could
  * not finish to the next run; a run killed at any point leaves nothing that run cannot finish.
  *

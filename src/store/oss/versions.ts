@@ -7,7 +7,7 @@ import { ValidationError } from '../../errors';
  *   <root><key>!v/0000000000000002    version 2 …
  *   <root>!head/<key>                 head pointer: the text of a recent seq; overwritten, may lag
  *
- * Why `!` and not DESIGN's `<key>/v/<seq>`: `list` must return logical keys in byte order, and with `/` the
+ * Why `!` and not `<key>/v/<seq>`: `list` must return logical keys in byte order, and with `/` the
  * versions of `beats/a` (`beats/a/v/…`) would sort after those of `beats/a-b` (`-` < `/`). `!` sorts below every
  * character a logical key may contain (logical keys may not contain `!`, space or control characters), so the
  * physical order of versions is the logical order of keys. Head pointers live in their own `!head/` namespace

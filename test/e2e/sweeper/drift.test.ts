@@ -1,5 +1,5 @@
 /**
- * Drift on the emulator and a real Docker engine (DESIGN §6): a container removed behind the orchestrator's back
+ * Drift on the emulator and a real Docker engine: a container removed behind the orchestrator's back
  * (`docker rm -f` straight through the Engine API) is noticed by the inventory reconcile, confirmed missing by two
  * direct lookups, marked `lost` (reason `drift`) and recreated; the new container reports ready again.
  *

@@ -1,6 +1,6 @@
 /**
  * The scheduled function hosted by the emulator really sweeps: an idle worker is put to sleep and its container
- * stops, on a real Docker engine (DESIGN §5 idle clock, §6 sweeper).
+ * stops, on a real Docker engine.
  */
 import { expect, it } from 'vitest';
 import {

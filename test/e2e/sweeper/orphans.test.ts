@@ -1,5 +1,5 @@
 /**
- * Orphans on the emulator and a real Docker engine (DESIGN §6, safety first): a container labelled for this
+ * Orphans on the emulator and a real Docker engine (safety first): a container labelled for this
  * deployment that no record owns is stopped (the default `orphan_action`), but only once it has been seen and
  * found again at least `orphan_grace` later; never while the store holds no worker at all (a wiped or wrong store
  * must not make a fleet look orphaned); and a container of another deployment is never touched.

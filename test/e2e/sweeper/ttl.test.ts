@@ -1,5 +1,5 @@
 /**
- * Expiry on the emulator and a real Docker engine (DESIGN §5 expiry, §6 sweeper): `expires_at` is a hard limit,
+ * Expiry on the emulator and a real Docker engine: `expires_at` is a hard limit,
  * and the scheduled run that follows it deletes the worker (reason `ttl`) — or, under deletion protection, puts
  * it to sleep instead with a `ttl_blocked` event. Sweeps are triggered explicitly, so each step is observed once
  * the sweeper has run; what it decided is read back from the API and from the engine itself.

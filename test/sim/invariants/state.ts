@@ -1,5 +1,5 @@
 /**
- * Invariants of the current state, checked after every step (DESIGN §11). Each one is a small function of a
+ * Invariants of the current state, checked after every step (README, "Crash-proof by construction"). Each one is a small function of a
  * snapshot; each says why it matters.
  */
 import { createHmac } from 'node:crypto';
@@ -77,7 +77,7 @@ export function hintCoversDeadline(s: Snapshot, world: World): Violation[] {
   const out: Violation[] = [];
   for (const w of s.workers) {
     const have = s.earliestHint.get(w.name);
-    // The deadline the sweeper can act on: a busy beat of this incarnation holds the idle sleep off (DESIGN §5),
+    // The deadline the sweeper can act on: a busy beat of this incarnation holds the idle sleep off,
     // and the sweeper files its hint that late; a beat that ends it (turning idle) files its own.
     const beat = world.bucket.json<Beat>(layout.beat(w.name));
     const deadline = nextAction(w, world.settings, beat?.uid === w.uid ? beat : null)?.at;
