@@ -7,6 +7,7 @@
  * @module
  */
 
+import { FakeBackend } from '../backends/fake';
 import type { WorkerBackend } from '../backends/port';
 import type { BackendKind, OrchestratorConfig } from '../config/core';
 import {
@@ -29,6 +30,13 @@ import { FetchWebhookSender } from '../webhooks';
 import { jsonLogger } from './logger';
 
 export type BackendFactory = (deploymentId: string) => WorkerBackend | Promise<WorkerBackend>;
+
+/** `BACKENDS=fake` (tests only): one in-memory backend per process, shared by every function in it. */
+let fakeBackend: FakeBackend | undefined;
+export const sharedFakeBackend: BackendFactory = () => {
+  fakeBackend ??= new FakeBackend();
+  return fakeBackend;
+};
 
 export interface ServiceInput {
   config: OrchestratorConfig;

@@ -10,7 +10,6 @@
  * @module
  */
 
-import { FakeBackend } from '../../backends/fake';
 import { type BackendFacts, lazyBackend } from '../../backends/lazy';
 import { readOssSettings, readSaeSettings } from '../../config/cloud';
 import type { OrchestratorConfig } from '../../config/core';
@@ -19,7 +18,7 @@ import type { SigningCredentials } from '../../credentials/port';
 import { ConfigError } from '../../errors';
 import { OssStore } from '../../store/oss';
 import type { FcContext } from '../fc-http';
-import type { BackendFactory } from '../service';
+import { type BackendFactory, sharedFakeBackend } from '../service';
 
 /** The function role's current temporary credentials. */
 export class FunctionCredentials {
@@ -59,13 +58,6 @@ export const SAE_FACTS: BackendFacts = {
   capabilities: { logs: false },
 };
 
-/** `BACKENDS=fake` (tests only): one in-memory backend per process, shared by every function in it. */
-let fakeBackend: FakeBackend | undefined;
-const sharedFake: BackendFactory = () => {
-  fakeBackend ??= new FakeBackend();
-  return fakeBackend;
-};
-
 /** The OSS store keeps the state prefix itself (its head pointers live inside it), so composition adds none. */
 export function stateStore(env: Env, config: OrchestratorConfig, credentials: FunctionCredentials): OssStore {
   const initial = credentials.get();
@@ -100,6 +92,6 @@ export function backendFactories(env: Env, config: OrchestratorConfig, credentia
           }),
       );
   }
-  if (config.backends.includes('fake')) factories.fake = sharedFake;
+  if (config.backends.includes('fake')) factories.fake = sharedFakeBackend;
   return factories;
 }

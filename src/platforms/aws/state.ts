@@ -5,26 +5,18 @@
  * @module
  */
 
-import { FakeBackend } from '../../backends/fake';
 import { type BackendFacts, lazyBackend } from '../../backends/lazy';
 import { readEcsSettings, readS3Settings } from '../../config/cloud';
 import type { OrchestratorConfig } from '../../config/core';
 import type { Env } from '../../config/env';
 import { S3Store } from '../../store/s3';
-import type { BackendFactory } from '../service';
+import { type BackendFactory, sharedFakeBackend } from '../service';
 
 /** What the ECS adapter says of itself, known without loading it (a test holds the two equal). */
 export const ECS_FACTS: BackendFacts = {
   name: 'ecs',
   deploymentMode: 'cloud',
   capabilities: { logs: false },
-};
-
-/** `BACKENDS=fake` (tests only): one in-memory backend per process, shared by every function in it. */
-let fakeBackend: FakeBackend | undefined;
-const sharedFake: BackendFactory = () => {
-  fakeBackend ??= new FakeBackend();
-  return fakeBackend;
 };
 
 /** The S3 store holds the state prefix itself, so composition adds none on top. */
@@ -48,6 +40,6 @@ export function backendFactories(env: Env, config: OrchestratorConfig) {
         async () => new (await import('../../backends/ecs')).EcsBackend({ ...ecs, deploymentId }),
       );
   }
-  if (config.backends.includes('fake')) factories.fake = sharedFake;
+  if (config.backends.includes('fake')) factories.fake = sharedFakeBackend;
   return factories;
 }
