@@ -180,6 +180,8 @@ export async function benchSoak(options: SoakOptions): Promise<SoakResult> {
       const after = await processUsage(workerd);
       const seconds = (performance.now() - before.at) / 1000;
       peak = Math.max(peak, after.rssMb);
+      // A long soak takes many minutes: say how it goes meanwhile.
+      process.stderr.write(`soak: ${done} requests, workerd RSS ${after.rssMb} MB, ${errors} errors\n`);
       samples.push({
         requests: done,
         rss_mb: after.rssMb,
