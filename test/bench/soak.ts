@@ -21,7 +21,7 @@ import { startEmulator } from '../../infra/emulator/emulator';
 import { printTable } from './measure';
 
 export interface SoakOptions {
-  /** `heartbeat` (the default) or `healthz`: a route that touches no store, to tell the store's share apart. */
+  /** `heartbeat` (the default) or `healthz`: a route whose one store read is cached, to tell the store's share apart. */
   route: 'heartbeat' | 'healthz';
   requests: number;
   concurrency: number;
@@ -49,6 +49,8 @@ export interface SoakResult {
   rss_after_soak_mb: number;
   rss_after_idle_mb: number;
   growth_mb: number;
+  /** RSS after idle minus RSS halfway through: near 0 when the memory has reached a plateau rather than a leak. */
+  second_half_growth_mb: number;
   flat: boolean;
   workerd_cpu_ms_per_request: number;
   node_cpu_ms_per_request: number;
@@ -196,6 +198,7 @@ export async function benchSoak(options: SoakOptions): Promise<SoakResult> {
     await new Promise((resolve) => setTimeout(resolve, options.idleSeconds * 1000));
     const idle = await processUsage(workerd);
     const growth = Math.round((idle.rssMb - baseline.rssMb) * 10) / 10;
+    const halfway = samples[Math.floor((samples.length - 1) / 2)]?.rss_mb ?? baseline.rssMb;
     return {
       options,
       errors,
@@ -205,6 +208,7 @@ export async function benchSoak(options: SoakOptions): Promise<SoakResult> {
       rss_after_soak_mb: end.rssMb,
       rss_after_idle_mb: idle.rssMb,
       growth_mb: growth,
+      second_half_growth_mb: Math.round((idle.rssMb - halfway) * 10) / 10,
       flat: growth <= options.flatMb,
       workerd_cpu_ms_per_request: round((end.cpuMs - soakStart.workerdCpu) / options.requests),
       node_cpu_ms_per_request: round(soakNodeCpu / options.requests),
