@@ -229,6 +229,11 @@ next_delay() {
   echo "$d"
 }
 
+# A 409 before the first accepted report: the container runs before its record says it was started.
+first_boot_conflict() {
+  case "$report_error" in *"answered 409"*) return 0 ;; *) return 1 ;; esac
+}
+
 report_loop() {
   if [ -z "$BASE" ] || [ -z "${HICLAW_WORKER_NAME:-}" ]; then
     log "no ${CONTRACT} URL or HICLAW_WORKER_NAME is set: not reporting readiness"
@@ -249,6 +254,7 @@ report_loop() {
   reported=0
   failing=0
   delay=1
+  quick_retries=0
   while :; do
     if ! healthy; then
       # A heartbeat claims liveness: an unhealthy worker stays silent so the orchestrator notices.
@@ -264,6 +270,12 @@ report_loop() {
       delay=1
       refresh_credentials
       nap "$INTERVAL"
+      continue
+    elif [ "$reported" = 0 ] && [ "$quick_retries" -lt 10 ] && first_boot_conflict; then
+      # The orchestrator records the start it made within moments: retry soon, not after a second of backoff.
+      quick_retries=$((quick_retries + 1))
+      log "ready report not accepted: ${report_error}; retrying in 0.2s"
+      nap 0.2
       continue
     else
       log "ready report not accepted: ${report_error}; retrying in ${delay}s"

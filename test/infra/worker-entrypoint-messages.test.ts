@@ -92,7 +92,7 @@ describe.skipIf(!hasTools)(
         if (withCurl && !existsSync('/usr/bin/curl')) return;
         const lines = await firstLines(withCurl);
         expect(lines).toContain(
-          `[worker boot] ready report not accepted: the orchestrator answered 409 invalid_phase (${PENDING.message}): not accepted yet, the orchestrator is still starting, stopping or rolling this worker (normal in the first seconds of a boot); retrying in 1s`,
+          `[worker boot] ready report not accepted: the orchestrator answered 409 invalid_phase (${PENDING.message}): not accepted yet, the orchestrator is still starting, stopping or rolling this worker (normal in the first seconds of a boot); retrying in 0.2s`,
         );
         expect(lines).toContain('[worker boot] reported ready');
       },

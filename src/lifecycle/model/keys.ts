@@ -13,8 +13,13 @@ import { isWorkerName } from '../../names';
 export const DEFAULT_KEY_PREFIX = 'wok';
 const KEY_SHAPE = /^([a-z][a-z0-9]{1,15})_([a-z0-9-]{1,63})_([0-9a-f]{64})$/;
 
-const hex = (bytes: ArrayBuffer | Uint8Array): string =>
-  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+/** Every byte's two hex digits, built once: hashing a key runs on every authenticated request. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const hex = (bytes: ArrayBuffer | Uint8Array): string => {
+  let out = '';
+  for (const b of new Uint8Array(bytes)) out += HEX_PAIRS[b];
+  return out;
+};
 
 export async function sha256Hex(value: string): Promise<string> {
   return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value)));
