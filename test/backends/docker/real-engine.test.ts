@@ -410,7 +410,7 @@ describe.skipIf(!engine.reachable)(`DockerBackend on a real engine${skipNote}`, 
           });
         }
         const logs = await backend.logs(ref, { tail: 100 });
-        expect(logs).toMatch(/report to the orchestrator failed: .*503/);
+        expect(logs).toMatch(/ready report not accepted: the orchestrator answered 503/);
         expect(logs).toContain('reported ready');
         expect(logs).not.toContain(key);
       } finally {
