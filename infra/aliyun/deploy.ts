@@ -33,6 +33,9 @@ export interface DeployOptions {
   outDir?: string;
 }
 
+/** What npm sets when `--dry-run` (or the `--dryrun` typo) is given before `--`. */
+const NPM_SWALLOWED_FLAGS = ['npm_config_dry_run', 'npm_config_dryrun'];
+
 /** Returns the process exit code: 0 done (or planned), 1 refused or failed (with the reason printed). */
 export async function main(argv: string[], env: Env, options: DeployOptions = {}): Promise<number> {
   const out = options.out ?? ((line: string) => console.log(line));
@@ -43,6 +46,15 @@ export async function main(argv: string[], env: Env, options: DeployOptions = {}
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     out(`${error.message}\n${USAGE}`);
+    return 2;
+  }
+  // `npm run deploy:aliyun --dry-run` (no `--`) hands the flag to npm, which passes the script no argument and sets
+  // npm_config_dry_run instead: without this check that "dry run" would deploy, or remove, for real.
+  const swallowed = NPM_SWALLOWED_FLAGS.find((name) => env[name] !== undefined && env[name] !== '');
+  if (swallowed) {
+    out(
+      `npm took a flag meant for this script (${swallowed} is set): put it after \`--\`, e.g. npm run deploy:aliyun -- --dry-run\n${USAGE}`,
+    );
     return 2;
   }
   const { dryRun } = args;

@@ -30,7 +30,8 @@ export function functionProps(fn: FcFunctionName) {
   const { fixed, forwarded } = environmentNames(fn);
   const code = codeOf(fn);
   return {
-    region: sdEnv('FC_REGION', 'cn-hangzhou'),
+    // No default: a region s deploy guessed could differ from the script's (which also reads ALIBABA_CLOUD_REGION_ID).
+    region: sdEnv('FC_REGION'),
     functionName: functionName(fn),
     runtime: 'nodejs20',
     handler: 'index.handler',

@@ -20,12 +20,26 @@ import type { AppEnv } from './context';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const VALID_REQUEST_ID = /^[\w\-=]{1,128}$/;
+/** A run this long of letters and digits is shaped like a key (worker keys end in 64 hex); a UUID's longest is 12. */
+const KEY_SHAPED_RUN = /[A-Za-z0-9]{32,}/;
+
+/**
+ * A caller's id is logged as given, so one that may be a secret (a key pasted into the wrong header, the bearer
+ * token itself) is replaced by a fresh one rather than written to the log.
+ */
+function acceptableRequestId(id: string, authorization: string | undefined): boolean {
+  if (!VALID_REQUEST_ID.test(id) || KEY_SHAPED_RUN.test(id)) return false;
+  return !authorization || !authorization.includes(id) || id.length < 8;
+}
 
 export function requestLog(log: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
     const incoming = c.req.header(REQUEST_ID_HEADER);
-    const id = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const id =
+      incoming && acceptableRequestId(incoming, c.req.header('authorization'))
+        ? incoming
+        : crypto.randomUUID();
     c.set('requestId', id);
     c.set('caller', 'public');
     await next();

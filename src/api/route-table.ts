@@ -110,7 +110,8 @@ export class RouteTable {
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     this.app.on(spec.method.toUpperCase(), honoPath, async (c) => {
       c.set('route', spec.path);
-      if (spec.path.includes('{name}')) c.set('worker', c.req.param('name'));
+      // Only a worker's routes name a worker ({name} is a team on /api/v1/teams/{name}).
+      if (/^(\/api\/v1)?\/workers\/\{name\}/.test(spec.path)) c.set('worker', c.req.param('name'));
       const principal = await c.var.authorize(c, spec.access);
       return handler(c, principal);
     });

@@ -11,6 +11,8 @@ import { PayloadTooLargeError, ValidationError } from '../errors';
 /** 64 KiB: generous for env maps, small enough that a function never buffers something silly. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+
 export function zodToValidationError(error: z.ZodError, root: string): ValidationError {
   const issue = error.issues[0]!;
   const path = issue.path.map(String).join('.');
@@ -20,8 +22,12 @@ export function zodToValidationError(error: z.ZodError, root: string): Validatio
     return new ValidationError(`unknown field ${field} in ${root}`, field);
   }
   const field = path || root;
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  // zod keeps no input on its issues unless asked: an absent field is told apart by what it says it received.
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
     return new ValidationError(`${field} is required`, field);
+  }
+  if (issue.code === 'invalid_type') {
+    return new ValidationError(`${field} must be ${article(issue.expected)} ${issue.expected}`, field);
   }
   return new ValidationError(`${field}: ${issue.message}`, field);
 }

@@ -59,7 +59,33 @@ describe('the request id', () => {
   });
 });
 
+describe('the request id, when it may be a secret', () => {
+  it("replaces an id shaped like a key, or the caller's own bearer token, rather than log it", async () => {
+    const { send, requestLines } = await loggedApp();
+    const created = await send('/workers', { method: 'POST', body: JSON.stringify({ name: 'alice' }) });
+    const { api_key } = (await created.json()) as { api_key: string };
+    const workerKeyAsId = await send('/healthz', { key: null, headers: { 'x-request-id': api_key } });
+    expect(workerKeyAsId.headers.get('x-request-id')).toMatch(UUID);
+    const hexAsId = await send('/healthz', { key: null, headers: { 'x-request-id': 'f'.repeat(40) } });
+    expect(hexAsId.headers.get('x-request-id')).toMatch(UUID);
+    const ownToken = await send('/workers/alice', { headers: { 'x-request-id': MANAGER_KEY } });
+    expect(ownToken.status).toBe(200);
+    expect(ownToken.headers.get('x-request-id')).toMatch(UUID);
+    const logged = JSON.stringify(requestLines());
+    expect(logged).not.toContain(api_key);
+    expect(logged).not.toContain(MANAGER_KEY);
+  });
+});
+
 describe('the log line of a request', () => {
+  it("names a worker on worker routes only: a team route's {name} is a team", async () => {
+    const { send, requestLines } = await loggedApp();
+    await send('/api/v1/teams/research');
+    const [line] = requestLines();
+    expect(line).toMatchObject({ route: '/api/v1/teams/{name}' });
+    expect(line).not.toHaveProperty('worker');
+  });
+
   it('is one line per request: method, route pattern, status, duration, caller kind, worker and id', async () => {
     const { send, requestLines } = await loggedApp();
     const created = await send('/workers', { method: 'POST', body: JSON.stringify({ name: 'alice' }) });

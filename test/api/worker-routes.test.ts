@@ -344,3 +344,18 @@ describe('POST /workers/{name}/sleep', () => {
     expect(again.status).toBe(200);
   });
 });
+
+describe('bad input names what is wrong with it', () => {
+  it('says a field of the wrong type must be of its type, and only an absent one is required', async () => {
+    const h = await makeApp();
+    const wrongType = await h.call('POST', '/workers', { body: { name: 'typed', image: 5 } });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.json.message).toBe('image must be a string');
+    const limit = await h.call('GET', '/workers?limit=abc');
+    expect(limit.status).toBe(400);
+    expect(limit.json.message).not.toContain('required');
+    const absent = await h.call('POST', '/workers', { body: {} });
+    expect(absent.json.message).toBe('name is required');
+    expect(await h.call('GET', '/workers/typed')).toMatchObject({ status: 404 });
+  });
+});

@@ -475,6 +475,19 @@ describe('deploy:aliyun command line', () => {
     expect(fc.calls).toEqual([]);
   });
 
+  it('refuses a --dry-run npm took for itself (no `--`), which would otherwise deploy or remove for real', async () => {
+    for (const [argv, env] of [
+      [[], { npm_config_dry_run: 'true' }],
+      [['remove'], { npm_config_dry_run: 'true' }],
+      [[], { npm_config_dryrun: 'true' }],
+    ] as const) {
+      output.length = 0;
+      expect(await run([...argv], env)).toBe(2);
+      expect(output.join('\n')).toContain('npm run deploy:aliyun -- --dry-run');
+    }
+    expect(fc.calls).toEqual([]);
+  });
+
   it('fails a dry run that lacks settings a real run needs, listing every one of them, and sends nothing', async () => {
     const code = await run(['--dry-run'], {
       OSS_BUCKET: undefined,
