@@ -27,7 +27,6 @@ import {
   takeLeaseIfFree,
   transition,
 } from '../model';
-import { assertActorOwns } from '../teams';
 import { applyIntent, type IntentOptions, requireWorker } from './intent';
 import { renderWorker, type WorkerView } from './views';
 import { wakeBuild } from './wake-sleep';
