@@ -12,7 +12,8 @@
  * - Only 2xx answers are stored; any other answer releases the key so a retry is carried out afresh.
  * - Secrets are never stored: `api_key`, team keys and credentials are removed from the stored answer, and a
  *   replay says which with `Idempotency-Omitted` (a lost worker key is replaced by rotating it).
- * - Requests without a key, requests without a caller (public routes) and `/credentials/sts` pass through.
+ * - Requests without a key, requests without a caller (public routes) and routes declared with
+ *   `idempotencyKey: 'ignored'` (`/credentials/sts` and `/api/v1/credentials/sts`) pass through.
  *
  * @module
  */
@@ -37,12 +38,6 @@ const MAX_FINGERPRINTED_BYTES = 64 * 1024 + 1;
 const SECRET_FIELDS = ['api_key', 'key', 'access_key_secret', 'security_token', 'signing_secret', 'secret'];
 /** The lease of an attempt: the function's timeout plus the same clock-skew margin as operation leases. */
 const SKEW_MARGIN_MS = 30_000;
-
-/**
- * `/credentials/sts` ignores the header: its answer is all secret (so nothing of it could be replayed), issuing again
- * is harmless, and the credentials function may read no more of the state than the records it authenticates with.
- */
-const EXEMPT_PATHS = new Set(['/credentials/sts']);
 
 export const REPLAYED_HEADER = 'idempotent-replayed';
 export const OMITTED_HEADER = 'idempotency-omitted';
@@ -78,12 +73,19 @@ function scopeOf(principal: Principal): string | undefined {
   }
 }
 
-export function idempotencyKeys(service: WorkerService): MiddlewareHandler<AppEnv> {
+/**
+ * The middleware. `ignores` says which routes pass the header by (the route table knows: see `RouteSpec`); it runs
+ * before routing, so it is asked by method and path.
+ */
+export function idempotencyKeys(
+  service: WorkerService,
+  ignores: (method: string, path: string) => boolean = () => false,
+): MiddlewareHandler<AppEnv> {
   const keys = new IdempotencyKeys(service.ctx.repo.store);
   const { ctx } = service;
   return async (c, next) => {
     if (c.req.method !== 'POST' && c.req.method !== 'DELETE') return next();
-    if (EXEMPT_PATHS.has(c.req.path)) return next();
+    if (ignores(c.req.method, c.req.path)) return next();
     const raw = c.req.header('idempotency-key');
     if (raw === undefined) return next();
     const key = parseIdempotencyKey(raw);
