@@ -9,7 +9,8 @@
  *   IETF idempotency-key draft says), never a second run. If the first attempt died before storing its answer, a
  *   retry after its lease runs the request again; every lifecycle request is idempotent by itself (the same name
  *   and spec is the same worker), so that never makes a second worker.
- * - Only 2xx answers are stored; any other answer releases the key so a retry is carried out afresh.
+ * - Only 2xx answers are stored; any other answer releases the key entirely, so a retry is carried out afresh,
+ *   with the same request or a corrected one (the IETF draft lets a failed request's key be reused).
  * - Secrets are never stored: `api_key`, team keys and credentials are removed from the stored answer, and a
  *   replay says which with `Idempotency-Omitted` (a lost worker key is replaced by rotating it).
  * - Requests without a key, requests without a caller (public routes) and routes declared with

@@ -124,6 +124,20 @@ describe('Idempotency-Key on create', () => {
     expect(woke.status).toBe(202);
   });
 
+  it('a refused request frees its key entirely: the retry with the same key and a corrected body runs (not 422)', async () => {
+    const h = await makeApp();
+    const refused = await send(h, 'POST', '/workers', { key: 'fix-me', body: { name: 'Not_A_Label' } });
+    expect(refused.status).toBe(400);
+    const corrected = await send(h, 'POST', '/workers', { key: 'fix-me', body: { name: 'fixed' } });
+    expect(corrected.status).toBe(201);
+    expect(corrected.headers.get('idempotent-replayed')).toBeNull();
+    // The key now belongs to the corrected request.
+    expect((await send(h, 'POST', '/workers', { key: 'fix-me', body: { name: 'fixed' } })).status).toBe(201);
+    expect(
+      (await send(h, 'POST', '/workers', { key: 'fix-me', body: { name: 'Not_A_Label' } })).json.code,
+    ).toBe('idempotency_key_reused');
+  });
+
   it('DELETE with a key replays its 204', async () => {
     const h = await makeApp();
     await send(h, 'POST', '/workers', { body: { name: 'gone' } });
