@@ -60,13 +60,14 @@ export function parseIdempotencyKey(raw: string): string {
   return key;
 }
 
-/** Whose answers a key may replay: one scope per manager deployment, team, or worker incarnation. */
+/** Whose answers a key may replay: one scope per manager deployment, team incarnation, or worker incarnation. */
 function scopeOf(principal: Principal): string | undefined {
   switch (principal.kind) {
     case 'manager':
       return 'manager';
     case 'team':
-      return `team:${principal.team}`;
+      // With its creation time: a team recreated under the same name is another caller.
+      return `team:${principal.team}:${principal.created_at}`;
     case 'worker':
       return `worker:${principal.record.name}:${principal.record.uid}`;
     case 'anonymous':

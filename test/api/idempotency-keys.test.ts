@@ -114,6 +114,24 @@ describe('Idempotency-Key on create', () => {
     expect(team.status).not.toBe(201);
   });
 
+  it("a team recreated under the same name is another caller: it never gets the old team's answers", async () => {
+    const h = await makeApp();
+    await send(h, 'POST', '/teams', { body: { name: 'blue', max_workers: 3 } });
+    const oldKey = (await send(h, 'POST', '/teams/blue/keys')).json.key as string;
+    const first = await send(h, 'POST', '/workers', { key: 'team-k', auth: oldKey, body: { name: 'tw' } });
+    expect(first.status).toBe(201);
+    await send(h, 'DELETE', '/workers/tw?force=true');
+    // There is no route that deletes a team: an operator removes its record from the bucket, then recreates it.
+    await h.store.delete('teams/blue.json');
+    h.clock.advance(1000);
+    await send(h, 'POST', '/teams', { body: { name: 'blue', max_workers: 3 } });
+    const newKey = (await send(h, 'POST', '/teams/blue/keys')).json.key as string;
+    const again = await send(h, 'POST', '/workers', { key: 'team-k', auth: newKey, body: { name: 'tw' } });
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.status).toBe(201);
+    expect(again.json.uid).not.toBe(first.json.uid);
+  });
+
   it('a failed answer is not stored: the retry with the same key is carried out afresh', async () => {
     const h = await makeApp();
     const refused = await send(h, 'POST', '/workers/ghost/wake', { key: 'retry-me' });
