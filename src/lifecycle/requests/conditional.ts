@@ -23,9 +23,10 @@ export async function getVersioned(
   options: { refresh?: boolean } = {},
 ) {
   if (options.refresh) await getWorker(ctx, name, actor, options);
-  const record = await requireWorker(ctx, name);
+  // The record and the beat in one round trip, as a plain GET reads them.
+  const [record, beat] = await Promise.all([requireWorker(ctx, name), ctx.repo.readBeat(name)]);
   assertActorOwns(actor, record);
-  return { worker: renderWorker(ctx, record, await ctx.repo.readBeat(name)), version: versionOf(record) };
+  return { worker: renderWorker(ctx, record, beat), version: versionOf(record) };
 }
 
 /**
