@@ -103,8 +103,8 @@ export function createApp(options: AppOptions) {
     c.set('authorize', authorize);
     await next();
   });
-  app.use(idempotencyKeys(service));
   const routes = new RouteTable(app);
+  app.use(idempotencyKeys(service, (method, path) => routes.ignoresIdempotencyKey(method, path)));
   const groups = new Set(options.only ?? ['lifecycle', 'meta', 'extra']);
   if (groups.has('lifecycle')) for (const register of LIFECYCLE_ROUTE_FILES) register(routes, service);
   if (groups.has('extra')) options.extend?.(routes, service);

@@ -9,10 +9,12 @@
  *   IETF idempotency-key draft says), never a second run. If the first attempt died before storing its answer, a
  *   retry after its lease runs the request again; every lifecycle request is idempotent by itself (the same name
  *   and spec is the same worker), so that never makes a second worker.
- * - Only 2xx answers are stored; any other answer releases the key so a retry is carried out afresh.
+ * - Only 2xx answers are stored; any other answer releases the key entirely, so a retry is carried out afresh,
+ *   with the same request or a corrected one (the IETF draft lets a failed request's key be reused).
  * - Secrets are never stored: `api_key`, team keys and credentials are removed from the stored answer, and a
  *   replay says which with `Idempotency-Omitted` (a lost worker key is replaced by rotating it).
- * - Requests without a key, requests without a caller (public routes) and `/credentials/sts` pass through.
+ * - Requests without a key, requests without a caller (public routes) and routes declared with
+ *   `idempotencyKey: 'ignored'` (`/credentials/sts` and `/api/v1/credentials/sts`) pass through.
  *
  * @module
  */
@@ -38,12 +40,6 @@ const SECRET_FIELDS = ['api_key', 'key', 'access_key_secret', 'security_token', 
 /** The lease of an attempt: the function's timeout plus the same clock-skew margin as operation leases. */
 const SKEW_MARGIN_MS = 30_000;
 
-/**
- * `/credentials/sts` ignores the header: its answer is all secret (so nothing of it could be replayed), issuing again
- * is harmless, and the credentials function may read no more of the state than the records it authenticates with.
- */
-const EXEMPT_PATHS = new Set(['/credentials/sts']);
-
 export const REPLAYED_HEADER = 'idempotent-replayed';
 export const OMITTED_HEADER = 'idempotency-omitted';
 
@@ -64,13 +60,14 @@ export function parseIdempotencyKey(raw: string): string {
   return key;
 }
 
-/** Whose answers a key may replay: one scope per manager deployment, team, or worker incarnation. */
+/** Whose answers a key may replay: one scope per manager deployment, team incarnation, or worker incarnation. */
 function scopeOf(principal: Principal): string | undefined {
   switch (principal.kind) {
     case 'manager':
       return 'manager';
     case 'team':
-      return `team:${principal.team}`;
+      // With its creation time: a team recreated under the same name is another caller.
+      return `team:${principal.team}:${principal.created_at}`;
     case 'worker':
       return `worker:${principal.record.name}:${principal.record.uid}`;
     case 'anonymous':
@@ -78,12 +75,19 @@ function scopeOf(principal: Principal): string | undefined {
   }
 }
 
-export function idempotencyKeys(service: WorkerService): MiddlewareHandler<AppEnv> {
+/**
+ * The middleware. `ignores` says which routes pass the header by (the route table knows: see `RouteSpec`); it runs
+ * before routing, so it is asked by method and path.
+ */
+export function idempotencyKeys(
+  service: WorkerService,
+  ignores: (method: string, path: string) => boolean = () => false,
+): MiddlewareHandler<AppEnv> {
   const keys = new IdempotencyKeys(service.ctx.repo.store);
   const { ctx } = service;
   return async (c, next) => {
     if (c.req.method !== 'POST' && c.req.method !== 'DELETE') return next();
-    if (EXEMPT_PATHS.has(c.req.path)) return next();
+    if (ignores(c.req.method, c.req.path)) return next();
     const raw = c.req.header('idempotency-key');
     if (raw === undefined) return next();
     const key = parseIdempotencyKey(raw);

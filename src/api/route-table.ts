@@ -43,6 +43,11 @@ export interface RouteSpec {
   query?: z.ZodType;
   body?: z.ZodType;
   responses: Record<number, ResponseSpec>;
+  /**
+   * `ignored`: this route passes `Idempotency-Key` by (see `idempotency.ts`): an answer that is all secret, where
+   * replaying it would hand out expired credentials and storing its key would need state the route may not touch.
+   */
+  idempotencyKey?: 'ignored';
 }
 
 export type Handler = (c: Context<AppEnv>, principal: Principal) => Promise<Response> | Response;
@@ -96,9 +101,15 @@ function toRoute(spec: RouteSpec, servedBy?: string) {
   } as Parameters<typeof createRoute>[0]);
 }
 
+/** A spec path (`/workers/{name}/wake`) as a matcher of request paths: a parameter is one non-empty segment. */
+const patternOf = (path: string) =>
+  new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}$`);
+
 export class RouteTable {
   /** The routes this app serves, in declaration order. */
   readonly specs: RouteSpec[] = [];
+  /** The routes declared with `idempotencyKey: 'ignored'`, as matchers of a request's method and path. */
+  private readonly keyless: { method: string; pattern: RegExp }[] = [];
 
   constructor(private readonly app: OpenAPIHono<AppEnv>) {
     app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME.name, SECURITY_SCHEME.scheme);
@@ -106,6 +117,8 @@ export class RouteTable {
 
   add(spec: RouteSpec, handler: Handler): void {
     this.specs.push(spec);
+    if (spec.idempotencyKey === 'ignored')
+      this.keyless.push({ method: spec.method, pattern: patternOf(spec.path) });
     this.app.openAPIRegistry.registerPath(toRoute(spec));
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     this.app.on(spec.method.toUpperCase(), honoPath, async (c) => {
@@ -115,6 +128,12 @@ export class RouteTable {
       const principal = await c.var.authorize(c, spec.access);
       return handler(c, principal);
     });
+  }
+
+  /** Whether the route a request goes to ignores `Idempotency-Key` (asked before routing, by the middleware). */
+  ignoresIdempotencyKey(method: string, path: string): boolean {
+    const m = method.toLowerCase();
+    return this.keyless.some((route) => route.method === m && route.pattern.test(path));
   }
 
   /**

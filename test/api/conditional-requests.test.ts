@@ -153,6 +153,31 @@ describe('If-Match', () => {
   });
 });
 
+describe('ensure-ready with If-Match', () => {
+  it('wakes once, conditionally: a sleep recorded by another client while the wake is driven (a slow fake backend) stands', async () => {
+    const h = await readyWorker('contested');
+    await send(h, 'POST', '/workers/contested/sleep');
+    const tag = await etagOf(h, 'contested');
+    // The in-process fake backend holds the start until released: the conditional wake is being driven.
+    h.backend.behave('start', { hang: true, times: 1 });
+    const ensuring = send(h, 'POST', '/workers/contested/ensure-ready?timeout_seconds=2', {
+      headers: { 'if-match': tag },
+    });
+    for (let i = 0; i < 200 && !h.backend.calls.some((call) => call.step === 'start'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(h.backend.calls.some((call) => call.step === 'start')).toBe(true);
+    // Another client sleeps the worker meanwhile: its intent is recorded while the wake holds the lease.
+    const slept = await send(h, 'POST', '/workers/contested/sleep');
+    expect(slept.status).toBe(202);
+    h.backend.release();
+    const answer = await ensuring;
+    expect(answer.status).toBe(202);
+    // The later sleep is what the worker is meant to be: ensure-ready did not wake it a second time over it.
+    expect((await send(h, 'GET', '/workers/contested')).json.desired).toBe('sleeping');
+  });
+});
+
 describe('If-None-Match: * on create', () => {
   it('creates a new worker (201) and refuses an existing one with 412 instead of the identical-spec 200', async () => {
     const h = await makeApp();

@@ -3,10 +3,12 @@
  * 24 h; a key re-used with another request is refused; secrets are never stored or replayed.
  */
 import { describe, expect, it } from 'vitest';
+import { registerCredentialRoutes } from '../../src/api/routes/credentials';
+import type { CredentialIssuer, IssuedCredentials, IssueRequest } from '../../src/credentials/port';
 import { StoreUnavailableError } from '../../src/errors';
 import { MemoryStore } from '../../src/store/memory';
 import type { PutOptions } from '../../src/store/port';
-import { MANAGER_KEY, makeApp } from '../support/app-harness';
+import { MANAGER_KEY, makeApp, reportReady } from '../support/app-harness';
 
 type Harness = Awaited<ReturnType<typeof makeApp>>;
 
@@ -112,6 +114,24 @@ describe('Idempotency-Key on create', () => {
     expect(team.status).not.toBe(201);
   });
 
+  it("a team recreated under the same name is another caller: it never gets the old team's answers", async () => {
+    const h = await makeApp();
+    await send(h, 'POST', '/teams', { body: { name: 'blue', max_workers: 3 } });
+    const oldKey = (await send(h, 'POST', '/teams/blue/keys')).json.key as string;
+    const first = await send(h, 'POST', '/workers', { key: 'team-k', auth: oldKey, body: { name: 'tw' } });
+    expect(first.status).toBe(201);
+    await send(h, 'DELETE', '/workers/tw?force=true');
+    // There is no route that deletes a team: an operator removes its record from the bucket, then recreates it.
+    await h.store.delete('teams/blue.json');
+    h.clock.advance(1000);
+    await send(h, 'POST', '/teams', { body: { name: 'blue', max_workers: 3 } });
+    const newKey = (await send(h, 'POST', '/teams/blue/keys')).json.key as string;
+    const again = await send(h, 'POST', '/workers', { key: 'team-k', auth: newKey, body: { name: 'tw' } });
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.status).toBe(201);
+    expect(again.json.uid).not.toBe(first.json.uid);
+  });
+
   it('a failed answer is not stored: the retry with the same key is carried out afresh', async () => {
     const h = await makeApp();
     const refused = await send(h, 'POST', '/workers/ghost/wake', { key: 'retry-me' });
@@ -122,11 +142,18 @@ describe('Idempotency-Key on create', () => {
     expect(woke.status).toBe(202);
   });
 
-  it('/credentials/sts ignores the key: no state is read or written for it (its answer is all secret)', async () => {
+  it('a refused request frees its key entirely: the retry with the same key and a corrected body runs (not 422)', async () => {
     const h = await makeApp();
-    const created = await send(h, 'POST', '/workers', { body: { name: 'creds' } });
-    await send(h, 'POST', '/credentials/sts', { key: 'sts-1', auth: created.json.api_key });
-    expect((await h.store.list('idempotency/')).keys).toEqual([]);
+    const refused = await send(h, 'POST', '/workers', { key: 'fix-me', body: { name: 'Not_A_Label' } });
+    expect(refused.status).toBe(400);
+    const corrected = await send(h, 'POST', '/workers', { key: 'fix-me', body: { name: 'fixed' } });
+    expect(corrected.status).toBe(201);
+    expect(corrected.headers.get('idempotent-replayed')).toBeNull();
+    // The key now belongs to the corrected request.
+    expect((await send(h, 'POST', '/workers', { key: 'fix-me', body: { name: 'fixed' } })).status).toBe(201);
+    expect(
+      (await send(h, 'POST', '/workers', { key: 'fix-me', body: { name: 'Not_A_Label' } })).json.code,
+    ).toBe('idempotency_key_reused');
   });
 
   it('DELETE with a key replays its 204', async () => {
@@ -136,6 +163,51 @@ describe('Idempotency-Key on create', () => {
     const again = await send(h, 'DELETE', '/workers/gone', { key: 'del' });
     expect(again.status).toBe(204);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
+});
+
+/** An in-process issuer standing in for STS (what it issues is not under test here): counts its calls. */
+class CountingIssuer implements CredentialIssuer {
+  readonly provider = 'aws' as const;
+  issued = 0;
+  async issue(req: IssueRequest): Promise<IssuedCredentials> {
+    this.issued++;
+    return {
+      provider: 'aws',
+      accessKeyId: `ASIA${this.issued}`,
+      accessKeySecret: 'issued-secret',
+      securityToken: 'issued-token',
+      expiration: new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      endpoint: 'https://s3.example.test',
+      bucket: 'agent-data',
+      prefixes: [`agents/${req.workerName}/`, 'shared/'],
+    };
+  }
+  async health() {
+    return { ok: true, message: 'in-process' };
+  }
+}
+
+describe('Idempotency-Key on the credentials routes', () => {
+  it('/credentials/sts and /api/v1/credentials/sts ignore the key: each call issues afresh and no key state is kept', async () => {
+    const h = await makeApp();
+    const issuer = new CountingIssuer();
+    registerCredentialRoutes(h.app.routeTable, h.service, issuer, 3600);
+    const created = await send(h, 'POST', '/workers', { body: { name: 'creds' } });
+    await reportReady(h, 'creds', created.json.api_key);
+    for (const path of ['/credentials/sts', '/api/v1/credentials/sts']) {
+      const before = issuer.issued;
+      for (let i = 0; i < 2; i++) {
+        const answer = await send(h, 'POST', path, { key: `sts-${path}`, auth: created.json.api_key });
+        expect(answer.status, path).toBe(200);
+        expect(answer.headers.get('idempotent-replayed'), path).toBeNull();
+        expect(answer.json.access_key_secret, path).toBe('issued-secret');
+      }
+      // Issued twice: the second call was not a replay of credentials that may since have expired.
+      expect(issuer.issued - before, path).toBe(2);
+    }
+    // The credentials function may read no more of the state than the records it authenticates with.
+    expect((await h.store.list('idempotency/')).keys).toEqual([]);
   });
 });
 

@@ -122,6 +122,19 @@ describe('the layers of the house', () => {
     expect(offending.map(describeImport)).toEqual([]);
   });
 
+  it('lets CLI commands call the API only through the typed client, never with fetch of their own', () => {
+    // The client is made once, in context.ts, with the target's URL, key and fetch; a command that builds its own
+    // requests skips the compiler's check of paths, bodies and answers against the OpenAPI document.
+    const offending = files.filter(
+      (file) =>
+        inside(file, 'src/cli/commands') &&
+        /\bfetch\s*\(|\.fetch\b|new Request\(/.test(
+          readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, ''),
+        ),
+    );
+    expect(offending).toEqual([]);
+  });
+
   it('enters a folder that has an index.ts only through its door', () => {
     const doors = new Set(files.filter((f) => f.endsWith('/index.ts')).map((f) => dirname(f)));
     const offending = imports.filter((i) => {

@@ -30,6 +30,9 @@ export const credentialRouteSpecs: RouteSpec[] = (
     "Scoped to the worker's own prefix (`agents/<name>/`) and `shared/`. Duration = min(configured, 3600 s, time left before expires_at). 409 `expiring` under 900 s left, 409 while asleep or being deleted, 503 without an issuer. A rotated-out key works here during the rotation grace.",
   tag: 'credentials',
   access: 'worker',
+  // The answer is all secret (nothing of it could be replayed), issuing again is harmless, and the credentials
+  // function may read no more of the state than the records it authenticates with (no `idempotency/`).
+  idempotencyKey: 'ignored',
   query: emptyQuery,
   responses: {
     200: { description: 'Credentials', schema: stsTokenResponse },

@@ -10,23 +10,25 @@ import type { Actor, WorkerService, WorkerView } from '../../lifecycle';
 import type { DeclaredState } from './schemas';
 import { DECLARED_STATE_LABEL, declaredState } from './worker-view';
 
+/** The view after the declaration, and the version written when there was a write. `options.ifMatch`: see etag.ts. */
 export async function declareState(
   service: WorkerService,
   current: WorkerView,
   state: DeclaredState,
   actor: Actor,
-): Promise<WorkerView> {
+  options: { ifMatch?: readonly string[] } = {},
+): Promise<{ worker: WorkerView; version?: string }> {
   const { name } = current;
   if (current.unmanaged) {
-    if (declaredState(current) === state) return current;
-    return (await service.update(name, { labels: { [DECLARED_STATE_LABEL]: state } }, actor)).worker;
+    if (declaredState(current) === state) return { worker: current };
+    return service.update(name, { labels: { [DECLARED_STATE_LABEL]: state } }, actor, options);
   }
   switch (state) {
     case 'Running':
-      return (await service.wake(name, actor)).worker;
+      return service.wake(name, actor, options);
     case 'Sleeping':
-      return (await service.sleep(name, actor)).worker;
+      return service.sleep(name, actor, options);
     case 'Stopped':
-      return (await service.sleep(name, actor, { removeResource: true })).worker;
+      return service.sleep(name, actor, { removeResource: true, ...options });
   }
 }

@@ -13,9 +13,11 @@ import { ConflictError } from '../../errors';
 import type { WorkerService } from '../../lifecycle';
 import { assertActorOwns, requireWorker } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
+import { ifMatchOf, setETag } from '../etag';
 import type { RouteTable } from '../route-table';
 import { readQuery } from '../validate';
 import { authorizeWorkerAction } from './access';
+import { VersionChain } from './conditional';
 import { declareState } from './declare';
 import { asV1NotFound } from './not-found';
 import { v1EmptyQuery, v1EnsureReadyQuery, v1Error, v1Lifecycle, v1WorkerResponse } from './schemas';
@@ -55,7 +57,10 @@ export function registerV1LifecycleRoutes(routes: RouteTable, service: WorkerSer
         readQuery(c, v1EmptyQuery);
         const current = await findWorker(service, name, actor, `${verb} worker`);
         const state = verb === 'wake' ? 'Running' : 'Sleeping';
-        return c.json(toV1Lifecycle(await declareState(service, current, state, actor)), 200);
+        const chain = new VersionChain(ifMatchOf(c));
+        const worker = chain.wrote(await declareState(service, current, state, actor, chain.options));
+        setETag(c, await chain.settle(service, name, actor, `${verb} worker`));
+        return c.json(toV1Lifecycle(worker), 200);
       },
     );
   }
@@ -78,7 +83,7 @@ export function registerV1LifecycleRoutes(routes: RouteTable, service: WorkerSer
       const query = readQuery(c, v1EnsureReadyQuery);
       const current = await findWorker(service, name, actor, 'ensure-ready worker');
       if (current.unmanaged) {
-        return c.json(toV1Lifecycle(await declareState(service, current, 'Running', actor)), 200);
+        return c.json(toV1Lifecycle((await declareState(service, current, 'Running', actor)).worker), 200);
       }
       try {
         const result = await service.ensureReady(

@@ -9,10 +9,12 @@ import { ConflictError, ValidationError } from '../../errors';
 import type { Actor, CreateInput, UpdateInput, WorkerService, WorkerView } from '../../lifecycle';
 import { actorOf } from '../../lifecycle';
 import { assertWorkerName } from '../../names';
+import { ifMatchOf, setETag } from '../etag';
 import type { RouteTable } from '../route-table';
 import { readQuery } from '../validate';
 import { authorizeWorkerAction } from './access';
 import { agentProfileOf, mergeProfile, readV1Body } from './body';
+import { VersionChain } from './conditional';
 import { declareState } from './declare';
 import { asV1NotFound } from './not-found';
 import {
@@ -130,7 +132,9 @@ export function registerV1WorkerRoutes(routes: RouteTable, service: WorkerServic
       const name = assertWorkerName(c.req.param('name'));
       const actor = authorizeWorkerAction(principal, 'get', name);
       readQuery(c, v1EmptyQuery);
-      return c.json(toV1Worker(await findWorker(service, name, actor, 'get worker')), 200);
+      const { worker, version } = await asV1NotFound('get worker', () => service.getVersioned(name, actor));
+      setETag(c, version);
+      return c.json(toV1Worker(worker), 200);
     },
   );
 
@@ -176,11 +180,16 @@ export function registerV1WorkerRoutes(routes: RouteTable, service: WorkerServic
       if (Object.keys(patch).length > 0) await service.checkUpdate(name, patch, actor);
       // Going to sleep first means a changed template is not rolled into a worker about to stop; waking last means
       // the new resource is made with it.
+      // With If-Match, every write of this request is conditional: the first on the caller's ETag, each later one on
+      // the version the one before produced.
+      const chain = new VersionChain(ifMatchOf(c));
       if (state && state !== 'Running' && state !== declaredState(current))
-        current = await declareState(service, current, state, actor);
-      if (Object.keys(patch).length > 0) current = (await service.update(name, patch, actor)).worker;
+        current = chain.wrote(await declareState(service, current, state, actor, chain.options));
+      if (Object.keys(patch).length > 0)
+        current = chain.wrote(await service.update(name, patch, actor, chain.options));
       if (state === 'Running' && declaredState(current) !== 'Running')
-        current = await declareState(service, current, state, actor);
+        current = chain.wrote(await declareState(service, current, state, actor, chain.options));
+      setETag(c, await chain.settle(service, name, actor, 'get worker for update'));
       return c.json(toV1Worker(current), 200);
     },
   );

@@ -43,7 +43,8 @@ export interface StoredAnswer {
 export interface IdempotencyEntry extends Versioned {
   /** SHA-256 of method, path, query and body: the same key with anything else is refused. */
   fingerprint: string;
-  state: 'in_progress' | 'done';
+  /** `released`: the request failed, and the key is free again for any request (as if absent). */
+  state: 'in_progress' | 'done' | 'released';
   created_at: string;
   expires_at: string;
   /** While `in_progress`: until when the attempt that holds it may still be running. */
@@ -72,7 +73,10 @@ export class IdempotencyKeys {
     const attempted = new Set<string>();
     for (let attempt = 0; attempt < MAX_BEGIN_ATTEMPTS; attempt++) {
       const current = await readJson<IdempotencyEntry>(this.store, key);
-      const live = current && Date.parse(current.value.expires_at) > now ? current : null;
+      const live =
+        current && current.value.state !== 'released' && Date.parse(current.value.expires_at) > now
+          ? current
+          : null;
       if (live && attempted.has(live.value.write_id)) {
         // Our own write landed though its answer was lost.
         return { kind: 'started', etag: live.etag, entry: live.value };
@@ -86,7 +90,7 @@ export class IdempotencyKeys {
           return { kind: 'in_progress', retryAfterSeconds: Math.max(1, Math.ceil((leaseEnd - now) / 1000)) };
         }
       }
-      // Absent, expired, or an attempt that died before storing its answer: this attempt takes the key.
+      // Absent, expired, released, or an attempt that died before storing its answer: this attempt takes the key.
       const entry: IdempotencyEntry = {
         fingerprint,
         state: 'in_progress',
@@ -120,15 +124,14 @@ export class IdempotencyKeys {
   }
 
   /**
-   * Gives the key up without an answer (the request failed, so a retry must run it again). A put that ends the
-   * lease rather than a delete: conditional deletes are not atomic on every store, a conditional put is.
+   * Gives the key up entirely (the request failed): the retry may run it again, with the same request or a
+   * corrected one, as the IETF draft expects of a failed request; the fingerprint no longer binds the key. A put
+   * that marks the entry released rather than a delete: conditional deletes are not atomic on every store, a
+   * conditional put is.
    */
   async release(hash: string, held: { etag: string; entry: IdempotencyEntry }) {
-    const released: IdempotencyEntry = {
-      ...held.entry,
-      lease_until: held.entry.created_at,
-      write_id: newWriteId(),
-    };
+    const { lease_until: _lease, ...entry } = held.entry;
+    const released: IdempotencyEntry = { ...entry, state: 'released', write_id: newWriteId() };
     return this.writeOver(hash, held.etag, released);
   }
 

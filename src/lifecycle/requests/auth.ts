@@ -9,11 +9,12 @@ import { UnauthorizedError } from '../../errors';
 import type { LifecycleContext } from '../context';
 import type { Actor, WorkerRecord } from '../model';
 import { isExpired, isWorker, parseWorkerKey, sha256Hex, timingSafeEqualHex } from '../model';
-import { parseTeamKey, verifyTeamKey } from '../teams';
+import { parseTeamKey, teamOfKey } from '../teams';
 
 export type Principal =
   | { kind: 'manager' }
-  | { kind: 'team'; team: string }
+  /** `created_at`: the team record's, which tells a team from one recreated later under its name. */
+  | { kind: 'team'; team: string; created_at: string }
   | { kind: 'worker'; record: WorkerRecord; viaPreviousKey: boolean }
   | { kind: 'anonymous' };
 
@@ -45,7 +46,8 @@ export async function authenticate(
   if (!token) return { kind: 'anonymous' };
   const team = parseTeamKey(token, ctx.settings.keyPrefix);
   if (team) {
-    if (await verifyTeamKey(ctx, token, team.team)) return { kind: 'team', team: team.team };
+    const holder = await teamOfKey(ctx, token, team.team);
+    if (holder) return { kind: 'team', team: team.team, created_at: holder.created_at };
     throw new UnauthorizedError();
   }
   const parsed = parseWorkerKey(token, ctx.settings.keyPrefix);

@@ -27,8 +27,7 @@ import {
   takeLeaseIfFree,
   transition,
 } from '../model';
-import { assertActorOwns } from '../teams';
-import { applyIntent, requireWorker } from './intent';
+import { applyIntent, type IntentOptions, requireWorker } from './intent';
 import { renderWorker, type WorkerView } from './views';
 import { wakeBuild } from './wake-sleep';
 
@@ -223,19 +222,18 @@ const POLL_MS = 500;
 
 /**
  * Wakes if needed, drives the operation if nobody else is (or the driver died), then waits for `ready` at most
- * `min(timeout, ensureReadyMaxSeconds)`. It counts as activity.
+ * `min(timeout, ensureReadyMaxSeconds)`. It counts as activity. With `ifMatch` the one wake is conditional (the
+ * version is compared inside the write that records it) and nothing after it writes an intent again: a sleep
+ * another client records while this request drives or waits stands.
  */
 export async function ensureReady(
   ctx: LifecycleContext,
   name: string,
   actor: Actor,
   timeoutSeconds: number,
+  options: Pick<IntentOptions, 'ifMatch'> = {},
 ): Promise<EnsureReadyResult> {
-  const started = ctx.clock.now();
-  const deadline = started + Math.min(timeoutSeconds, ctx.settings.ensureReadyMaxSeconds) * 1000;
-  const current = await requireWorker(ctx, name);
-  assertActorOwns(actor, current);
-  refuseHopeless(current, started);
+  const deadline = ctx.clock.now() + Math.min(timeoutSeconds, ctx.settings.ensureReadyMaxSeconds) * 1000;
   const wakeIt = wakeBuild(actor);
   await applyIntent(
     ctx,
@@ -247,8 +245,18 @@ export async function ensureReady(
       return { ...(woken ?? record), last_activity_at: iso(now) };
     },
     // The wait is bounded by the caller's timeout, driving included.
-    { deadline },
+    { ...options, deadline },
   );
+  return awaitReady(ctx, name, actor, deadline);
+}
+
+/** The half of ensure-ready that writes no intent: take an abandoned operation over, then poll until `deadline`. */
+async function awaitReady(
+  ctx: LifecycleContext,
+  name: string,
+  actor: Actor,
+  deadline: number,
+): Promise<EnsureReadyResult> {
   await takeOverIfAbandoned(ctx, name, actor, deadline);
   for (;;) {
     const record = await requireWorker(ctx, name);

@@ -9,7 +9,7 @@ import type { LifecycleContext } from '../context';
 import type { Actor, CreateInput, ListQuery, ReportInput, UpdateInput, WorkerRecord } from '../model';
 import { recordActivity } from './activity';
 import { type AuthConfig, authenticate } from './auth';
-import { createVersioned, ensureReadyIfMatch, getVersioned } from './conditional';
+import { createVersioned, getVersioned } from './conditional';
 import { createWorker } from './create';
 import { deleteWorker } from './delete';
 import { type FleetRequest, runFleetAction } from './fleet';
@@ -64,8 +64,7 @@ export class WorkerService {
   }
 
   ensureReady(name: string, actor: Actor, timeoutSeconds: number, options: IntentOptions = {}) {
-    if (options.ifMatch) return ensureReadyIfMatch(this.ctx, name, actor, timeoutSeconds, options);
-    return ensureReady(this.ctx, name, actor, timeoutSeconds);
+    return ensureReady(this.ctx, name, actor, timeoutSeconds, options);
   }
 
   update(name: string, patch: UpdateInput, actor: Actor, options: IntentOptions = {}) {

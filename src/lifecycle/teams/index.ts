@@ -21,7 +21,7 @@ export {
   requireTeam,
   revokeTeamKey,
   teamMemberNames,
+  teamOfKey,
   updateTeam,
-  verifyTeamKey,
 } from './records';
 export { handOverName, releaseName, reserveName } from './reservations';

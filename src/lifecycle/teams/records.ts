@@ -108,14 +108,18 @@ export async function revokeTeamKey(ctx: LifecycleContext, team: string, id: str
   });
 }
 
-/** Checks a presented team key against the team's key hashes in constant time. */
-export async function verifyTeamKey(ctx: LifecycleContext, key: string, team: string): Promise<boolean> {
+/** The team record a presented key belongs to (compared in constant time), or `undefined`. */
+export async function teamOfKey(
+  ctx: LifecycleContext,
+  key: string,
+  team: string,
+): Promise<TeamRecord | undefined> {
   const record = await readTeam(ctx, team);
-  if (!record) return false;
+  if (!record) return undefined;
   const hash = await sha256Hex(key);
   let matched = false;
   for (const candidate of record.keys) matched = timingSafeEqualHex(hash, candidate.hash) || matched;
-  return matched;
+  return matched ? record : undefined;
 }
 
 /** The names holding a slot of this team's quota, sorted: all a team listing ever needs to read. */

@@ -66,6 +66,20 @@ describe.each(STORES)('IdempotencyKeys on the %s store', (_kind, newStore) => {
     expect((await keys.begin(HASH, 'fp', T0 + 1, LEASE)).kind).toBe('started');
   });
 
+  it('a released key is free for another request too (the retry of a refused request with its body corrected)', async () => {
+    const keys = new IdempotencyKeys(newStore());
+    const first = await keys.begin(HASH, 'fp-bad-body', T0, LEASE);
+    if (first.kind !== 'started') throw new Error('unreachable');
+    await keys.release(HASH, first);
+    const corrected = await keys.begin(HASH, 'fp-corrected', T0 + 1, LEASE);
+    expect(corrected.kind).toBe('started');
+    if (corrected.kind !== 'started') throw new Error('unreachable');
+    await keys.finish(HASH, corrected, answer);
+    // From then on the key is the corrected request's: the first body is now another request.
+    expect((await keys.begin(HASH, 'fp-bad-body', T0 + 2, LEASE)).kind).toBe('mismatch');
+    expect((await keys.begin(HASH, 'fp-corrected', T0 + 2, LEASE)).kind).toBe('replay');
+  });
+
   it('after 24 h an entry is absent on read, even with another request, before any clean-up ran', async () => {
     const keys = new IdempotencyKeys(newStore());
     const first = await keys.begin(HASH, 'fp', T0, LEASE);
