@@ -83,12 +83,15 @@ export class Webhooks implements TransitionListener {
     this.confirmGraceMs = options.confirmGraceMs ?? 5 * 60_000;
   }
 
-  /** Entries this instance filed whose record write it has not yet seen land (bounded: a write may fail). */
-  private readonly filed = new Set<string>();
+  /**
+   * Entries this instance filed whose record write it has not yet seen land (bounded: a write may fail), kept
+   * whole so the maker can file its entry again should the sweeper have deleted it meanwhile.
+   */
+  private readonly filed = new Map<string, Omit<OutboxEntry, 'write_id'>>();
 
-  private remember(key: string): void {
-    this.filed.add(key);
-    if (this.filed.size > 64) this.filed.delete(this.filed.values().next().value!);
+  private remember(key: string, entry: Omit<OutboxEntry, 'write_id'>): void {
+    this.filed.set(key, entry);
+    if (this.filed.size > 64) this.filed.delete(this.filed.keys().next().value!);
   }
 
   // --- the record repository's hooks ---------------------------------------------------------------------
@@ -101,15 +104,16 @@ export class Webhooks implements TransitionListener {
     if (Object.keys(targets).length === 0) return;
     const t = next.last_transition;
     const key = outboxLayout.entry(next.name, Date.parse(t.at), next.event_seq, next.write_id);
-    await this.outbox.file(key, {
+    const entry = {
       event: made.event,
       name: next.name,
       claim: { uid: next.uid, seq: next.event_seq, transition: t },
       confirmed: false,
       created_ms: this.clock.now(),
       targets,
-    });
-    this.remember(key);
+    };
+    await this.outbox.file(key, entry);
+    this.remember(key, entry);
   }
 
   async committed(written: StoredWorker, previous: StoredWorker | null): Promise<void> {
@@ -117,14 +121,18 @@ export class Webhooks implements TransitionListener {
     const t = written.last_transition;
     const key = outboxLayout.entry(written.name, Date.parse(t.at), written.event_seq, written.write_id);
     // No entry filed (no endpoint wants it): nothing to send, and no listing to pay for.
-    if (!this.filed.delete(key)) return;
-    await this.drain(written.name, { timeoutMs: this.inlineTimeoutMs, known: key }).catch((error) => {
-      // The entry stays; the sweeper delivers it. The message names the worker, never a secret.
-      this.log.warn('webhook delivery deferred to the sweeper', {
-        name: written.name,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    });
+    const entry = this.filed.get(key);
+    if (!entry) return;
+    this.filed.delete(key);
+    await this.drain(written.name, { timeoutMs: this.inlineTimeoutMs, known: key, refile: entry }).catch(
+      (error) => {
+        // The entry stays; the sweeper delivers it. The message names the worker, never a secret.
+        this.log.warn('webhook delivery deferred to the sweeper', {
+          name: written.name,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      },
+    );
   }
 
   /** An event that reports no record write (an orphan found, credentials issued): confirmed as it is filed. */
@@ -147,6 +155,31 @@ export class Webhooks implements TransitionListener {
       targets,
     });
     await this.drain(name, { timeoutMs: this.inlineTimeoutMs }).catch(() => undefined);
+  }
+
+  /**
+   * The sweeper's scan found a record whose transition has no event logged: its maker died right after the record
+   * write, before it could file its entry again had the sweeper deleted it as never written. Files it (create-only
+   * under the maker's key, confirmed: the record shows the transition); an event already delivered may leave
+   * twice, with the same id.
+   */
+  async refileCommitted(record: StoredWorker): Promise<void> {
+    const made = transitionEvent(record, null);
+    if (!made) return;
+    const targets = await this.targetsFor(made.type, made.labels, made.team);
+    if (Object.keys(targets).length === 0) return;
+    const t = record.last_transition;
+    await this.outbox.file(
+      outboxLayout.entry(record.name, Date.parse(t.at), record.event_seq, record.write_id),
+      {
+        event: made.event,
+        name: record.name,
+        claim: { uid: record.uid, seq: record.event_seq, transition: t },
+        confirmed: true,
+        created_ms: this.clock.now(),
+        targets,
+      },
+    );
   }
 
   // --- delivery ------------------------------------------------------------------------------------------
@@ -183,15 +216,29 @@ export class Webhooks implements TransitionListener {
   }
 
   /**
-   * Delivers one worker's entries in order. `known` is the entry whose record write the caller just saw land.
-   * Stops at an entry that may still be committed (its write in flight): what follows it must wait.
+   * Delivers one worker's entries in order. `known` is the entry whose record write the caller just saw land;
+   * `refile` is that entry as it was filed, filed again (confirmed) if it is gone: a maker frozen past the
+   * confirmation grace may find the sweeper deleted it as never written. Stops at an entry that may still be
+   * committed (its write in flight): what follows it must wait.
    */
-  async drain(name: string, options: { timeoutMs: number; known?: string }): Promise<void> {
-    const keys = await this.outbox.keysOf(name);
+  async drain(
+    name: string,
+    options: { timeoutMs: number; known?: string; refile?: Omit<OutboxEntry, 'write_id'> },
+  ): Promise<void> {
+    let keys = await this.outbox.keysOf(name);
+    if (options.known && options.refile && !keys.includes(options.known)) {
+      await this.outbox.file(options.known, { ...options.refile, confirmed: true });
+      keys = [...keys, options.known].sort();
+    }
     if (keys.length === 0) return;
     const [endpoints, secrets] = await Promise.all([this.endpoints.list(), this.endpoints.secrets()]);
     const byId = new Map(endpoints.map((e) => [e.id, e]));
     const record = once(() => this.outbox.readWorker(name));
+    // One fence per drain is enough: it fails every write that read a version before it.
+    const fence = once(async () => {
+      const read = await record();
+      return read !== null && (await this.outbox.fenceWorker(name, read));
+    });
     const blocked = new Set<string>();
     // The maker's caller is waiting: past about two attempts' time, the rest is the sweeper's.
     const deadline = this.clock.now() + options.timeoutMs * 2;
@@ -201,7 +248,7 @@ export class Webhooks implements TransitionListener {
       if (!read) continue;
       const entry = read.value;
       if (!entry.confirmed && key !== options.known) {
-        const verdict = await this.verdict(name, entry, await record());
+        const verdict = await this.verdict(name, entry, (await record())?.value ?? null, fence);
         if (verdict === 'never') {
           await this.outbox.delete(key);
           continue;
@@ -280,7 +327,12 @@ export class Webhooks implements TransitionListener {
   }
 
   /** Whether the transition an entry claims was committed, can no longer be, or may still be. */
-  private async verdict(name: string, entry: OutboxEntry, record: StoredWorker | null): Promise<Verdict> {
+  private async verdict(
+    name: string,
+    entry: OutboxEntry,
+    record: StoredWorker | null,
+    fence: () => Promise<boolean>,
+  ): Promise<Verdict> {
     const claim = entry.claim;
     if (!claim) return 'committed';
     const eventKey = layout.event(name, Date.parse(claim.transition.at), claim.uid, claim.seq);
@@ -293,7 +345,14 @@ export class Webhooks implements TransitionListener {
     } else if (await this.outbox.loggedTransition(eventKey, claim.transition)) {
       return 'committed';
     }
-    return this.clock.now() - entry.created_ms > this.confirmGraceMs ? 'never' : 'unknown';
+    if (this.clock.now() - entry.created_ms <= this.confirmGraceMs) return 'unknown';
+    // Past the grace the write is taken for lost, but a maker frozen that long may still be about to make it,
+    // and its condition still holds while nothing else wrote the record. Rewriting the record unchanged (a new
+    // write id) first makes that write fail; its maker retries and files a new entry. Without a record there is
+    // nothing to rewrite: a create that lands after all files its entry again (`committed`), or the sweeper's
+    // scan does when it repairs the create's missing event.
+    if (record === null) return 'never';
+    return (await fence()) ? 'never' : 'unknown';
   }
 
   /** The endpoints an event goes to, each owed one delivery. */

@@ -11,7 +11,15 @@
  */
 
 import { PreconditionFailedError } from '../../errors';
-import { type CasResult, casUpdate, type Draft, readJson, type Versioned } from '../../store/cas';
+import {
+  type CasResult,
+  casUpdate,
+  type Draft,
+  newWriteId,
+  type Read,
+  readJson,
+  type Versioned,
+} from '../../store/cas';
 import type { ObjectStore } from '../../store/port';
 import type { StoredWorker } from '../model';
 import { layout } from './layout';
@@ -133,9 +141,25 @@ export class OutboxStorage {
     return this.store.delete(key);
   }
 
-  /** The worker's committed record (or tombstone), to confirm an entry against. */
-  async readWorker(name: string): Promise<StoredWorker | null> {
-    return (await readJson<StoredWorker>(this.store, layout.worker(name)))?.value ?? null;
+  /** The worker's committed record (or tombstone) and its etag, to confirm an entry against. */
+  readWorker(name: string): Promise<Read<StoredWorker> | null> {
+    return readJson<StoredWorker>(this.store, layout.worker(name));
+  }
+
+  /**
+   * Rewrites the record exactly as it is, under a new write id, only over `etag`: afterwards no write that read
+   * an earlier version can land (its condition no longer holds). True when the rewrite landed.
+   */
+  async fenceWorker(name: string, read: Read<StoredWorker>): Promise<boolean> {
+    try {
+      await this.store.put(layout.worker(name), JSON.stringify({ ...read.value, write_id: newWriteId() }), {
+        ifMatch: read.etag,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) return false;
+      throw error;
+    }
   }
 
   /** Whether the event log holds exactly this transition (the log only ever holds committed ones). */
