@@ -189,19 +189,29 @@ export class Webhooks implements TransitionListener {
     return this.outbox.anyEntry();
   }
 
-  /** The sweeper's step: every worker with entries, while `hasTime` allows. */
-  async deliverDue(hasTime: () => boolean, maxWorkers = 500): Promise<{ workers: number; errors: string[] }> {
-    const names = await this.outbox.workersWithEntries(maxWorkers);
+  /**
+   * The sweeper's step: the workers with entries, starting after `after` (the worker the last run stopped at),
+   * while `hasTime` allows. `last` is where the next run starts, so workers whose endpoints keep failing cannot
+   * take every run's turn.
+   */
+  async deliverDue(
+    hasTime: () => boolean,
+    maxWorkers = 500,
+    after?: string,
+  ): Promise<{ workers: number; errors: string[]; last?: string }> {
+    const names = await this.outbox.workersWithEntries(maxWorkers, after);
     const errors: string[] = [];
     let workers = 0;
+    let last: string | undefined;
     for (const name of names) {
       if (!hasTime()) break;
       workers++;
-      await this.drain(name, { timeoutMs: this.sweeperTimeoutMs }).catch((error) => {
+      last = name;
+      await this.drain(name, { timeoutMs: this.sweeperTimeoutMs, hasTime }).catch((error) => {
         errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
       });
     }
-    return { workers, errors };
+    return { workers, errors, ...(last !== undefined ? { last } : {}) };
   }
 
   /**
@@ -223,7 +233,13 @@ export class Webhooks implements TransitionListener {
    */
   async drain(
     name: string,
-    options: { timeoutMs: number; known?: string; refile?: Omit<OutboxEntry, 'write_id'> },
+    options: {
+      timeoutMs: number;
+      known?: string;
+      refile?: Omit<OutboxEntry, 'write_id'>;
+      /** The sweeper's budget: no new entry is started once it says no (the rest waits for the next run). */
+      hasTime?: () => boolean;
+    },
   ): Promise<void> {
     let keys = await this.outbox.keysOf(name);
     if (options.known && options.refile && !keys.includes(options.known)) {
@@ -244,6 +260,7 @@ export class Webhooks implements TransitionListener {
     const deadline = this.clock.now() + options.timeoutMs * 2;
     for (const key of keys) {
       if (options.known && this.clock.now() > deadline) return;
+      if (options.hasTime && !options.hasTime()) return;
       const read = await this.outbox.read(key);
       if (!read) continue;
       const entry = read.value;

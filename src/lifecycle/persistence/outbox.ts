@@ -110,19 +110,32 @@ export class OutboxStorage {
     return page.keys.length > 0;
   }
 
-  /** The workers that have entries, at most `max` of them, in name order. */
-  async workersWithEntries(max: number): Promise<string[]> {
+  /**
+   * The workers that have entries, at most `max` of them, in name order starting after `after` and wrapping
+   * around to the start: a run that resumes where the last one stopped reaches every worker in turn, however many
+   * ahead of it keep failing.
+   */
+  async workersWithEntries(max: number, after?: string): Promise<string[]> {
     const names: string[] = [];
-    let startAfter: string | undefined;
-    do {
-      const page = await this.store.list(OUTBOX, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
-      for (const { key } of page.keys) {
-        const name = outboxLayout.nameOfEntry(key);
-        if (names.at(-1) !== name) names.push(name);
-        if (names.length >= max) return names;
-      }
-      startAfter = page.cursor;
-    } while (startAfter);
+    const collect = async (startAfter: string | undefined, before?: string) => {
+      let cursor = startAfter;
+      do {
+        const page = await this.store.list(OUTBOX, {
+          limit: 1000,
+          ...(cursor ? { startAfter: cursor } : {}),
+        });
+        for (const { key } of page.keys) {
+          const name = outboxLayout.nameOfEntry(key);
+          if (before !== undefined && name > before) return;
+          if (names.at(-1) !== name) names.push(name);
+          if (names.length >= max) return;
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    };
+    // `~` sorts after the digits every entry key of `after` continues with, and before any longer name.
+    await collect(after === undefined ? undefined : `${outboxLayout.workerPrefix(after)}~`);
+    if (after !== undefined && names.length < max) await collect(undefined, after);
     return names;
   }
 

@@ -12,7 +12,8 @@ import type { SweepRun } from './run';
 export async function deliverWebhooks(run: SweepRun): Promise<void> {
   const webhooks = run.ctx.webhooks;
   if (!webhooks) return;
-  const { errors } = await webhooks.deliverDue(() => run.hasTime());
+  const { errors, last } = await webhooks.deliverDue(() => run.hasTime(), 500, run.state.webhooks.after);
+  run.state.webhooks = last !== undefined ? { after: last } : {};
   for (const error of errors) run.fail('webhooks', 'outbox', new Error(error));
 }
 
