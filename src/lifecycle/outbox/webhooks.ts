@@ -89,6 +89,13 @@ export class Webhooks implements TransitionListener {
    */
   private readonly filed = new Map<string, Omit<OutboxEntry, 'write_id'>>();
 
+  /**
+   * Endpoints whose inline attempt just failed, and until when (epoch ms) inline deliveries leave them to the
+   * sweeper: a hung receiver then holds one answer for one timeout, not each transition of a fleet action for one
+   * timeout each. The sweeper's attempts ignore it (their backoff is the entry's).
+   */
+  private readonly inlineSkipUntil = new Map<string, number>();
+
   private remember(key: string, entry: Omit<OutboxEntry, 'write_id'>): void {
     this.filed.set(key, entry);
     if (this.filed.size > 64) this.filed.delete(this.filed.keys().next().value!);
@@ -124,15 +131,14 @@ export class Webhooks implements TransitionListener {
     const entry = this.filed.get(key);
     if (!entry) return;
     this.filed.delete(key);
-    await this.drain(written.name, { timeoutMs: this.inlineTimeoutMs, known: key, refile: entry }).catch(
-      (error) => {
-        // The entry stays; the sweeper delivers it. The message names the worker, never a secret.
-        this.log.warn('webhook delivery deferred to the sweeper', {
-          name: written.name,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      },
-    );
+    const inline = { timeoutMs: this.inlineTimeoutMs, known: key, refile: entry, inline: true };
+    await this.drain(written.name, inline).catch((error) => {
+      // The entry stays; the sweeper delivers it. The message names the worker, never a secret.
+      this.log.warn('webhook delivery deferred to the sweeper', {
+        name: written.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
   }
 
   /** An event that reports no record write (an orphan found, credentials issued): confirmed as it is filed. */
@@ -154,7 +160,7 @@ export class Webhooks implements TransitionListener {
       created_ms: now,
       targets,
     });
-    await this.drain(name, { timeoutMs: this.inlineTimeoutMs }).catch(() => undefined);
+    await this.drain(name, { timeoutMs: this.inlineTimeoutMs, inline: true }).catch(() => undefined);
   }
 
   /**
@@ -239,6 +245,8 @@ export class Webhooks implements TransitionListener {
       refile?: Omit<OutboxEntry, 'write_id'>;
       /** The sweeper's budget: no new entry is started once it says no (the rest waits for the next run). */
       hasTime?: () => boolean;
+      /** A maker's attempt, its caller waiting: endpoints that just failed one are left to the sweeper. */
+      inline?: boolean;
     },
   ): Promise<void> {
     let keys = await this.outbox.keysOf(name);
@@ -283,7 +291,8 @@ export class Webhooks implements TransitionListener {
             delivered.add(id); // deleted since: nothing is owed to it any more
             return;
           }
-          if (blocked.has(id) || (target.next_at_ms ?? 0) > now) {
+          const skipInline = options.inline && (this.inlineSkipUntil.get(id) ?? 0) > now;
+          if (blocked.has(id) || (target.next_at_ms ?? 0) > now || skipInline) {
             blocked.add(id);
             return;
           }
@@ -297,6 +306,7 @@ export class Webhooks implements TransitionListener {
             delivered.add(id);
             return;
           }
+          if (options.inline) this.inlineSkipUntil.set(id, this.clock.now() + retryDelayMs(1));
           const attempts = target.attempts + 1;
           const error = shortError(result.error);
           // The endpoint by id, never its URL (which may carry a token of the receiver's).
