@@ -221,6 +221,33 @@ export class Webhooks implements TransitionListener {
   }
 
   /**
+   * What nothing else removes: dead letters older than `retentionMs` or of an endpoint deleted since (its
+   * deleter killed midway), and signing secrets of endpoints never listed (a create killed between the two
+   * writes), once older than any create still at work. One read of each endpoint document and one listing per
+   * thousand dead letters: the sweeper calls it now and then, not every run.
+   */
+  async housekeep(retentionMs: number): Promise<{ letters: number; secrets: number }> {
+    const now = this.clock.now();
+    const [endpoints, secrets] = await Promise.all([this.endpoints.list(), this.endpoints.secrets()]);
+    const listed = new Set(endpoints.map((e) => e.id));
+    const orphans = Object.entries(secrets)
+      .filter(([id, s]) => !listed.has(id) && now - (s.created_ms ?? 0) > this.confirmGraceMs)
+      .map(([id]) => id);
+    if (orphans.length > 0) {
+      // Read again inside the write: an endpoint listed meanwhile keeps its secret.
+      const current = new Set((await this.endpoints.list()).map((e) => e.id));
+      await this.endpoints.updateSecrets((map) => {
+        const gone = orphans.filter((id) => !current.has(id) && map.delete(id));
+        return gone.length > 0;
+      });
+    }
+    const letters = await this.outbox.pruneDead(
+      (endpointId, writtenMs) => !listed.has(endpointId) || now - writtenMs > retentionMs,
+    );
+    return { letters, secrets: orphans.length };
+  }
+
+  /**
    * Settles every entry of `name` whose commit is still undecided, while the evidence exists: the sweeper calls it
    * before it removes a tombstone (and with it the incarnation's event log). True when none is left undecided.
    */

@@ -185,10 +185,53 @@ export class OutboxStorage {
     await this.store.put(outboxLayout.dead(letter.endpoint_id, letter.event.id), JSON.stringify(letter));
   }
 
-  async listDead(endpointId: string, limit = 100): Promise<DeadLetter[]> {
-    const page = await this.store.list(outboxLayout.deadPrefix(endpointId), { limit });
+  /** One page of an endpoint's dead letters in event id order, after the event id `after`. */
+  async listDead(
+    endpointId: string,
+    options: { limit?: number; after?: string } = {},
+  ): Promise<{ letters: DeadLetter[]; next?: string }> {
+    const prefix = outboxLayout.deadPrefix(endpointId);
+    const page = await this.store.list(prefix, {
+      limit: options.limit ?? 100,
+      ...(options.after ? { startAfter: outboxLayout.dead(endpointId, options.after) } : {}),
+    });
     const letters = await Promise.all(page.keys.map((k) => readJson<DeadLetter>(this.store, k.key)));
-    return letters.flatMap((l) => (l ? [l.value] : []));
+    const last = page.keys.at(-1)?.key;
+    return {
+      letters: letters.flatMap((l) => (l ? [l.value] : [])),
+      ...(page.cursor && last ? { next: last.slice(prefix.length, -'.json'.length) } : {}),
+    };
+  }
+
+  /**
+   * Deletes the dead letters that `expired` picks (by endpoint id and when the letter was written), every one
+   * listed once (a listing of `webhooks/dead/` per thousand letters, no reads). Returns how many it deleted.
+   */
+  async pruneDead(expired: (endpointId: string, writtenMs: number) => boolean): Promise<number> {
+    let deleted = 0;
+    let startAfter: string | undefined;
+    do {
+      const page = await this.store.list(DEAD, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
+      for (const { key, lastModified } of page.keys) {
+        const endpointId = key.slice(DEAD.length).split('/')[0] ?? '';
+        if (!expired(endpointId, lastModified)) continue;
+        await this.store.delete(key);
+        deleted++;
+      }
+      startAfter = page.cursor;
+    } while (startAfter);
+    return deleted;
+  }
+
+  /** Deletes every dead letter of one endpoint (it is being deleted). */
+  async pruneDeadOf(endpointId: string): Promise<void> {
+    const prefix = outboxLayout.deadPrefix(endpointId);
+    let startAfter: string | undefined;
+    do {
+      const page = await this.store.list(prefix, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
+      await Promise.all(page.keys.map((k) => this.store.delete(k.key)));
+      startAfter = page.cursor;
+    } while (startAfter);
   }
 
   async readDead(endpointId: string, eventId: string): Promise<DeadLetter | null> {

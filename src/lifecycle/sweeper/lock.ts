@@ -70,8 +70,8 @@ export interface SweeperState {
   orphans: Record<string, OrphanMemo>;
   /** Runs and their store cost, read by `/metrics`. */
   stats: SweeperStats;
-  /** The worker the webhook step stopped at: the next run starts after it. */
-  webhooks: { after?: string };
+  /** The worker the webhook step stopped at (the next run starts after it); when it last housekept (epoch ms). */
+  webhooks: { after?: string; housekept_at?: number };
 }
 
 interface LockBody {
