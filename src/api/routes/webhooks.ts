@@ -370,13 +370,10 @@ export function registerWebhookRoutes(routes: RouteTable, service: WorkerService
             dead_letters: z
               .array(deadLetterResponse)
               .meta({ description: 'Events given up on, in event id order', example: [] }),
-            next_cursor: z
-              .string()
-              .optional()
-              .meta({
-                description: 'Present when more follow: the `cursor` of the next page',
-                example: 'evt_0f8c_3',
-              }),
+            next_cursor: z.string().optional().meta({
+              description: 'Present when more follow: the `cursor` of the next page',
+              example: 'evt_0f8c_3',
+            }),
           }),
         },
         ...notFound,

@@ -167,9 +167,11 @@ export class Webhooks implements TransitionListener {
    * The sweeper's scan found a record whose transition has no event logged: its maker died right after the record
    * write, before it could file its entry again had the sweeper deleted it as never written. Files it (create-only
    * under the maker's key, confirmed: the record shows the transition); an event already delivered may leave
-   * twice, with the same id.
+   * twice, with the same id. Not for a transition older than `maxAgeMs` (the event retention): its event was
+   * trimmed with the history, not lost, and it left long ago.
    */
-  async refileCommitted(record: StoredWorker): Promise<void> {
+  async refileCommitted(record: StoredWorker, maxAgeMs: number): Promise<void> {
+    if (this.clock.now() - Date.parse(record.last_transition.at) > maxAgeMs) return;
     const made = transitionEvent(record, null);
     if (!made) return;
     const targets = await this.targetsFor(made.type, made.labels, made.team);

@@ -81,6 +81,27 @@ describe('a maker frozen past the confirmation grace', () => {
     expect(h.receiver.types()).toEqual(['worker.created']);
     expect((await h.store.list('outbox/bob/')).keys).toEqual([]);
   });
+
+  it("has the sweeper's scan file the entry again when that create dies right after its write lands", async () => {
+    const store = new HoldingStore();
+    const h = await setUp(store);
+    store.hold('workers/bob.json');
+    void h.call('POST', '/workers', { body: { name: 'bob' } }); // never answers: it dies after its write
+    await store.reached;
+    h.clock.advance(10 * MIN);
+    await h.sweep();
+    expect((await h.store.list('outbox/bob/')).keys).toEqual([]);
+
+    store.release({ dieAfterWrite: true });
+    await store.landed;
+    expect(h.receiver.types()).toEqual([]);
+
+    h.clock.advance(2 * 60 * MIN); // the next full scan finds the create's event missing
+    await h.sweep();
+    await h.sweep();
+
+    expect(h.receiver.types()).toEqual(['worker.created']);
+  });
 });
 
 /** A memory store whose put of one key waits until released: a function frozen just before that write. */
@@ -105,16 +126,28 @@ class HoldingStore extends MemoryStore {
     });
   }
 
-  release(): void {
-    this.key = undefined;
+  private dieAfterWrite = false;
+  private wrote: () => void = () => {};
+  /** Resolves once the held write has landed. */
+  landed: Promise<void> = Promise.resolve();
+
+  /** Lets the held write land; with `dieAfterWrite`, its caller never hears back (the function died). */
+  release(options: { dieAfterWrite?: boolean } = {}): void {
+    this.dieAfterWrite = options.dieAfterWrite ?? false;
+    this.landed = new Promise((resolve) => {
+      this.wrote = resolve;
+    });
     this.open();
   }
 
   override async put(key: string, body: string, options?: PutOptions) {
-    if (key === this.key) {
-      this.arrived();
-      await this.gate;
-    }
-    return super.put(key, body, options);
+    if (key !== this.key) return super.put(key, body, options);
+    this.arrived();
+    await this.gate;
+    this.key = undefined;
+    const written = await super.put(key, body, options);
+    this.wrote();
+    if (this.dieAfterWrite) return new Promise<never>(() => {});
+    return written;
   }
 }
