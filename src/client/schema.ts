@@ -693,7 +693,9 @@ export interface paths {
         };
         /**
          * Events this endpoint did not accept within 24 h of retries
-         * @description **Access:** a manager key.
+         * @description Up to 100 dead letters a page, in event id order (not time order); pass `next_cursor` as `cursor` for the next page. Dead letters are kept for `EVENT_RETENTION_DAYS` (default 30) and removed with their endpoint.
+         *
+         *     **Access:** a manager key.
          */
         get: operations["listWebhookDeadLetters"];
         put?: never;
@@ -5519,7 +5521,10 @@ export interface operations {
     };
     listWebhookDeadLetters: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `next_cursor` of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 /** @description The key’s id */
@@ -5529,7 +5534,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Up to 100 dead letters */
+            /** @description A page of dead letters */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5537,10 +5542,15 @@ export interface operations {
                 content: {
                     "application/json": {
                         /**
-                         * @description Events given up on, oldest first
+                         * @description Events given up on, in event id order
                          * @example []
                          */
                         dead_letters: components["schemas"]["WebhookDeadLetter"][];
+                        /**
+                         * @description Present when more follow: the `cursor` of the next page
+                         * @example evt_0f8c_3
+                         */
+                        next_cursor?: string;
                     };
                 };
             };

@@ -76,7 +76,13 @@ export const DEFAULT_FAULTS: Faults = {
     listingMiss: 0.02,
   },
   backend: { nothingSent: 0.02, sentUnknown: 0.02 },
-  schedule: { killBefore: 0.004, killAfter: 0.004, freeze: 0.002, freezeAnswered: 0.05 },
+  schedule: {
+    killBefore: 0.004,
+    killAfter: 0.004,
+    freeze: 0.002,
+    freezeAnswered: 0.05,
+    freezeAfterFiling: 0.5,
+  },
 };
 
 export const NO_FAULTS: Faults = {

@@ -43,6 +43,12 @@ export interface ScheduleFaults {
   freeze: number;
   /** Extra chance to freeze the background work of a function that has already answered. */
   freezeAnswered: number;
+  /**
+   * Chance that background work (its function answered, so no timeout stops it) which just filed an outbox entry
+   * is frozen before its record write for 3–15 minutes: past the confirmation grace, the sweeper may take the
+   * entry for never written while the write is still to come.
+   */
+  freezeAfterFiling?: number;
 }
 
 export const NO_SCHEDULE_FAULTS: ScheduleFaults = {
@@ -140,6 +146,13 @@ export class Scheduler {
           if (this.rng.chance(f.killBefore)) return this.kill(task, `died before ${label}`);
           const result = run();
           if (this.rng.chance(f.killAfter)) return this.kill(task, `died after ${label}`);
+          const filing = (f.freezeAfterFiling ?? 0) > 0 && task.answered && label.startsWith('put outbox/');
+          if (filing && this.rng.chance(f.freezeAfterFiling!)) {
+            const ms = this.rng.int(180, 900) * 1000;
+            this.note(`#${task.id} frozen ${ms / 1000}s after filing ${label}`);
+            this.push(task, this.time + ms, `${label} (thawed)`, () => settle(result));
+            return;
+          }
           if (this.rng.chance(f.freeze + (task.answered ? f.freezeAnswered : 0))) {
             const ms = this.rng.int(60, 900) * 1000;
             this.note(`#${task.id} frozen ${ms / 1000}s after ${label}`);

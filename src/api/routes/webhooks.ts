@@ -163,6 +163,14 @@ const eventBody = z
       data: { name: 'alice', reason: 'idle' },
     },
   });
+const deadLettersQuery = z.strictObject({
+  cursor: z
+    .string()
+    .regex(/^evt_[A-Za-z0-9_]{1,200}$/, 'cursor: must be a next_cursor this listing answered')
+    .optional()
+    .meta({ description: 'The `next_cursor` of the previous page', example: 'evt_0f8c_3' }),
+});
+
 const deadLetterResponse = z
   .object({
     event: eventBody,
@@ -350,16 +358,22 @@ export function registerWebhookRoutes(routes: RouteTable, service: WorkerService
       path: '/webhooks/{id}/dead-letters',
       operationId: 'listWebhookDeadLetters',
       summary: 'Events this endpoint did not accept within 24 h of retries',
+      description:
+        'Up to 100 dead letters a page, in event id order (not time order); pass `next_cursor` as `cursor` for the next page. Dead letters are kept for `EVENT_RETENTION_DAYS` (default 30) and removed with their endpoint.',
       tag: 'webhooks',
       access: 'admin',
-      query: emptyQuery,
+      query: deadLettersQuery,
       responses: {
         200: {
-          description: 'Up to 100 dead letters',
+          description: 'A page of dead letters',
           schema: z.object({
             dead_letters: z
               .array(deadLetterResponse)
-              .meta({ description: 'Events given up on, oldest first', example: [] }),
+              .meta({ description: 'Events given up on, in event id order', example: [] }),
+            next_cursor: z.string().optional().meta({
+              description: 'Present when more follow: the `cursor` of the next page',
+              example: 'evt_0f8c_3',
+            }),
           }),
         },
         ...notFound,
@@ -367,8 +381,9 @@ export function registerWebhookRoutes(routes: RouteTable, service: WorkerService
       },
     },
     async (c) => {
-      readQuery(c, emptyQuery);
-      return c.json({ dead_letters: await listDeadLetters(webhooksOf(service), endpointId(c)) }, 200);
+      const query = readQuery(c, deadLettersQuery);
+      const page = await listDeadLetters(webhooksOf(service), endpointId(c), query.cursor);
+      return c.json({ dead_letters: page.letters, ...(page.next ? { next_cursor: page.next } : {}) }, 200);
     },
   );
   routes.add(

@@ -15,7 +15,7 @@
 import { BackendRejectedError, OrchestratorError } from '../../errors';
 import type { LifecycleContext } from '../context';
 import type { StoredWorker, Tombstone, WorkerRecord } from '../model';
-import { iso, isWorker, resetAttempts, retryBackoffMs, transition } from '../model';
+import { iso, isWorker, resetAttempts, retryBackoffMs, transition, transitionTime } from '../model';
 import { releaseName } from '../teams';
 import { DeadlineReached, LeaseLost, type Observation, RoundRunner, withDeadline } from './round';
 import type { DriveOptions, DriveOutcome, DriveResult } from './types';
@@ -255,7 +255,7 @@ function tombstoneOf(record: WorkerRecord, now: number): Tombstone {
     ...(record.team ? { team: record.team } : {}),
     deleted_at: iso(now),
     last_transition: {
-      at: iso(now),
+      at: iso(transitionTime(record.last_transition.at, now)),
       from: record.phase,
       to: 'deleted',
       reason: record.last_transition.reason,

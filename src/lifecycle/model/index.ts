@@ -57,4 +57,11 @@ export {
 } from './settings';
 export { buildWorkerSpec, INJECTED_ENV_NAMES, resourceNameOf } from './spec';
 export type { TeamKey, TeamRecord } from './team';
-export { bumpBoot, leaseExpiry, resetAttempts, takeLeaseIfFree, transition } from './transitions';
+export {
+  bumpBoot,
+  leaseExpiry,
+  resetAttempts,
+  takeLeaseIfFree,
+  transition,
+  transitionTime,
+} from './transitions';

@@ -15,15 +15,24 @@ export interface Cause {
   message?: string;
 }
 
+/**
+ * When a transition after one made at `previousAt` happens: `now`, or a millisecond after the previous one when
+ * this function's clock is behind it. A worker's transitions (and the outbox entries listed by their time, which
+ * are delivered in that order) then keep the order they were made in, whichever function's clock made them.
+ */
+export const transitionTime = (previousAt: string | undefined, now: number): number =>
+  previousAt === undefined ? now : Math.max(now, Date.parse(previousAt) + 1);
+
 export function transition(record: WorkerRecord, to: Phase, cause: Cause, now: number): WorkerRecord {
   // The stop owed by a failed worker is owed only while it is failed: any way out drives the backend anew.
   const { stop_check_at: _owed, ...rest } = record;
+  const at = transitionTime(record.last_transition.at, now);
   return {
     ...(to === 'failed' ? record : rest),
     phase: to,
-    phase_since: to === record.phase ? record.phase_since : iso(now),
+    phase_since: to === record.phase ? record.phase_since : iso(at),
     last_transition: {
-      at: iso(now),
+      at: iso(at),
       from: record.phase,
       to,
       reason: cause.reason,

@@ -58,20 +58,26 @@ export async function createEndpoint(
     ...(input.description ? { description: input.description } : {}),
     created_at: new Date(now).toISOString(),
   };
+  const full = () =>
+    new ConflictError(`at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`, 'too_many_endpoints');
+  // Checked before anything is written; checked again in the write itself, which a concurrent create may win.
+  if ((await webhooks.endpoints.list()).length >= MAX_ENDPOINTS) throw full();
   const secret = newSecret();
-  // The secret first: an endpoint is never listed without a secret to sign for it.
+  // The secret first: an endpoint is never listed without a secret to sign for it. One whose endpoint never gets
+  // listed (the limit reached meanwhile, or this function killed) is removed: here, or by the sweeper once old.
   await webhooks.endpoints.updateSecrets((secrets) => {
-    secrets.set(endpoint.id, { current: secret });
+    secrets.set(endpoint.id, { current: secret, created_ms: now });
     return true;
   });
-  await webhooks.endpoints.update((endpoints) => {
-    if (endpoints.length >= MAX_ENDPOINTS)
-      throw new ConflictError(
-        `at most ${MAX_ENDPOINTS} webhook endpoints; delete one first`,
-        'too_many_endpoints',
-      );
-    return [...endpoints, endpoint];
-  });
+  try {
+    await webhooks.endpoints.update((endpoints) => {
+      if (endpoints.length >= MAX_ENDPOINTS) throw full();
+      return [...endpoints, endpoint];
+    });
+  } catch (error) {
+    await webhooks.endpoints.updateSecrets((secrets) => secrets.delete(endpoint.id)).catch(() => undefined);
+    throw error;
+  }
   return { endpoint, secret };
 }
 
@@ -85,12 +91,16 @@ export async function getEndpoint(webhooks: Webhooks, id: string): Promise<Webho
   return endpoint;
 }
 
-/** Idempotent. Events still owed to it are dropped at their next attempt. */
+/**
+ * Idempotent. Events still owed to it are dropped at their next attempt; its dead letters go with it (what a
+ * function killed midway leaves, the sweeper removes).
+ */
 export async function deleteEndpoint(webhooks: Webhooks, id: string): Promise<void> {
   await webhooks.endpoints.update((endpoints) =>
     endpoints.some((e) => e.id === id) ? endpoints.filter((e) => e.id !== id) : undefined,
   );
   await webhooks.endpoints.updateSecrets((secrets) => secrets.delete(id));
+  await webhooks.outbox.pruneDeadOf(id);
 }
 
 export async function rotateSecret(
@@ -101,20 +111,33 @@ export async function rotateSecret(
   await getEndpoint(webhooks, id);
   const secret = newSecret();
   const until = now + ROTATION_OVERLAP_MS;
+  let gone = false;
   await webhooks.endpoints.updateSecrets((secrets) => {
     const current = secrets.get(id);
+    // No secret: the endpoint was deleted since it was read (its secret goes with it). Rotating now would
+    // bring a secret back for an endpoint that no longer exists.
+    gone = !current;
+    if (!current) return false;
     secrets.set(id, {
       current: secret,
-      ...(current ? { previous: current.current, previous_until_ms: until } : {}),
+      ...(current.created_ms !== undefined ? { created_ms: current.created_ms } : {}),
+      previous: current.current,
+      previous_until_ms: until,
     });
     return true;
   });
+  if (gone) throw new NotFoundError(`no webhook endpoint ${id}`);
   return { secret, previous_valid_until: new Date(until).toISOString() };
 }
 
-export async function listDeadLetters(webhooks: Webhooks, id: string): Promise<DeadLetter[]> {
+/** One page of dead letters in event id order; `next` is the cursor of the following page, when there is one. */
+export async function listDeadLetters(
+  webhooks: Webhooks,
+  id: string,
+  after?: string,
+): Promise<{ letters: DeadLetter[]; next?: string }> {
   await getEndpoint(webhooks, id);
-  return webhooks.outbox.listDead(id);
+  return webhooks.outbox.listDead(id, after ? { after } : {});
 }
 
 /**

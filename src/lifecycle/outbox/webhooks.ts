@@ -83,12 +83,22 @@ export class Webhooks implements TransitionListener {
     this.confirmGraceMs = options.confirmGraceMs ?? 5 * 60_000;
   }
 
-  /** Entries this instance filed whose record write it has not yet seen land (bounded: a write may fail). */
-  private readonly filed = new Set<string>();
+  /**
+   * Entries this instance filed whose record write it has not yet seen land (bounded: a write may fail), kept
+   * whole so the maker can file its entry again should the sweeper have deleted it meanwhile.
+   */
+  private readonly filed = new Map<string, Omit<OutboxEntry, 'write_id'>>();
 
-  private remember(key: string): void {
-    this.filed.add(key);
-    if (this.filed.size > 64) this.filed.delete(this.filed.values().next().value!);
+  /**
+   * Endpoints whose inline attempt just failed, and until when (epoch ms) inline deliveries leave them to the
+   * sweeper: a hung receiver then holds one answer for one timeout, not each transition of a fleet action for one
+   * timeout each. The sweeper's attempts ignore it (their backoff is the entry's).
+   */
+  private readonly inlineSkipUntil = new Map<string, number>();
+
+  private remember(key: string, entry: Omit<OutboxEntry, 'write_id'>): void {
+    this.filed.set(key, entry);
+    if (this.filed.size > 64) this.filed.delete(this.filed.keys().next().value!);
   }
 
   // --- the record repository's hooks ---------------------------------------------------------------------
@@ -101,15 +111,16 @@ export class Webhooks implements TransitionListener {
     if (Object.keys(targets).length === 0) return;
     const t = next.last_transition;
     const key = outboxLayout.entry(next.name, Date.parse(t.at), next.event_seq, next.write_id);
-    await this.outbox.file(key, {
+    const entry = {
       event: made.event,
       name: next.name,
       claim: { uid: next.uid, seq: next.event_seq, transition: t },
       confirmed: false,
       created_ms: this.clock.now(),
       targets,
-    });
-    this.remember(key);
+    };
+    await this.outbox.file(key, entry);
+    this.remember(key, entry);
   }
 
   async committed(written: StoredWorker, previous: StoredWorker | null): Promise<void> {
@@ -117,8 +128,11 @@ export class Webhooks implements TransitionListener {
     const t = written.last_transition;
     const key = outboxLayout.entry(written.name, Date.parse(t.at), written.event_seq, written.write_id);
     // No entry filed (no endpoint wants it): nothing to send, and no listing to pay for.
-    if (!this.filed.delete(key)) return;
-    await this.drain(written.name, { timeoutMs: this.inlineTimeoutMs, known: key }).catch((error) => {
+    const entry = this.filed.get(key);
+    if (!entry) return;
+    this.filed.delete(key);
+    const inline = { timeoutMs: this.inlineTimeoutMs, known: key, refile: entry, inline: true };
+    await this.drain(written.name, inline).catch((error) => {
       // The entry stays; the sweeper delivers it. The message names the worker, never a secret.
       this.log.warn('webhook delivery deferred to the sweeper', {
         name: written.name,
@@ -146,7 +160,34 @@ export class Webhooks implements TransitionListener {
       created_ms: now,
       targets,
     });
-    await this.drain(name, { timeoutMs: this.inlineTimeoutMs }).catch(() => undefined);
+    await this.drain(name, { timeoutMs: this.inlineTimeoutMs, inline: true }).catch(() => undefined);
+  }
+
+  /**
+   * The sweeper's scan found a record whose transition has no event logged: its maker died right after the record
+   * write, before it could file its entry again had the sweeper deleted it as never written. Files it (create-only
+   * under the maker's key, confirmed: the record shows the transition); an event already delivered may leave
+   * twice, with the same id. Not for a transition older than `maxAgeMs` (the event retention): its event was
+   * trimmed with the history, not lost, and it left long ago.
+   */
+  async refileCommitted(record: StoredWorker, maxAgeMs: number): Promise<void> {
+    if (this.clock.now() - Date.parse(record.last_transition.at) > maxAgeMs) return;
+    const made = transitionEvent(record, null);
+    if (!made) return;
+    const targets = await this.targetsFor(made.type, made.labels, made.team);
+    if (Object.keys(targets).length === 0) return;
+    const t = record.last_transition;
+    await this.outbox.file(
+      outboxLayout.entry(record.name, Date.parse(t.at), record.event_seq, record.write_id),
+      {
+        event: made.event,
+        name: record.name,
+        claim: { uid: record.uid, seq: record.event_seq, transition: t },
+        confirmed: true,
+        created_ms: this.clock.now(),
+        targets,
+      },
+    );
   }
 
   // --- delivery ------------------------------------------------------------------------------------------
@@ -156,19 +197,56 @@ export class Webhooks implements TransitionListener {
     return this.outbox.anyEntry();
   }
 
-  /** The sweeper's step: every worker with entries, while `hasTime` allows. */
-  async deliverDue(hasTime: () => boolean, maxWorkers = 500): Promise<{ workers: number; errors: string[] }> {
-    const names = await this.outbox.workersWithEntries(maxWorkers);
+  /**
+   * The sweeper's step: the workers with entries, starting after `after` (the worker the last run stopped at),
+   * while `hasTime` allows. `last` is where the next run starts, so workers whose endpoints keep failing cannot
+   * take every run's turn.
+   */
+  async deliverDue(
+    hasTime: () => boolean,
+    maxWorkers = 500,
+    after?: string,
+  ): Promise<{ workers: number; errors: string[]; last?: string }> {
+    const names = await this.outbox.workersWithEntries(maxWorkers, after);
     const errors: string[] = [];
     let workers = 0;
+    let last: string | undefined;
     for (const name of names) {
       if (!hasTime()) break;
       workers++;
-      await this.drain(name, { timeoutMs: this.sweeperTimeoutMs }).catch((error) => {
+      last = name;
+      await this.drain(name, { timeoutMs: this.sweeperTimeoutMs, hasTime }).catch((error) => {
         errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
       });
     }
-    return { workers, errors };
+    return { workers, errors, ...(last !== undefined ? { last } : {}) };
+  }
+
+  /**
+   * What nothing else removes: dead letters older than `retentionMs` or of an endpoint deleted since (its
+   * deleter killed midway), and signing secrets of endpoints never listed (a create killed between the two
+   * writes), once older than any create still at work. One read of each endpoint document and one listing per
+   * thousand dead letters: the sweeper calls it now and then, not every run.
+   */
+  async housekeep(retentionMs: number): Promise<{ letters: number; secrets: number }> {
+    const now = this.clock.now();
+    const [endpoints, secrets] = await Promise.all([this.endpoints.list(), this.endpoints.secrets()]);
+    const listed = new Set(endpoints.map((e) => e.id));
+    const orphans = Object.entries(secrets)
+      .filter(([id, s]) => !listed.has(id) && now - (s.created_ms ?? 0) > this.confirmGraceMs)
+      .map(([id]) => id);
+    if (orphans.length > 0) {
+      // Read again inside the write: an endpoint listed meanwhile keeps its secret.
+      const current = new Set((await this.endpoints.list()).map((e) => e.id));
+      await this.endpoints.updateSecrets((map) => {
+        const gone = orphans.filter((id) => !current.has(id) && map.delete(id));
+        return gone.length > 0;
+      });
+    }
+    const letters = await this.outbox.pruneDead(
+      (endpointId, writtenMs) => !listed.has(endpointId) || now - writtenMs > retentionMs,
+    );
+    return { letters, secrets: orphans.length };
   }
 
   /**
@@ -183,25 +261,48 @@ export class Webhooks implements TransitionListener {
   }
 
   /**
-   * Delivers one worker's entries in order. `known` is the entry whose record write the caller just saw land.
-   * Stops at an entry that may still be committed (its write in flight): what follows it must wait.
+   * Delivers one worker's entries in order. `known` is the entry whose record write the caller just saw land;
+   * `refile` is that entry as it was filed, filed again (confirmed) if it is gone: a maker frozen past the
+   * confirmation grace may find the sweeper deleted it as never written. Stops at an entry that may still be
+   * committed (its write in flight): what follows it must wait.
    */
-  async drain(name: string, options: { timeoutMs: number; known?: string }): Promise<void> {
-    const keys = await this.outbox.keysOf(name);
+  async drain(
+    name: string,
+    options: {
+      timeoutMs: number;
+      known?: string;
+      refile?: Omit<OutboxEntry, 'write_id'>;
+      /** The sweeper's budget: no new entry is started once it says no (the rest waits for the next run). */
+      hasTime?: () => boolean;
+      /** A maker's attempt, its caller waiting: endpoints that just failed one are left to the sweeper. */
+      inline?: boolean;
+    },
+  ): Promise<void> {
+    let keys = await this.outbox.keysOf(name);
+    if (options.known && options.refile && !keys.includes(options.known)) {
+      await this.outbox.file(options.known, { ...options.refile, confirmed: true });
+      keys = [...keys, options.known].sort();
+    }
     if (keys.length === 0) return;
     const [endpoints, secrets] = await Promise.all([this.endpoints.list(), this.endpoints.secrets()]);
     const byId = new Map(endpoints.map((e) => [e.id, e]));
     const record = once(() => this.outbox.readWorker(name));
+    // One fence per drain is enough: it fails every write that read a version before it.
+    const fence = once(async () => {
+      const read = await record();
+      return read !== null && (await this.outbox.fenceWorker(name, read));
+    });
     const blocked = new Set<string>();
     // The maker's caller is waiting: past about two attempts' time, the rest is the sweeper's.
     const deadline = this.clock.now() + options.timeoutMs * 2;
     for (const key of keys) {
       if (options.known && this.clock.now() > deadline) return;
+      if (options.hasTime && !options.hasTime()) return;
       const read = await this.outbox.read(key);
       if (!read) continue;
       const entry = read.value;
       if (!entry.confirmed && key !== options.known) {
-        const verdict = await this.verdict(name, entry, await record());
+        const verdict = await this.verdict(name, entry, (await record())?.value ?? null, fence);
         if (verdict === 'never') {
           await this.outbox.delete(key);
           continue;
@@ -219,7 +320,8 @@ export class Webhooks implements TransitionListener {
             delivered.add(id); // deleted since: nothing is owed to it any more
             return;
           }
-          if (blocked.has(id) || (target.next_at_ms ?? 0) > now) {
+          const skipInline = options.inline && (this.inlineSkipUntil.get(id) ?? 0) > now;
+          if (blocked.has(id) || (target.next_at_ms ?? 0) > now || skipInline) {
             blocked.add(id);
             return;
           }
@@ -233,6 +335,7 @@ export class Webhooks implements TransitionListener {
             delivered.add(id);
             return;
           }
+          if (options.inline) this.inlineSkipUntil.set(id, this.clock.now() + retryDelayMs(1));
           const attempts = target.attempts + 1;
           const error = shortError(result.error);
           // The endpoint by id, never its URL (which may carry a token of the receiver's).
@@ -280,7 +383,12 @@ export class Webhooks implements TransitionListener {
   }
 
   /** Whether the transition an entry claims was committed, can no longer be, or may still be. */
-  private async verdict(name: string, entry: OutboxEntry, record: StoredWorker | null): Promise<Verdict> {
+  private async verdict(
+    name: string,
+    entry: OutboxEntry,
+    record: StoredWorker | null,
+    fence: () => Promise<boolean>,
+  ): Promise<Verdict> {
     const claim = entry.claim;
     if (!claim) return 'committed';
     const eventKey = layout.event(name, Date.parse(claim.transition.at), claim.uid, claim.seq);
@@ -293,7 +401,14 @@ export class Webhooks implements TransitionListener {
     } else if (await this.outbox.loggedTransition(eventKey, claim.transition)) {
       return 'committed';
     }
-    return this.clock.now() - entry.created_ms > this.confirmGraceMs ? 'never' : 'unknown';
+    if (this.clock.now() - entry.created_ms <= this.confirmGraceMs) return 'unknown';
+    // Past the grace the write is taken for lost, but a maker frozen that long may still be about to make it,
+    // and its condition still holds while nothing else wrote the record. Rewriting the record unchanged (a new
+    // write id) first makes that write fail; its maker retries and files a new entry. Without a record there is
+    // nothing to rewrite: a create that lands after all files its entry again (`committed`), or the sweeper's
+    // scan does when it repairs the create's missing event.
+    if (record === null) return 'never';
+    return (await fence()) ? 'never' : 'unknown';
   }
 
   /** The endpoints an event goes to, each owed one delivery. */

@@ -11,7 +11,15 @@
  */
 
 import { PreconditionFailedError } from '../../errors';
-import { type CasResult, casUpdate, type Draft, readJson, type Versioned } from '../../store/cas';
+import {
+  type CasResult,
+  casUpdate,
+  type Draft,
+  newWriteId,
+  type Read,
+  readJson,
+  type Versioned,
+} from '../../store/cas';
 import type { ObjectStore } from '../../store/port';
 import type { StoredWorker } from '../model';
 import { layout } from './layout';
@@ -102,19 +110,32 @@ export class OutboxStorage {
     return page.keys.length > 0;
   }
 
-  /** The workers that have entries, at most `max` of them, in name order. */
-  async workersWithEntries(max: number): Promise<string[]> {
+  /**
+   * The workers that have entries, at most `max` of them, in name order starting after `after` and wrapping
+   * around to the start: a run that resumes where the last one stopped reaches every worker in turn, however many
+   * ahead of it keep failing.
+   */
+  async workersWithEntries(max: number, after?: string): Promise<string[]> {
     const names: string[] = [];
-    let startAfter: string | undefined;
-    do {
-      const page = await this.store.list(OUTBOX, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
-      for (const { key } of page.keys) {
-        const name = outboxLayout.nameOfEntry(key);
-        if (names.at(-1) !== name) names.push(name);
-        if (names.length >= max) return names;
-      }
-      startAfter = page.cursor;
-    } while (startAfter);
+    const collect = async (startAfter: string | undefined, before?: string) => {
+      let cursor = startAfter;
+      do {
+        const page = await this.store.list(OUTBOX, {
+          limit: 1000,
+          ...(cursor ? { startAfter: cursor } : {}),
+        });
+        for (const { key } of page.keys) {
+          const name = outboxLayout.nameOfEntry(key);
+          if (before !== undefined && name > before) return;
+          if (names.at(-1) !== name) names.push(name);
+          if (names.length >= max) return;
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    };
+    // `~` sorts after the digits every entry key of `after` continues with, and before any longer name.
+    await collect(after === undefined ? undefined : `${outboxLayout.workerPrefix(after)}~`);
+    if (after !== undefined && names.length < max) await collect(undefined, after);
     return names;
   }
 
@@ -133,9 +154,25 @@ export class OutboxStorage {
     return this.store.delete(key);
   }
 
-  /** The worker's committed record (or tombstone), to confirm an entry against. */
-  async readWorker(name: string): Promise<StoredWorker | null> {
-    return (await readJson<StoredWorker>(this.store, layout.worker(name)))?.value ?? null;
+  /** The worker's committed record (or tombstone) and its etag, to confirm an entry against. */
+  readWorker(name: string): Promise<Read<StoredWorker> | null> {
+    return readJson<StoredWorker>(this.store, layout.worker(name));
+  }
+
+  /**
+   * Rewrites the record exactly as it is, under a new write id, only over `etag`: afterwards no write that read
+   * an earlier version can land (its condition no longer holds). True when the rewrite landed.
+   */
+  async fenceWorker(name: string, read: Read<StoredWorker>): Promise<boolean> {
+    try {
+      await this.store.put(layout.worker(name), JSON.stringify({ ...read.value, write_id: newWriteId() }), {
+        ifMatch: read.etag,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) return false;
+      throw error;
+    }
   }
 
   /** Whether the event log holds exactly this transition (the log only ever holds committed ones). */
@@ -148,10 +185,53 @@ export class OutboxStorage {
     await this.store.put(outboxLayout.dead(letter.endpoint_id, letter.event.id), JSON.stringify(letter));
   }
 
-  async listDead(endpointId: string, limit = 100): Promise<DeadLetter[]> {
-    const page = await this.store.list(outboxLayout.deadPrefix(endpointId), { limit });
+  /** One page of an endpoint's dead letters in event id order, after the event id `after`. */
+  async listDead(
+    endpointId: string,
+    options: { limit?: number; after?: string } = {},
+  ): Promise<{ letters: DeadLetter[]; next?: string }> {
+    const prefix = outboxLayout.deadPrefix(endpointId);
+    const page = await this.store.list(prefix, {
+      limit: options.limit ?? 100,
+      ...(options.after ? { startAfter: outboxLayout.dead(endpointId, options.after) } : {}),
+    });
     const letters = await Promise.all(page.keys.map((k) => readJson<DeadLetter>(this.store, k.key)));
-    return letters.flatMap((l) => (l ? [l.value] : []));
+    const last = page.keys.at(-1)?.key;
+    return {
+      letters: letters.flatMap((l) => (l ? [l.value] : [])),
+      ...(page.cursor && last ? { next: last.slice(prefix.length, -'.json'.length) } : {}),
+    };
+  }
+
+  /**
+   * Deletes the dead letters that `expired` picks (by endpoint id and when the letter was written), every one
+   * listed once (a listing of `webhooks/dead/` per thousand letters, no reads). Returns how many it deleted.
+   */
+  async pruneDead(expired: (endpointId: string, writtenMs: number) => boolean): Promise<number> {
+    let deleted = 0;
+    let startAfter: string | undefined;
+    do {
+      const page = await this.store.list(DEAD, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
+      for (const { key, lastModified } of page.keys) {
+        const endpointId = key.slice(DEAD.length).split('/')[0] ?? '';
+        if (!expired(endpointId, lastModified)) continue;
+        await this.store.delete(key);
+        deleted++;
+      }
+      startAfter = page.cursor;
+    } while (startAfter);
+    return deleted;
+  }
+
+  /** Deletes every dead letter of one endpoint (it is being deleted). */
+  async pruneDeadOf(endpointId: string): Promise<void> {
+    const prefix = outboxLayout.deadPrefix(endpointId);
+    let startAfter: string | undefined;
+    do {
+      const page = await this.store.list(prefix, { limit: 1000, ...(startAfter ? { startAfter } : {}) });
+      await Promise.all(page.keys.map((k) => this.store.delete(k.key)));
+      startAfter = page.cursor;
+    } while (startAfter);
   }
 
   async readDead(endpointId: string, eventId: string): Promise<DeadLetter | null> {

@@ -90,6 +90,9 @@ export class WorkerRepository {
       },
     });
     const written = result.value;
+    // The listener first: it files the outbox entry again if the sweeper deleted it meanwhile, and a function
+    // killed before that leaves the event unlogged too, which the sweeper's scan repairs along with the entry.
+    if (result.changed && written) await this.listener?.committed(written, previous);
     // Only a write that made a transition has an event to log: its sequence moved, or it is a new incarnation
     // (whose sequence starts again at 1, below that of the tombstone it replaced).
     if (result.changed && written && madeTransition(written, previous)) {
@@ -97,7 +100,6 @@ export class WorkerRepository {
         // The record is the truth: the next transition's writer, or the sweeper's full scan, writes it.
       });
     }
-    if (result.changed && written) await this.listener?.committed(written, previous);
     return result;
   }
 

@@ -25,6 +25,8 @@ export interface WebhookEndpoint {
 
 export interface EndpointSecret {
   current: string;
+  /** When it was made (epoch ms): a secret whose endpoint never got listed is removed once it is this old. */
+  created_ms?: number;
   /** Still signed with after a rotation until `previous_until_ms`, so receivers can switch without a gap. */
   previous?: string;
   previous_until_ms?: number;

@@ -22,6 +22,7 @@ import {
   leaseExpiry,
   mintWorkerKey,
   sha256Hex,
+  transitionTime,
 } from '../model';
 import { assertActorMayClaim, checkTeamCreate, handOverName, releaseName, reserveName } from '../teams';
 import { renderWorker, type WorkerView } from './views';
@@ -198,7 +199,9 @@ async function createReserved(
       // written over it since, so the landed check could not see our write_id. It is ours, not a lost race.
       if (isWorker(current) && current.uid === uid) return undefined;
       if (isWorker(current)) throw new RaceLost(current);
-      return record;
+      // Over a tombstone: the new incarnation's first event follows the deletion's, whatever our clock says.
+      const at = transitionTime(current?.last_transition.at, now);
+      return at === now ? record : { ...record, last_transition: { ...record.last_transition, at: iso(at) } };
     })
     .catch(async (error) => {
       if (error instanceof RaceLost) return { value: null, raced: error.current };
@@ -286,7 +289,7 @@ async function rollBack(ctx: LifecycleContext, name: string, uid: string): Promi
         uid,
         deleted_at: iso(now),
         last_transition: {
-          at: iso(now),
+          at: iso(transitionTime(current.last_transition.at, now)),
           from: current.phase,
           to: 'deleted',
           reason: 'backend_error',

@@ -70,6 +70,8 @@ export interface SweeperState {
   orphans: Record<string, OrphanMemo>;
   /** Runs and their store cost, read by `/metrics`. */
   stats: SweeperStats;
+  /** The worker the webhook step stopped at (the next run starts after it); when it last housekept (epoch ms). */
+  webhooks: { after?: string; housekept_at?: number };
 }
 
 interface LockBody {
@@ -86,6 +88,7 @@ export const initialSweeperState = (): SweeperState => ({
   inventory: { pass: 0, active: false, backend_index: 0, lost_candidates: [], unlisted: [] },
   orphans: {},
   stats: initialSweeperStats(),
+  webhooks: {},
 });
 
 export interface SweeperLease {
@@ -188,5 +191,6 @@ function normalise(state: Partial<SweeperState> | undefined): SweeperState {
     inventory: { ...initial.inventory, ...state?.inventory },
     orphans: { ...state?.orphans },
     stats: { ...initial.stats, ...state?.stats },
+    webhooks: { ...state?.webhooks },
   };
 }

@@ -190,6 +190,9 @@ async function verifyOne(
     return null;
   }
   if (!(await repo.hasEventFor(value))) {
+    // Its maker died right after the write: the outbox entry may be gone too (taken for never written). Filed
+    // before the event, so a run killed between the two finds the event still missing next time.
+    await run.ctx.webhooks?.refileCommitted(value, run.ctx.settings.eventRetentionDays * 86_400_000);
     await repo.appendEventFor(value);
     run.report.events_repaired++;
   }

@@ -9,11 +9,23 @@
 import type { OrphanMemo } from './lock';
 import type { SweepRun } from './run';
 
+/** How often dead letters past their retention and orphaned signing secrets are looked for. */
+const HOUSEKEEPING_EVERY_MS = 3600_000;
+
 export async function deliverWebhooks(run: SweepRun): Promise<void> {
   const webhooks = run.ctx.webhooks;
   if (!webhooks) return;
-  const { errors } = await webhooks.deliverDue(() => run.hasTime());
+  const state = run.state.webhooks;
+  const { errors, last } = await webhooks.deliverDue(() => run.hasTime(), 500, state.after);
+  if (last !== undefined) state.after = last;
+  else delete state.after;
   for (const error of errors) run.fail('webhooks', 'outbox', new Error(error));
+  const now = run.ctx.clock.now();
+  if (run.hasTime() && now - (state.housekept_at ?? 0) >= HOUSEKEEPING_EVERY_MS) {
+    // Dead letters are kept as long as the event history (EVENT_RETENTION_DAYS).
+    await webhooks.housekeep(run.ctx.settings.eventRetentionDays * 86_400_000);
+    state.housekept_at = now;
+  }
 }
 
 /**
