@@ -8,8 +8,8 @@
  *   (a rollback) must refuse a shape it would misread, and must never write its own idea of it back.
  *
  * Which documents are versioned, and why the others are not:
- * - `workers/<name>.json` (records and tombstones), `teams/<team>.json`, `locks/sweeper`, `secrets/<name>/<uid>.json`:
- *   read-modify-written by every release for as long as the deployment lives, so their shape is what an upgrade
+ * - `workers/<name>.json` (records and tombstones), `teams/<team>.json`, `locks/sweeper`, `secrets/<name>/<uid>.json`,
+ *   `webhooks/endpoints.json` and `secrets/_webhooks.json`: read-modify-written by every release for as long as the deployment lives, so their shape is what an upgrade
  *   changes. (The env values' candidates were plain strings once; `secrets.ts` still reads those as old values.)
  * - `meta/deployment.json` and `secrets/_deployment.json` (the HMAC key): written once, create-only, never
  *   rewritten; their fields are fixed for the deployment's life (a new id would orphan every tagged resource, a new
@@ -18,6 +18,8 @@
  * - `beats/<name>`: a cache of the last heartbeat, rewritten by the running release every few minutes.
  * - `due/…` hints: empty objects whose meaning is all in the key.
  * - `locks/sweeper-roster`: a cache the full scan rebuilds whenever it cannot read it.
+ * - `outbox/…` entries and `idempotency/…` answers: each lives a day at most (delivered or dead-lettered, expired),
+ *   so a release reads only what it or its predecessor of that day wrote; dead letters are kept as they were sent.
  *
  * To change a versioned shape: bump its number below and append the step that turns the previous version into the
  * new one; the fixtures of the old shape in `test/lifecycle/persistence/fixtures/` must keep reading.
@@ -38,6 +40,8 @@ const MIGRATIONS = {
   team: [labelled],
   sweeper_lock: [labelled],
   secrets: [labelled],
+  webhook_endpoints: [labelled],
+  webhook_secrets: [labelled],
 } as const satisfies Record<string, readonly Migration[]>;
 
 export type DocumentKind = keyof typeof MIGRATIONS;
@@ -48,6 +52,8 @@ export const SCHEMA_VERSIONS: Record<DocumentKind, number> = {
   team: MIGRATIONS.team.length,
   sweeper_lock: MIGRATIONS.sweeper_lock.length,
   secrets: MIGRATIONS.secrets.length,
+  webhook_endpoints: MIGRATIONS.webhook_endpoints.length,
+  webhook_secrets: MIGRATIONS.webhook_secrets.length,
 };
 
 /** What every versioned document carries once read or written by this code. */

@@ -1,13 +1,14 @@
 /**
  * Webhook endpoints: `webhooks/endpoints.json` (URLs, event types, filters; no secret) and their signing secrets
  * in `secrets/_webhooks.json`, under `secrets/` like every other secret, so only the functions allowed to read
- * secrets can sign. Both are small documents changed by compare-and-swap.
+ * secrets can sign. Both are small versioned documents (`schema_version`) changed by compare-and-swap.
  *
  * @module
  */
 
-import { casUpdate, readJson, type Versioned } from '../../store/cas';
+import type { Versioned } from '../../store/cas';
 import type { ObjectStore } from '../../store/port';
+import { readDocument, updateDocument } from './document';
 
 const ENDPOINTS_KEY = 'webhooks/endpoints.json';
 /** `_` cannot start a worker name, so the secrets sweep never mistakes this for a worker's secrets. */
@@ -44,22 +45,25 @@ export class WebhookEndpoints {
   constructor(private readonly store: ObjectStore) {}
 
   async list(): Promise<WebhookEndpoint[]> {
-    return (await readJson<EndpointsDoc>(this.store, ENDPOINTS_KEY))?.value.endpoints ?? [];
+    return (
+      (await readDocument<EndpointsDoc>(this.store, 'webhook_endpoints', ENDPOINTS_KEY))?.value.endpoints ??
+      []
+    );
   }
 
   async update(change: (endpoints: WebhookEndpoint[]) => WebhookEndpoint[] | undefined): Promise<void> {
-    await casUpdate<EndpointsDoc>(this.store, ENDPOINTS_KEY, (current) => {
+    await updateDocument<EndpointsDoc>(this.store, 'webhook_endpoints', ENDPOINTS_KEY, (current) => {
       const next = change(current?.endpoints ?? []);
       return next ? { endpoints: next } : undefined;
     });
   }
 
   async secrets(): Promise<Record<string, EndpointSecret>> {
-    return (await readJson<SecretsDoc>(this.store, SECRETS_KEY))?.value.secrets ?? {};
+    return (await readDocument<SecretsDoc>(this.store, 'webhook_secrets', SECRETS_KEY))?.value.secrets ?? {};
   }
 
   async updateSecrets(change: (secrets: Map<string, EndpointSecret>) => boolean): Promise<void> {
-    await casUpdate<SecretsDoc>(this.store, SECRETS_KEY, (current) => {
+    await updateDocument<SecretsDoc>(this.store, 'webhook_secrets', SECRETS_KEY, (current) => {
       // A Map, not an object: ids are ours, but the habit keeps `__proto__` a plain key.
       const secrets = new Map(Object.entries(current?.secrets ?? {}));
       return change(secrets) ? { secrets: Object.fromEntries(secrets) } : undefined;

@@ -9,6 +9,7 @@ import { SchemaVersionError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { isWorker } from '../../../src/lifecycle/model/record';
 import { SCHEMA_VERSIONS, upgradeDocument } from '../../../src/lifecycle/model/schema';
+import { WebhookEndpoints } from '../../../src/lifecycle/persistence/webhook-endpoints';
 import { runSweep } from '../../../src/lifecycle/sweeper';
 import { readTeam, updateTeam } from '../../../src/lifecycle/teams/records';
 import { createReady, type Harness, makeHarness, recordOf } from '../../support/lifecycle-harness';
@@ -169,5 +170,37 @@ describe('upgradeDocument', () => {
   it('leaves a document of the current version as it is', () => {
     const current = { ...fixture('team-record'), schema_version: SCHEMA_VERSIONS.team };
     expect(upgradeDocument('team', 'teams/blue.json', current)).toEqual(current);
+  });
+});
+
+describe('webhook endpoint documents', () => {
+  const endpoint = {
+    id: 'ep_0123456789abcdef0123',
+    url: 'https://manager.example.com/hooks',
+    types: ['worker.ready'],
+    created_at: '2026-12-05T10:00:00.000Z',
+  };
+
+  it("today's unversioned endpoint list still reads, and its next change stores version 1", async () => {
+    const h = makeHarness({ now: AFTER_FIXTURES });
+    await seed(h, 'webhooks/endpoints.json', { endpoints: [endpoint], write_id: 'w1' });
+    const endpoints = new WebhookEndpoints(h.store);
+    expect(await endpoints.list()).toEqual([endpoint]);
+    await endpoints.update((list) => [...list, { ...endpoint, id: 'ep_1111111111abcdef0123' }]);
+    const written = await stored(h, 'webhooks/endpoints.json');
+    expect(written.schema_version).toBe(SCHEMA_VERSIONS.webhook_endpoints);
+    expect((written.endpoints as unknown[]).length).toBe(2);
+  });
+
+  it('an endpoint list or secrets document of a newer version is refused and left exactly as it was', async () => {
+    const h = makeHarness({ now: AFTER_FIXTURES });
+    const newer = { endpoints: [endpoint], schema_version: 99, added_later: true, write_id: 'w1' };
+    await seed(h, 'webhooks/endpoints.json', newer);
+    await seed(h, 'secrets/_webhooks.json', { secrets: {}, schema_version: 99, write_id: 'w2' });
+    const endpoints = new WebhookEndpoints(h.store);
+    await expect(endpoints.list()).rejects.toBeInstanceOf(SchemaVersionError);
+    await expect(endpoints.update(() => [])).rejects.toBeInstanceOf(SchemaVersionError);
+    await expect(endpoints.updateSecrets(() => true)).rejects.toBeInstanceOf(SchemaVersionError);
+    expect(await stored(h, 'webhooks/endpoints.json')).toEqual(newer);
   });
 });
