@@ -20,7 +20,7 @@ import { z } from 'zod';
 import type { Principal } from '../lifecycle';
 import type { Access, AppEnv } from './context';
 import { ACCESS_WORDS, API_TAGS, SECURITY_SCHEME } from './document-info';
-import { workerName } from './schemas';
+import { errorResponse, workerName } from './schemas';
 
 export type { Access } from './context';
 
@@ -48,6 +48,32 @@ export interface RouteSpec {
    * replaying it would hand out expired credentials and storing its key would need state the route may not touch.
    */
   idempotencyKey?: 'ignored';
+  /** The precondition header this route honours (`etag.ts`): documented with its 412 answer. */
+  conditional?: 'if-match' | 'if-none-match';
+}
+
+const IDEMPOTENCY_KEY_HEADER = z.string().max(255).optional().meta({
+  description:
+    'The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress`',
+  example: '5f0c9a1e-2b7d-4c1e-9a55-0d8e6b7c3f21',
+});
+const IF_MATCH_HEADER = z.string().optional().meta({
+  description: 'Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed`',
+  example: '"7.0f8c2b4e"',
+});
+const IF_NONE_MATCH_HEADER = z.string().optional().meta({
+  description: '`*`: create only if no worker of this name exists; else 412 `precondition_failed`',
+  example: '*',
+});
+
+/** The request headers a spec documents: `Idempotency-Key` on every POST and DELETE it honours, its precondition. */
+function headersOf(spec: RouteSpec) {
+  const headers: Record<string, z.ZodType> = {};
+  if ((spec.method === 'post' || spec.method === 'delete') && spec.idempotencyKey !== 'ignored')
+    headers['Idempotency-Key'] = IDEMPOTENCY_KEY_HEADER;
+  if (spec.conditional === 'if-match') headers['If-Match'] = IF_MATCH_HEADER;
+  if (spec.conditional === 'if-none-match') headers['If-None-Match'] = IF_NONE_MATCH_HEADER;
+  return Object.keys(headers).length ? { headers: z.object(headers) } : {};
 }
 
 export type Handler = (c: Context<AppEnv>, principal: Principal) => Promise<Response> | Response;
@@ -83,12 +109,23 @@ function toRoute(spec: RouteSpec, servedBy?: string) {
           }
         : {}),
       ...(spec.query instanceof z.ZodObject ? { query: spec.query } : {}),
+      ...headersOf(spec),
       ...(spec.body
         ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } }
         : {}),
     },
     responses: Object.fromEntries(
-      Object.entries(spec.responses).map(([code, response]) => [
+      Object.entries<ResponseSpec>({
+        ...spec.responses,
+        ...(spec.conditional && !spec.responses[412]
+          ? {
+              412: {
+                description: 'The worker is not at the version the precondition names',
+                schema: errorResponse,
+              },
+            }
+          : {}),
+      }).map(([code, response]) => [
         code,
         {
           description: response.description,

@@ -3972,7 +3972,10 @@ export interface operations {
     v1CreateWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4091,7 +4094,10 @@ export interface operations {
     v1UpdateWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -4158,12 +4164,24 @@ export interface operations {
                     "application/json": components["schemas"]["V1Error"];
                 };
             };
+            /** @description The worker is not at the version the precondition names */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     v1DeleteWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -4232,7 +4250,10 @@ export interface operations {
                 /** @description Wait at most this long (capped per request) */
                 timeout_seconds?: number | null;
             };
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -4300,7 +4321,10 @@ export interface operations {
     v1ReportReady: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -4366,7 +4390,12 @@ export interface operations {
     v1SleepWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -4427,6 +4456,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The worker is not at the version the precondition names */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4493,7 +4531,12 @@ export interface operations {
     v1WakeWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -4554,6 +4597,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["V1Error"];
+                };
+            };
+            /** @description The worker is not at the version the precondition names */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4856,7 +4908,10 @@ export interface operations {
     runSweep: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4903,7 +4958,10 @@ export interface operations {
     createTeam: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5085,7 +5143,10 @@ export interface operations {
     createTeamKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The team name */
                 team: string;
@@ -5144,7 +5205,10 @@ export interface operations {
     revokeTeamKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The key’s id */
                 id: string;
@@ -5337,7 +5401,10 @@ export interface operations {
     createWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5465,7 +5532,10 @@ export interface operations {
     deleteWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The key’s id */
                 id: string;
@@ -5595,7 +5665,10 @@ export interface operations {
     redeliverWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The key’s id */
                 id: string;
@@ -5673,7 +5746,10 @@ export interface operations {
     rotateWebhookSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The key’s id */
                 id: string;
@@ -5794,7 +5870,12 @@ export interface operations {
     createWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description `*`: create only if no worker of this name exists; else 412 `precondition_failed` */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5851,6 +5932,15 @@ export interface operations {
             };
             /** @description Exists with another spec, or being deleted */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The worker is not at the version the precondition names */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5937,7 +6027,12 @@ export interface operations {
                 /** @description Delete despite `deletion_protection` */
                 force?: "0" | "1" | "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -5989,12 +6084,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The worker is not at the version the precondition names */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     updateWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -6070,6 +6177,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The worker is not at the version the precondition names */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     recordActivity: {
@@ -6078,7 +6194,10 @@ export interface operations {
                 /** @description Wake the worker if it is asleep, rather than a 409 */
                 wake?: "0" | "1" | "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -6162,7 +6281,12 @@ export interface operations {
                 /** @description Wait at most this long (capped at 20 s per request) */
                 timeout_seconds?: number | null;
             };
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -6227,6 +6351,15 @@ export interface operations {
             };
             /** @description Failed, deleting or expired */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The worker is not at the version the precondition names */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6303,7 +6436,12 @@ export interface operations {
     rotateWorkerKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -6368,6 +6506,15 @@ export interface operations {
             };
             /** @description Being deleted */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The worker is not at the version the precondition names */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6451,7 +6598,10 @@ export interface operations {
     reportReady: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -6503,7 +6653,12 @@ export interface operations {
     sleepWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -6568,6 +6723,15 @@ export interface operations {
             };
             /** @description Being deleted or expired */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The worker is not at the version the precondition names */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6580,7 +6744,12 @@ export interface operations {
     startWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -6645,6 +6814,15 @@ export interface operations {
             };
             /** @description Being deleted or expired */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The worker is not at the version the precondition names */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6657,7 +6835,12 @@ export interface operations {
     stopWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -6722,6 +6905,15 @@ export interface operations {
             };
             /** @description Being deleted or expired */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The worker is not at the version the precondition names */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6734,7 +6926,12 @@ export interface operations {
     wakeWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+                /** @description Act only if the worker is still at this version (its `ETag`); else 412 `precondition_failed` */
+                "If-Match"?: string;
+            };
             path: {
                 /** @description The worker name */
                 name: string;
@@ -6806,12 +7003,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The worker is not at the version the precondition names */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     fleetDelete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6871,7 +7080,10 @@ export interface operations {
     fleetEnsureReady: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6931,7 +7143,10 @@ export interface operations {
     fleetSleep: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6991,7 +7206,10 @@ export interface operations {
     fleetWake: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };

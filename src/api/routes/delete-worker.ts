@@ -18,6 +18,7 @@ export function registerDeleteWorkerRoute(routes: RouteTable, service: WorkerSer
   routes.add(
     {
       method: 'delete',
+      conditional: 'if-match',
       path: '/workers/{name}',
       operationId: 'deleteWorker',
       summary: 'Delete a worker',

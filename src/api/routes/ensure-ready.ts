@@ -18,6 +18,7 @@ export function registerEnsureReadyRoute(routes: RouteTable, service: WorkerServ
   routes.add(
     {
       method: 'post',
+      conditional: 'if-match',
       path: '/workers/{name}/ensure-ready',
       operationId: 'ensureReady',
       summary: 'Wake if needed and wait for ready',

@@ -26,6 +26,7 @@ export function registerIntentRoutes(routes: RouteTable, service: WorkerService)
       routes.add(
         {
           method: 'post',
+          conditional: 'if-match',
           path: `/workers/{name}/${path}`,
           operationId: `${path}Worker`,
           summary: verb === 'start' ? 'Wake a worker' : 'Put a worker to sleep',

@@ -18,6 +18,7 @@ export function registerRotateKeyRoute(routes: RouteTable, service: WorkerServic
   routes.add(
     {
       method: 'post',
+      conditional: 'if-match',
       path: '/workers/{name}/keys',
       operationId: 'rotateWorkerKey',
       summary: 'Rotate the worker key',

@@ -31,6 +31,7 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
   routes.add(
     {
       method: 'post',
+      conditional: 'if-none-match',
       path: '/workers',
       operationId: 'createWorker',
       summary: 'Create a worker',
@@ -122,6 +123,7 @@ export function registerWorkerRoutes(routes: RouteTable, service: WorkerService)
   routes.add(
     {
       method: 'patch',
+      conditional: 'if-match',
       path: '/workers/{name}',
       operationId: 'updateWorker',
       summary: 'Update a worker',

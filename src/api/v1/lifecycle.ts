@@ -39,6 +39,7 @@ export function registerV1LifecycleRoutes(routes: RouteTable, service: WorkerSer
     routes.add(
       {
         method: 'post',
+        conditional: 'if-match',
         path: `/api/v1/workers/{name}/${verb}`,
         operationId: `v1${verb === 'wake' ? 'Wake' : 'Sleep'}Worker`,
         summary: `${verb === 'wake' ? 'Wake' : 'Put to sleep'} a worker (hiclaw-controller)`,

@@ -141,6 +141,7 @@ export function registerV1WorkerRoutes(routes: RouteTable, service: WorkerServic
   routes.add(
     {
       method: 'put',
+      conditional: 'if-match',
       path: '/api/v1/workers/{name}',
       operationId: 'v1UpdateWorker',
       summary: 'Update a worker (hiclaw-controller, merge)',
