@@ -42,6 +42,24 @@ function undocumentedFields(schema: Schema, where: string, found: string[] = [])
 }
 
 describe('the OpenAPI document', () => {
+  it('declares the request headers each route honours: Idempotency-Key, If-Match, If-None-Match, and the 412', async () => {
+    const doc = (await buildOpenApiDocument()) as unknown as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string; in: string }[]; responses: object }>
+      >;
+    };
+    const headers = (path: string, method: string) =>
+      (doc.paths[path]?.[method]?.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+    expect(headers('/workers/{name}', 'patch')).toEqual(['If-Match']);
+    expect(doc.paths['/workers/{name}']?.patch?.responses).toHaveProperty('412');
+    expect(headers('/workers', 'post')).toEqual(['Idempotency-Key', 'If-None-Match']);
+    expect(headers('/workers/{name}', 'delete')).toEqual(['Idempotency-Key', 'If-Match']);
+    expect(headers('/api/v1/workers/{name}', 'put')).toEqual(['If-Match']);
+    expect(headers('/workers/{name}', 'get')).toEqual([]);
+    expect(headers('/api/v1/credentials/sts', 'post')).toEqual([]);
+  });
+
   it('names the shapes a client uses as components', async () => {
     const doc = (await buildOpenApiDocument()) as unknown as Document;
     expect(Object.keys(doc.components.schemas)).toEqual(
