@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { aliyunCredentials } from '../../src/platforms/aliyun/http';
+import { aliyunCredentials } from '../../src/platforms/aliyun/credentials';
 import { fcHandler } from '../../src/platforms/fc-http';
 
 export const handler = fcHandler(aliyunCredentials(process.env));

@@ -4,6 +4,6 @@
  * @module
  */
 import { handle } from 'hono/aws-lambda';
-import { awsCredentials, lambdaApp } from '../../src/platforms/aws/http';
+import { awsCredentials, lambdaApp } from '../../src/platforms/aws/credentials';
 
 export const handler = handle(lambdaApp(awsCredentials(process.env)));

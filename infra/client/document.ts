@@ -9,6 +9,8 @@
  *
  * @module
  */
+
+import { createApp } from '../../src/api/app';
 import { registerCredentialRoutes } from '../../src/api/routes/credentials';
 import { registerSweepRoute } from '../../src/api/routes/sweep';
 import { FakeBackend } from '../../src/backends/fake';
@@ -32,6 +34,7 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
     store: new MemoryStore(),
     backends: { fake: () => new FakeBackend() },
     log: quiet,
+    createApp,
     extendRoutes: (routes, service) => {
       registerCredentialRoutes(routes, service, undefined);
       registerSweepRoute(routes, service, config.sweeper);

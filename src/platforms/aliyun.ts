@@ -7,6 +7,7 @@
  * @module
  */
 
-export { aliyunCredentials, aliyunLifecycle } from './aliyun/http';
+export { aliyunCredentials } from './aliyun/credentials';
+export { aliyunLifecycle } from './aliyun/http';
 export { FunctionCredentials, SAE_FACTS } from './aliyun/state';
 export { aliyunSweeper } from './aliyun/sweeper';

@@ -8,6 +8,7 @@
  * @module
  */
 
-export { awsCredentials, awsLifecycle, lambdaApp } from './aws/http';
+export { awsCredentials } from './aws/credentials';
+export { awsLifecycle, lambdaApp } from './aws/http';
 export { ECS_FACTS } from './aws/state';
 export { awsSweeper, type Sweeper, scheduledHandler } from './aws/sweeper';

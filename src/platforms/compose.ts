@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createApp } from '../api/app';
+import type { App, AppOptions } from '../api/app-base';
 import type { RouteTable } from '../api/route-table';
 import type { OrchestratorConfig } from '../config/core';
 import { ConfigError } from '../errors';
@@ -17,6 +17,11 @@ import { composeService, type ServiceInput } from './service';
 export type { BackendFactory } from './service';
 
 export interface ComposeInput extends ServiceInput {
+  /**
+   * Builds the HTTP app: `createApp` (every route) or `createCredentialsApp` (no lifecycle route). Passed in rather
+   * than imported here, so a function's bundle holds only the app it serves.
+   */
+  createApp: (options: AppOptions) => App;
   extendRoutes?: (routes: RouteTable, service: WorkerService) => void;
   routeGroups?: ('lifecycle' | 'meta' | 'extra')[];
   /** Host names the API answers to (the emulator knows its own); unset = any. */
@@ -37,7 +42,7 @@ export function composeOrchestrator(input: ComposeInput): Orchestrator {
   const service = composeService({ ...input, log, makesTransitions });
 
   const app = once(async () =>
-    createApp({
+    input.createApp({
       service: await service(),
       ...(input.extendRoutes ? { extend: input.extendRoutes } : {}),
       ...(input.routeGroups ? { only: input.routeGroups } : {}),

@@ -20,6 +20,7 @@
  * @module
  */
 
+import { createApp } from '../api/app';
 import { registerCredentialRoutes } from '../api/routes/credentials';
 import { registerSweepRoute } from '../api/routes/sweep';
 import { DockerBackend, type DockerBackendOptions, type DockerFetch } from '../backends/docker';
@@ -174,6 +175,7 @@ export function createWorkerdOrchestrator(
       registerSweepRoute(routes, service, config.sweeper);
       extras.extendRoutes?.(routes, service);
     },
+    createApp,
     config,
     store: new R2Store(env.STATE),
     backends: {

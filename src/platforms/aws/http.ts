@@ -8,13 +8,9 @@
  * @module
  */
 
-import { Hono } from 'hono';
-import { registerCredentialRoutes } from '../../api/routes/credentials';
-import { AWS_PLATFORM, loadCloudConfig, readAwsStsSettings, readStsChoice } from '../../config/cloud';
+import { createApp } from '../../api/app';
+import { AWS_PLATFORM, loadCloudConfig } from '../../config/cloud';
 import type { Env } from '../../config/env';
-import type { CredentialIssuer } from '../../credentials/port';
-import { ConfigError } from '../../errors';
-import { once } from '../../lifecycle';
 import { composeOrchestrator, type Orchestrator } from '../compose';
 import { backendFactories, stateStore, withoutComposePrefix } from './state';
 
@@ -25,38 +21,9 @@ export function awsLifecycle(env: Env): Orchestrator {
     config: withoutComposePrefix(config),
     store: stateStore(env, config),
     backends: backendFactories(env, config),
+    createApp,
     routeGroups: ['lifecycle', 'meta'],
   });
 }
 
-/** `/credentials/sts` and health only. It drives no backend, so it is given none (and no ECS permissions). */
-export function awsCredentials(env: Env): Orchestrator {
-  const config = loadCloudConfig(env, AWS_PLATFORM, { managerKeysOptional: true });
-  const sts = readStsChoice(env);
-  if (sts.provider === 'aliyun') throw new ConfigError('STS_PROVIDER must be aws or none on AWS Lambda');
-  let issuer: CredentialIssuer | undefined;
-  if (sts.provider === 'aws') {
-    const settings = readAwsStsSettings(env, config.dataRoot);
-    // The STS client is loaded on first use, in its own chunk: a cold start that serves health pays nothing for it.
-    const load = once(async () => new (await import('../../credentials/aws-sts')).AwsStsIssuer(settings));
-    issuer = {
-      provider: 'aws',
-      issue: async (request) => (await load()).issue(request),
-      health: async () => (await load()).health(),
-    };
-  }
-  return composeOrchestrator({
-    config: { ...withoutComposePrefix(config), backends: [] },
-    store: stateStore(env, config),
-    backends: {},
-    routeGroups: ['extra', 'meta'],
-    extendRoutes: (routes, service) => registerCredentialRoutes(routes, service, issuer, sts.durationSeconds),
-  });
-}
-
-/** Hono's API Gateway adapter wants a Hono app; this one hands every request to the lazily built orchestrator. */
-export function lambdaApp(orchestrator: Pick<Orchestrator, 'fetch'>): Hono {
-  const app = new Hono();
-  app.all('*', (c) => orchestrator.fetch(c.req.raw));
-  return app;
-}
+export { lambdaApp } from './lambda';
