@@ -16,4 +16,4 @@ export {
 export { requireWorker } from './intent';
 export { WorkerService } from './service';
 export type { WorkerView } from './views';
-export { sleepBuild } from './wake-sleep';
+export { sleepBuild, wakeBuild } from './wake-sleep';

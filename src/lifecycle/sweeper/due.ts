@@ -29,6 +29,7 @@ import {
 } from './actions';
 import { hintTime, verdictFor } from './policies';
 import { runBounded, type SweepRun } from './run';
+import { applySchedule } from './schedule';
 import { MIN_HINT_BACKOFF_MS, READ_CONCURRENCY } from './settings';
 
 const HINT_PAGE = 1000;
@@ -163,6 +164,8 @@ async function act(run: SweepRun, record: WorkerRecord): Promise<{ attempted: bo
       return acted(dropStaleLease(run, record));
     case 'idle':
       return { attempted: true, beat: (await sleepIdle(run, record)).beat };
+    case 'schedule':
+      return applySchedule(run, record);
     case 'none':
       return { attempted: false, beat: null };
   }
