@@ -1362,6 +1362,7 @@ export interface components {
              * @enum {string}
              */
             runtime?: "openclaw" | "copaw" | "";
+            schedule?: components["schemas"]["ScheduleInput"];
             /**
              * @description The team the worker belongs to (a team key sets its own)
              * @example research
@@ -1745,6 +1746,56 @@ export interface components {
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
              */
             secret: string;
+        };
+        /**
+         * @description The worker’s own wake and sleep times
+         * @example {
+         *       "wake": "0 9 * * 1-5",
+         *       "sleep": "0 19 * * 1-5",
+         *       "time_zone": "Europe/Berlin"
+         *     }
+         */
+        Schedule: {
+            /**
+             * @description Sleep at each match (five cron fields); a worker that reports busy sleeps once it no longer does
+             * @example 0 19 * * 1-5
+             */
+            sleep?: string;
+            /**
+             * @description The IANA time zone the patterns are read in
+             * @example Europe/Berlin
+             */
+            time_zone: string;
+            /**
+             * @description Wake at each match: five cron fields (minute hour day-of-month month day-of-week), in `time_zone`
+             * @example 0 9 * * 1-5
+             */
+            wake?: string;
+        };
+        /**
+         * @description Wake and sleep times in cron syntax, carried out by the sweeper (reason `schedule`); at least one of wake and sleep. A worker’s own schedule wins over a label schedule.
+         * @example {
+         *       "wake": "0 9 * * 1-5",
+         *       "sleep": "0 19 * * 1-5",
+         *       "time_zone": "Europe/Berlin"
+         *     }
+         */
+        ScheduleInput: {
+            /**
+             * @description Sleep at each match (five cron fields); a worker that reports busy sleeps once it no longer does
+             * @example 0 19 * * 1-5
+             */
+            sleep?: string;
+            /**
+             * @description The IANA time zone the patterns are read in (DST included); UTC when unset
+             * @example Europe/Berlin
+             */
+            time_zone?: string;
+            /**
+             * @description Wake at each match: five cron fields (minute hour day-of-month month day-of-week), in `time_zone`
+             * @example 0 9 * * 1-5
+             */
+            wake?: string;
         };
         /**
          * @description Short-lived storage credentials for one worker
@@ -2264,6 +2315,30 @@ export interface components {
                  * @example 2048
                  */
                 memory_mb?: number;
+            } | null;
+            /**
+             * @description A new schedule, counted from now (replaces the old one whole); `null` removes it
+             * @example {
+             *       "sleep": "0 19 * * 1-5",
+             *       "time_zone": "Europe/Berlin"
+             *     }
+             */
+            schedule?: {
+                /**
+                 * @description Sleep at each match (five cron fields); a worker that reports busy sleeps once it no longer does
+                 * @example 0 19 * * 1-5
+                 */
+                sleep?: string;
+                /**
+                 * @description The IANA time zone the patterns are read in (DST included); UTC when unset
+                 * @example Europe/Berlin
+                 */
+                time_zone?: string;
+                /**
+                 * @description Wake at each match: five cron fields (minute hour day-of-month month day-of-week), in `time_zone`
+                 * @example 0 9 * * 1-5
+                 */
+                wake?: string;
             } | null;
             /**
              * @description Delete this long after creation (sets `expires_at`)
@@ -3304,7 +3379,7 @@ export interface components {
                  */
                 at: string;
                 /**
-                 * @description What happens next unless something changes: `sleep`, `expire`, `fail`, …
+                 * @description What happens next unless something changes: `sleep`, `wake` (its schedule), `delete`, `fail_if_stuck`, …
                  * @example sleep
                  */
                 kind: string;
@@ -3345,6 +3420,7 @@ export interface components {
              * @example openclaw
              */
             runtime: string;
+            schedule?: components["schemas"]["Schedule"];
             /**
              * @description HiClaw’s status word (what its scripts read)
              * @example ready

@@ -19,6 +19,7 @@ export {
   redactError,
   redactKeys,
   resourceNameOf,
+  scheduleProblem,
   sha256Hex,
   systemClock,
   type TeamRecord,
