@@ -52,6 +52,8 @@ export {
 export { markSensitive, redactError, redactSecrets } from './redaction';
 export {
   isKnownTimeZone,
+  type LabelSchedule,
+  labelsMatch,
   latestScheduled,
   nextScheduled,
   type ScheduledAction,

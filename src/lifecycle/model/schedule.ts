@@ -131,3 +131,23 @@ export function latestScheduled(
   }
   return best;
 }
+
+/**
+ * A schedule for every worker whose labels include `labels` (and that has no schedule of its own: a worker's own
+ * schedule wins). Stored, all of them, in one small document; see `sweeper/label-schedules.ts`.
+ */
+export interface LabelSchedule extends WorkerSchedule {
+  /** The manager's name for it (`PUT /schedules/{id}`). */
+  id: string;
+  /** Every one of these labels must be on the worker; at least one. */
+  labels: Record<string, string>;
+  /** Occurrences up to this instant are carried out (or being carried out: `run`). */
+  from: string;
+  created_at: string;
+  updated_at: string;
+  /** An occurrence being carried out across the fleet a page of workers at a time: the last name handled. */
+  run?: { kind: ScheduledKind; at: string; after?: string };
+}
+
+export const labelsMatch = (selector: Record<string, string>, labels: Record<string, string>): boolean =>
+  Object.entries(selector).every(([key, value]) => Object.hasOwn(labels, key) && labels[key] === value);

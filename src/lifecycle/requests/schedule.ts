@@ -9,15 +9,18 @@ import { ValidationError } from '../../errors';
 import type { ScheduleInput, WorkerRecord, WorkerSchedule } from '../model';
 import { iso, scheduleProblem } from '../model';
 
-export function resolveSchedule(input: ScheduleInput, field = 'schedule'): WorkerSchedule {
+/** `field`: where the schedule sits in the request (`schedule` on a worker; `null` for a label schedule's body). */
+export function resolveSchedule(input: ScheduleInput, field: string | null = 'schedule'): WorkerSchedule {
   const schedule: WorkerSchedule = {
     ...(input.wake !== undefined ? { wake: input.wake.trim() } : {}),
     ...(input.sleep !== undefined ? { sleep: input.sleep.trim() } : {}),
     time_zone: input.time_zone ?? 'UTC',
   };
   const problem = scheduleProblem(schedule);
-  if (problem)
-    throw new ValidationError(`${field}.${problem.field}: ${problem.message}`, `${field}.${problem.field}`);
+  if (problem) {
+    const at = field === null ? problem.field : `${field}.${problem.field}`;
+    throw new ValidationError(`${at}: ${problem.message}`, at);
+  }
   return schedule;
 }
 

@@ -20,17 +20,37 @@ import { driveUnder, withdrawSleep } from './actions';
 import { scheduleDone, scheduleDue } from './policies';
 import type { SweepRun } from './run';
 
-export async function applySchedule(
+/** A worker's own schedule: its latest due occurrence, marked done up to now in the same write. */
+export function applySchedule(run: SweepRun, record: WorkerRecord) {
+  return carryOutScheduled(run, record, {
+    due: (current, now) => scheduleDue(current, now)?.kind,
+    mark: scheduleDone,
+  });
+}
+
+/** What to carry out on a worker, decided again inside the conditional write on the record stored then. */
+export interface ScheduledStep {
+  due: (current: WorkerRecord, now: number) => ScheduledKind | undefined;
+  /** What else the write records (a worker's own schedule moves `schedule_from`). */
+  mark: (current: WorkerRecord, now: number) => WorkerRecord;
+}
+
+/**
+ * Carries out one scheduled wake or sleep under the lease, like a manager's intent. A sleep of a worker that
+ * reports busy writes nothing (and is withdrawn if the busy report lands just after the write).
+ */
+export async function carryOutScheduled(
   run: SweepRun,
   record: WorkerRecord,
+  step: ScheduledStep,
 ): Promise<{ attempted: boolean; beat: Beat | null }> {
   const { repo, settings, owner } = run.ctx;
-  const due = scheduleDue(record, run.now());
+  const due = step.due(record, run.now());
   if (!due) return { attempted: false, beat: null };
-  const beat = due.kind === 'sleep' ? await repo.readBeat(record.name) : null;
+  const beat = due === 'sleep' ? await repo.readBeat(record.name) : null;
   const busy = (current: WorkerRecord, seen: Beat | null, now: number) =>
     busyUntil(current, seen, settings) > now;
-  if (due.kind === 'sleep' && record.desired === 'running' && busy(record, beat, run.now())) {
+  if (due === 'sleep' && record.desired === 'running' && busy(record, beat, run.now())) {
     return { attempted: false, beat };
   }
   let leaseId: string | undefined;
@@ -41,12 +61,12 @@ export async function applySchedule(
     before = undefined;
     const now = run.now();
     if (!isWorker(current) || current.uid !== record.uid || isLeaseLive(current, now)) return undefined;
-    const still = scheduleDue(current, now);
+    const still = step.due(current, now);
     if (!still) return undefined;
-    if (still.kind === 'sleep' && current.desired === 'running' && busy(current, beat, now)) return undefined;
-    kind = still.kind;
-    const next = carryOut(still.kind, scheduleDone(current, now), now);
-    if (next.spec_generation === current.spec_generation) return next;
+    if (still === 'sleep' && current.desired === 'running' && busy(current, beat, now)) return undefined;
+    kind = still;
+    const next = carryOut(still, step.mark(current, now), now);
+    if (next.spec_generation === current.spec_generation) return next === current ? undefined : next;
     before = current;
     const taken = takeLeaseIfFree(next, owner, now, settings);
     leaseId = taken.leaseId;
