@@ -33,6 +33,7 @@ import { registerMetricsRoute } from './routes/metrics';
 import { registerReadinessRoutes } from './routes/readiness';
 import { registerRootRoute } from './routes/root';
 import { registerRotateKeyRoute } from './routes/rotate-key';
+import { registerScheduleRoutes } from './routes/schedules';
 import { registerTeamRoutes } from './routes/teams';
 import { registerWebhookRoutes } from './routes/webhooks';
 import { registerWorkerRoutes } from './routes/workers';
@@ -65,6 +66,7 @@ const LIFECYCLE_ROUTE_FILES: RouteFile[] = [
   registerReadinessRoutes,
   registerTeamRoutes,
   registerWebhookRoutes,
+  registerScheduleRoutes,
   (routes, service) => registerHiclawV1Routes(routes, service, API_VERSION),
   // The fleet page and metrics read worker state: they belong with the lifecycle routes, on its function.
   registerFleetPageRoutes,

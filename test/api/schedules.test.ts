@@ -84,3 +84,58 @@ describe('a scheduled sleep, events out', () => {
     });
   });
 });
+
+describe('label schedules over the API', () => {
+  it('creates (201), replaces (200), reads, lists and deletes (204, twice) a label schedule', async () => {
+    const h = await makeApp({ webhooks: false });
+    const body = {
+      labels: { shift: 'office' },
+      wake: '0 9 * * 1-5',
+      sleep: '0 19 * * 1-5',
+      time_zone: 'Europe/Berlin',
+    };
+    const made = await h.call('PUT', '/schedules/office-hours', { body });
+    expect(made.status).toBe(201);
+    expect(made.json).toMatchObject({ id: 'office-hours', ...body });
+    expect(['wake', 'sleep']).toContain(made.json.next_action.kind);
+
+    expect((await h.call('PUT', '/schedules/office-hours', { body })).status).toBe(200);
+    const replaced = await h.call('PUT', '/schedules/office-hours', {
+      body: { ...body, sleep: '0 18 * * 1-5' },
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.json.sleep).toBe('0 18 * * 1-5');
+    expect((await h.call('GET', '/schedules/office-hours')).json.sleep).toBe('0 18 * * 1-5');
+    expect((await h.call('GET', '/schedules')).json.schedules.map((s: { id: string }) => s.id)).toEqual([
+      'office-hours',
+    ]);
+
+    expect((await h.call('DELETE', '/schedules/office-hours')).status).toBe(204);
+    expect((await h.call('DELETE', '/schedules/office-hours')).status).toBe(204);
+    expect((await h.call('GET', '/schedules/office-hours')).status).toBe(404);
+  });
+
+  it.each([
+    [{ labels: {}, sleep: '0 19 * * *' }, 'labels'],
+    [{ labels: { a: 'b' }, sleep: '0 19 * * 8' }, 'sleep'],
+    [{ labels: { a: 'b' }, wake: '0 9 * * *', time_zone: 'Nowhere/City' }, 'time_zone'],
+    [{ labels: { a: 'b' } }, 'wake'],
+    [{ sleep: '0 19 * * *' }, 'labels'],
+  ])('refuses %j with a 400 naming %s', async (body, field) => {
+    const h = await makeApp({ webhooks: false });
+    const put = await h.call('PUT', '/schedules/s1', { body });
+    expect(put.status).toBe(400);
+    expect(put.json.field).toBe(field);
+  });
+
+  it('answers 403 to a team key', async () => {
+    const h = await makeApp({ webhooks: false });
+    expect((await h.call('POST', '/teams', { body: { name: 'research' } })).status).toBe(201);
+    const key = (await h.call('POST', '/teams/research/keys')).json.key;
+    const put = await h.call('PUT', '/schedules/s1', {
+      body: { labels: { a: 'b' }, sleep: '0 19 * * *' },
+      key,
+    });
+    expect(put.status).toBe(403);
+  });
+});

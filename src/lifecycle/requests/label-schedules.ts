@@ -103,14 +103,14 @@ export async function putLabelSchedule(
   return { created, schedule: renderLabelSchedule(stored) };
 }
 
-/** Removes one; removing one that is not there is a 404 (its id may be misspelt). */
-export async function deleteLabelSchedule(ctx: LifecycleContext, id: string): Promise<void> {
+/** Removes one; idempotent (answers whether it was there). */
+export async function deleteLabelSchedule(ctx: LifecycleContext, id: string): Promise<boolean> {
   let found = false;
   await ctx.repo.labelSchedules().update((current) => {
     found = current.some((s) => s.id === id);
     return found ? current.filter((s) => s.id !== id) : undefined;
   });
-  if (!found) throw notFound(id);
+  return found;
 }
 
 const canonicalLabels = (labels: Record<string, string>) =>
