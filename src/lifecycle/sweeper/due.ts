@@ -92,7 +92,7 @@ async function processHint(
   run.report.hints_processed++;
   if (parsed.name === LABEL_SCHEDULES_HINT) {
     // The hint stays when this fails: the next run looks again.
-    await processLabelSchedules(run, key).catch((error) => run.fail('schedule', key, error));
+    await processLabelSchedules(run, key, parsed.atMs).catch((error) => run.fail('schedule', key, error));
     return;
   }
   // The latest record this run read, for where to move the hint if processing fails.

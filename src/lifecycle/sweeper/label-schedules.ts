@@ -29,10 +29,12 @@ export const NAMES_PER_RUN = 200;
 
 type Progress = Pick<LabelSchedule, 'from' | 'run'>;
 
-export async function processLabelSchedules(run: SweepRun, hintKey: string): Promise<void> {
+export async function processLabelSchedules(run: SweepRun, hintKey: string, hintAt: number): Promise<void> {
   const { repo } = run.ctx;
   const storage = repo.labelSchedules();
   const now = run.now();
+  // Listed early (the lookahead): it stays for its time, which a schedule just written may be counting on.
+  if (hintAt > now) return;
   const schedules = await storage.list();
   const progress = new Map<string, Progress & { updated_at: string }>();
   let budget = NAMES_PER_RUN;
@@ -81,6 +83,17 @@ export async function processLabelSchedules(run: SweepRun, hintKey: string): Pro
   const next = nextLook(stored, now);
   if (next !== undefined) await storage.fileHint(next);
   await repo.deleteHint(hintKey);
+}
+
+/**
+ * The safety net, once per full-scan pass: a hint at the label schedules' next time, whatever happened to the one
+ * before (a manager's write that raced the sweeper's look at the document, say). A second hint costs nothing but
+ * a look at the document.
+ */
+export async function refileLabelScheduleHint(run: SweepRun): Promise<void> {
+  const storage = run.ctx.repo.labelSchedules();
+  const next = nextLook(await storage.list(), run.now());
+  if (next !== undefined) await storage.fileHint(next);
 }
 
 const applies = (schedule: LabelSchedule, record: WorkerRecord) =>

@@ -13,7 +13,14 @@ import {
 } from '../../../src/lifecycle/requests/label-schedules';
 import { NAMES_PER_RUN } from '../../../src/lifecycle/sweeper/label-schedules';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
-import { createReady, eventsOf, type Harness, makeHarness, recordOf } from '../../support/lifecycle-harness';
+import {
+  createReady,
+  eventsOf,
+  type Harness,
+  hintsOf,
+  makeHarness,
+  recordOf,
+} from '../../support/lifecycle-harness';
 
 const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };
 const at = (text: string) => Date.parse(text);
@@ -114,5 +121,19 @@ describe('label schedules', () => {
     await runSweep(h.ctx);
     expect(await desiredOf(h, 'w1')).toBe('running');
     expect(await deleteLabelSchedule(h.ctx, 's')).toBe(false);
+  });
+
+  it('re-files a lost label-schedule hint when a full-scan pass starts, so the schedule is still carried out', async () => {
+    const h = makeHarness({ settings: QUIET, now: at('2026-03-02T12:00:00Z') });
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 0, labels: { a: 'b' } });
+    await putLabelSchedule(h.ctx, 's', { labels: { a: 'b' }, sleep: '0 19 * * *' });
+    for (const hint of await hintsOf(h, '_schedules')) await h.store.delete(hint.key);
+
+    await runSweep(h.ctx); // the first run starts a full-scan pass
+
+    expect((await hintsOf(h, '_schedules')).map((hint) => hint.atMs)).toEqual([at('2026-03-02T19:00:00Z')]);
+    h.clock.set(at('2026-03-02T19:00:30Z'));
+    await runSweep(h.ctx);
+    expect(await desiredOf(h, 'w1')).toBe('sleeping');
   });
 });
