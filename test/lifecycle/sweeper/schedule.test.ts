@@ -6,9 +6,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
+import { nextAction } from '../../../src/lifecycle/model/policy';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
-import { createReady, eventsOf, type Harness, makeHarness, recordOf } from '../../support/lifecycle-harness';
+import {
+  createReady,
+  eventsOf,
+  type Harness,
+  hintsOf,
+  makeHarness,
+  recordOf,
+} from '../../support/lifecycle-harness';
 
 /** These tests model no heartbeats, so silence must not trigger restarts here. */
 const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };
@@ -130,6 +138,10 @@ describe('schedules carried out by the sweeper', () => {
       expect((await recordOf(h, 'w1')).desired).toBe('running');
     }
     await h.service.report(await recordOf(h, 'w1'), { busy: false });
+    // Turning idle ends the hold at once: a hint is filed at (or before) the sleep's deadline, not the busy beat's.
+    const deadline = nextAction(await recordOf(h, 'w1'), h.settings, await h.repo.readBeat('w1'))!;
+    expect(deadline.kind).toBe('sleep');
+    expect(Math.min(...(await hintsOf(h, 'w1')).map((hint) => hint.atMs))).toBeLessThanOrEqual(deadline.at);
     // The busy beat vouches for a while after its last report (see busyUntil); an hour later it no longer does.
     h.clock.advance(3_600_000);
     await runSweep(h.ctx);
