@@ -2215,7 +2215,7 @@ export interface components {
              */
             secrets_removed: number;
             /**
-             * @description Workers put to sleep (idle, or expired under deletion protection)
+             * @description Workers put to sleep (idle, on schedule, or expired under deletion protection)
              * @example 0
              */
             slept: number;

@@ -139,3 +139,17 @@ describe('label schedules over the API', () => {
     expect(put.status).toBe(403);
   });
 });
+
+describe('who may set a schedule', () => {
+  it('refuses a team key the schedule field with a 403 naming it', async () => {
+    const h = await makeApp({ webhooks: false });
+    expect((await h.call('POST', '/teams', { body: { name: 'research' } })).status).toBe(201);
+    const key = (await h.call('POST', '/teams/research/keys')).json.key;
+    const made = await h.call('POST', '/workers', {
+      body: { name: 'alice', schedule: { sleep: '0 19 * * *' } },
+      key,
+    });
+    expect(made.status).toBe(403);
+    expect(made.json.message).toContain('schedule');
+  });
+});
