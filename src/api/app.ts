@@ -22,6 +22,7 @@ import { registerLogsRoute } from './routes/logs';
 import { registerMetricsRoute } from './routes/metrics';
 import { registerReadinessRoutes } from './routes/readiness';
 import { registerRotateKeyRoute } from './routes/rotate-key';
+import { registerScheduleRoutes } from './routes/schedules';
 import { registerTeamRoutes } from './routes/teams';
 import { registerWebhookRoutes } from './routes/webhooks';
 import { registerWorkerRoutes } from './routes/workers';
@@ -50,6 +51,7 @@ const LIFECYCLE_ROUTE_FILES: RouteFile[] = [
   registerReadinessRoutes,
   registerTeamRoutes,
   registerWebhookRoutes,
+  registerScheduleRoutes,
   (routes, service) => registerHiclawV1Routes(routes, service, API_VERSION),
   // The fleet page and metrics read worker state: they belong with the lifecycle routes, on its function.
   registerFleetPageRoutes,

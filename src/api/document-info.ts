@@ -41,6 +41,7 @@ export const API_TAGS = [
   { name: 'lifecycle', description: 'Wake, sleep, ensure-ready and activity: what moves a worker.' },
   { name: 'workers-self', description: 'What a worker calls about itself, with its own key.' },
   { name: 'teams', description: 'Teams and their keys.' },
+  { name: 'schedules', description: 'Wake and sleep times for every worker carrying some labels.' },
   { name: 'credentials', description: 'Short-lived storage credentials for workers.' },
   { name: 'hiclaw /api/v1', description: 'The hiclaw-controller contract, over the same lifecycle.' },
   { name: 'meta', description: 'Health, metrics, this document and the pages.' },

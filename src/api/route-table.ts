@@ -80,6 +80,8 @@ export type Handler = (c: Context<AppEnv>, principal: Principal) => Promise<Resp
 
 /** A path parameter: a worker or team name (by the path it is in), or a key id. */
 const pathParameter = (path: string, name: string) => {
+  if (path.startsWith('/schedules/'))
+    return workerName.meta({ description: 'The label schedule’s id', example: 'office-hours' });
   if (name === 'id') return z.string().meta({ description: 'The key’s id', example: 'k1a2b3' });
   const team = name === 'team' || path.startsWith('/api/v1/teams/') || path.startsWith('/teams/');
   return workerName.meta(

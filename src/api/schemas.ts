@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { HICLAW_STATUSES, PHASES } from '../lifecycle';
 import { WORKER_NAME_PATTERN } from '../names';
+import { scheduleInput, scheduleView } from './schedule-input';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** Label keys: lowercase, dots/dashes/slashes; our own `orchestrator.` namespace is reserved. */
@@ -139,6 +140,7 @@ export const createWorkerBody = z
       description: 'Delete at this time (ISO-8601); or give `ttl_seconds`',
       example: '2027-01-31T18:00:00Z',
     }),
+    schedule: scheduleInput.optional(),
   })
   .meta({
     id: 'CreateWorkerInput',
@@ -180,6 +182,13 @@ export const updateWorkerBody = z
       .nullable()
       .optional()
       .meta({ description: 'A new deletion time; `null` clears it', example: '2027-01-31T18:00:00Z' }),
+    schedule: scheduleInput
+      .nullable()
+      .optional()
+      .meta({
+        description: 'A new schedule, counted from now (replaces the old one whole); `null` removes it',
+        example: { sleep: '0 19 * * 1-5', time_zone: 'Europe/Berlin' },
+      }),
   })
   .meta({
     id: 'UpdateWorkerInput',
@@ -451,7 +460,8 @@ export const workerResponse = z
     next_action: z
       .object({
         kind: z.string().meta({
-          description: 'What happens next unless something changes: `sleep`, `expire`, `fail`, …',
+          description:
+            'What happens next unless something changes: `sleep`, `wake` (its schedule), `delete`, `fail_if_stuck`, …',
           example: 'sleep',
         }),
         at: isoTime('When'),
@@ -469,6 +479,7 @@ export const workerResponse = z
       .meta({ description: 'The last backend error, until the next success', example: null }),
     attempts: z.number().meta({ description: 'Failed attempts at the current operation', example: 0 }),
     observed_at: isoTime('When the backend’s state was last observed').nullable(),
+    schedule: scheduleView.optional(),
     api_key: z.string().optional().meta({
       description: 'The worker’s key: only in the answer that minted it, never again',
       example: 'wok_alice_…',

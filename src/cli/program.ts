@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { registerFleetCommands } from './commands/fleet';
 import { registerMetaCommands } from './commands/meta';
+import { registerScheduleCommands } from './commands/schedules';
 import { registerTeamCommands } from './commands/teams';
 import { registerWorkerCommands } from './commands/workers';
 import type { CommandContext } from './context';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo, ctx: CommandContext): Command {
   registerWorkerCommands(program, ctx);
   registerFleetCommands(program, ctx);
   registerTeamCommands(program, ctx);
+  registerScheduleCommands(program, ctx);
   registerMetaCommands(program, ctx);
 
   // Every subcommand reports through the same streams and returns to `runCli` instead of exiting the process.

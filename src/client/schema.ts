@@ -466,6 +466,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the label schedules
+         * @description **Access:** a manager key.
+         */
+        get: operations["listLabelSchedules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a label schedule and its next occurrence
+         * @description **Access:** a manager key.
+         */
+        get: operations["getLabelSchedule"];
+        /**
+         * Create or replace a label schedule
+         * @description Wakes and sleeps every worker whose labels include `labels` at the times of its cron patterns, read in `time_zone` (UTC when unset), with reason `schedule`. A worker with a `schedule` of its own follows only that. A bad pattern or zone is a 400 naming `wake`, `sleep` or `time_zone`. At most 100.
+         *
+         *     **Access:** a manager key.
+         */
+        put: operations["putLabelSchedule"];
+        post?: never;
+        /**
+         * Delete a label schedule (idempotent)
+         * @description **Access:** a manager key.
+         */
+        delete: operations["deleteLabelSchedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sweep": {
         parameters: {
             query?: never;
@@ -1364,6 +1414,7 @@ export interface components {
              * @enum {string}
              */
             runtime?: "openclaw" | "copaw" | "";
+            schedule?: components["schemas"]["ScheduleInput"];
             /**
              * @description The team the worker belongs to (a team key sets its own)
              * @example research
@@ -1649,6 +1700,121 @@ export interface components {
             version: string;
         };
         /**
+         * @description A label schedule
+         * @example {
+         *       "id": "office-hours",
+         *       "labels": {
+         *         "shift": "office"
+         *       },
+         *       "wake": "0 9 * * 1-5",
+         *       "sleep": "0 19 * * 1-5",
+         *       "time_zone": "Europe/Berlin",
+         *       "next_action": {
+         *         "kind": "wake",
+         *         "at": "2026-12-07T08:00:00.000Z"
+         *       },
+         *       "created_at": "2026-12-06T10:00:00.000Z",
+         *       "updated_at": "2026-12-06T10:00:00.000Z"
+         *     }
+         */
+        LabelSchedule: {
+            /**
+             * @description Created
+             * @example 2026-12-07T08:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description Its id
+             * @example office-hours
+             */
+            id: string;
+            /**
+             * @description The labels a worker must carry
+             * @example {
+             *       "shift": "office"
+             *     }
+             */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * @description The next occurrence the sweeper carries out
+             * @example {
+             *       "kind": "wake",
+             *       "at": "2026-12-07T08:00:00.000Z"
+             *     }
+             */
+            next_action: {
+                /**
+                 * @description When (or, while it is being carried out across the fleet, the time it was due)
+                 * @example 2026-12-07T08:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * @description `wake` or `sleep`
+                 * @example wake
+                 */
+                kind: string;
+            } | null;
+            /**
+             * @description Sleep at each match (five cron fields)
+             * @example 0 19 * * 1-5
+             */
+            sleep?: string;
+            /**
+             * @description The zone the patterns are read in
+             * @example Europe/Berlin
+             */
+            time_zone: string;
+            /**
+             * @description Last changed
+             * @example 2026-12-07T08:00:00.000Z
+             */
+            updated_at: string;
+            /**
+             * @description Wake at each match (five cron fields)
+             * @example 0 9 * * 1-5
+             */
+            wake?: string;
+        };
+        /**
+         * @description A schedule for every worker whose labels include `labels`; at least one of wake and sleep. Replaces one of the same id; a changed schedule counts from now.
+         * @example {
+         *       "labels": {
+         *         "shift": "office"
+         *       },
+         *       "wake": "0 9 * * 1-5",
+         *       "sleep": "0 19 * * 1-5",
+         *       "time_zone": "Europe/Berlin"
+         *     }
+         */
+        LabelScheduleInput: {
+            /**
+             * @description Applies to every worker carrying all these labels
+             * @example {
+             *       "shift": "office"
+             *     }
+             */
+            labels: {
+                [key: string]: string;
+            };
+            /**
+             * @description Sleep at each match (five cron fields); a worker that reports busy sleeps once it no longer does
+             * @example 0 19 * * 1-5
+             */
+            sleep?: string;
+            /**
+             * @description The IANA time zone the patterns are read in (DST included); UTC when unset
+             * @example Europe/Berlin
+             */
+            time_zone?: string;
+            /**
+             * @description Wake at each match: five cron fields (minute hour day-of-month month day-of-week), in `time_zone`
+             * @example 0 9 * * 1-5
+             */
+            wake?: string;
+        };
+        /**
          * @description A worker’s readiness report or heartbeat
          * @example {
          *       "busy": true
@@ -1747,6 +1913,56 @@ export interface components {
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
              */
             secret: string;
+        };
+        /**
+         * @description The worker’s own wake and sleep times
+         * @example {
+         *       "wake": "0 9 * * 1-5",
+         *       "sleep": "0 19 * * 1-5",
+         *       "time_zone": "Europe/Berlin"
+         *     }
+         */
+        Schedule: {
+            /**
+             * @description Sleep at each match (five cron fields); a worker that reports busy sleeps once it no longer does
+             * @example 0 19 * * 1-5
+             */
+            sleep?: string;
+            /**
+             * @description The IANA time zone the patterns are read in
+             * @example Europe/Berlin
+             */
+            time_zone: string;
+            /**
+             * @description Wake at each match: five cron fields (minute hour day-of-month month day-of-week), in `time_zone`
+             * @example 0 9 * * 1-5
+             */
+            wake?: string;
+        };
+        /**
+         * @description Wake and sleep times in cron syntax, carried out by the sweeper (reason `schedule`); at least one of wake and sleep. A worker’s own schedule wins over a label schedule.
+         * @example {
+         *       "wake": "0 9 * * 1-5",
+         *       "sleep": "0 19 * * 1-5",
+         *       "time_zone": "Europe/Berlin"
+         *     }
+         */
+        ScheduleInput: {
+            /**
+             * @description Sleep at each match (five cron fields); a worker that reports busy sleeps once it no longer does
+             * @example 0 19 * * 1-5
+             */
+            sleep?: string;
+            /**
+             * @description The IANA time zone the patterns are read in (DST included); UTC when unset
+             * @example Europe/Berlin
+             */
+            time_zone?: string;
+            /**
+             * @description Wake at each match: five cron fields (minute hour day-of-month month day-of-week), in `time_zone`
+             * @example 0 9 * * 1-5
+             */
+            wake?: string;
         };
         /**
          * @description Short-lived storage credentials for one worker
@@ -2001,7 +2217,7 @@ export interface components {
              */
             secrets_removed: number;
             /**
-             * @description Workers put to sleep (idle, or expired under deletion protection)
+             * @description Workers put to sleep (idle, on schedule, or expired under deletion protection)
              * @example 0
              */
             slept: number;
@@ -2266,6 +2482,30 @@ export interface components {
                  * @example 2048
                  */
                 memory_mb?: number;
+            } | null;
+            /**
+             * @description A new schedule, counted from now (replaces the old one whole); `null` removes it
+             * @example {
+             *       "sleep": "0 19 * * 1-5",
+             *       "time_zone": "Europe/Berlin"
+             *     }
+             */
+            schedule?: {
+                /**
+                 * @description Sleep at each match (five cron fields); a worker that reports busy sleeps once it no longer does
+                 * @example 0 19 * * 1-5
+                 */
+                sleep?: string;
+                /**
+                 * @description The IANA time zone the patterns are read in (DST included); UTC when unset
+                 * @example Europe/Berlin
+                 */
+                time_zone?: string;
+                /**
+                 * @description Wake at each match: five cron fields (minute hour day-of-month month day-of-week), in `time_zone`
+                 * @example 0 9 * * 1-5
+                 */
+                wake?: string;
             } | null;
             /**
              * @description Delete this long after creation (sets `expires_at`)
@@ -3306,7 +3546,7 @@ export interface components {
                  */
                 at: string;
                 /**
-                 * @description What happens next unless something changes: `sleep`, `expire`, `fail`, …
+                 * @description What happens next unless something changes: `sleep`, `wake` (its schedule), `delete`, `fail_if_stuck`, …
                  * @example sleep
                  */
                 kind: string;
@@ -3347,6 +3587,7 @@ export interface components {
              * @example openclaw
              */
             runtime: string;
+            schedule?: components["schemas"]["Schedule"];
             /**
              * @description HiClaw’s status word (what its scripts read)
              * @example ready
@@ -4896,6 +5137,211 @@ export interface operations {
             };
             /** @description A query string was given */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listLabelSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every label schedule, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Every label schedule
+                         * @example []
+                         */
+                        schedules: components["schemas"]["LabelSchedule"][];
+                    };
+                };
+            };
+            /** @description Missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not a manager key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getLabelSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The label schedule’s id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelSchedule"];
+                };
+            };
+            /** @description Missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not a manager key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such schedule */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putLabelSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The label schedule’s id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelScheduleInput"];
+            };
+        };
+        responses: {
+            /** @description Replaced (or already so) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelSchedule"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelSchedule"];
+                };
+            };
+            /** @description Bad input, naming the field and the problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not a manager key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many label schedules */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteLabelSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The label schedule’s id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, or was not there */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not a manager key */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

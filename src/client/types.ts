@@ -20,5 +20,8 @@ export type TeamKey = Schemas['TeamKey'];
 export type TeamSettings = Schemas['UpdateTeamInput'];
 export type Health = Schemas['Health'];
 export type SweepReport = Schemas['SweepReport'];
+export type Schedule = Schemas['Schedule'];
+export type LabelSchedule = Schemas['LabelSchedule'];
+export type LabelScheduleInput = Schemas['LabelScheduleInput'];
 /** Every error answer: `{ message, code }`, plus `field` for bad input. */
 export type ApiErrorBody = Schemas['Error'];

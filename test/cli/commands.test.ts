@@ -121,6 +121,40 @@ describe('orchestrator workers', () => {
     expect(worker.env_names).toEqual(['KEEP']);
   });
 
+  it('update sets a schedule from --schedule-wake/--schedule-sleep/--schedule-zone, get shows it, --unset-schedule removes it', async () => {
+    const cli = await makeCliHarness();
+    await cli.call('POST', '/workers', { body: { name: 'alice' } });
+
+    const set = await cli.run([
+      'workers',
+      'update',
+      'alice',
+      '--schedule-wake',
+      '0 9 * * 1-5',
+      '--schedule-sleep',
+      '0 19 * * 1-5',
+      '--schedule-zone',
+      'Europe/Berlin',
+      '--json',
+    ]);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout).schedule).toEqual({
+      wake: '0 9 * * 1-5',
+      sleep: '0 19 * * 1-5',
+      time_zone: 'Europe/Berlin',
+    });
+    expect((await cli.run(['workers', 'get', 'alice'])).stdout).toMatch(
+      /schedule: +wake '0 9 \* \* 1-5' sleep '0 19 \* \* 1-5' \(Europe\/Berlin\)/,
+    );
+
+    const bad = await cli.run(['workers', 'update', 'alice', '--schedule-sleep', '0 19 * * 9']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/schedule\.sleep/);
+
+    const unset = await cli.run(['workers', 'update', 'alice', '--unset-schedule', '--json']);
+    expect(JSON.parse(unset.stdout)).not.toHaveProperty('schedule');
+  });
+
   it('get --watch --json prints one line per change and exits 0 on Ctrl-C', async () => {
     const cli = await makeCliHarness();
     await cli.call('POST', '/workers', { body: { name: 'alice' } });

@@ -20,6 +20,19 @@ import { TEAM, type World } from './world';
 const TEAM_ACTOR = { kind: 'team', team: TEAM } as const;
 const IDLE_TIMEOUTS = [0, 120, 240, 600];
 const IMAGES = ['img:1', 'img:2'];
+/**
+ * Schedule changes ride on the idle-timeout patch, keyed by the timeout drawn (no draw of their own, so the
+ * pinned seeds keep their random streams): a wake and a sleep every few minutes, a sleep only, or none.
+ */
+const withSchedule = (idle: number): UpdateInput => ({
+  idle_timeout_seconds: idle,
+  schedule:
+    idle === 0
+      ? { wake: '*/7 * * * *', sleep: '*/3 * * * *', time_zone: 'Europe/Berlin' }
+      : idle === 240
+        ? { sleep: '*/5 * * * *' }
+        : null,
+});
 
 /** A credential issuer that answers at once: the STS call itself is not what is under test. */
 const simIssuer = {
@@ -128,6 +141,9 @@ export class Actors {
       idle_timeout_seconds: this.rng.pick(IDLE_TIMEOUTS),
     };
     if (!team) {
+      // A manager-only field; keyed by the timeout drawn, like the patch's.
+      const { schedule } = withSchedule(input.idle_timeout_seconds ?? 0);
+      if (schedule) input.schedule = schedule;
       input.backend = this.rng.pick(this.world.options.backends);
       if (this.rng.chance(0.1)) input.deletion_protection = true;
     }
@@ -142,7 +158,7 @@ export class Actors {
       case 1:
         return { image: this.rng.pick(IMAGES) };
       case 2:
-        return { idle_timeout_seconds: this.rng.pick(IDLE_TIMEOUTS) };
+        return withSchedule(this.rng.pick(IDLE_TIMEOUTS));
       default: {
         // Only ever shortens (or sets) a lifetime, so any later expires_at is the system extending it.
         const current = this.world.bucket.json<StoredWorker>(`workers/${name}.json`);

@@ -3,6 +3,7 @@
  * still heartbeating, the sweeper running on schedule — until the retention and orphan horizons have passed and
  * every record is settled. What is still wrong after that is wrong for good.
  */
+import { MANAGER } from '../../src/lifecycle/model/actor';
 import { Actors } from './actors';
 import { isSettled } from './invariants';
 import { snapshot } from './invariants/snapshot';
@@ -26,6 +27,11 @@ export async function quiesce(world: World): Promise<void> {
   world.scheduler.note('--- quiescence: faults off ---');
   await world.scheduler.runUntilIdle();
   const actors = new Actors(world);
+  // Schedules keep waking and sleeping the fleet: it is left alone once the manager has removed them.
+  for (const { name } of snapshot(world).workers.filter((w) => w.schedule)) {
+    actors.spawn(`unschedule ${name}`, (t) => world.serviceFor(t).update(name, { schedule: null }, MANAGER));
+  }
+  await world.scheduler.runUntilIdle();
   const started = world.now();
   const orphanHorizon =
     started + 3 * (world.sweeper.orphanGraceSeconds + world.sweeper.fullScanIntervalSeconds) * 1000;

@@ -64,7 +64,7 @@ export const sweepReportResponse = z
     hints_processed: count('Due hints handled'),
     hints_removed: count('Hints whose worker no longer exists, deleted'),
     hints_left: count('Due hints not reached (budget); the next run starts with them'),
-    slept: count('Workers put to sleep (idle, or expired under deletion protection)'),
+    slept: count('Workers put to sleep (idle, on schedule, or expired under deletion protection)'),
     deleted: count('Workers deleted (expired)'),
     redriven: count('Workers whose unfinished operation this run drove on'),
     failed: count('Workers failed (a deadline passed)'),

@@ -44,6 +44,7 @@ export function workerDetails(w: Worker, now: number): string {
     ['last activity', relative(w.last_activity_at, now)],
     ['last heartbeat', relative(w.last_heartbeat_at, now)],
     ['next action', nextAction(w, now)],
+    ['schedule', scheduleText(w.schedule)],
     ['idle timeout', w.idle_timeout_seconds ? duration(w.idle_timeout_seconds * 1000) : 'never'],
     ['expires', w.expires_at ? `${w.expires_at} (${relative(w.expires_at, now)})` : undefined],
     ['protected', w.deletion_protection ? 'yes (delete needs --force)' : undefined],
@@ -53,6 +54,17 @@ export function workerDetails(w: Worker, now: number): string {
     ['generation', `${w.generation} (observed ${w.observed_generation})`],
   ]);
 }
+
+const scheduleText = (schedule: Worker['schedule']): string | undefined =>
+  schedule
+    ? [
+        schedule.wake ? `wake '${schedule.wake}'` : '',
+        schedule.sleep ? `sleep '${schedule.sleep}'` : '',
+        `(${schedule.time_zone})`,
+      ]
+        .filter(Boolean)
+        .join(' ')
+    : undefined;
 
 export function eventsTable(events: WorkerEvent[], now: number): string {
   if (events.length === 0) return 'no events\n';

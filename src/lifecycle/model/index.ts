@@ -7,7 +7,7 @@
 
 export { type Actor, actorLabel, MANAGER, SWEEPER } from './actor';
 export { type Clock, systemClock } from './clock';
-export type { CreateInput, ListQuery, ReportInput, UpdateInput } from './inputs';
+export type { CreateInput, ListQuery, ReportInput, ScheduleInput, UpdateInput } from './inputs';
 export {
   hmacHex,
   mintWorkerKey,
@@ -19,6 +19,7 @@ export {
 } from './keys';
 export {
   beatStaleAfterMs,
+  busyUntil,
   deadlineOf,
   hiclawStatus,
   idleDeadline,
@@ -27,6 +28,7 @@ export {
   isLeaseLive,
   isStale,
   nextAction,
+  pendingScheduled,
 } from './policy';
 export {
   AWAKE_PHASES,
@@ -36,6 +38,7 @@ export {
   type HiclawStatus,
   iso,
   isWorker,
+  ms,
   PHASES,
   type Phase,
   type Reason,
@@ -47,6 +50,18 @@ export {
   type WorkerRecord,
 } from './record';
 export { markSensitive, redactError, redactSecrets } from './redaction';
+export {
+  isKnownTimeZone,
+  type LabelSchedule,
+  labelsMatch,
+  latestScheduled,
+  nextScheduled,
+  type ScheduledAction,
+  type ScheduledKind,
+  type ScheduleProblem,
+  scheduleProblem,
+  type WorkerSchedule,
+} from './schedule';
 export { type DocumentKind, labelWithVersion, SCHEMA_VERSIONS, upgradeDocument } from './schema';
 export {
   BOOT_SKEW_MS,

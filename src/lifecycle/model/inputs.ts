@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { WorkerSchedule } from './schedule';
+
 export interface ResourcesInput {
   cpu_millicores?: number;
   memory_mb?: number;
@@ -32,7 +34,12 @@ export interface CreateInput {
   initial_state?: 'running' | 'sleeping' | 'stopped';
   /** Record only: the resource is someone else's, never created, started or stopped (implies asleep). */
   unmanaged?: boolean;
+  /** Wake and sleep times in cron syntax with a time zone. */
+  schedule?: ScheduleInput;
 }
+
+/** A schedule as given: the time zone defaults to UTC. */
+export type ScheduleInput = Omit<WorkerSchedule, 'time_zone'> & { time_zone?: string };
 
 export interface UpdateInput {
   image?: string;
@@ -49,6 +56,8 @@ export interface UpdateInput {
   deletion_protection?: boolean;
   /** Replaces the agent profile; `null` removes it. */
   profile?: Record<string, unknown> | null;
+  /** Replaces the schedule; `null` removes it. */
+  schedule?: ScheduleInput | null;
 }
 
 export interface ReportInput {

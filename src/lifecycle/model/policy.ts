@@ -7,6 +7,7 @@
 
 import type { Beat, HiclawStatus, WorkerRecord } from './record';
 import { AWAKE_PHASES, ms, TRANSITIONAL_PHASES } from './record';
+import { nextScheduled, type ScheduledAction } from './schedule';
 import type { LifecycleSettings } from './settings';
 
 /**
@@ -14,7 +15,7 @@ import type { LifecycleSettings } from './settings';
  * for that moment, but a worker still in the same phase then is marked `failed` (it was called `fail`, which read
  * as if every new worker were about to fail).
  */
-export type ActionKind = 'sleep' | 'delete' | 'redrive' | 'retry' | 'fail_if_stuck' | 'check';
+export type ActionKind = 'sleep' | 'wake' | 'delete' | 'redrive' | 'retry' | 'fail_if_stuck' | 'check';
 
 export interface NextAction {
   kind: ActionKind;
@@ -101,8 +102,28 @@ export function nextAction(
   }
   const idle = idleDeadline(record, beat, settings);
   if (idle !== undefined) candidates.push({ kind: 'sleep', at: idle });
+  const scheduled = pendingScheduled(record);
+  if (scheduled) {
+    // A busy worker is not slept on schedule (as for idleness): its scheduled sleep waits for the busy beat.
+    const at =
+      scheduled.kind === 'sleep' ? Math.max(scheduled.at, busyUntil(record, beat, settings)) : scheduled.at;
+    candidates.push({ kind: scheduled.kind, at });
+  }
   if (candidates.length === 0) return null;
   return candidates.reduce((a, b) => (b.at < a.at ? b : a));
+}
+
+/**
+ * The first occurrence of the worker's schedule not yet carried out, or `undefined`: none, or none before its
+ * lifetime ends (no scheduled wake or sleep happens past `expires_at`), or the worker is being deleted.
+ */
+export function pendingScheduled(record: WorkerRecord): ScheduledAction | undefined {
+  if (!record.schedule || record.desired === 'deleted') return undefined;
+  const from = ms(record.schedule_from) ?? ms(record.created_at) ?? 0;
+  const next = nextScheduled(record.schedule, from);
+  const expires = ms(record.expires_at);
+  if (!next || (expires !== undefined && next.at >= expires)) return undefined;
+  return next;
 }
 
 export const deadlineOf = (settings: LifecycleSettings) => (record: WorkerRecord) =>

@@ -8,6 +8,7 @@
  */
 
 import type { BackendState } from '../../backends/port';
+import type { WorkerSchedule } from './schedule';
 
 export const PHASES = [
   'pending',
@@ -55,6 +56,7 @@ export const REASONS = [
   'updated',
   'key_rotated',
   'credentials_issued',
+  'schedule',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -114,6 +116,10 @@ export interface WorkerRecord {
   idle_timeout_seconds: number;
   expires_at?: string;
   deletion_protection: boolean;
+  /** Wake and sleep times in cron syntax (see `schedule.ts`); carried out by the sweeper. */
+  schedule?: WorkerSchedule;
+  /** Occurrences of `schedule` up to this instant are carried out (set when the schedule is set or changed). */
+  schedule_from?: string;
 
   desired: Desired;
   /**

@@ -9,7 +9,7 @@
  *
  * Which documents are versioned, and why the others are not:
  * - `workers/<name>.json` (records and tombstones), `teams/<team>.json`, `locks/sweeper`, `secrets/<name>/<uid>.json`,
- *   `webhooks/endpoints.json` and `secrets/_webhooks.json`: read-modify-written by every release for as long as the deployment lives, so their shape is what an upgrade
+ *   `webhooks/endpoints.json`, `secrets/_webhooks.json` and `schedules/labels.json`: read-modify-written by every release for as long as the deployment lives, so their shape is what an upgrade
  *   changes. (The env values' candidates were plain strings once; `secrets.ts` still reads those as old values.)
  * - `meta/deployment.json` and `secrets/_deployment.json` (the HMAC key): written once, create-only, never
  *   rewritten; their fields are fixed for the deployment's life (a new id would orphan every tagged resource, a new
@@ -42,6 +42,7 @@ const MIGRATIONS = {
   secrets: [labelled],
   webhook_endpoints: [labelled],
   webhook_secrets: [labelled],
+  label_schedules: [labelled],
 } as const satisfies Record<string, readonly Migration[]>;
 
 export type DocumentKind = keyof typeof MIGRATIONS;
@@ -54,6 +55,7 @@ export const SCHEMA_VERSIONS: Record<DocumentKind, number> = {
   secrets: MIGRATIONS.secrets.length,
   webhook_endpoints: MIGRATIONS.webhook_endpoints.length,
   webhook_secrets: MIGRATIONS.webhook_secrets.length,
+  label_schedules: MIGRATIONS.label_schedules.length,
 };
 
 /** What every versioned document carries once read or written by this code. */

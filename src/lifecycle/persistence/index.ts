@@ -5,7 +5,8 @@
  */
 export type { Draft, Read } from '../../store/cas';
 export { type IdempotencyEntry, IdempotencyKeys, type StoredAnswer } from './idempotency';
-export { layout } from './layout';
+export { LabelSchedules } from './label-schedules';
+export { LABEL_SCHEDULES_HINT, layout } from './layout';
 export {
   type DeadLetter,
   type DeliveryTarget,

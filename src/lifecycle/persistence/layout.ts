@@ -4,6 +4,9 @@
  * @module
  */
 
+/** The name part of the due hints for the label schedules: no worker name starts with `_`. */
+export const LABEL_SCHEDULES_HINT = '_schedules';
+
 /** 13 nines: inverted epoch milliseconds sort newest first until the year 2286. */
 const INVERT_BASE = 9_999_999_999_999;
 
@@ -39,7 +42,7 @@ export const layout = {
   /** The first key after every hint due at or before `atMs`. */
   hintsUpTo: (atMs: number) => `due/${String(Math.floor(atMs / 1000)).padStart(12, '0')}/\uffff`,
   parseHint(key: string): { atMs: number; name: string; writeId: string } | null {
-    const match = /^due\/(\d{12})\/([a-z0-9-]+)\/([^/]+)$/.exec(key);
+    const match = /^due\/(\d{12})\/([a-z0-9-]+|_schedules)\/([^/]+)$/.exec(key);
     return match ? { atMs: Number(match[1]) * 1000, name: match[2]!, writeId: match[3]! } : null;
   },
   sweeperLock: 'locks/sweeper',

@@ -21,6 +21,7 @@ import { deploymentOf, hmacKeyOf } from './deployment';
 import { type CasDocument, readDocument, updateDocument } from './document';
 import { EventLog, type EventPage, madeTransition } from './events';
 import { type DeadlineOf, Hints } from './hints';
+import { LabelSchedules } from './label-schedules';
 import { type DeploymentMeta, layout } from './layout';
 import type { TransitionListener } from './outbox';
 import { Secrets } from './secrets';
@@ -44,6 +45,11 @@ export class WorkerRepository {
     this.secrets = new Secrets(store);
     this.beats = new Beats(store);
     this.hints = new Hints(store, deadlineOf, now);
+  }
+
+  /** The label schedules' document and their due hint. */
+  labelSchedules(): LabelSchedules {
+    return new LabelSchedules(this.store, (atMs, name) => this.hints.put(atMs, name));
   }
 
   /** What only the sweeper reads and writes (its lease, tombstones, the hint index). */

@@ -11,7 +11,7 @@
 import { ConflictError, OrchestratorError, provablyNotApplied, ValidationError } from '../../errors';
 import type { LifecycleContext } from '../context';
 import { Driver } from '../driver';
-import type { CreateInput, StoredSpec, WorkerRecord } from '../model';
+import type { CreateInput, StoredSpec, WorkerRecord, WorkerSchedule } from '../model';
 import {
   type Actor,
   actorLabel,
@@ -25,6 +25,7 @@ import {
   transitionTime,
 } from '../model';
 import { assertActorMayClaim, checkTeamCreate, handOverName, releaseName, reserveName } from '../teams';
+import { resolveSchedule } from './schedule';
 import { renderWorker, type WorkerView } from './views';
 
 export interface CreateResult {
@@ -91,6 +92,7 @@ export async function createWorker(
   );
   // Validated before anything is written or reserved: bad input must leave nothing behind.
   const expiresAt = resolveExpiry(input, now);
+  const schedule = input.schedule ? resolveSchedule(input.schedule) : undefined;
   const spec: StoredSpec = {
     image: input.image ?? settings.defaultImage,
     runtime: input.runtime ?? '',
@@ -118,7 +120,7 @@ export async function createWorker(
   // failure before the record exists gives it back.
   if (input.team) await reserveName(ctx, input.team, input.name, uid);
   try {
-    return await createReserved(ctx, input, actor, { uid, spec, fingerprint, expiresAt, now });
+    return await createReserved(ctx, input, actor, { uid, spec, fingerprint, expiresAt, schedule, now });
   } catch (error) {
     if (input.team) await giveBackSlot(ctx, input.team, input.name, uid);
     throw error;
@@ -141,6 +143,7 @@ interface Prepared {
   spec: StoredSpec;
   fingerprint: string;
   expiresAt: string | undefined;
+  schedule: WorkerSchedule | undefined;
   now: number;
 }
 
@@ -148,7 +151,7 @@ async function createReserved(
   ctx: LifecycleContext,
   input: CreateInput,
   actor: Actor,
-  { uid, spec, fingerprint, expiresAt, now }: Prepared,
+  { uid, spec, fingerprint, expiresAt, schedule, now }: Prepared,
 ): Promise<CreateResult> {
   const { repo, settings } = ctx;
   const apiKey = mintWorkerKey(input.name, settings.keyPrefix);
@@ -168,6 +171,7 @@ async function createReserved(
     idle_timeout_seconds: input.idle_timeout_seconds ?? settings.defaultIdleTimeoutSeconds,
     ...(expiresAt ? { expires_at: expiresAt } : {}),
     deletion_protection: input.deletion_protection ?? false,
+    ...(schedule ? { schedule, schedule_from: iso(now) } : {}),
     // An asleep or unmanaged start creates no resource: the driver settles it as `sleeping` without a backend call.
     desired: input.unmanaged || (input.initial_state ?? 'running') !== 'running' ? 'sleeping' : 'running',
     ...(input.initial_state === 'stopped' ? { sleep_removes_resource: true as const } : {}),

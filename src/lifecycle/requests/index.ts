@@ -14,6 +14,15 @@ export {
   type FleetWorkerResult,
 } from './fleet';
 export { requireWorker } from './intent';
+export {
+  deleteLabelSchedule,
+  getLabelSchedule,
+  type LabelScheduleInput,
+  type LabelScheduleView,
+  listLabelSchedules,
+  MAX_LABEL_SCHEDULES,
+  putLabelSchedule,
+} from './label-schedules';
 export { WorkerService } from './service';
 export type { WorkerView } from './views';
-export { sleepBuild } from './wake-sleep';
+export { sleepBuild, wakeBuild } from './wake-sleep';

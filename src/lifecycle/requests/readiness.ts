@@ -17,11 +17,11 @@ import {
   type Actor,
   actorLabel,
   BOOT_SKEW_MS,
-  idleDeadline,
   isExpired,
   isLeaseLive,
   iso,
   isWorker,
+  nextAction,
   resourceNameOf,
   TRANSITIONAL_PHASES,
   takeLeaseIfFree,
@@ -199,10 +199,11 @@ async function writeBeat(
       busy,
       ...(busy ? { busy_at: iso(now) } : previousBusyAt ? { busy_at: previousBusyAt } : {}),
     };
-    // A busy beat holds the idle sleep off until it goes stale, and the sweeper files its next hint that late;
-    // turning idle ends that at once, so the earlier idle deadline gets its hint first (hint before the write).
+    // A busy beat holds the idle sleep (and a scheduled sleep) off until it goes stale, and the sweeper files its
+    // next hint that late; turning idle ends that at once, so the earlier deadline gets its hint first (hint before
+    // the write).
     if (own?.busy && !busy) {
-      const at = idleDeadline(record, beat, ctx.settings);
+      const at = nextAction(record, ctx.settings, beat)?.at;
       if (at !== undefined) await ctx.repo.putHint(at, record.name, record.write_id);
     }
     if (await ctx.repo.writeBeat(record.name, beat, read?.etag ?? null)) return;

@@ -19,6 +19,7 @@ import {
   refuseWhenDeleting,
   requireWorker,
 } from './intent';
+import { resolveSchedule, withSchedule } from './schedule';
 
 /** Keys that change what runs: the instance is recreated for them. */
 const TEMPLATE_FIELDS = [
@@ -41,6 +42,7 @@ export async function checkUpdate(ctx: LifecycleContext, name: string, patch: Up
   if (patch.ttl_seconds !== undefined && patch.expires_at !== undefined) {
     throw new ValidationError('give either ttl_seconds or expires_at, not both', 'ttl_seconds');
   }
+  if (patch.schedule) resolveSchedule(patch.schedule);
   const current = await requireWorker(ctx, name);
   assertActorOwns(actor, current);
   await checkTeamUpdate(ctx, actor, current.expires_at, patch);
@@ -55,6 +57,7 @@ export async function updateWorker(
   options: IntentOptions = {},
 ) {
   const current = await checkUpdate(ctx, name, patch, actor);
+  const schedule = patch.schedule ? resolveSchedule(patch.schedule) : patch.schedule;
   const hmacKey = await ctx.hmacKey();
   const envHmacPatch = new Map<string, string | null>();
   const newValues = new Map<string, string>();
@@ -92,6 +95,7 @@ export async function updateWorker(
       }
       if (patch.idle_timeout_seconds !== undefined) next.idle_timeout_seconds = patch.idle_timeout_seconds;
       if (patch.deletion_protection !== undefined) next.deletion_protection = patch.deletion_protection;
+      if (schedule !== undefined) next = withSchedule(next, schedule, now);
       if (patch.ttl_seconds !== undefined || patch.expires_at !== undefined) {
         const expires = patch.expires_at === null ? undefined : resolveExpiry(patch, now);
         const { expires_at: _old, ...rest } = next;

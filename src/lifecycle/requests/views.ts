@@ -44,6 +44,8 @@ export interface WorkerView {
   profile?: Record<string, unknown>;
   sleep_removes_resource?: true;
   unmanaged?: true;
+  /** Present only when set: the worker's own wake and sleep times. */
+  schedule?: WorkerRecord['schedule'];
 }
 
 export function renderWorker(ctx: LifecycleContext, record: WorkerRecord, beat: Beat | null): WorkerView {
@@ -90,6 +92,7 @@ export function renderWorker(ctx: LifecycleContext, record: WorkerRecord, beat: 
     ...(record.spec.profile ? { profile: record.spec.profile } : {}),
     ...(record.sleep_removes_resource ? { sleep_removes_resource: true as const } : {}),
     ...(record.unmanaged ? { unmanaged: true as const } : {}),
+    ...(record.schedule ? { schedule: record.schedule } : {}),
   };
 }
 

@@ -249,9 +249,10 @@ export async function sleepIdle(
 
 /**
  * Undoes a sleep that no backend call has acted on yet: back to the phase it had, awake, lease released. The
- * instance was never touched, so its boot and readiness stay valid and `phase_since` keeps its old value.
+ * instance was never touched, so its boot and readiness stay valid and `phase_since` keeps its old value; a
+ * scheduled sleep's occurrence stays owed (`schedule_from` as it was), to be carried out once the busy beat ends.
  */
-async function withdrawSleep(run: SweepRun, before: WorkerRecord, leaseId: string): Promise<boolean> {
+export async function withdrawSleep(run: SweepRun, before: WorkerRecord, leaseId: string): Promise<boolean> {
   const result = await run.ctx.repo.mutate(before.name, (current) => {
     // Someone else changed the intent behind our lease (a wake, a delete): drive that instead.
     if (
@@ -269,7 +270,10 @@ async function withdrawSleep(run: SweepRun, before: WorkerRecord, leaseId: strin
       { reason: 'ready', actor: 'sweeper', message: 'sleep withdrawn: the worker reported busy' },
       run.now(),
     );
-    return { ...back, phase_since: before.phase_since };
+    const { schedule_from: _moved, ...restored } = { ...back, phase_since: before.phase_since };
+    return before.schedule_from === undefined
+      ? restored
+      : { ...restored, schedule_from: before.schedule_from };
   });
   return result.changed;
 }

@@ -17,7 +17,7 @@
 
 import type { Beat, WorkerRecord } from '../model';
 import { CLOCK_SKEW_MARGIN_MS, isWorker } from '../model';
-import { layout } from '../persistence';
+import { LABEL_SCHEDULES_HINT, layout } from '../persistence';
 import {
   dropStaleLease,
   expireWorker,
@@ -27,8 +27,10 @@ import {
   sleepProtected,
   stopFailed,
 } from './actions';
+import { processLabelSchedules } from './label-schedules';
 import { hintTime, verdictFor } from './policies';
 import { runBounded, type SweepRun } from './run';
+import { applySchedule } from './schedule';
 import { MIN_HINT_BACKOFF_MS, READ_CONCURRENCY } from './settings';
 
 const HINT_PAGE = 1000;
@@ -88,6 +90,11 @@ async function processHint(
   }
   handled.add(parsed.name);
   run.report.hints_processed++;
+  if (parsed.name === LABEL_SCHEDULES_HINT) {
+    // The hint stays when this fails: the next run looks again.
+    await processLabelSchedules(run, key, parsed.atMs).catch((error) => run.fail('schedule', key, error));
+    return;
+  }
   // The latest record this run read, for where to move the hint if processing fails.
   let known: WorkerRecord | undefined;
   try {
@@ -163,6 +170,8 @@ async function act(run: SweepRun, record: WorkerRecord): Promise<{ attempted: bo
       return acted(dropStaleLease(run, record));
     case 'idle':
       return { attempted: true, beat: (await sleepIdle(run, record)).beat };
+    case 'schedule':
+      return applySchedule(run, record);
     case 'none':
       return { attempted: false, beat: null };
   }

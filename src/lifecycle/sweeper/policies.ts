@@ -12,9 +12,14 @@ import {
   isAwake,
   isExpired,
   isLeaseLive,
+  iso,
   type LifecycleSettings,
+  latestScheduled,
+  ms,
   nextAction,
+  pendingScheduled,
   retryBackoffMs,
+  type ScheduledAction,
   TRANSITIONAL_PHASES,
 } from '../model';
 import { MIN_HINT_BACKOFF_MS } from './settings';
@@ -34,6 +39,8 @@ export type Verdict =
   | { kind: 'stop_failed' }
   /** A failed worker still carries an expired lease: drop it (a failed worker is never re-driven). */
   | { kind: 'release' }
+  /** An occurrence of its schedule is due: wake or sleep it (reason `schedule`). */
+  | { kind: 'schedule' }
   | { kind: 'none' };
 
 export const shouldDelete = (r: WorkerRecord, now: number): boolean =>
@@ -93,9 +100,28 @@ export function verdictFor(r: WorkerRecord, now: number, settings: LifecycleSett
   if (owesStop(r, now)) return { kind: 'stop_failed' };
   if (r.phase === 'failed' && r.op && !isLeaseLive(r, now)) return { kind: 'release' };
   // Sleeping needs the lease free: a live driver is mid-operation, and its hint comes back at the lease's end.
+  // So does a scheduled action, which is carried out like a manager's wake or sleep, under the lease.
+  if (!isLeaseLive(r, now) && scheduleDue(r, now)) return { kind: 'schedule' };
   if (!isLeaseLive(r, now) && isIdle(r, null, now, settings)) return { kind: 'idle' };
   return { kind: 'none' };
 }
+
+/**
+ * The occurrence of the worker's schedule to carry out now: the LATEST one since `schedule_from` (so windows
+ * missed while no sweeper ran are applied once), when at least one is due and within the worker's lifetime.
+ */
+export function scheduleDue(r: WorkerRecord, now: number): ScheduledAction | undefined {
+  const pending = pendingScheduled(r);
+  if (!pending || pending.at > now || !r.schedule) return undefined;
+  const from = ms(r.schedule_from) ?? ms(r.created_at) ?? 0;
+  return latestScheduled(r.schedule, from, now) ?? pending;
+}
+
+/** Marks the worker's schedule carried out up to `now`. */
+export const scheduleDone = (r: WorkerRecord, now: number): WorkerRecord => ({
+  ...r,
+  schedule_from: iso(now),
+});
 
 /**
  * When the sweeper must look at this worker next: its next deadline, or, when that is already past (the action

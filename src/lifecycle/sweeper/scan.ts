@@ -15,6 +15,7 @@
 import type { StoredWorker, Tombstone, WorkerRecord } from '../model';
 import { isWorker, nextAction } from '../model';
 import type { Read } from '../persistence';
+import { refileLabelScheduleHint } from './label-schedules';
 import { hintTime } from './policies';
 import type { Roster, RosterEntry } from './roster';
 import { uidKey } from './roster';
@@ -52,6 +53,7 @@ export async function scanSlice(run: SweepRun): Promise<void> {
     delete scan.cursor;
     delete scan.phase;
     delete scan.secrets_cursor;
+    await refileLabelScheduleHint(run).catch((error) => run.fail('scan', 'schedules', error));
   }
   const roster = await run.roster();
   const runsPerPass = Math.max(1, run.settings.fullScanIntervalSeconds / run.settings.runIntervalSeconds);

@@ -10,7 +10,7 @@ import { type CreateWorkerInput, unwrap, type Worker } from '../../../client';
 import type { CommandContext } from '../../context';
 import { defined, integer, jsonBody, pairs } from '../../flags';
 import { workerDetails } from '../../render/worker';
-import { env, keyLine, resources, type SpecOptions, withSpecOptions } from './spec-options';
+import { env, keyLine, resources, type SpecOptions, schedule, withSpecOptions } from './spec-options';
 import { DEFAULT_WAIT_SECONDS, waitReady } from './waiting';
 
 interface CreateOptions extends SpecOptions {
@@ -50,6 +50,7 @@ export function registerCreate(workers: Command, ctx: CommandContext): void {
           expires_at: options.expiresAt,
           deletion_protection: options.deletionProtection ? true : undefined,
           resources: resources(options),
+          schedule: schedule(options),
         }),
       } as CreateWorkerInput;
       const result = await client.POST('/workers', { body });

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { type UpdateWorkerInput, unwrap } from '../../../client';
 import type { CommandContext } from '../../context';
 import { collect, defined, integer, jsonBody, pairs } from '../../flags';
-import { env, keyLine, resources, type SpecOptions, withSpecOptions } from './spec-options';
+import { env, keyLine, resources, type SpecOptions, schedule, withSpecOptions } from './spec-options';
 
 export function registerEdits(workers: Command, ctx: CommandContext): void {
   withSpecOptions(
@@ -21,10 +21,16 @@ export function registerEdits(workers: Command, ctx: CommandContext): void {
     .option('--expires-at <iso|none>', 'delete at this time; none removes the deadline')
     .option('--deletion-protection', 'refuse delete without --force')
     .option('--no-deletion-protection', 'allow delete')
+    .option('--unset-schedule', 'remove the schedule')
     .action(
       async (
         name: string,
-        options: SpecOptions & { unsetEnv?: string[]; unsetLabel?: string[]; deletionProtection?: boolean },
+        options: SpecOptions & {
+          unsetEnv?: string[];
+          unsetLabel?: string[];
+          deletionProtection?: boolean;
+          unsetSchedule?: boolean;
+        },
         command: Command,
       ) => {
         const nulls = (keys: string[] | undefined) =>
@@ -42,6 +48,7 @@ export function registerEdits(workers: Command, ctx: CommandContext): void {
             expires_at: options.expiresAt === 'none' ? null : options.expiresAt,
             deletion_protection: options.deletionProtection,
             resources: resources(options),
+            schedule: options.unsetSchedule ? null : schedule(options),
           }),
         } as UpdateWorkerInput;
         const result = await ctx

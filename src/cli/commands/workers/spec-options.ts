@@ -21,8 +21,21 @@ export interface SpecOptions {
   expiresAt?: string;
   cpu?: string;
   memory?: string;
+  scheduleWake?: string;
+  scheduleSleep?: string;
+  scheduleZone?: string;
   body?: string;
 }
+
+/** `--schedule-wake/--schedule-sleep/--schedule-zone` as the `schedule` field (the whole schedule: it is replaced). */
+export const schedule = (options: SpecOptions) => {
+  const fields = defined({
+    wake: options.scheduleWake,
+    sleep: options.scheduleSleep,
+    time_zone: options.scheduleZone,
+  });
+  return Object.keys(fields).length ? fields : undefined;
+};
 
 export const resources = (options: SpecOptions) => {
   const fields = defined({
@@ -51,4 +64,7 @@ export const withSpecOptions = (command: Command) =>
     .option('--ttl <seconds>', 'delete this long after creation')
     .option('--cpu <millicores>', 'CPU, in thousandths of a core')
     .option('--memory <mb>', 'memory, in MB')
+    .option('--schedule-wake <cron>', "wake at these times, e.g. '0 9 * * 1-5' (five cron fields)")
+    .option('--schedule-sleep <cron>', "sleep at these times, e.g. '0 19 * * 1-5'")
+    .option('--schedule-zone <iana>', 'the time zone of the schedule, e.g. Europe/Berlin (default UTC)')
     .option('--body <json>', 'any other fields of the request body, as a JSON object (the flags win)');
