@@ -29,6 +29,7 @@ export {
   createEndpoint,
   deleteEndpoint,
   EVENT_TYPES,
+  EventFiler,
   getEndpoint,
   listDeadLetters,
   listEndpoints,
