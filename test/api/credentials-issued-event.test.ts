@@ -122,6 +122,19 @@ describe('credentials.issued (opt-in webhook event)', () => {
     for (const s of secrets) expect(body).not.toContain(s);
   });
 
+  it("is filed for HiClaw's /api/v1/credentials/sts as well", async () => {
+    const h = await setUp();
+    const subscribed = await h.endpoint(['credentials.issued']);
+    const worker = await h.readyWorker('erin');
+    const res = await h.call('POST', '/api/v1/credentials/sts', { key: worker.api_key });
+    expect(res.status).toBe(200);
+    await h.sweep();
+    expect(subscribed.rejected).toEqual([]);
+    expect(issuedTo(subscribed).map((e) => e.data)).toMatchObject([
+      { name: 'erin', uid: worker.uid, expiration: res.json.expiration },
+    ]);
+  });
+
   it('files nothing when no endpoint lists it', async () => {
     const h = await setUp();
     await h.endpoint();
