@@ -7,7 +7,7 @@
 import type { WorkerBackend } from '../backends/port';
 import { BackendUnavailableError, ValidationError } from '../errors';
 import type { Clock, LifecycleSettings } from './model';
-import type { Webhooks } from './outbox';
+import type { EventFiler, Webhooks } from './outbox';
 import type { DeploymentMeta, WorkerRepository } from './persistence';
 
 export interface Logger {
@@ -66,6 +66,11 @@ export interface LifecycleContext {
   hmacKey(): Promise<string>;
   /** Events out (webhooks); absent where nothing leaves (a function that cannot read secrets, some tests). */
   webhooks?: Webhooks;
+  /**
+   * Files events that report no record write (credentials issued) for the sweeper to deliver: what a function
+   * that cannot read the signing secrets has instead of `webhooks`. Absent: such events are not filed (tests).
+   */
+  eventFiler?: EventFiler;
 }
 
 /** Memoises a promise-returning function; a rejection is not cached. */

@@ -30,6 +30,7 @@ export {
   createEndpoint,
   deleteEndpoint,
   EVENT_TYPES,
+  EventFiler,
   getEndpoint,
   listDeadLetters,
   listEndpoints,

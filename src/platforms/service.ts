@@ -14,6 +14,7 @@ import {
   BackendRegistry,
   type Clock,
   deadlineOf,
+  EventFiler,
   type LifecycleContext,
   type Logger,
   once,
@@ -82,6 +83,10 @@ export function composeService(input: ServiceInput): () => Promise<WorkerService
           },
         )
       : undefined;
+  // Every function, the credentials one included, files `credentials.issued` this way: it reads the endpoint list
+  // (never `secrets/`) and writes the outbox; the sweeper signs and delivers. The list is reused for 30 s, so a
+  // credentials request that no endpoint wants costs one read per instance per 30 s, not one per request.
+  const eventFiler = new EventFiler(store, clock, { endpointsCacheMs: 30_000 });
   const repo = new WorkerRepository(store, deadlineOf(config.settings), () => clock.now(), webhooks);
   const deployment = once(() => repo.deployment(() => clock.now()));
 
@@ -111,6 +116,7 @@ export function composeService(input: ServiceInput): () => Promise<WorkerService
       deployment,
       hmacKey: once(() => repo.hmacKey()),
       ...(webhooks ? { webhooks } : {}),
+      eventFiler,
     };
     const managerKeyHashes = await Promise.all(config.auth.managerKeys.map((key) => sha256Hex(key)));
     return new WorkerService(ctx, { mode: config.auth.mode, managerKeyHashes });

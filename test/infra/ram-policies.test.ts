@@ -85,7 +85,7 @@ describe('RAM policies', () => {
     expect(data.filter((r) => r.includes('/'))).toEqual([object('agents/*'), object('shared/*')]);
   });
 
-  it('lets the credentials function write only events and the health probe: meta/deployment.json stays read only', async () => {
+  it('lets the credentials function write only events, outbox entries and the health probe: meta/deployment.json and the webhook endpoints stay read only', async () => {
     const doc = await render('credentials');
     const deployment = 'orchestrator/meta/deployment.json';
     expect(allows(doc, 'oss:GetObject', object(`${deployment}!v/0000000000000001`))).toBe(true);
@@ -108,6 +108,27 @@ describe('RAM policies', () => {
     expect(
       allows(doc, 'oss:DeleteObject', object('orchestrator/events/alice/000-uid-n1.json!v/0000000000000001')),
     ).toBe(false);
+    // credentials.issued: the endpoint list read, an outbox entry filed (never deleted), the signing secrets never.
+    const endpoints = 'orchestrator/webhooks/endpoints.json';
+    expect(allows(doc, 'oss:GetObject', object(`${endpoints}!v/0000000000000003`))).toBe(true);
+    expect(allows(doc, 'oss:GetObject', object('orchestrator/!head/webhooks/endpoints.json'))).toBe(true);
+    expect(allows(doc, 'oss:PutObject', object(`${endpoints}!v/0000000000000004`))).toBe(false);
+    expect(allows(doc, 'oss:PutObject', object('orchestrator/!head/webhooks/endpoints.json'))).toBe(false);
+    expect(
+      allows(doc, 'oss:GetObject', object('orchestrator/webhooks/dead/ep_1/evt_1.json!v/0000000000000001')),
+    ).toBe(false);
+    const entry = 'orchestrator/outbox/alice/1767225600000-0-evt_1.json';
+    expect(allows(doc, 'oss:PutObject', object(`${entry}!v/0000000000000001`))).toBe(true);
+    expect(
+      allows(doc, 'oss:PutObject', object('orchestrator/!head/outbox/alice/1767225600000-0-evt_1.json')),
+    ).toBe(true);
+    expect(allows(doc, 'oss:DeleteObject', object(`${entry}!v/0000000000000001`))).toBe(false);
+    for (const action of ['oss:GetObject', 'oss:PutObject']) {
+      expect(allows(doc, action, object('orchestrator/secrets/_webhooks.json!v/0000000000000001'))).toBe(
+        false,
+      );
+      expect(allows(doc, action, object('orchestrator/!head/secrets/_webhooks.json'))).toBe(false);
+    }
   });
 
   it('grants the Logstore writes only on the configured project and Logstore', async () => {
@@ -168,6 +189,12 @@ describe('the credentials policy against what the credentials function really do
       expect(create.status).toBe(201);
       const created = await create.json();
       expect((await post(lifecycle, '/workers/alice/ready', created.api_key)).status).toBe(204);
+      // An endpoint that takes credentials.issued, so the issuance below files its outbox entry too.
+      const endpoint = await post(lifecycle, '/webhooks', MANAGER_KEY, {
+        url: 'https://hooks.example.com/in',
+        types: ['credentials.issued'],
+      });
+      expect(endpoint.status).toBe(201);
       // Old versions of the health probe, so the probe's listing prunes them (its one delete).
       const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
       for (let seq = 1; seq <= 5; seq++) {
@@ -188,6 +215,10 @@ describe('the credentials policy against what the credentials function really do
 
       const made = oss.requests.slice(mark);
       expect(made.length).toBeGreaterThan(0);
+      expect(
+        made.some((r) => r.method === 'PUT' && r.name.includes('/outbox/alice/')),
+        'entry filed',
+      ).toBe(true);
       const listPatterns = policy.Statement.filter(
         (s) => s.Effect === 'Allow' && s.Action.includes('oss:ListObjects'),
       ).flatMap((s) => s.Condition?.StringLike?.['oss:Prefix'] ?? []);

@@ -326,7 +326,7 @@ describe('serverless.yml packaged by osls', () => {
     }
   });
 
-  it('lets the credentials function read records but never secrets/, and write only events and the probe', () => {
+  it('lets the credentials function read records but never secrets/, and write only events, outbox entries and the probe', () => {
     const role = 'CredentialsRole';
     expect(allowed(role, 's3:GetObject', OBJECT('orchestrator/workers/alice.json'))).toBe(true);
     expect(allowed(role, 's3:GetObject', OBJECT('orchestrator/teams/red.json'))).toBe(true);
@@ -334,7 +334,16 @@ describe('serverless.yml packaged by osls', () => {
     for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
       expect(allowed(role, action, OBJECT('orchestrator/secrets/alice/uid.json'))).toBe(false);
       expect(allowed(role, action, OBJECT('orchestrator/secrets/_deployment.json'))).toBe(false);
+      // The webhook signing secrets: it files credentials.issued, the sweeper signs and sends it.
+      expect(allowed(role, action, OBJECT('orchestrator/secrets/_webhooks.json'))).toBe(false);
     }
+    // credentials.issued: the endpoint list read (never changed), an outbox entry filed (never deleted).
+    const entry = OBJECT('orchestrator/outbox/alice/1767225600000-0-evt_1.json');
+    expect(allowed(role, 's3:GetObject', OBJECT('orchestrator/webhooks/endpoints.json'))).toBe(true);
+    expect(allowed(role, 's3:PutObject', OBJECT('orchestrator/webhooks/endpoints.json'))).toBe(false);
+    expect(allowed(role, 's3:GetObject', OBJECT('orchestrator/webhooks/dead/ep_1/evt_1.json'))).toBe(false);
+    expect(allowed(role, 's3:PutObject', entry)).toBe(true);
+    expect(allowed(role, 's3:DeleteObject', entry)).toBe(false);
     expect(allowed(role, 's3:PutObject', OBJECT('orchestrator/workers/alice.json'))).toBe(false);
     expect(allowed(role, 's3:DeleteObject', OBJECT('orchestrator/workers/alice.json'))).toBe(false);
     // meta/: the deployment marker is read only (the lifecycle function creates it); the one write is the
@@ -535,6 +544,12 @@ describe('the credentials role against what the credentials function really does
       expect(create.status).toBe(201);
       const created = await create.json();
       expect((await post(lifecycle, '/workers/alice/ready', created.api_key)).status).toBe(204);
+      // An endpoint that takes credentials.issued, so the issuance below files its outbox entry too.
+      const endpoint = await post(lifecycle, '/webhooks', env.MANAGER_API_KEYS, {
+        url: 'https://hooks.example.com/in',
+        types: ['credentials.issued'],
+      });
+      expect(endpoint.status).toBe(201);
 
       const mark = s3.requests.length;
       expect((await post(credentials, '/credentials/sts', created.api_key)).status).toBe(200);
@@ -543,6 +558,10 @@ describe('the credentials role against what the credentials function really does
 
       const made = s3.requests.slice(mark);
       expect(made.length).toBeGreaterThan(0);
+      expect(
+        made.some((r) => r.method === 'PUT' && r.path.includes('/outbox/alice/')),
+        'entry filed',
+      ).toBe(true);
       for (const { method, path } of made) {
         const key = path.replace(/^state\/?/, '');
         if (key === '') {

@@ -3,7 +3,7 @@
  * then a few network calls are delivered in seeded order), check the invariants after every step, and finally run
  * to quiescence and check convergence. The same seed and options always give the same run.
  */
-import { createEndpoint } from '../../src/lifecycle/outbox';
+import { createEndpoint, EVENT_TYPES } from '../../src/lifecycle/outbox';
 import { createTeam } from '../../src/lifecycle/teams';
 import { Actors } from './actors';
 import { installDeterminism } from './determinism';
@@ -92,7 +92,8 @@ async function setUp(world: World): Promise<void> {
   world.scheduler.spawn('register the webhook endpoint', 60_000, async (task) => {
     await createEndpoint(
       world.contextFor(task).webhooks!,
-      { url: 'https://receiver.example/hooks' },
+      // Every type, the opt-in credentials.issued included, so its filings face the faults too.
+      { url: 'https://receiver.example/hooks', types: [...EVENT_TYPES] },
       world.now(),
     );
   });

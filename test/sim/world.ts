@@ -7,7 +7,7 @@ import { BackendRegistry, type LifecycleContext, once, silentLogger } from '../.
 import { deadlineOf } from '../../src/lifecycle/model/policy';
 import type { StoredWorker } from '../../src/lifecycle/model/record';
 import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/model/settings';
-import { Webhooks } from '../../src/lifecycle/outbox';
+import { EventFiler, Webhooks } from '../../src/lifecycle/outbox';
 import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
 import { WorkerService } from '../../src/lifecycle/requests/service';
 import { DEFAULT_SWEEPER_SETTINGS, type SweeperSettings } from '../../src/lifecycle/sweeper';
@@ -101,6 +101,8 @@ export class World {
       deployment: once(() => repo.deployment(() => clock.now())),
       hmacKey: once(() => repo.hmacKey()),
       webhooks,
+      // What files credentials.issued, as in every deployed function (the credentials one has only this).
+      eventFiler: new EventFiler(store, clock, { endpointsCacheMs: 30_000 }),
     };
   }
 

@@ -9,7 +9,7 @@ import type { Clock } from '../../src/lifecycle/model/clock';
 import { sha256Hex } from '../../src/lifecycle/model/keys';
 import { deadlineOf } from '../../src/lifecycle/model/policy';
 import { DEFAULT_SETTINGS, type LifecycleSettings } from '../../src/lifecycle/model/settings';
-import { type WebhookSender, Webhooks } from '../../src/lifecycle/outbox';
+import { EventFiler, type WebhookSender, Webhooks } from '../../src/lifecycle/outbox';
 import { WorkerRepository } from '../../src/lifecycle/persistence/repository';
 import { WorkerService } from '../../src/lifecycle/requests/service';
 import { MemoryStore } from '../../src/store/memory';
@@ -70,6 +70,8 @@ export async function makeApp<S extends ObjectStore = MemoryStore>(options: AppH
     deployment: once(() => repo.deployment(() => clock.now())),
     hmacKey: once(() => repo.hmacKey()),
     ...(webhooks ? { webhooks } : {}),
+    // As every function has it: the endpoint list reused for 30 s (of this harness's clock).
+    ...(webhooks ? { eventFiler: new EventFiler(store, clock, { endpointsCacheMs: 30_000 }) } : {}),
   };
   const service = new WorkerService(ctx, { mode: 'keys', managerKeyHashes: [await sha256Hex(MANAGER_KEY)] });
   const app = createApp({ service });

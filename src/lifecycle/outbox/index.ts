@@ -19,6 +19,7 @@ export {
   rotateSecret,
 } from './endpoints';
 export { EVENT_TYPES, type EventType, eventIdOf, eventTypeOf, OPT_IN_TYPES, transitionEvent } from './events';
+export { EventFiler, type EventFilerOptions, type EventMatch } from './filer';
 export type { SendResult, WebhookMessage, WebhookSender } from './port';
 export { refusedUrl, STRICT_URL_POLICY, type UrlPolicy } from './url-policy';
 export { type WebhookOptions, Webhooks } from './webhooks';

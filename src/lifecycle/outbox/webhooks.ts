@@ -23,16 +23,15 @@ import {
   type DeliveryTarget,
   layout,
   type OutboxEntry,
-  type OutboxEvent,
   OutboxStorage,
   outboxLayout,
   sameTransition,
   type TransitionListener,
-  type WebhookEndpoint,
   WebhookEndpoints,
 } from '../persistence';
 import { RETRY_WINDOW_MS, retryDelayMs, shortError, signingSecrets } from './delivery';
 import { type EventType, transitionEvent } from './events';
+import { EventFiler, type EventMatch, endpointWants } from './filer';
 import type { WebhookSender } from './port';
 import { STRICT_URL_POLICY, type UrlPolicy } from './url-policy';
 
@@ -67,6 +66,8 @@ export class Webhooks implements TransitionListener {
   private readonly inlineTimeoutMs: number;
   private readonly sweeperTimeoutMs: number;
   private readonly confirmGraceMs: number;
+  /** Events with no record write behind them; the endpoint list is read fresh each time (this is no hot path). */
+  private readonly filer: EventFiler;
 
   constructor(
     store: ObjectStore,
@@ -81,6 +82,7 @@ export class Webhooks implements TransitionListener {
     this.inlineTimeoutMs = options.inlineTimeoutMs ?? 3000;
     this.sweeperTimeoutMs = options.sweeperTimeoutMs ?? 10_000;
     this.confirmGraceMs = options.confirmGraceMs ?? 5 * 60_000;
+    this.filer = new EventFiler(store, clock);
   }
 
   /**
@@ -141,25 +143,17 @@ export class Webhooks implements TransitionListener {
     });
   }
 
-  /** An event that reports no record write (an orphan found, credentials issued): confirmed as it is filed. */
+  /**
+   * An event that reports no record write (an orphan found): filed confirmed, then delivered at once. A failed
+   * filing throws; a failed delivery is left to the sweeper.
+   */
   async announce(
     name: string,
     type: EventType,
     data: Record<string, unknown>,
-    match: { labels?: Record<string, string>; team?: string } = {},
+    match: EventMatch = {},
   ): Promise<void> {
-    const targets = await this.targetsFor(type, match.labels ?? {}, match.team);
-    if (Object.keys(targets).length === 0) return;
-    const now = this.clock.now();
-    const id = `evt_${crypto.randomUUID().replace(/-/g, '')}`;
-    const event: OutboxEvent = { id, type, timestamp: new Date(now).toISOString(), data: { name, ...data } };
-    await this.outbox.file(outboxLayout.entry(name, now, 0, id), {
-      event,
-      name,
-      confirmed: true,
-      created_ms: now,
-      targets,
-    });
+    if (!(await this.filer.file(name, type, data, match))) return;
     await this.drain(name, { timeoutMs: this.inlineTimeoutMs, inline: true }).catch(() => undefined);
   }
 
@@ -418,22 +412,11 @@ export class Webhooks implements TransitionListener {
     team: string | undefined,
   ): Promise<Record<string, DeliveryTarget>> {
     const endpoints = await this.endpoints.list();
+    const match = { labels, ...(team !== undefined ? { team } : {}) };
     return Object.fromEntries(
-      endpoints.filter((e) => wants(e, type, labels, team)).map((e) => [e.id, { attempts: 0 }]),
+      endpoints.filter((e) => endpointWants(e, type, match)).map((e) => [e.id, { attempts: 0 }]),
     );
   }
-}
-
-function wants(
-  endpoint: WebhookEndpoint,
-  type: EventType,
-  labels: Record<string, string>,
-  team: string | undefined,
-): boolean {
-  if (!endpoint.types.includes(type)) return false;
-  const filter = endpoint.filter;
-  if (filter?.team !== undefined && filter.team !== team) return false;
-  return Object.entries(filter?.labels ?? {}).every(([k, v]) => labels[k] === v);
 }
 
 function once<T>(load: () => Promise<T>): () => Promise<T> {

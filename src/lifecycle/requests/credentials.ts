@@ -63,20 +63,58 @@ export async function issueCredentials(
     );
   }
   const issued = await issuer.issue({ workerName: record.name, uid: record.uid, durationSeconds: duration });
-  await ctx.repo
-    .appendNote(record, {
-      at: iso(now),
-      reason: 'credentials_issued',
-      actor: `worker:${record.name}`,
-      message: `${issued.provider} credentials until ${issued.expiration} for ${issued.prefixes.join(', ')}`,
-    })
-    .catch((error) =>
-      ctx.log.warn('could not record the credential issuance event', {
+  // Neither the note nor the webhook event may cost the worker its credentials: each failure is logged only.
+  await Promise.all([
+    ctx.repo
+      .appendNote(record, {
+        at: iso(now),
+        reason: 'credentials_issued',
+        actor: `worker:${record.name}`,
+        message: `${issued.provider} credentials until ${issued.expiration} for ${issued.prefixes.join(', ')}`,
+      })
+      .catch((error) =>
+        ctx.log.warn('could not record the credential issuance event', {
+          worker: record.name,
+          error: String(error),
+        }),
+      ),
+    announceIssued(ctx, record, issued).catch((error) =>
+      ctx.log.warn('could not file the credentials.issued webhook event', {
         worker: record.name,
-        error: String(error),
+        error: error instanceof Error ? error.message : String(error),
       }),
-    );
+    ),
+  ]);
   return toStsToken(issued, now);
+}
+
+/**
+ * `credentials.issued`, for the endpoints that list it (opt-in). Filed, not sent: the credentials function may
+ * not read the signing secrets, so the sweeper (or the next lifecycle function delivering this worker's events)
+ * sends it. The body says who got what for how long; never the key id, the secret or the token.
+ */
+async function announceIssued(
+  ctx: LifecycleContext,
+  record: WorkerRecord,
+  issued: IssuedCredentials,
+): Promise<void> {
+  await ctx.eventFiler?.file(
+    record.name,
+    'credentials.issued',
+    {
+      uid: record.uid,
+      generation: record.spec_generation,
+      reason: 'credentials_issued',
+      actor: 'worker',
+      provider: issued.provider,
+      bucket: issued.bucket,
+      prefixes: issued.prefixes,
+      expiration: issued.expiration,
+      labels: record.labels,
+      ...(record.team ? { team: record.team } : {}),
+    },
+    { labels: record.labels, ...(record.team ? { team: record.team } : {}) },
+  );
 }
 
 /** HiClaw's `STSToken` fields, plus provider-neutral names. */

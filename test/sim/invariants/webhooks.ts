@@ -8,7 +8,8 @@ import type { World } from '../world';
 export function webhookForCommit(world: World): Violation[] {
   const out: Violation[] = [];
   for (const [id, got] of world.receiver.delivered) {
-    if (got.type === 'worker.orphan_found') continue; // reports a resource, not a record write
+    // These report no record write: a resource found, credentials handed out.
+    if (got.type === 'worker.orphan_found' || got.type === 'credentials.issued') continue;
     const made = world.receiver.committed.get(id);
     if (!made || made.type !== got.type || made.at !== got.at)
       out.push({
