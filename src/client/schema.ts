@@ -5315,7 +5315,10 @@ export interface operations {
     deleteLabelSchedule: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key with the same request answers the first answer again for 24 h (secrets left out); with another request, 422 `idempotency_key_reused`; while the first is still running, 409 `in_progress` */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The label schedule’s id */
                 id: string;
