@@ -72,15 +72,16 @@ describe('schedules carried out by the sweeper', () => {
     step = await sweepAround(h, '2026-03-29T17:00:00Z');
     expect(step.after.desired).toBe('sleeping');
 
+    // A transition in the same millisecond as the one before it is stamped 1 ms later, so times keep their order.
     expect(await scheduleEvents(h)).toEqual([
       ['2026-03-27T18:00:30.000Z', 'stopping', 'sweeper'],
-      ['2026-03-27T18:00:30.000Z', 'sleeping', 'driver'],
+      ['2026-03-27T18:00:30.001Z', 'sleeping', 'driver'],
       ['2026-03-28T08:00:30.000Z', 'starting', 'sweeper'],
       ['2026-03-28T18:00:30.000Z', 'stopping', 'sweeper'],
-      ['2026-03-28T18:00:30.000Z', 'sleeping', 'driver'],
+      ['2026-03-28T18:00:30.001Z', 'sleeping', 'driver'],
       ['2026-03-29T07:00:30.000Z', 'starting', 'sweeper'],
       ['2026-03-29T17:00:30.000Z', 'stopping', 'sweeper'],
-      ['2026-03-29T17:00:30.000Z', 'sleeping', 'driver'],
+      ['2026-03-29T17:00:30.001Z', 'sleeping', 'driver'],
     ]);
   });
 
