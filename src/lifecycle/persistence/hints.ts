@@ -33,13 +33,11 @@ export class Hints {
     const nextAt = this.deadlineOf(next);
     const previousAt = previous?.kind === 'worker' ? this.deadlineOf(previous) : undefined;
     // The hint at a deadline that is due (or nearly) may have been moved later by a sweeper that could not settle
-    // the worker (its backoff), or retired with the churn of the worker's other hints: it covers nothing before
-    // its new time, so a write that moves such a deadline files the new one even when it is later.
+    // the worker (its backoff, or a busy beat holding a scheduled sleep off), or retired with the churn of the
+    // worker's other hints: it covers nothing before its new time, so a write over such a deadline files its
+    // deadline again, later, earlier or the same (the same past-due schedule can hide a retry the write adds).
     const previousInHand = previousAt !== undefined && previousAt <= this.now() + LISTED_AHEAD_MS;
-    if (
-      nextAt !== undefined &&
-      (previousAt === undefined || nextAt < previousAt || (previousInHand && nextAt !== previousAt))
-    ) {
+    if (nextAt !== undefined && (previousAt === undefined || nextAt < previousAt || previousInHand)) {
       await this.put(nextAt, next.name, next.write_id);
       return;
     }

@@ -66,6 +66,26 @@ describe('due hints', () => {
     expect(earliest).toBeLessThanOrEqual(nextIdle);
   });
 
+  it('a write that leaves a past-due deadline where it was files it again: its hint may have been backed off', async () => {
+    // The bug (the simulation found it with schedules): a busy beat held a past-due scheduled sleep off, so the
+    // sweeper backed its hint off; a stop's retry written later left the beat-blind deadline (that past sleep)
+    // unchanged, so no hint was filed, and the retry waited for the backed-off hint. Here the same shape with an
+    // idle deadline: past due, its hint moved a minute on, and a write that does not move it.
+    const h = makeHarness();
+    await createReady(h, { name: 'w1', idle_timeout_seconds: 3600 });
+    h.clock.advance(61 * MIN);
+    const now = h.clock.now();
+    for (const hint of await hintsOf(h, 'w1')) await h.store.delete(hint.key);
+    await h.repo.putHint(now + MIN, 'w1');
+
+    await h.repo.mutate('w1', (current) =>
+      isWorker(current) ? { ...current, labels: { ...current.labels, touched: 'yes' } } : undefined,
+    );
+
+    const earliest = Math.min(...(await hintsOf(h, 'w1')).map((hint) => hint.atMs));
+    expect(earliest).toBeLessThanOrEqual(now);
+  });
+
   it('a write that moves a deadline still hours ahead to a later one files no hint (the earlier one covers it)', async () => {
     const h = makeHarness();
     await createReady(h, { name: 'w1', idle_timeout_seconds: 3600 });
