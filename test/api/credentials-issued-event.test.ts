@@ -55,7 +55,7 @@ async function setUp(options: { store?: MemoryStore } = {}) {
     });
     expect(made.status).toBe(201);
     receiver.trust(made.json.secret);
-    return receiver;
+    return Object.assign(receiver, { id: made.json.id as string });
   };
   const readyWorker = async (name: string) => {
     const created = await h.call('POST', '/workers', { body: { name } });
@@ -133,6 +133,105 @@ describe('credentials.issued (opt-in webhook event)', () => {
     expect(issuedTo(subscribed).map((e) => e.data)).toMatchObject([
       { name: 'erin', uid: worker.uid, expiration: res.json.expiration },
     ]);
+  });
+
+  it("files under the issuance prefix, never in the worker's own outbox", async () => {
+    const h = await setUp();
+    await h.endpoint(['credentials.issued']);
+    const worker = await h.readyWorker('frank');
+    expect((await h.call('POST', '/credentials/sts', { key: worker.api_key })).status).toBe(200);
+    const keys = (await h.store.list('outbox/')).keys.map((k) => k.key);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^outbox\/_issued\/frank\/\d{13}-\d{8}-evt_[0-9a-f]{32}\.json$/);
+  });
+
+  it('never delivers what only the issuance prefix may hold from elsewhere, nor another type from it: forged entries are deleted unsent', async () => {
+    const h = await setUp();
+    const receiver = await h.endpoint(['credentials.issued', 'worker.deleted']);
+    const worker = await h.readyWorker('gina');
+    const at = h.clock.now();
+    const forged = (id: string, type: string, name: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        event: { id, type, timestamp: new Date(at).toISOString(), data: { name } },
+        name,
+        confirmed: true,
+        created_ms: at,
+        targets: { [receiver.id]: { attempts: 0 } },
+        write_id: 'filed',
+        ...extra,
+      });
+    const stamp = String(at).padStart(13, '0');
+    // Another type under the issuance prefix: what a credentials function with a broader grant could forge.
+    await h.store.put(
+      `outbox/_issued/gina/${stamp}-00000000-evt_forged1.json`,
+      forged('evt_forged1', 'worker.deleted', 'gina'),
+    );
+    // An issuance entry claiming another worker than its path names.
+    await h.store.put(
+      `outbox/_issued/gina/${stamp}-00000000-evt_forged2.json`,
+      forged('evt_forged2', 'credentials.issued', 'hank'),
+    );
+    // An issuance entry that claims a record write (only transitions do).
+    await h.store.put(
+      `outbox/_issued/gina/${stamp}-00000000-evt_forged3.json`,
+      forged('evt_forged3', 'credentials.issued', 'gina', {
+        confirmed: false,
+        claim: {
+          uid: worker.uid,
+          seq: 1,
+          transition: {
+            at: new Date(at).toISOString(),
+            from: 'running',
+            to: 'running',
+            reason: 'x',
+            actor: 'x',
+          },
+        },
+      }),
+    );
+    // credentials.issued in the worker's own outbox: the issuance prefix is the only place it is filed.
+    await h.store.put(
+      `outbox/gina/${stamp}-00000000-evt_forged4.json`,
+      forged('evt_forged4', 'credentials.issued', 'gina'),
+    );
+    expect((await h.call('POST', '/credentials/sts', { key: worker.api_key })).status).toBe(200);
+
+    await h.sweep();
+    expect(receiver.rejected).toEqual([]);
+    expect(receiver.received.map((e) => e.id).filter((id) => id.startsWith('evt_forged'))).toEqual([]);
+    expect(receiver.received.filter((e) => e.type === 'worker.deleted')).toEqual([]);
+    expect(issuedTo(receiver).map((e) => e.data)).toMatchObject([{ name: 'gina', uid: worker.uid }]);
+    expect((await h.store.list('outbox/')).keys).toEqual([]);
+  });
+
+  it('redelivers a dead-lettered credentials.issued through the issuance queue', async () => {
+    const h = await setUp();
+    const receiver = await h.endpoint(['credentials.issued']);
+    const worker = await h.readyWorker('ivan');
+    const event = {
+      id: 'evt_0123456789abcdef0123456789abcdef',
+      type: 'credentials.issued',
+      timestamp: new Date(h.clock.now()).toISOString(),
+      data: { name: 'ivan', uid: worker.uid },
+    };
+    await h.store.put(
+      `webhooks/dead/${receiver.id}/${event.id}.json`,
+      JSON.stringify({
+        event,
+        endpoint_id: receiver.id,
+        attempts: 9,
+        last_error: 'HTTP 503',
+        dead_at: event.timestamp,
+      }),
+    );
+    const again = await h.call('POST', `/webhooks/${receiver.id}/redeliver`, {
+      body: { event_id: event.id },
+    });
+    expect(again.status).toBe(202);
+
+    expect(receiver.rejected).toEqual([]);
+    expect(issuedTo(receiver).map((e) => e.id)).toEqual([event.id]);
+    expect((await h.store.list('outbox/')).keys).toEqual([]);
   });
 
   it('files nothing when no endpoint lists it', async () => {

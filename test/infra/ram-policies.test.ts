@@ -85,7 +85,7 @@ describe('RAM policies', () => {
     expect(data.filter((r) => r.includes('/'))).toEqual([object('agents/*'), object('shared/*')]);
   });
 
-  it('lets the credentials function write only events, outbox entries and the health probe: meta/deployment.json and the webhook endpoints stay read only', async () => {
+  it("lets the credentials function write only events, issuance outbox entries (never read or write a worker's own outbox) and the health probe: meta/deployment.json and the webhook endpoints stay read only", async () => {
     const doc = await render('credentials');
     const deployment = 'orchestrator/meta/deployment.json';
     expect(allows(doc, 'oss:GetObject', object(`${deployment}!v/0000000000000001`))).toBe(true);
@@ -117,11 +117,25 @@ describe('RAM policies', () => {
     expect(
       allows(doc, 'oss:GetObject', object('orchestrator/webhooks/dead/ep_1/evt_1.json!v/0000000000000001')),
     ).toBe(false);
-    const entry = 'orchestrator/outbox/alice/1767225600000-0-evt_1.json';
+    const entry = 'orchestrator/outbox/_issued/alice/1767225600000-0-evt_1.json';
     expect(allows(doc, 'oss:PutObject', object(`${entry}!v/0000000000000001`))).toBe(true);
     expect(
-      allows(doc, 'oss:PutObject', object('orchestrator/!head/outbox/alice/1767225600000-0-evt_1.json')),
+      allows(
+        doc,
+        'oss:PutObject',
+        object('orchestrator/!head/outbox/_issued/alice/1767225600000-0-evt_1.json'),
+      ),
     ).toBe(true);
+    // The create-only write reads that key's versions and head first: that much, under the issuance prefix only.
+    expect(allows(doc, 'oss:GetObject', object(`${entry}!v/0000000000000001`))).toBe(true);
+    // A worker's own outbox is neither written (a forged worker.deleted, an overwritten entry) nor read.
+    const workers = 'orchestrator/outbox/alice/1767225600000-0-evt_1.json';
+    for (const action of ['oss:GetObject', 'oss:PutObject', 'oss:DeleteObject']) {
+      expect(allows(doc, action, object(`${workers}!v/0000000000000001`))).toBe(false);
+      expect(allows(doc, action, object('orchestrator/!head/outbox/alice/1767225600000-0-evt_1.json'))).toBe(
+        false,
+      );
+    }
     expect(allows(doc, 'oss:DeleteObject', object(`${entry}!v/0000000000000001`))).toBe(false);
     for (const action of ['oss:GetObject', 'oss:PutObject']) {
       expect(allows(doc, action, object('orchestrator/secrets/_webhooks.json!v/0000000000000001'))).toBe(
@@ -216,7 +230,7 @@ describe('the credentials policy against what the credentials function really do
       const made = oss.requests.slice(mark);
       expect(made.length).toBeGreaterThan(0);
       expect(
-        made.some((r) => r.method === 'PUT' && r.name.includes('/outbox/alice/')),
+        made.some((r) => r.method === 'PUT' && r.name.includes('/outbox/_issued/alice/')),
         'entry filed',
       ).toBe(true);
       const listPatterns = policy.Statement.filter(

@@ -326,7 +326,7 @@ describe('serverless.yml packaged by osls', () => {
     }
   });
 
-  it('lets the credentials function read records but never secrets/, and write only events, outbox entries and the probe', () => {
+  it("lets the credentials function read records but never secrets/, and write only events, issuance outbox entries (never a worker's outbox folder) and the probe", () => {
     const role = 'CredentialsRole';
     expect(allowed(role, 's3:GetObject', OBJECT('orchestrator/workers/alice.json'))).toBe(true);
     expect(allowed(role, 's3:GetObject', OBJECT('orchestrator/teams/red.json'))).toBe(true);
@@ -337,8 +337,15 @@ describe('serverless.yml packaged by osls', () => {
       // The webhook signing secrets: it files credentials.issued, the sweeper signs and sends it.
       expect(allowed(role, action, OBJECT('orchestrator/secrets/_webhooks.json'))).toBe(false);
     }
-    // credentials.issued: the endpoint list read (never changed), an outbox entry filed (never deleted).
-    const entry = OBJECT('orchestrator/outbox/alice/1767225600000-0-evt_1.json');
+    // credentials.issued: the endpoint list read (never changed), an outbox entry filed under the issuance
+    // prefix (never deleted). Never a worker's own outbox: it could forge worker.deleted or overwrite an entry.
+    const entry = OBJECT('orchestrator/outbox/_issued/alice/1767225600000-0-evt_1.json');
+    for (const action of ['s3:GetObject', 's3:PutObject', 's3:DeleteObject']) {
+      expect(allowed(role, action, OBJECT('orchestrator/outbox/alice/1767225600000-0-evt_1.json'))).toBe(
+        false,
+      );
+      expect(allowed(role, action, OBJECT('orchestrator/outbox/_issuedx/alice/1-0-evt_1.json'))).toBe(false);
+    }
     expect(allowed(role, 's3:GetObject', OBJECT('orchestrator/webhooks/endpoints.json'))).toBe(true);
     expect(allowed(role, 's3:PutObject', OBJECT('orchestrator/webhooks/endpoints.json'))).toBe(false);
     expect(allowed(role, 's3:GetObject', OBJECT('orchestrator/webhooks/dead/ep_1/evt_1.json'))).toBe(false);
@@ -559,7 +566,7 @@ describe('the credentials role against what the credentials function really does
       const made = s3.requests.slice(mark);
       expect(made.length).toBeGreaterThan(0);
       expect(
-        made.some((r) => r.method === 'PUT' && r.path.includes('/outbox/alice/')),
+        made.some((r) => r.method === 'PUT' && r.path.includes('/outbox/_issued/alice/')),
         'entry filed',
       ).toBe(true);
       for (const { method, path } of made) {

@@ -151,7 +151,9 @@ export async function redeliver(webhooks: Webhooks, id: string, eventId: string,
   const name = String(letter.event.data.name ?? '');
   // Filed at its event's own time, so it goes out before the worker's later events still owed.
   const at = Date.parse(letter.event.timestamp);
-  const key = outboxLayout.entry(name, at, 0, `r${crypto.randomUUID().slice(0, 8)}-${eventId}`);
+  // In the queue the event was first filed in: the sweeper takes credentials.issued only from its own.
+  const queue = outboxLayout.queueFor(letter.event.type, name);
+  const key = outboxLayout.entry(queue, at, 0, `r${crypto.randomUUID().slice(0, 8)}-${eventId}`);
   await webhooks.outbox.file(key, {
     event: letter.event,
     name,
@@ -160,5 +162,5 @@ export async function redeliver(webhooks: Webhooks, id: string, eventId: string,
     targets: { [id]: { attempts: 0 } },
   });
   await webhooks.outbox.deleteDead(id, eventId);
-  await webhooks.drain(name, { timeoutMs: 3000 }).catch(() => undefined);
+  await webhooks.drain(queue, { timeoutMs: 3000 }).catch(() => undefined);
 }

@@ -1,8 +1,9 @@
 /**
  * Filing an event that reports no record write (credentials issued, an orphan found): it is confirmed as it is
  * filed, since there is no write to wait for, and goes to the endpoints that want it. Filing reads only
- * `webhooks/endpoints.json` and writes only `outbox/`, never `secrets/`: the credentials function, which may not
- * read the signing secrets, files its events this way and leaves the delivery to the sweeper.
+ * `webhooks/endpoints.json` and writes only the event's queue in `outbox/`, never `secrets/`: the credentials
+ * function, which may not read the signing secrets, files `credentials.issued` this way (in its own queue,
+ * `outbox/_issued/<name>/`, the one place it may write) and leaves the delivery to the sweeper.
  *
  * @module
  */
@@ -62,7 +63,7 @@ export class EventFiler {
     const now = this.clock.now();
     const id = `evt_${crypto.randomUUID().replace(/-/g, '')}`;
     const event: OutboxEvent = { id, type, timestamp: new Date(now).toISOString(), data: { name, ...data } };
-    await this.outbox.file(outboxLayout.entry(name, now, 0, id), {
+    await this.outbox.file(outboxLayout.entry(outboxLayout.queueFor(type, name), now, 0, id), {
       event,
       name,
       confirmed: true,

@@ -12,7 +12,9 @@
  * deduplicates by `webhook-id`, which is the same on every attempt.
  *
  * Per worker and endpoint, events leave in the order their transitions were made: an event waits while an
- * earlier one of the same worker is still owed to that endpoint.
+ * earlier one of the same worker is still owed to that endpoint. `credentials.issued` waits in a queue of its own
+ * (`outbox/_issued/<name>/`, the only outbox folder the worker-facing credentials function may write), ordered on
+ * its own; an entry that is not where its type belongs is deleted unsent (see `belongsIn`).
  *
  * @module
  */
@@ -154,7 +156,10 @@ export class Webhooks implements TransitionListener {
     match: EventMatch = {},
   ): Promise<void> {
     if (!(await this.filer.file(name, type, data, match))) return;
-    await this.drain(name, { timeoutMs: this.inlineTimeoutMs, inline: true }).catch(() => undefined);
+    await this.drain(outboxLayout.queueFor(type, name), {
+      timeoutMs: this.inlineTimeoutMs,
+      inline: true,
+    }).catch(() => undefined);
   }
 
   /**
@@ -255,7 +260,7 @@ export class Webhooks implements TransitionListener {
   }
 
   /**
-   * Delivers one worker's entries in order. `known` is the entry whose record write the caller just saw land;
+   * Delivers one queue's entries in order (`name`: a worker's name, or an issuance queue `_issued/<name>`). `known` is the entry whose record write the caller just saw land;
    * `refile` is that entry as it was filed, filed again (confirmed) if it is gone: a maker frozen past the
    * confirmation grace may find the sweeper deleted it as never written. Stops at an entry that may still be
    * committed (its write in flight): what follows it must wait.
@@ -287,6 +292,7 @@ export class Webhooks implements TransitionListener {
       return read !== null && (await this.outbox.fenceWorker(name, read));
     });
     const blocked = new Set<string>();
+    const issuance = outboxLayout.issuedWorker(name) !== undefined;
     // The maker's caller is waiting: past about two attempts' time, the rest is the sweeper's.
     const deadline = this.clock.now() + options.timeoutMs * 2;
     for (const key of keys) {
@@ -295,6 +301,16 @@ export class Webhooks implements TransitionListener {
       const read = await this.outbox.read(key);
       if (!read) continue;
       const entry = read.value;
+      if (!belongsIn(name, entry)) {
+        // Forged, or written by something that may not: never signed, never sent.
+        this.log.warn('outbox entry not where its type belongs, deleted unsent', {
+          queue: name,
+          event: entry.event?.id,
+          type: entry.event?.type,
+        });
+        await this.outbox.delete(key);
+        continue;
+      }
       if (!entry.confirmed && key !== options.known) {
         const verdict = await this.verdict(name, entry, (await record())?.value ?? null, fence);
         if (verdict === 'never') {
@@ -310,8 +326,11 @@ export class Webhooks implements TransitionListener {
         Object.entries(entry.targets).map(async ([id, target]) => {
           const endpoint = byId.get(id);
           const secret = secrets[id];
-          if (!endpoint || !secret) {
-            delivered.add(id); // deleted since: nothing is owed to it any more
+          // Deleted since, or (in an issuance queue, whose writer is not trusted to pick endpoints) one that
+          // does not take the event: nothing is owed to it.
+          const unwanted = issuance && !endpoint?.types.includes(entry.event.type as EventType);
+          if (!endpoint || !secret || unwanted) {
+            delivered.add(id);
             return;
           }
           const skipInline = options.inline && (this.inlineSkipUntil.get(id) ?? 0) > now;
@@ -417,6 +436,25 @@ export class Webhooks implements TransitionListener {
       endpoints.filter((e) => endpointWants(e, type, match)).map((e) => [e.id, { attempts: 0 }]),
     );
   }
+}
+
+/**
+ * Whether an entry may be delivered from the queue it was found in. An issuance queue holds only confirmed
+ * `credentials.issued` entries about its own worker that claim no record write: its writer, the worker-facing
+ * credentials function, may file nothing else. A worker's own queue never holds `credentials.issued`, which is
+ * filed only in the issuance queue.
+ */
+export function belongsIn(queue: string, entry: OutboxEntry): boolean {
+  const type = entry.event?.type;
+  const issuedTo = outboxLayout.issuedWorker(queue);
+  if (issuedTo === undefined) return type !== undefined && outboxLayout.queueFor(type, queue) === queue;
+  return (
+    outboxLayout.queueFor(type ?? '', issuedTo) === queue &&
+    entry.confirmed === true &&
+    entry.claim === undefined &&
+    entry.name === issuedTo &&
+    entry.event.data?.name === issuedTo
+  );
 }
 
 function once<T>(load: () => Promise<T>): () => Promise<T> {

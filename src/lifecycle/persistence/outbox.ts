@@ -1,6 +1,13 @@
 /**
  * Where webhook events wait to leave: `outbox/<name>/<time>-<seq>-<write id>.json`, one entry per event and the
- * endpoints it still owes; `webhooks/dead/<endpoint>/<event id>.json`, what gave up after the retry window.
+ * endpoints it still owes; `outbox/_issued/<name>/…`, the same for `credentials.issued` alone;
+ * `webhooks/dead/<endpoint>/<event id>.json`, what gave up after the retry window.
+ *
+ * Each folder is a queue, delivered in order on its own. `credentials.issued` has its own queue because the
+ * worker-facing credentials function files it: that function may write only under `outbox/_issued/`, so it can
+ * neither forge a worker's transition event nor overwrite (or, on OSS, read) an entry of a worker's own queue, and
+ * the sweeper takes only `credentials.issued` from there. `_` cannot start a worker name, so the folder is no
+ * worker's.
  *
  * Entries of one worker list in the order their transitions were made (time, then sequence), which is the order
  * they are delivered in. The write id in the key is the record write that made the transition: an entry is
@@ -76,12 +83,27 @@ export interface TransitionListener {
   committed(written: StoredWorker, previous: StoredWorker | null): Promise<void>;
 }
 
+/** The one event type the issuance queue holds. */
+const ISSUED_EVENT_TYPE = 'credentials.issued';
+const ISSUED = '_issued/';
+
+/**
+ * Keys take a queue: a worker's name for its own queue, `_issued/<name>` for its `credentials.issued` events
+ * (`queueFor` picks it).
+ */
 export const outboxLayout = {
-  entry: (name: string, atMs: number, seq: number, writeId: string) =>
-    `${OUTBOX}${name}/${pad13(atMs)}-${String(seq).padStart(8, '0')}-${writeId}.json`,
-  workerPrefix: (name: string) => `${OUTBOX}${name}/`,
+  entry: (queue: string, atMs: number, seq: number, writeId: string) =>
+    `${OUTBOX}${queue}/${pad13(atMs)}-${String(seq).padStart(8, '0')}-${writeId}.json`,
+  workerPrefix: (queue: string) => `${OUTBOX}${queue}/`,
   prefix: OUTBOX,
-  nameOfEntry: (key: string) => key.slice(OUTBOX.length).split('/')[0] ?? '',
+  /** Where an event of `type` about worker `name` waits. */
+  queueFor: (type: string, name: string) => (type === ISSUED_EVENT_TYPE ? `${ISSUED}${name}` : name),
+  /** The worker an issuance queue is about; undefined for a worker's own queue. */
+  issuedWorker: (queue: string) => (queue.startsWith(ISSUED) ? queue.slice(ISSUED.length) : undefined),
+  nameOfEntry: (key: string) => {
+    const [first = '', second = ''] = key.slice(OUTBOX.length).split('/');
+    return `${first}/` === ISSUED ? `${ISSUED}${second}` : first;
+  },
   dead: (endpointId: string, eventId: string) => `${DEAD}${endpointId}/${eventId}.json`,
   deadPrefix: (endpointId: string) => `${DEAD}${endpointId}/`,
 };
@@ -98,7 +120,7 @@ export class OutboxStorage {
     }
   }
 
-  /** One worker's entry keys, oldest first. */
+  /** One queue's entry keys, oldest first. */
   async keysOf(name: string, limit = 100): Promise<string[]> {
     const page = await this.store.list(outboxLayout.workerPrefix(name), { limit });
     return page.keys.map((k) => k.key);
@@ -111,7 +133,7 @@ export class OutboxStorage {
   }
 
   /**
-   * The workers that have entries, at most `max` of them, in name order starting after `after` and wrapping
+   * The queues that have entries (worker names and issuance queues), at most `max` of them, in name order starting after `after` and wrapping
    * around to the start: a run that resumes where the last one stopped reaches every worker in turn, however many
    * ahead of it keep failing.
    */

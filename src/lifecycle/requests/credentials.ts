@@ -90,8 +90,8 @@ export async function issueCredentials(
 
 /**
  * `credentials.issued`, for the endpoints that list it (opt-in). Filed, not sent: the credentials function may
- * not read the signing secrets, so the sweeper (or the next lifecycle function delivering this worker's events)
- * sends it. The body says who got what for how long; never the key id, the secret or the token.
+ * not read the signing secrets, so the sweeper sends it from the issuance queue (`outbox/_issued/<name>/`, the
+ * only outbox folder that function may write). The body says who got what for how long; never the key id, the secret or the token.
  */
 async function announceIssued(
   ctx: LifecycleContext,

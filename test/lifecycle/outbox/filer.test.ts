@@ -55,6 +55,17 @@ describe('EventFiler', () => {
     expect(Object.keys(entry!.targets).sort()).toEqual(['ep_all', 'ep_red']);
   });
 
+  it("files credentials.issued in the issuance queue, and other events in the worker's own", async () => {
+    const t = await setUp(0);
+    await t.add('ep_all', ['credentials.issued', 'worker.orphan_found']);
+    await t.filer.file('alice', 'credentials.issued', {});
+    await t.filer.file('alice', 'worker.orphan_found', {});
+    const keys = (await t.store.list('outbox/')).keys.map((k) => k.key);
+    expect(keys).toHaveLength(2);
+    expect(keys.filter((k) => k.startsWith('outbox/_issued/alice/'))).toHaveLength(1);
+    expect(keys.filter((k) => k.startsWith('outbox/alice/'))).toHaveLength(1);
+  });
+
   it('writes nothing when no endpoint wants the event', async () => {
     const t = await setUp(0);
     await t.add('ep_other', ['worker.ready']);
