@@ -35,6 +35,13 @@ export interface ScheduledStep {
   mark: (current: WorkerRecord, now: number) => WorkerRecord;
 }
 
+export interface CarriedOut {
+  attempted: boolean;
+  beat: Beat | null;
+  /** Nothing was done because another operation holds the worker's lease: the occurrence is still owed. */
+  leased?: boolean;
+}
+
 /**
  * Carries out one scheduled wake or sleep under the lease, like a manager's intent. A sleep of a worker that
  * reports busy writes nothing (and is withdrawn if the busy report lands just after the write).
@@ -43,7 +50,7 @@ export async function carryOutScheduled(
   run: SweepRun,
   record: WorkerRecord,
   step: ScheduledStep,
-): Promise<{ attempted: boolean; beat: Beat | null }> {
+): Promise<CarriedOut> {
   const { repo, settings, owner } = run.ctx;
   const due = step.due(record, run.now());
   if (!due) return { attempted: false, beat: null };
@@ -56,11 +63,13 @@ export async function carryOutScheduled(
   let leaseId: string | undefined;
   let before: WorkerRecord | undefined;
   let kind: ScheduledKind | undefined;
+  let leased = false;
   const written = await repo.mutate(record.name, (current) => {
     leaseId = undefined;
     before = undefined;
     const now = run.now();
-    if (!isWorker(current) || current.uid !== record.uid || isLeaseLive(current, now)) return undefined;
+    leased = isWorker(current) && current.uid === record.uid && isLeaseLive(current, now);
+    if (!isWorker(current) || current.uid !== record.uid || leased) return undefined;
     const still = step.due(current, now);
     if (!still) return undefined;
     if (still === 'sleep' && current.desired === 'running' && busy(current, beat, now)) return undefined;
@@ -72,7 +81,7 @@ export async function carryOutScheduled(
     leaseId = taken.leaseId;
     return taken.record;
   });
-  if (!leaseId || !before) return { attempted: written.changed, beat };
+  if (!leaseId || !before) return { attempted: written.changed, beat, ...(leased ? { leased } : {}) };
   if (kind === 'sleep') {
     const after = await repo.readBeat(record.name);
     if (busy(before, after, run.now()) && (await withdrawSleep(run, before, leaseId))) {
