@@ -4,7 +4,7 @@
  * conditional write that also marks the schedule done up to now. An occurrence with nothing to do (a wake of an
  * awake worker, a sleep of a sleeping one, a wake past its lifetime) only moves `schedule_from`.
  *
- * A worker that reports busy is not slept on schedule — the rule of the idle sleep: the busy beat is read before
+ * A worker that reports busy (or holds an activity lease) is not slept on schedule — the rule of the idle sleep: the busy beat is read before
  * the write and again after it (a heartbeat may have said busy in between), and the sleep is withdrawn before any
  * backend call. The occurrence then stays owed: its deadline becomes the end of the busy beat, so the worker sleeps
  * once it stops being busy, unless a scheduled wake comes first.
@@ -14,7 +14,7 @@
 
 import { ConflictError } from '../../errors';
 import type { Beat, ScheduledKind, WorkerRecord } from '../model';
-import { busyUntil, isLeaseLive, isWorker, SWEEPER, takeLeaseIfFree } from '../model';
+import { busyUntil, isLeaseLive, isWorker, ms, SWEEPER, takeLeaseIfFree } from '../model';
 import { sleepBuild, wakeBuild } from '../requests';
 import { driveUnder, withdrawSleep } from './actions';
 import { scheduleDone, scheduleDue } from './policies';
@@ -55,8 +55,10 @@ export async function carryOutScheduled(
   const due = step.due(record, run.now());
   if (!due) return { attempted: false, beat: null };
   const beat = due === 'sleep' ? await repo.readBeat(record.name) : null;
+  // An activity lease (work assigned for a while) holds a scheduled sleep off like a busy beat, as it does the idle
+  // sleep: the manager said the worker is in use until then.
   const busy = (current: WorkerRecord, seen: Beat | null, now: number) =>
-    busyUntil(current, seen, settings) > now;
+    Math.max(busyUntil(current, seen, settings), ms(current.activity_lease_until) ?? 0) > now;
   if (due === 'sleep' && record.desired === 'running' && busy(record, beat, run.now())) {
     return { attempted: false, beat };
   }

@@ -8,6 +8,7 @@ import { isWorker } from '../../../src/lifecycle/model';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { takeLeaseIfFree } from '../../../src/lifecycle/model/transitions';
+import { recordActivity } from '../../../src/lifecycle/requests/activity';
 import {
   deleteLabelSchedule,
   listLabelSchedules,
@@ -319,5 +320,21 @@ describe('label schedules under a frozen sweeper, many schedules, held workers a
 
     await labelRun(h);
     expect((await desiredOfAll(h, count)).filter((d) => d === 'sleeping')).toHaveLength(count);
+  });
+});
+
+describe('label-scheduled sleep and activity leases', () => {
+  it('a label-scheduled sleep passes over a worker holding an activity lease, as the idle sleep does', async () => {
+    const h = makeHarness({ settings: QUIET, now: at('2026-03-02T12:00:00Z') });
+    await createReady(h, { name: 'leased', idle_timeout_seconds: 0, labels: { a: 'b' } });
+    await createReady(h, { name: 'free', idle_timeout_seconds: 0, labels: { a: 'b' } });
+    await putLabelSchedule(h.ctx, 's', { labels: { a: 'b' }, sleep: '0 19 * * *' });
+    h.clock.set(at('2026-03-02T18:50:00Z'));
+    await recordActivity(h.ctx, 'leased', MANAGER, { leaseSeconds: 3600 });
+
+    h.clock.set(at('2026-03-02T19:00:30Z'));
+    await runSweep(h.ctx);
+    expect(await desiredOf(h, 'free')).toBe('sleeping');
+    expect(await desiredOf(h, 'leased')).toBe('running');
   });
 });
