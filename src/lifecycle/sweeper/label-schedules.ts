@@ -4,13 +4,20 @@
  * and the last worker name handled). A due hint named `_schedules` brings the sweeper here at the earliest next
  * occurrence; the sweeper then
  *
- * 1. starts a run for each schedule with an occurrence due: the LATEST since `from` (missed windows are applied
- *    once), and `from` moves to now;
- * 2. goes through the worker names a page at a time (at most `NAMES_PER_RUN` per sweeper run, across all
- *    schedules), carrying the occurrence out on each worker whose labels match and that has no schedule of its
- *    own (a worker's own schedule wins), exactly as the worker's own schedule would (`carryOutScheduled`);
- * 3. records the progress in one conditional write (a schedule changed meanwhile keeps its own new state) and
- *    files the next hint: now while a run is unfinished, else the next occurrence.
+ * 1. picks, for each schedule, the occurrence to carry out: its unfinished `run` while no later occurrence has
+ *    passed, else the LATEST due since `from` (missed windows are applied once; a run overtaken by a later
+ *    occurrence is dropped), and `from` moves to now when a new run starts;
+ * 2. walks one page of worker names (at most `NAMES_PER_RUN` per sweeper run) ONCE for all those runs, reading
+ *    each record once and carrying each run's occurrence out on it when its labels match and it has no schedule
+ *    of its own (a worker's own schedule wins), exactly as the worker's own schedule would (`carryOutScheduled`);
+ *    each write checks again that no later occurrence has passed, so a sweeper frozen past its lease cannot wake
+ *    the fleet at night. A run's place stops before the first worker it could not carry out (another
+ *    operation's lease, a failed read or write), so the next run retries it, and before the names the run's
+ *    deadline left unstarted;
+ * 3. records the progress in one conditional write, applied to a schedule only if its stored `from` and `run`
+ *    are still what this sweeper read (a schedule the manager changed keeps its new state; one another sweeper
+ *    moved on keeps that progress, so `from` never goes back), and files the next hint: now while a run is
+ *    unfinished, else the next occurrence.
  *
  * A sweeper that dies mid-run applies the page again next time: a wake of an awake worker and a sleep of a
  * sleeping one change nothing.
