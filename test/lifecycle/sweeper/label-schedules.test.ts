@@ -235,6 +235,29 @@ describe('label schedules under a frozen sweeper, many schedules, held workers a
     }
   });
 
+  it('a run still unfinished when the schedule’s next time passes is dropped for it: the workers it had not reached are not slept after the wake time', async () => {
+    const h = makeHarness({ settings: QUIET, now: at('2026-03-02T08:30:00Z') });
+    const count = NAMES_PER_RUN + 20;
+    await createPool(h, count, () => POOL);
+    await putLabelSchedule(h.ctx, 'pool', { labels: POOL, sleep: '0 9 * * *', wake: '1 9 * * *' });
+    h.clock.set(at('2026-03-02T09:00:30Z'));
+    await runSweep(h.ctx);
+    expect((await desiredOfAll(h, count)).filter((d) => d === 'sleeping')).toHaveLength(NAMES_PER_RUN);
+
+    // The 09:01 wake passes before the 09:00 sleep reached the last 20 workers.
+    h.clock.set(at('2026-03-02T09:01:30Z'));
+    await runSweep(h.ctx);
+    h.clock.advance(60_000);
+    await runSweep(h.ctx);
+    expect((await desiredOfAll(h, count)).filter((d) => d === 'running')).toHaveLength(count);
+    for (let i = NAMES_PER_RUN; i < count; i++) {
+      const slept = (await eventsOf(h, name(i))).filter(
+        (e) => e.reason === 'schedule' && e.to === 'stopping',
+      );
+      expect(slept).toEqual([]);
+    }
+  });
+
   it('three label schedules due at once over 1,000 workers are all carried out within ⌈1000/200⌉ sweeper runs', async () => {
     const h = makeHarness({ settings: QUIET, now: at('2026-03-02T12:00:00Z') });
     const count = 1000;
