@@ -104,9 +104,12 @@ export function nextAction(
   if (idle !== undefined) candidates.push({ kind: 'sleep', at: idle });
   const scheduled = pendingScheduled(record);
   if (scheduled) {
-    // A busy worker is not slept on schedule (as for idleness): its scheduled sleep waits for the busy beat.
+    // A busy worker is not slept on schedule (as for idleness): its scheduled sleep waits for the busy beat and
+    // for an activity lease.
     const at =
-      scheduled.kind === 'sleep' ? Math.max(scheduled.at, busyUntil(record, beat, settings)) : scheduled.at;
+      scheduled.kind === 'sleep'
+        ? Math.max(scheduled.at, busyUntil(record, beat, settings), ms(record.activity_lease_until) ?? 0)
+        : scheduled.at;
     candidates.push({ kind: scheduled.kind, at });
   }
   if (candidates.length === 0) return null;

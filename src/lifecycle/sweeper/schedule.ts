@@ -4,7 +4,7 @@
  * conditional write that also marks the schedule done up to now. An occurrence with nothing to do (a wake of an
  * awake worker, a sleep of a sleeping one, a wake past its lifetime) only moves `schedule_from`.
  *
- * A worker that reports busy is not slept on schedule — the rule of the idle sleep: the busy beat is read before
+ * A worker that reports busy (or holds an activity lease) is not slept on schedule — the rule of the idle sleep: the busy beat is read before
  * the write and again after it (a heartbeat may have said busy in between), and the sleep is withdrawn before any
  * backend call. The occurrence then stays owed: its deadline becomes the end of the busy beat, so the worker sleeps
  * once it stops being busy, unless a scheduled wake comes first.
@@ -14,7 +14,7 @@
 
 import { ConflictError } from '../../errors';
 import type { Beat, ScheduledKind, WorkerRecord } from '../model';
-import { busyUntil, isLeaseLive, isWorker, SWEEPER, takeLeaseIfFree } from '../model';
+import { busyUntil, isLeaseLive, isWorker, ms, SWEEPER, takeLeaseIfFree } from '../model';
 import { sleepBuild, wakeBuild } from '../requests';
 import { driveUnder, withdrawSleep } from './actions';
 import { scheduleDone, scheduleDue } from './policies';
@@ -35,6 +35,13 @@ export interface ScheduledStep {
   mark: (current: WorkerRecord, now: number) => WorkerRecord;
 }
 
+export interface CarriedOut {
+  attempted: boolean;
+  beat: Beat | null;
+  /** Nothing was done because another operation holds the worker's lease: the occurrence is still owed. */
+  leased?: boolean;
+}
+
 /**
  * Carries out one scheduled wake or sleep under the lease, like a manager's intent. A sleep of a worker that
  * reports busy writes nothing (and is withdrawn if the busy report lands just after the write).
@@ -43,24 +50,28 @@ export async function carryOutScheduled(
   run: SweepRun,
   record: WorkerRecord,
   step: ScheduledStep,
-): Promise<{ attempted: boolean; beat: Beat | null }> {
+): Promise<CarriedOut> {
   const { repo, settings, owner } = run.ctx;
   const due = step.due(record, run.now());
   if (!due) return { attempted: false, beat: null };
   const beat = due === 'sleep' ? await repo.readBeat(record.name) : null;
+  // An activity lease (work assigned for a while) holds a scheduled sleep off like a busy beat, as it does the idle
+  // sleep: the manager said the worker is in use until then.
   const busy = (current: WorkerRecord, seen: Beat | null, now: number) =>
-    busyUntil(current, seen, settings) > now;
+    Math.max(busyUntil(current, seen, settings), ms(current.activity_lease_until) ?? 0) > now;
   if (due === 'sleep' && record.desired === 'running' && busy(record, beat, run.now())) {
     return { attempted: false, beat };
   }
   let leaseId: string | undefined;
   let before: WorkerRecord | undefined;
   let kind: ScheduledKind | undefined;
+  let leased = false;
   const written = await repo.mutate(record.name, (current) => {
     leaseId = undefined;
     before = undefined;
     const now = run.now();
-    if (!isWorker(current) || current.uid !== record.uid || isLeaseLive(current, now)) return undefined;
+    leased = isWorker(current) && current.uid === record.uid && isLeaseLive(current, now);
+    if (!isWorker(current) || current.uid !== record.uid || leased) return undefined;
     const still = step.due(current, now);
     if (!still) return undefined;
     if (still === 'sleep' && current.desired === 'running' && busy(current, beat, now)) return undefined;
@@ -72,7 +83,7 @@ export async function carryOutScheduled(
     leaseId = taken.leaseId;
     return taken.record;
   });
-  if (!leaseId || !before) return { attempted: written.changed, beat };
+  if (!leaseId || !before) return { attempted: written.changed, beat, ...(leased ? { leased } : {}) };
   if (kind === 'sleep') {
     const after = await repo.readBeat(record.name);
     if (busy(before, after, run.now()) && (await withdrawSleep(run, before, leaseId))) {

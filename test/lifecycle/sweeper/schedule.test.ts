@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { nextAction } from '../../../src/lifecycle/model/policy';
 import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
+import { recordActivity } from '../../../src/lifecycle/requests/activity';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
   createReady,
@@ -72,7 +73,8 @@ describe('schedules carried out by the sweeper', () => {
     step = await sweepAround(h, '2026-03-29T17:00:00Z');
     expect(step.after.desired).toBe('sleeping');
 
-    // A transition in the same millisecond as the one before it is stamped 1 ms later, so times keep their order.
+    // The manual clock does not move during a run: the driver's transition is stamped a millisecond after the
+    // sweeper's, since a worker's transitions are strictly ordered in time.
     expect(await scheduleEvents(h)).toEqual([
       ['2026-03-27T18:00:30.000Z', 'stopping', 'sweeper'],
       ['2026-03-27T18:00:30.001Z', 'sleeping', 'driver'],
@@ -176,5 +178,27 @@ describe('schedules carried out by the sweeper', () => {
     await expect(
       h.service.update('w1', { schedule: { sleep: '0 19 * * *', time_zone: 'Berlin' } }, MANAGER),
     ).rejects.toMatchObject({ status: 400, field: 'schedule.time_zone' });
+  });
+
+  it('a worker’s own scheduled sleep waits for its activity lease to end, then sleeps it', async () => {
+    const h = makeHarness({ settings: QUIET, now: at('2026-03-02T12:00:00Z') });
+    await createReady(h, {
+      name: 'own',
+      idle_timeout_seconds: 0,
+      schedule: { sleep: '0 19 * * *', time_zone: 'UTC' },
+    });
+    h.clock.set(at('2026-03-02T18:50:00Z'));
+    await recordActivity(h.ctx, 'own', MANAGER, { leaseSeconds: 1800 });
+
+    h.clock.set(at('2026-03-02T19:00:30Z'));
+    await runSweep(h.ctx);
+    expect((await recordOf(h, 'own')).desired).toBe('running');
+    expect(nextAction(await recordOf(h, 'own'), h.settings)).toMatchObject({
+      kind: 'sleep',
+      at: at('2026-03-02T19:20:00Z'),
+    });
+    h.clock.set(at('2026-03-02T19:20:30Z'));
+    await runSweep(h.ctx);
+    expect((await recordOf(h, 'own')).desired).toBe('sleeping');
   });
 });
