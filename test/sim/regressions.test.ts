@@ -100,6 +100,9 @@ describe('found by longer runs, guarded by seed', () => {
   it('busy counts across boots, for a report that lost the race to ready, and against a stalled older report (test/lifecycle/requests/readiness.test.ts)', async () => {
     expect(await violationsOf(945, { invariants: ['busy_not_slept'] })).toEqual([]);
     expect(await violationsOf(1890, { invariants: ['busy_not_slept'] })).toEqual([]);
+    // A stalled busy report behind a newer idle beat still moves busy_at (readiness.test.ts).
+    expect(await violationsOf(1952, { invariants: ['busy_not_slept'] })).toEqual([]);
+    expect(await violationsOf(2215, { invariants: ['busy_not_slept'] })).toEqual([]);
   });
 
   it('hints: kept when listed early and its action fails; filed when a busy worker turns idle (test/lifecycle/sweeper/races.test.ts, policies.test.ts)', async () => {

@@ -184,7 +184,15 @@ async function writeBeat(
     const read = await ctx.repo.readBeatVersioned(record.name);
     const last = read?.value ?? null;
     const own = last && last.uid === record.uid ? last : null;
-    if (!due(last) || (own && Date.parse(own.at) > now)) return;
+    if (own && Date.parse(own.at) > now) {
+      // Older than the stored beat: what it says of now is stale, and the newer beat stands. But a busy report
+      // was activity when it was made, and its answer told the worker so: the idle clock may not start before it.
+      const lastBusyAt = own.busy_at ? Date.parse(own.busy_at) : 0;
+      if (!busy || own.busy || lastBusyAt >= now) return;
+      if (await ctx.repo.writeBeat(record.name, { ...own, busy_at: iso(now) }, read?.etag ?? null)) return;
+      continue;
+    }
+    if (!due(last)) return;
     // A worker that was busy at its previous report was busy until about now: turning idle starts the idle
     // clock here, not at the last time the busy beat happened to be rewritten — and not before a busy report
     // that relied on that beat without writing (up to `busyRefreshMs` after it), answered while this one was

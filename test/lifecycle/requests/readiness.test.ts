@@ -62,6 +62,36 @@ describe('readiness reports', () => {
   });
 });
 
+describe('a stalled busy report behind a newer idle beat', () => {
+  it('still counts as activity at its time: the newer beat stays idle, and the idle clock starts no earlier', async () => {
+    // The bug (simulation, seed 2215): a busy report stalled on its way found a newer idle beat and wrote
+    // nothing, so the busy report it answered 200 never reached busy_at, and the worker was slept for idleness
+    // 206 s after it said busy with a 240 s idle timeout.
+    let hooked: HookedStore | undefined;
+    const h = makeHarness({ wrapStore: (store) => (hooked = new HookedStore(store)) });
+    const ready = await createReady(h, { name: 'w1', idle_timeout_seconds: 3600 });
+    // Past the beat write interval, so the idle report rewrites the beat.
+    h.clock.advance(700_000);
+    const busyAt = h.clock.now();
+    let armed = true;
+    hooked!.hook = async (op, key) => {
+      if (!armed || op !== 'get' || key !== layout.beat('w1')) return;
+      armed = false;
+      // The busy report is on its way; the worker's next report, idle, gets there first.
+      h.clock.advance(7_000);
+      await h.service.report(ready, { busy: false });
+      h.clock.advance(-7_000);
+    };
+
+    await h.service.report(ready, { busy: true });
+
+    expect(armed).toBe(false);
+    const beat = await h.repo.readBeat('w1');
+    expect(beat?.busy).toBe(false);
+    expect(Date.parse(beat!.busy_at!)).toBeGreaterThanOrEqual(busyAt);
+  });
+});
+
 describe('a stalled idle report and a busy report that wrote nothing', () => {
   it('the idle clock the late idle report starts is never before the busy report answered meanwhile', async () => {
     // The bug (found by the simulation, seed 29): a busy report found the stored beat already busy and wrote
