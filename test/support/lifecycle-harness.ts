@@ -170,3 +170,6 @@ export class HookedStore implements ObjectStore {
     return this.inner.list(prefix, options);
   }
 }
+
+/** For tests that model no heartbeats: the silence check must not restart their workers. */
+export const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };

@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { isWorker } from '../../../src/lifecycle/model';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
-import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { takeLeaseIfFree } from '../../../src/lifecycle/model/transitions';
 import { recordActivity } from '../../../src/lifecycle/requests/activity';
 import {
@@ -26,11 +25,11 @@ import {
   HookedStore,
   hintsOf,
   makeHarness,
+  QUIET,
   recordOf,
   sibling,
 } from '../../support/lifecycle-harness';
 
-const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };
 const at = (text: string) => Date.parse(text);
 const NIGHTS = { sleep: '0 19 * * *', wake: '0 9 * * *', time_zone: 'Europe/Berlin' };
 

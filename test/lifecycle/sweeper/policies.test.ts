@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import { BackendError, BackendUnavailableError } from '../../../src/errors';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { isWorker } from '../../../src/lifecycle/model/record';
-import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { transition } from '../../../src/lifecycle/model/transitions';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
@@ -15,11 +14,10 @@ import {
   type Harness,
   hintsOf,
   makeHarness,
+  QUIET,
   recordOf,
 } from '../../support/lifecycle-harness';
 
-/** These tests model no heartbeats, so silence must not trigger restarts here (covered in sweeper-health). */
-const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };
 const MIN = 60_000;
 
 const resourceOf = (h: Harness, name: string) => h.backend.allResources().find((r) => r.spec.name === name);

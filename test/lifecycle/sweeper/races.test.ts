@@ -4,7 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
-import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { layout } from '../../../src/lifecycle/persistence/layout';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
@@ -14,11 +13,11 @@ import {
   HookedStore,
   hintsOf,
   makeHarness,
+  QUIET,
   recordOf,
   sibling,
 } from '../../support/lifecycle-harness';
 
-const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };
 const MIN = 60_000;
 
 function hookedHarness() {

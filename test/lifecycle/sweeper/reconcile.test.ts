@@ -6,14 +6,12 @@ import { describe, expect, it } from 'vitest';
 import type { WorkerSpec } from '../../../src/backends/port';
 import { resourceNameFor } from '../../../src/backends/port';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
-import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { layout } from '../../../src/lifecycle/persistence/layout';
 import type { SweeperSettings } from '../../../src/lifecycle/sweeper/settings';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
-import { createReady, type Harness, makeHarness } from '../../support/lifecycle-harness';
+import { createReady, type Harness, makeHarness, QUIET } from '../../support/lifecycle-harness';
 
 const MIN = 60_000;
-const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };
 
 /** A resource of this deployment that no record owns (a create whose record never landed, a delete gone wrong). */
 async function plantOrphan(h: Harness, name: string, deploymentId?: string) {

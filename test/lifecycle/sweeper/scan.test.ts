@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
-import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { layout } from '../../../src/lifecycle/persistence/layout';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
@@ -15,10 +14,10 @@ import {
   HookedStore,
   hintsOf,
   makeHarness,
+  QUIET,
   recordOf,
 } from '../../support/lifecycle-harness';
 
-const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 

@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { MANAGER } from '../../../src/lifecycle/model/actor';
 import { nextAction } from '../../../src/lifecycle/model/policy';
-import type { LifecycleSettings } from '../../../src/lifecycle/model/settings';
 import { recordActivity } from '../../../src/lifecycle/requests/activity';
 import { runSweep } from '../../../src/lifecycle/sweeper/sweep';
 import {
@@ -16,11 +15,10 @@ import {
   type Harness,
   hintsOf,
   makeHarness,
+  QUIET,
   recordOf,
 } from '../../support/lifecycle-harness';
 
-/** These tests model no heartbeats, so silence must not trigger restarts here. */
-const QUIET: Partial<LifecycleSettings> = { unresponsiveAfterSeconds: 365 * 86_400 };
 const at = (text: string) => Date.parse(text);
 const BERLIN_DAYS = { wake: '0 9 * * *', sleep: '0 19 * * *', time_zone: 'Europe/Berlin' };
 
